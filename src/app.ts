@@ -1,0 +1,72 @@
+/** buildApp(options) → a ready-to-listen Fastify instance; server.ts only listens. */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import { type Db, openDatabase } from './db/client.js'
+import authPlugin from './plugins/auth.js'
+import errorsPlugin from './plugins/errors.js'
+import swaggerPlugin from './plugins/swagger.js'
+import { createActorsRepository } from './repositories/actors-repository.js'
+import { createClaimsRepository } from './repositories/claims-repository.js'
+import { createEventsRepository } from './repositories/events-repository.js'
+import { createSourcesRepository } from './repositories/sources-repository.js'
+import actorsRoutes from './routes/actors/index.js'
+import claimsRoutes from './routes/claims/index.js'
+import eventsRoutes from './routes/events/index.js'
+import metaRoutes from './routes/meta/index.js'
+import sourcesRoutes from './routes/sources/index.js'
+import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
+import { type SummaryService, createSummaryService } from './services/summary-service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+    repos: Repositories
+    claimsService: ClaimsService
+    summaryService: SummaryService
+  }
+}
+
+export interface AppOptions {
+  config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'>
+  /** Fastify's logger; false in tests. */
+  logger?: boolean
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: config.logLevel },
+    // Claim ids and slugs are case-sensitive; query strings use plain names.
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  const db = openDatabase(config.dbPath)
+  const repos: Repositories = {
+    sources: createSourcesRepository(db),
+    actors: createActorsRepository(db),
+    events: createEventsRepository(db),
+    claims: createClaimsRepository(db),
+  }
+  app.decorate('db', db)
+  app.decorate('repos', repos)
+  app.decorate('claimsService', createClaimsService(db, repos))
+  app.decorate('summaryService', createSummaryService(repos))
+  app.addHook('onClose', async () => {
+    db.$client.close()
+  })
+
+  await app.register(errorsPlugin)
+  await app.register(swaggerPlugin)
+  await app.register(authPlugin, { apiKeys: config.apiKeys })
+
+  await app.register(metaRoutes)
+  await app.register(sourcesRoutes, { prefix: '/sources' })
+  await app.register(actorsRoutes, { prefix: '/actors' })
+  await app.register(eventsRoutes, { prefix: '/events' })
+  await app.register(claimsRoutes, { prefix: '/claims' })
+  return app
+}

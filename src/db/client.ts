@@ -1,0 +1,69 @@
+/**
+ * Opening the database: pragmas, migrations, and the refusal to run against
+ * a database that a newer Reckon has migrated (contract §0).
+ */
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import * as schema from './schema.js'
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url))
+
+export class DatabaseTooNewError extends Error {
+  constructor(path: string, dbMigration: number, codeMigration: number) {
+    super(
+      `The database ${path} was migrated by a newer version of Reckon ` +
+        `(its latest migration is from ${new Date(dbMigration).toISOString()}, ` +
+        `this code knows migrations up to ${new Date(codeMigration).toISOString()}). ` +
+        'Upgrade Reckon, or point RECKON_DB at another file.',
+    )
+    this.name = 'DatabaseTooNewError'
+  }
+}
+
+function latestKnownMigration(): number {
+  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
+    entries: Array<{ when: number }>
+  }
+  return Math.max(0, ...journal.entries.map((e) => e.when))
+}
+
+function latestAppliedMigration(sqlite: Database.Database): number | null {
+  const table = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get()
+  if (!table) return null
+  const row = sqlite.prepare('SELECT MAX(created_at) AS at FROM __drizzle_migrations').get() as {
+    at: number | null
+  }
+  return row.at
+}
+
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new Database(path)
+  try {
+    if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
+    // NORMAL with WAL never corrupts the database; a power cut may lose the
+    // last transactions, a process crash loses none.
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('busy_timeout = 5000')
+
+    const known = latestKnownMigration()
+    const applied = latestAppliedMigration(sqlite)
+    if (applied !== null && applied > known) throw new DatabaseTooNewError(path, applied, known)
+
+    const db = drizzle({ client: sqlite, schema })
+    migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+    return db
+  } catch (err) {
+    sqlite.close()
+    throw err
+  }
+}

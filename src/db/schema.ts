@@ -1,0 +1,152 @@
+/**
+ * The tables. Claims and retractions are append-only: no code path updates
+ * or deletes a row of either (contract §1, "Claims are immutable").
+ */
+import { sql } from 'drizzle-orm'
+import {
+  type AnySQLiteColumn,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
+
+export interface Location {
+  place?: string
+  admin1?: string
+  country?: string
+  lat?: number
+  lon?: number
+}
+
+export const actors = sqliteTable(
+  'actors',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    aliases: text('aliases', { mode: 'json' }).$type<string[]>().notNull(),
+    kind: text('kind').notNull(),
+    parentId: text('parent_id').references((): AnySQLiteColumn => actors.id),
+    notes: text('notes'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('actors_parent_idx').on(t.parentId)],
+)
+
+export const sources = sqliteTable('sources', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  aliases: text('aliases', { mode: 'json' }).$type<string[]>().notNull(),
+  kind: text('kind').notNull(),
+  country: text('country'),
+  url: text('url'),
+  affiliatedActorId: text('affiliated_actor_id').references(() => actors.id),
+  notes: text('notes'),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+})
+
+/**
+ * One row per alias, so that "an alias may belong to one source only" is a
+ * unique index rather than a scan. `key` is the alias folded to lower case.
+ */
+export const aliases = sqliteTable(
+  'aliases',
+  {
+    namespace: text('namespace', { enum: ['source', 'actor'] }).notNull(),
+    key: text('key').notNull(),
+    ownerId: text('owner_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.key] }), index('aliases_owner_idx').on(t.namespace, t.ownerId)],
+)
+
+export const events = sqliteTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    occurredOn: text('occurred_on').notNull(),
+    endedOn: text('ended_on'),
+    location: text('location', { mode: 'json' }).$type<Location>(),
+    description: text('description'),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+    externalIds: text('external_ids', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    /** Bumped by every write that touches the event or its claims (for ETags later). */
+    revision: integer('revision').notNull().default(1),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('events_occurred_on_idx').on(t.occurredOn)],
+)
+
+export const claims = sqliteTable(
+  'claims',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id),
+    kind: text('kind', { enum: ['figure', 'attribution'] }).notNull(),
+    sourceId: text('source_id')
+      .notNull()
+      .references(() => sources.id),
+    via: text('via', { mode: 'json' }).$type<string[]>().notNull(),
+    statedAt: text('stated_at').notNull(),
+    recordedAt: text('recorded_at').notNull(),
+    quote: text('quote'),
+    url: text('url'),
+    language: text('language'),
+    note: text('note'),
+    externalId: text('external_id'),
+    supersedes: text('supersedes').references((): AnySQLiteColumn => claims.id),
+    /** Hash of the claim as submitted, to tell an identical external_id replay from a different one. */
+    fingerprint: text('fingerprint').notNull(),
+    // figure
+    metric: text('metric'),
+    population: text('population'),
+    party: text('party').references(() => actors.id),
+    qualifier: text('qualifier'),
+    value: integer('value'),
+    low: integer('low'),
+    high: integer('high'),
+    best: integer('best'),
+    // attribution
+    stance: text('stance'),
+    actorIds: text('actor_ids', { mode: 'json' }).$type<string[]>(),
+    certainty: text('certainty'),
+    role: text('role'),
+  },
+  (t) => [
+    index('claims_event_stated_idx').on(t.eventId, t.statedAt),
+    index('claims_source_idx').on(t.sourceId),
+    index('claims_supersedes_idx').on(t.supersedes),
+    uniqueIndex('claims_source_external_idx')
+      .on(t.sourceId, t.externalId)
+      .where(sql`external_id IS NOT NULL`),
+  ],
+)
+
+/** A retraction is a fact recorded about a claim, not an edit of it. */
+export const retractions = sqliteTable('retractions', {
+  claimId: text('claim_id')
+    .primaryKey()
+    .references(() => claims.id),
+  at: text('at').notNull(),
+  reason: text('reason').notNull(),
+})
+
+/** Every write, in order: the change feed of contract §11 reads this. */
+export const changes = sqliteTable(
+  'changes',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    type: text('type').notNull(),
+    id: text('id').notNull(),
+    eventId: text('event_id'),
+  },
+  (t) => [index('changes_event_idx').on(t.eventId)],
+)

@@ -1,0 +1,105 @@
+import { METRICS, POPULATIONS } from './types.js'
+import type { AttributionClaim, Claim, FigureClaim, Metric, Population } from './types.js'
+
+/** Contract §3: which claims count in a summary as of T. */
+
+/** The claims of one figure group, each origin source keeping one (§3.4). */
+export interface FigureGroup {
+  metric: Metric
+  population: Population
+  party: string | null
+  claims: FigureClaim[]
+}
+
+/** One source's stance on one actor, and the claim that decides it (§3.5). */
+export interface CountedStance {
+  source_id: string
+  actor_id: string
+  claim: AttributionClaim
+}
+
+/** Steps 1–3. `asOf` uses the stated_at format, so strings compare as times. */
+export function claimsInForce(claims: readonly Claim[], asOf: string): Claim[] {
+  const kept = claims.filter((c) => c.stated_at <= asOf && c.retraction === null)
+  // Only a kept claim supersedes: a correction stated after T, or retracted, hides nothing.
+  const superseded = new Set(kept.map((c) => c.supersedes).filter((id) => id !== null))
+  return kept.filter((c) => !superseded.has(c.id))
+}
+
+/** Step 4, over claims already in force; groups come in the order of §6. */
+export function countedFigureGroups(inForce: readonly Claim[]): FigureGroup[] {
+  const groups = new Map<string, FigureGroup>()
+  for (const claim of inForce) {
+    if (claim.kind !== 'figure') continue
+    const key = JSON.stringify([claim.metric, claim.population, claim.party])
+    let group = groups.get(key)
+    if (!group) {
+      group = { metric: claim.metric, population: claim.population, party: claim.party, claims: [] }
+      groups.set(key, group)
+    }
+    group.claims.push(claim)
+  }
+  for (const group of groups.values()) group.claims = latestPerSource(group.claims)
+  return [...groups.values()].sort(byGroupOrder)
+}
+
+/** Each origin source keeps its latest claim; relays (`via`) play no part. */
+export function latestPerSource<C extends Claim>(claims: readonly C[]): C[] {
+  const latest = new Map<string, C>()
+  for (const claim of claims) {
+    const held = latest.get(claim.source_id)
+    if (!held || isLater(claim, held)) latest.set(claim.source_id, claim)
+  }
+  return [...latest.values()]
+}
+
+/** Step 5, over claims already in force; ordered by source, then actor. */
+export function countedStances(inForce: readonly Claim[]): CountedStance[] {
+  const stances = new Map<string, CountedStance>()
+  for (const claim of inForce) {
+    if (claim.kind !== 'attribution') continue
+    for (const actor_id of new Set(claim.actor_ids)) {
+      const key = JSON.stringify([claim.source_id, actor_id])
+      const held = stances.get(key)
+      if (!held || isLater(claim, held.claim)) {
+        stances.set(key, { source_id: claim.source_id, actor_id, claim })
+      }
+    }
+  }
+  return [...stances.values()].sort(
+    (a, b) => compareStrings(a.source_id, b.source_id) || compareStrings(a.actor_id, b.actor_id),
+  )
+}
+
+/** The greatest stated_at, ties broken by the later recorded_at, then the greater id. */
+export function isLater(a: Claim, b: Claim): boolean {
+  return (
+    (compareStrings(a.stated_at, b.stated_at) ||
+      compareStrings(a.recorded_at, b.recorded_at) ||
+      compareStrings(a.id, b.id)) > 0
+  )
+}
+
+/** Metric and population in the contract's order (not alphabetical), then party, none first. */
+export function byGroupOrder(
+  a: Omit<FigureGroup, 'claims'>,
+  b: Omit<FigureGroup, 'claims'>,
+): number {
+  return (
+    METRICS.indexOf(a.metric) - METRICS.indexOf(b.metric) ||
+    POPULATIONS.indexOf(a.population) - POPULATIONS.indexOf(b.population) ||
+    compareParties(a.party, b.party)
+  )
+}
+
+function compareParties(a: string | null, b: string | null): number {
+  if (a === b) return 0
+  if (a === null) return -1
+  if (b === null) return 1
+  return compareStrings(a, b)
+}
+
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

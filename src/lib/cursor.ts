@@ -1,0 +1,26 @@
+/** Opaque keyset cursors: the sort key of the last item of a page. */
+import { BadRequestError } from '../errors.js'
+
+export function encodeCursor(key: string[]): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url')
+}
+
+export function decodeCursor(cursor: string, parts: number): string[] {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(key) && key.length === parts && key.every((k) => typeof k === 'string')) return key as string[]
+  } catch {
+    // fall through to the problem below
+  }
+  throw new BadRequestError('The cursor is not one this API gave out.', [
+    { path: '/cursor', in: 'query', message: 'is not a cursor from a previous page' },
+  ])
+}
+
+/** Splits one extra fetched row off into the next cursor. */
+export function paginate<T>(rows: T[], limit: number, key: (row: T) => string[]): { items: T[]; next_cursor: string | null } {
+  if (rows.length <= limit) return { items: rows, next_cursor: null }
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1] as T
+  return { items, next_cursor: encodeCursor(key(last)) }
+}

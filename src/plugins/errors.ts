@@ -1,0 +1,107 @@
+/**
+ * The one place where errors become RFC 9457 problem documents (contract §7).
+ * Nothing a user does can produce a stack trace in a response.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { type FieldError, ProblemError, pointerToken, problemType } from '../errors.js'
+
+type Where = NonNullable<FieldError['in']>
+
+const WHERE: Record<string, Where> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+const PART: Record<Where, string> = { body: 'body', query: 'query string', path: 'path', header: 'headers' }
+
+interface ValidationItem {
+  instancePath: string
+  message?: string | undefined
+  keyword?: string
+  params?: Record<string, unknown>
+}
+
+/** Zod issues → one `{ path, message }` per bad field; an unknown key gets its own path. */
+function fieldErrors(items: ValidationItem[], where: Where): FieldError[] {
+  const out: FieldError[] = []
+  for (const item of items) {
+    const path = item.instancePath === '/' ? '' : item.instancePath
+    const keys = item.params?.keys
+    if (item.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
+      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: 'is not a known field' })
+    } else {
+      out.push({ path, in: where, message: item.message ?? 'is invalid' })
+    }
+  }
+  return out
+}
+
+interface ProblemBody {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance: string
+  errors?: FieldError[]
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: Omit<ProblemBody, 'instance'>, headers: Record<string, string> = {}) {
+  const problem: ProblemBody = { ...body, instance: request.url.split('?')[0] ?? request.url }
+  if (problem.errors === undefined) delete problem.errors
+  return reply.code(body.status).headers(headers).type('application/problem+json').send(problem)
+}
+
+const FASTIFY_CODES: Record<string, { status: number; slug: string; title: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, slug: 'payload-too-large', title: 'Payload too large' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, slug: 'invalid-request', title: 'Invalid request' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, slug: 'invalid-json', title: 'Malformed JSON' },
+}
+
+export default fp(async function errorsPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ProblemError) {
+      return sendProblem(
+        reply,
+        request,
+        { type: error.type, title: error.title, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) },
+        error.headers,
+      )
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = WHERE[error.validationContext ?? 'body'] ?? 'body'
+      const errors = fieldErrors(error.validation, where)
+      const names = errors.map((e) => e.path || '(the whole)').join(', ')
+      return sendProblem(reply, request, {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: `The ${PART[where]} is invalid: ${names}.`,
+        errors,
+      })
+    }
+    const known = error.code ? FASTIFY_CODES[error.code] : undefined
+    if (known) {
+      return sendProblem(reply, request, { type: problemType(known.slug), title: known.title, status: known.status, detail: error.message })
+    }
+    if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
+      const status = error.statusCode ?? 400
+      return sendProblem(reply, request, { type: problemType('invalid-request'), title: 'Invalid request', status, detail: error.message })
+    }
+    request.log.error({ err: error }, 'unhandled error')
+    return sendProblem(reply, request, {
+      type: problemType('internal'),
+      title: 'Internal server error',
+      status: 500,
+      detail: 'Something went wrong on our side. It has been logged.',
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, {
+      type: problemType('not-found'),
+      title: 'Not found',
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split('?')[0]}. The API is described at /docs.`,
+    }),
+  )
+})

@@ -1,0 +1,209 @@
+/**
+ * Claims are appended, never updated or deleted; a retraction is a row of
+ * its own. Status and superseded_by are derived when read.
+ */
+import { and, asc, eq, gt, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { claims, retractions } from '../db/schema.js'
+import type { Claim as EngineClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
+import { interval, point } from '../engine/figure.js'
+import { decodeCursor, paginate } from '../lib/cursor.js'
+import type { ClaimOut } from '../schemas/claims.js'
+
+export type ClaimInsert = typeof claims.$inferInsert
+
+const supersededBy = sql<string | null>`(
+  SELECT s.id FROM claims AS s
+  WHERE s.supersedes = ${claims.id}
+    AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = s.id)
+  ORDER BY s.id LIMIT 1)`.as('superseded_by')
+
+const selection = {
+  claim: claims,
+  retractionAt: retractions.at,
+  retractionReason: retractions.reason,
+  supersededBy,
+}
+
+type Joined = {
+  claim: typeof claims.$inferSelect
+  retractionAt: string | null
+  retractionReason: string | null
+  supersededBy: string | null
+}
+
+function retractionOf(row: Joined): { at: string; reason: string } | null {
+  return row.retractionAt !== null && row.retractionReason !== null ? { at: row.retractionAt, reason: row.retractionReason } : null
+}
+
+/** The row as the engine reads it (contract §3–§5). */
+export function toEngineClaim(row: Joined): EngineClaim {
+  const c = row.claim
+  const base = {
+    id: c.id,
+    event_id: c.eventId,
+    source_id: c.sourceId,
+    via: c.via,
+    stated_at: c.statedAt,
+    recorded_at: c.recordedAt,
+    supersedes: c.supersedes,
+    retraction: retractionOf(row),
+    quote: c.quote,
+    url: c.url,
+  }
+  if (c.kind === 'figure') {
+    return {
+      ...base,
+      kind: 'figure',
+      metric: c.metric as Metric,
+      population: c.population as Population,
+      party: c.party,
+      qualifier: c.qualifier as Qualifier,
+      value: c.value,
+      low: c.low,
+      high: c.high,
+      best: c.best,
+    }
+  }
+  return {
+    ...base,
+    kind: 'attribution',
+    stance: c.stance as Stance,
+    actor_ids: c.actorIds ?? [],
+    certainty: c.certainty as Certainty,
+    role: c.role,
+  }
+}
+
+/** The row as the API shows it (contract §1, read-only fields included). */
+export function toClaimOut(row: Joined): ClaimOut {
+  const c = row.claim
+  const retraction = retractionOf(row)
+  const common = {
+    id: c.id,
+    event_id: c.eventId,
+    source_id: c.sourceId,
+    via: c.via,
+    stated_at: c.statedAt,
+    recorded_at: c.recordedAt,
+    quote: c.quote,
+    url: c.url,
+    language: c.language,
+    note: c.note,
+    external_id: c.externalId,
+    supersedes: c.supersedes,
+    status: retraction ? ('retracted' as const) : row.supersededBy ? ('superseded' as const) : ('active' as const),
+    superseded_by: row.supersededBy,
+    retraction,
+  }
+  const engine = toEngineClaim(row)
+  if (engine.kind === 'figure') {
+    return {
+      kind: 'figure',
+      ...common,
+      metric: engine.metric,
+      population: engine.population,
+      party: engine.party,
+      qualifier: engine.qualifier,
+      value: engine.value,
+      low: engine.low,
+      high: engine.high,
+      best: engine.best,
+      interval: interval(engine),
+      point: point(engine),
+    }
+  }
+  return {
+    kind: 'attribution',
+    ...common,
+    stance: engine.stance,
+    actor_ids: engine.actor_ids,
+    certainty: engine.certainty,
+    role: engine.role,
+  }
+}
+
+export function createClaimsRepository(db: Db) {
+  const joined = () =>
+    db.select(selection).from(claims).leftJoin(retractions, eq(retractions.claimId, claims.id))
+
+  const byId = joined().where(eq(claims.id, sql.placeholder('id'))).prepare()
+  const byEvent = joined().where(eq(claims.eventId, sql.placeholder('eventId'))).prepare()
+  const byExternal = db
+    .select({ id: claims.id, fingerprint: claims.fingerprint })
+    .from(claims)
+    .where(and(eq(claims.sourceId, sql.placeholder('sourceId')), eq(claims.externalId, sql.placeholder('externalId'))))
+    .prepare()
+  const insert = db.insert(claims).values({
+    id: sql.placeholder('id'),
+    eventId: sql.placeholder('eventId'),
+    kind: sql.placeholder('kind'),
+    sourceId: sql.placeholder('sourceId'),
+    via: sql.placeholder('via'),
+    statedAt: sql.placeholder('statedAt'),
+    recordedAt: sql.placeholder('recordedAt'),
+    quote: sql.placeholder('quote'),
+    url: sql.placeholder('url'),
+    language: sql.placeholder('language'),
+    note: sql.placeholder('note'),
+    externalId: sql.placeholder('externalId'),
+    supersedes: sql.placeholder('supersedes'),
+    fingerprint: sql.placeholder('fingerprint'),
+    metric: sql.placeholder('metric'),
+    population: sql.placeholder('population'),
+    party: sql.placeholder('party'),
+    qualifier: sql.placeholder('qualifier'),
+    value: sql.placeholder('value'),
+    low: sql.placeholder('low'),
+    high: sql.placeholder('high'),
+    best: sql.placeholder('best'),
+    stance: sql.placeholder('stance'),
+    actorIds: sql.placeholder('actorIds'),
+    certainty: sql.placeholder('certainty'),
+    role: sql.placeholder('role'),
+  })
+
+  return {
+    get(id: string): ClaimOut | null {
+      const row = byId.get({ id })
+      return row ? toClaimOut(row) : null
+    },
+
+    /** Every claim of the event, retracted and superseded included, for the engine. */
+    forEngine(eventId: string): EngineClaim[] {
+      return byEvent.all({ eventId }).map(toEngineClaim)
+    },
+
+    findByExternalId(sourceId: string, externalId: string): { id: string; fingerprint: string } | null {
+      return byExternal.get({ sourceId, externalId }) ?? null
+    },
+
+    insert(row: Required<ClaimInsert>): void {
+      insert.run(row)
+    },
+
+    retract(claimId: string, at: string, reason: string): void {
+      db.insert(retractions).values({ claimId, at, reason }).run()
+    },
+
+    /** Claims of one event in the order they were stated (then recorded). */
+    listByEvent(eventId: string, opts: { limit: number; cursor?: string | undefined }) {
+      const after = opts.cursor ? decodeCursor(opts.cursor, 2) : undefined
+      const rows = joined()
+        .where(
+          and(
+            eq(claims.eventId, eventId),
+            after === undefined
+              ? undefined
+              : or(gt(claims.statedAt, after[0] as string), and(eq(claims.statedAt, after[0] as string), gt(claims.id, after[1] as string))),
+          ),
+        )
+        .orderBy(asc(claims.statedAt), asc(claims.id))
+        .limit(opts.limit + 1)
+        .all()
+      return paginate(rows.map(toClaimOut), opts.limit, (c) => [c.stated_at, c.id])
+    },
+  }
+}
+
+export type ClaimsRepository = ReturnType<typeof createClaimsRepository>

@@ -1,0 +1,116 @@
+import { asc, eq, gt, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { events } from '../db/schema.js'
+import { NotFoundError } from '../errors.js'
+import { decodeCursor, paginate } from '../lib/cursor.js'
+import { nowIso } from '../lib/time.js'
+import type { EventCreateInput, EventOut, EventPatchInput } from '../schemas/events.js'
+import { allocateId, inTransaction, patched, recordChange } from './records.js'
+
+type Row = typeof events.$inferSelect
+
+function toEvent(row: Row): EventOut {
+  return {
+    id: row.id,
+    title: row.title,
+    occurred_on: row.occurredOn,
+    ended_on: row.endedOn,
+    location: row.location ?? null,
+    description: row.description,
+    tags: row.tags,
+    external_ids: row.externalIds,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  }
+}
+
+export function createEventsRepository(db: Db) {
+  const byId = db
+    .select()
+    .from(events)
+    .where(eq(events.id, sql.placeholder('id')))
+    .prepare()
+  const bump = db
+    .update(events)
+    .set({ revision: sql`${events.revision} + 1` })
+    .where(eq(events.id, sql.placeholder('id')))
+    .prepare()
+
+  return {
+    get(id: string): EventOut | null {
+      const row = byId.get({ id })
+      return row ? toEvent(row) : null
+    },
+
+    require(id: string): EventOut {
+      const event = this.get(id)
+      if (!event) throw new NotFoundError('event', id)
+      return event
+    },
+
+    /** Marks the event as changed (its claims or metadata), for caches and ETags. */
+    touch(id: string): void {
+      bump.run({ id })
+    },
+
+    list(opts: { limit: number; cursor?: string | undefined }) {
+      const after = opts.cursor ? decodeCursor(opts.cursor, 1)[0] : undefined
+      const rows = db
+        .select()
+        .from(events)
+        .where(after === undefined ? undefined : gt(events.id, after))
+        .orderBy(asc(events.id))
+        .limit(opts.limit + 1)
+        .all()
+      return paginate(rows.map(toEvent), opts.limit, (e) => [e.id])
+    },
+
+    create(input: EventCreateInput): EventOut {
+      return inTransaction(db, () => {
+        const id = allocateId(db, events, input.id, input.title, 'event')
+        const now = nowIso()
+        db.insert(events)
+          .values({
+            id,
+            title: input.title,
+            occurredOn: input.occurred_on,
+            endedOn: input.ended_on ?? null,
+            location: input.location ?? null,
+            description: input.description ?? null,
+            tags: input.tags ?? [],
+            externalIds: input.external_ids ?? {},
+            createdAt: now,
+            updatedAt: now,
+          })
+          .run()
+        recordChange(db, 'event.created', id, id, now)
+        return this.require(id)
+      })
+    },
+
+    update(id: string, patch: EventPatchInput): EventOut {
+      return inTransaction(db, () => {
+        const current = this.require(id)
+        const now = nowIso()
+        db.update(events)
+          .set({
+            title: patch.title ?? current.title,
+            occurredOn: patch.occurred_on ?? current.occurred_on,
+            endedOn: patched(patch.ended_on, current.ended_on),
+            location: patched(patch.location, current.location),
+            description: patched(patch.description, current.description),
+            tags: patch.tags ?? current.tags,
+            externalIds: patch.external_ids ?? current.external_ids,
+            revision: sql`${events.revision} + 1`,
+            updatedAt: now,
+          })
+          .where(eq(events.id, id))
+          .run()
+        recordChange(db, 'event.updated', id, id, now)
+        return this.require(id)
+      })
+    },
+  }
+}
+
+export type EventsRepository = ReturnType<typeof createEventsRepository>

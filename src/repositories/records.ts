@@ -1,0 +1,59 @@
+/** What sources, actors and events share: readable ids, references by id or alias, the change log. */
+import { eq } from 'drizzle-orm'
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
+import type { Db } from '../db/client.js'
+import { changes } from '../db/schema.js'
+import { ConflictError } from '../errors.js'
+import { slugify, uniqueSlug } from '../lib/slug.js'
+import { nowIso } from '../lib/time.js'
+import { type AliasNamespace, ownerOfAlias } from './aliases.js'
+
+type TableWithId = SQLiteTable & { id: SQLiteColumn }
+
+export function idExists(db: Db, table: TableWithId, id: string): boolean {
+  return db.select({ id: table.id }).from(table).where(eq(table.id, id)).get() !== undefined
+}
+
+/**
+ * A caller-supplied id that is taken is a 409; otherwise the id is derived
+ * from the name, with -2, -3, … on collision (contract §1).
+ */
+export function allocateId(db: Db, table: TableWithId, requested: string | undefined, name: string, fallback: string): string {
+  if (requested !== undefined) {
+    if (idExists(db, table, requested)) {
+      throw new ConflictError(`The id "${requested}" is taken.`, [{ path: '/id', in: 'body', message: `"${requested}" is taken` }])
+    }
+    return requested
+  }
+  return uniqueSlug(slugify(name) || fallback, (id) => idExists(db, table, id))
+}
+
+/** An id, or else an alias (case-insensitive); null when neither names a record. */
+export function resolveRef(db: Db, table: TableWithId, namespace: AliasNamespace, ref: string): string | null {
+  if (idExists(db, table, ref)) return ref
+  return ownerOfAlias(db, namespace, ref)
+}
+
+export type ChangeType =
+  | 'claim.created'
+  | 'claim.retracted'
+  | 'source.created'
+  | 'source.updated'
+  | 'actor.created'
+  | 'actor.updated'
+  | 'event.created'
+  | 'event.updated'
+
+export function recordChange(db: Db, type: ChangeType, id: string, eventId: string | null, at = nowIso()): void {
+  db.insert(changes).values({ at, type, id, eventId }).run()
+}
+
+/** Runs `fn` in one SQLite transaction: everything lands, or nothing does. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn)()
+}
+
+/** For PATCH: a key present with null clears, a key absent keeps. */
+export function patched<T>(value: T | null | undefined, current: T | null): T | null {
+  return value === undefined ? current : value
+}

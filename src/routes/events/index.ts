@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { Claim, ClaimCreate } from '../../schemas/claims.js'
+import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.js'
+import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
+import { EventSummary, SummaryQuery } from '../../schemas/summary.js'
+import { BadRequestError } from '../../errors.js'
+import { resourceRoutes, writeSecurity } from '../resource-routes.js'
+
+const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(
+    resourceRoutes({
+      name: 'event',
+      plural: 'events',
+      tag: 'events',
+      create: EventCreate,
+      patch: EventPatch,
+      out: Event,
+      listQuery: ListQuery,
+      listDescription: 'Events in id order.',
+      repo: app.repos.events,
+    }),
+  )
+
+  app.get(
+    '/:id/summary',
+    {
+      schema: {
+        operationId: 'getEventSummary',
+        summary: "An event's figures and attributions, reconciled",
+        description:
+          'For each figure group (metric, population, party): the range, the median, whether one number could satisfy every source, ' +
+          'where most sources agree, and how strongly they disagree; and who blames whom. Computed from the claims stated by `as_of` ' +
+          '(default now), counting each source once per group: its latest claim. Retracted claims never count; superseded ones do not once their replacement is stated.',
+        tags: ['events'],
+        params: IdParams,
+        querystring: SummaryQuery,
+        response: { 200: EventSummary, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => app.summaryService.summarize(request.params.id, request.query.as_of),
+  )
+
+  app.get(
+    '/:id/claims',
+    {
+      schema: {
+        operationId: 'listEventClaims',
+        summary: "An event's claims",
+        description: 'Every claim recorded for the event — retracted and superseded ones included, with their status — in the order they were stated.',
+        tags: ['events', 'claims'],
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: page(Claim), ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      app.repos.events.require(request.params.id)
+      return app.repos.claims.listByEvent(request.params.id, request.query)
+    },
+  )
+
+  app.post(
+    '/:id/claims',
+    {
+      schema: {
+        operationId: 'createEventClaim',
+        summary: 'Record a claim about this event',
+        description:
+          'Records a figure or an attribution. Claims are immutable. Re-sending the same (source_id, external_id) with the same content returns the existing claim with 200; with other content it is a 409.',
+        tags: ['events', 'claims'],
+        security: writeSecurity,
+        params: IdParams,
+        body: ClaimCreate,
+        response: { 200: Claim, 201: Claim, ...errorResponses(400, 401, 404, 409, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const eventId = request.params.id
+      if (request.body.event_id !== undefined && request.body.event_id !== eventId) {
+        throw new BadRequestError('The event_id in the body is not the event in the path.', [
+          { path: '/event_id', in: 'body', message: `must be "${eventId}" (the event in the path) or absent` },
+        ])
+      }
+      const { claim, created } = app.claimsService.record(request.body, eventId, { eventFromPath: true })
+      return reply.code(created ? 201 : 200).header('location', `/claims/${claim.id}`).send(claim)
+    },
+  )
+}
+
+export default eventsRoutes

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+const metaRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Liveness and database check',
+        description: 'Answers 200 {"status":"ok"} once the database is open and answering.',
+        tags: ['meta'],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => {
+      app.db.$client.prepare('SELECT 1').get()
+      return { status: 'ok' as const }
+    },
+  )
+
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        operationId: 'getOpenApi',
+        summary: 'This API, described in OpenAPI 3.1',
+        tags: ['meta'],
+        response: { 200: z.record(z.string(), z.unknown()) },
+      },
+    },
+    async () => app.swagger() as unknown as Record<string, unknown>,
+  )
+}
+
+export default metaRoutes

@@ -1,0 +1,117 @@
+/**
+ * Sources, actors and events share one shape of routes (contract §1):
+ * POST /, GET /, GET /{id}, PATCH /{id}. This builds them from the
+ * resource's schemas and repository, so the three stay alike.
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import { IdParams, errorResponses, page } from '../schemas/common.js'
+
+interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
+
+export interface ResourceSpec<C extends z.ZodType, P extends z.ZodType, O extends z.ZodType, Q extends z.ZodType> {
+  /** Singular, for prose and operation ids: "source". */
+  name: string
+  plural: string
+  tag: string
+  create: C
+  patch: P
+  out: O
+  listQuery: Q
+  listDescription: string
+  repo: {
+    create(input: z.output<C>): z.output<O>
+    update(id: string, patch: z.output<P>): z.output<O>
+    require(id: string): z.output<O>
+    list(query: z.output<Q>): Page<z.output<O>>
+  }
+}
+
+/** Writes take a bearer token; `{}` because keys are optional (none configured: open). */
+const writeSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, {}]
+
+function capitalized(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1)
+}
+
+export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O extends z.ZodType, Q extends z.ZodType>(
+  spec: ResourceSpec<C, P, O, Q>,
+): FastifyPluginAsync {
+  const Name = capitalized(spec.name)
+  const Plural = capitalized(spec.plural)
+  // Typed as a plain plugin: a type provider cannot infer through generic
+  // schemas. The zod compilers set on the root still validate and serialize.
+  return async (app) => {
+    app.post(
+      '/',
+      {
+        schema: {
+          operationId: `create${Name}`,
+          summary: `Create a ${spec.name}`,
+          description: `Creates a ${spec.name}. The id is derived from the name when not given (with -2, -3, … on collision); a given id that is taken is a 409.`,
+          tags: [spec.tag],
+          security: writeSecurity,
+          body: spec.create,
+          response: { 201: spec.out, ...errorResponses(400, 401, 409, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const created = spec.repo.create(request.body as z.output<C>)
+        const id = (created as { id: string }).id
+        return reply.code(201).header('location', `/${spec.plural}/${id}`).send(created)
+      },
+    )
+
+    app.get(
+      '/',
+      {
+        schema: {
+          operationId: `list${Plural}`,
+          summary: `List ${spec.plural}`,
+          description: spec.listDescription,
+          tags: [spec.tag],
+          querystring: spec.listQuery,
+          response: { 200: page(spec.out), ...errorResponses(400) },
+        },
+      },
+      async (request, reply) => reply.send(spec.repo.list(request.query as z.output<Q>)),
+    )
+
+    app.get(
+      '/:id',
+      {
+        schema: {
+          operationId: `get${Name}`,
+          summary: `Get a ${spec.name}`,
+          tags: [spec.tag],
+          params: IdParams,
+          response: { 200: spec.out, ...errorResponses(404) },
+        },
+      },
+      async (request, reply) => reply.send(spec.repo.require((request.params as z.output<typeof IdParams>).id)),
+    )
+
+    app.patch(
+      '/:id',
+      {
+        schema: {
+          operationId: `update${Name}`,
+          summary: `Update a ${spec.name}`,
+          description: 'Changes the fields given; null clears an optional field. The id never changes.',
+          tags: [spec.tag],
+          security: writeSecurity,
+          params: IdParams,
+          body: spec.patch,
+          response: { 200: spec.out, ...errorResponses(400, 401, 404, 409, 415, 422) },
+        },
+      },
+      async (request, reply) =>
+        reply.send(spec.repo.update((request.params as z.output<typeof IdParams>).id, request.body as z.output<P>)),
+    )
+  }
+}
+
+export { writeSecurity }

@@ -1,0 +1,132 @@
+/**
+ * Building blocks shared by the resource schemas. One zod definition per
+ * thing: it validates requests, serializes responses and documents the route.
+ */
+import { z } from 'zod'
+import { isCalendarDate, isPartialDate, parseMoment, parseStatedAt } from '../lib/time.js'
+import { SLUG_PATTERN } from '../lib/slug.js'
+
+export const Slug = z
+  .string()
+  .regex(SLUG_PATTERN, 'must be a slug: lower-case letters, digits and "-", 1 to 64 characters, not starting with "-"')
+  .meta({ description: 'A readable id (slug) matching ^[a-z0-9][a-z0-9-]{0,63}$.', example: 'sohr' })
+
+/**
+ * Where a source or actor is expected, its id or one of its aliases
+ * (matched case-insensitively) is accepted; responses always carry the id.
+ */
+export const Ref = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200)
+  .meta({ description: 'The id of a source or actor, or one of its aliases.', example: 'sohr' })
+
+export const Name = z.string().trim().min(1, 'must not be empty').max(500)
+export const Text = z.string().max(20_000)
+
+export const Aliases = z
+  .array(z.string().trim().min(1, 'must not be empty').max(200))
+  .max(100)
+  .refine((list) => new Set(list.map((a) => a.toLowerCase())).size === list.length, {
+    message: 'must not repeat an alias (aliases are matched case-insensitively)',
+  })
+  .meta({ description: 'Other names, matched case-insensitively; an alias belongs to one record only.' })
+
+export const Country = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "SY"')
+  .transform((c) => c.toUpperCase())
+  .meta({ description: 'ISO 3166-1 alpha-2 country code.', example: 'SY' })
+
+export const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2000)
+
+export const PartialDate = z
+  .string()
+  .refine(isPartialDate, 'must be a date: YYYY-MM-DD, YYYY-MM or YYYY')
+  .meta({ description: 'YYYY-MM-DD, YYYY-MM or YYYY.', example: '2017-04-04' })
+
+/** A stated_at as given; a date means 00:00:00Z that day. Normalised to UTC with milliseconds. */
+export const StatedAt = z
+  .string()
+  .refine((s) => parseStatedAt(s) !== null, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone')
+  .transform((s) => parseStatedAt(s) as string)
+  .meta({
+    description: 'A date (meaning 00:00:00Z that day) or an ISO 8601 date-time with a time zone.',
+    example: '2017-04-04',
+  })
+
+/** `as_of`-style moment: a date means the end of that day (23:59:59.999Z). */
+export const Moment = z
+  .string()
+  .refine((s) => parseMoment(s) !== null, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone')
+  .transform((s) => parseMoment(s) as string)
+
+export const Timestamp = z.string().meta({ description: 'ISO 8601 UTC date-time.', example: '2017-04-06T12:00:00.000Z' })
+
+export const CalendarDate = z.string().refine(isCalendarDate)
+
+export const Limit = z.coerce
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(1000, 'must be at most 1000')
+  .default(50)
+  .meta({ description: 'Items per page (default 50, at most 1000).' })
+
+export const Cursor = z
+  .string()
+  .max(500)
+  .meta({ description: 'The opaque `next_cursor` of the previous page.' })
+
+export const ListQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() })
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+  })
+}
+
+export const IdParams = z.strictObject({ id: z.string().min(1).max(200) })
+
+export const FieldErrorSchema = z.object({
+  path: z.string().meta({ description: 'JSON Pointer to the bad field, in the part of the request named by `in`.' }),
+  message: z.string(),
+  in: z.enum(['body', 'query', 'path', 'header']).optional(),
+})
+
+export const Problem = z
+  .object({
+    type: z.string().meta({ example: 'urn:reckon:problem:validation' }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional(),
+  })
+  .meta({
+    id: 'Problem',
+    description: 'An RFC 9457 problem document. Validation failures list every bad field in `errors`.',
+  })
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+})
+
+/** Documented error responses, spread into a route's `response`. */
+export const errors = {
+  400: problemResponse('Malformed or invalid input; `errors` names each bad field.'),
+  401: problemResponse('A write without a valid token with the `write` scope (when keys are configured).'),
+  404: problemResponse('No such resource.'),
+  409: problemResponse('Conflict: the id or alias is taken, or the external id was used for other content.'),
+  415: problemResponse('Unsupported media type.'),
+  422: problemResponse('Well-formed input that refers to what does not exist or cannot be.'),
+} as const
+
+export function errorResponses<K extends keyof typeof errors>(...codes: K[]): Pick<typeof errors, K> {
+  const out = {} as Pick<typeof errors, K>
+  for (const code of codes) out[code] = errors[code]
+  return out
+}
