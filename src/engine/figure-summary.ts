@@ -103,7 +103,7 @@ export function agreement(intervals: readonly Interval[]): FigureSummary['agreem
   const add = (x: number, d: number) => change.set(x, (change.get(x) ?? 0) + d)
   for (const { low, high } of intervals) {
     add(low, 1)
-    if (high !== null) add(high, -1)
+    if (high !== null) add(high + 1, -1)
   }
   const boundaries = [...change.keys()].sort((a, b) => a - b)
 
