@@ -75,7 +75,7 @@ export function countedStances(inForce: readonly Claim[]): CountedStance[] {
 export function isLater(a: Claim, b: Claim): boolean {
   return (
     (compareStrings(a.stated_at, b.stated_at) ||
-      
+      compareStrings(a.recorded_at, b.recorded_at) ||
       compareStrings(a.id, b.id)) > 0
   )
 }

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs'
+import SwaggerParser from '@apidevtools/swagger-parser'
+import t from 'tap'
+import { generateOpenApi } from '../src/openapi.js'
+import { build, json } from './helper.js'
+
+const committedPath = new URL('../openapi/openapi.json', import.meta.url)
+
+interface Operation {
+  operationId?: string
+  summary?: string
+  description?: string
+  tags?: string[]
+  responses?: Record<string, { content?: Record<string, unknown> }>
+  requestBody?: unknown
+}
+
+t.test('the committed openapi/openapi.json is what the code generates', async (t) => {
+  const generated = await generateOpenApi()
+  const committed = readFileSync(committedPath, 'utf8')
+  t.equal(committed, generated, 'run `npm run openapi` and commit openapi/openapi.json')
+})
+
+t.test('the document is valid OpenAPI 3.1, and every operation is documented', async (t) => {
+  const doc = JSON.parse(readFileSync(committedPath, 'utf8')) as { openapi: string; paths: Record<string, Record<string, Operation>> }
+  t.equal(doc.openapi, '3.1.0')
+  await t.resolves(SwaggerParser.validate(structuredClone(doc) as never), 'swagger-parser validates it')
+  const ids = new Set<string>()
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const name = `${method.toUpperCase()} ${path}`
+      t.ok(op.operationId, `${name} has an operationId`)
+      t.notOk(ids.has(op.operationId ?? ''), `${name} operationId is unique`)
+      ids.add(op.operationId ?? '')
+      t.ok(op.summary, `${name} has a summary`)
+      t.ok(op.tags && op.tags.length > 0, `${name} has tags`)
+      const codes = Object.keys(op.responses ?? {})
+      t.ok(codes.some((c) => c.startsWith('2')), `${name} documents its success`)
+      if (op.requestBody || path.includes('{id}')) {
+        t.ok(codes.some((c) => c.startsWith('4')), `${name} documents its errors`)
+      }
+      for (const code of codes.filter((c) => c.startsWith('4'))) {
+        t.ok(op.responses?.[code]?.content?.['application/problem+json'], `${name} ${code} is a problem document`)
+      }
+    }
+  }
+  t.ok(ids.has('getEventSummary') && ids.has('createEventClaim') && ids.has('retractClaim'))
+})
+
+t.test('the server serves the document and Swagger UI', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ method: 'GET', url: '/openapi.json' })
+  t.equal(res.statusCode, 200)
+  t.same(json(res), JSON.parse(readFileSync(committedPath, 'utf8')))
+  const docs = await app.inject({ method: 'GET', url: '/docs/' })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.body, /swagger-ui/i)
+  const health = await app.inject({ method: 'GET', url: '/health' })
+  t.equal(health.statusCode, 200)
+  t.same(json(health), { status: 'ok' })
+})
