@@ -33,6 +33,7 @@ t.test('the document is valid OpenAPI 3.1, and every operation is documented', a
       t.notOk(ids.has(op.operationId ?? ''), `${name} operationId is unique`)
       ids.add(op.operationId ?? '')
       t.ok(op.summary, `${name} has a summary`)
+      t.ok(op.description, `${name} has a description`)
       t.ok(op.tags && op.tags.length > 0, `${name} has tags`)
       const codes = Object.keys(op.responses ?? {})
       t.ok(codes.some((c) => c.startsWith('2')), `${name} documents its success`)

@@ -96,7 +96,7 @@ function status(stances: readonly CountedStance[], lineageOf: Lineage): Attribut
   return contested ? 'contested' : 'uncontested'
 }
 
-/** Rule (a): a counted accusation of X, and another source's counted denial of X or an ancestor of X. */
+/** Rule (a): a counted accusation of X; another source's counted denial of X or an ancestor. */
 function deniedByAnotherSource(
   stances: readonly CountedStance[],
   accusations: readonly CountedStance[],

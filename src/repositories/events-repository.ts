@@ -1,10 +1,10 @@
 import { asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { events } from '../db/schema.js'
-import { NotFoundError } from '../errors.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
 import { decodeCursor, paginate } from '../lib/cursor.js'
 import { nowIso } from '../lib/time.js'
-import type { EventCreateInput, EventOut, EventPatchInput } from '../schemas/events.js'
+import { type EventCreateInput, type EventOut, type EventPatchInput, endsNotBeforeStart } from '../schemas/events.js'
 import { allocateId, inTransaction, patched, recordChange } from './records.js'
 
 type Row = typeof events.$inferSelect
@@ -91,12 +91,21 @@ export function createEventsRepository(db: Db) {
     update(id: string, patch: EventPatchInput): EventOut {
       return inTransaction(db, () => {
         const current = this.require(id)
+        const occurredOn = patch.occurred_on ?? current.occurred_on
+        const endedOn = patched(patch.ended_on, current.ended_on)
+        // The schema checks the two dates when both are in the patch; here, against what is stored.
+        if (!endsNotBeforeStart({ occurred_on: occurredOn, ended_on: endedOn })) {
+          const field = patch.ended_on === undefined ? 'occurred_on' : 'ended_on'
+          throw new BadRequestError('ended_on would be before occurred_on.', [
+            { path: `/${field}`, in: 'body', message: field === 'ended_on' ? `must not be before occurred_on (${occurredOn})` : `must not be after ended_on (${endedOn})` },
+          ])
+        }
         const now = nowIso()
         db.update(events)
           .set({
             title: patch.title ?? current.title,
-            occurredOn: patch.occurred_on ?? current.occurred_on,
-            endedOn: patched(patch.ended_on, current.ended_on),
+            occurredOn,
+            endedOn,
             location: patched(patch.location, current.location),
             description: patched(patch.description, current.description),
             tags: patch.tags ?? current.tags,

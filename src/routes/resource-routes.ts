@@ -86,6 +86,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
         schema: {
           operationId: `get${Name}`,
           summary: `Get a ${spec.name}`,
+          description: `The ${spec.name} with this id; 404 when there is none.`,
           tags: [spec.tag],
           params: IdParams,
           response: { 200: spec.out, ...errorResponses(404) },

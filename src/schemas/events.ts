@@ -16,7 +16,7 @@ const ExternalIds = z
   .record(z.string().regex(/^[a-z0-9_]{1,64}$/, 'keys are lower-case words such as "acled"'), z.string().min(1).max(200))
   .meta({ description: 'Ids of this event in other datasets.', example: { ucdp_ged: '123456' } })
 
-function endsNotBeforeStart(e: { occurred_on?: string; ended_on?: string | null }): boolean {
+export function endsNotBeforeStart(e: { occurred_on?: string; ended_on?: string | null }): boolean {
   if (!e.occurred_on || !e.ended_on) return true
   // Compare the earliest day each can mean: "2017" starts on 2017-01-01.
   return e.ended_on.padEnd(10, '9') >= e.occurred_on

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { agreement, figureSummary } from '../../src/engine/figure-summary.js'
-import type { FigureClaim, FigureStatement, Interval } from '../../src/engine/types.js'
-import { day, directory, figure, statement } from './fixtures.js'
+import type { FigureClaim, FigureStatement } from '../../src/engine/types.js'
+import { day, directory, figure, statement } from './fixtures/claims.js'
 
 const dir = directory([{ id: 's1', name: 'Source One' }])
 
@@ -16,7 +16,11 @@ const exact = (value: number) => statement('exact', { value })
 const range = (low: number, high: number | null) => ({ low, high })
 
 t.test('range, points, estimate and common', async (t) => {
-  const s = summarize(exact(10), statement('at_least', { value: 5 }), statement('range', { low: 0, high: 20 }))
+  const s = summarize(
+    exact(10),
+    statement('at_least', { value: 5 }),
+    statement('range', { low: 0, high: 20 }),
+  )
   t.same(s.range, range(0, null))
   t.same(s.points, { min: 5, max: 10, median: 10 })
   t.same(s.estimate, { value: 10, method: 'median' })
@@ -49,7 +53,12 @@ t.test('ratio and relative spread are null where they would divide by zero', asy
   const zeros = summarize(exact(0), exact(0))
   t.same(zeros.disagreement, { level: 'agreement', spread: 0, ratio: null, relative_spread: null })
   const fromZero = summarize(exact(0), exact(10))
-  t.same(fromZero.disagreement, { level: 'conflicting', spread: 10, ratio: null, relative_spread: 2 })
+  t.same(fromZero.disagreement, {
+    level: 'conflicting',
+    spread: 10,
+    ratio: null,
+    relative_spread: 2,
+  })
   const even = summarize(exact(0), exact(0), exact(4), exact(8))
   t.equal(even.points.median, 2)
   t.equal(even.disagreement.relative_spread, 4)
@@ -59,28 +68,34 @@ t.test('ratio and relative spread are null where they would divide by zero', asy
 })
 
 t.test('agreement: the region covered by the most claims, narrowest, then lowest', async (t) => {
-  t.same(agreement([range(0, 10), range(5, 20), range(15, 30)]), {
-    low: 5,
-    high: 10,
-    sources: 2,
-    share: 2 / 3,
-  }, 'equal width: the lowest')
-  t.same(agreement([range(0, 10), range(5, 20), range(18, 30)]), {
-    low: 18,
-    high: 20,
-    sources: 2,
-    share: 2 / 3,
-  }, 'the narrowest, though higher')
-  t.same(agreement([range(0, 5), range(6, 10)]), { low: 6, high: 10, sources: 1, share: 0.5 },
-    'regions split where the covering set changes, even when the count does not')
-  t.same(agreement([range(10, null), range(20, null)]), { low: 20, high: null, sources: 2, share: 1 })
-  t.same(agreement([range(0, null), range(0, 1e12), range(1e12 + 1, null)]), {
-    low: 0,
-    high: 1e12,
-    sources: 2,
-    share: 2 / 3,
-  }, 'an unbounded region is the widest')
-  t.same(agreement([range(3, 3), range(3, 3)]), { low: 3, high: 3, sources: 2, share: 1 })
+  const found = (low: number, high: number | null, sources: number, share: number) => ({
+    low,
+    high,
+    sources,
+    share,
+  })
+  t.same(
+    agreement([range(0, 10), range(5, 20), range(15, 30)]),
+    found(5, 10, 2, 2 / 3),
+    'equal width: the lowest',
+  )
+  t.same(
+    agreement([range(0, 10), range(5, 20), range(18, 30)]),
+    found(18, 20, 2, 2 / 3),
+    'the narrowest, though higher',
+  )
+  t.same(
+    agreement([range(0, 5), range(6, 10)]),
+    found(6, 10, 1, 0.5),
+    'regions split where the covering set changes, even when the count does not',
+  )
+  t.same(agreement([range(10, null), range(20, null)]), found(20, null, 2, 1))
+  t.same(
+    agreement([range(0, null), range(0, 1e12), range(1e12 + 1, null)]),
+    found(0, 1e12, 2, 2 / 3),
+    'an unbounded region is the widest',
+  )
+  t.same(agreement([range(3, 3), range(3, 3)]), found(3, 3, 2, 1))
   t.throws(() => agreement([]))
 })
 
@@ -122,5 +137,6 @@ t.test('counted claims: ordered by point then source, numbers as given', async (
 })
 
 t.test('an empty group has no summary', async (t) => {
-  t.throws(() => figureSummary({ metric: 'killed', population: 'all', party: null, claims: [] }, dir))
+  const empty = { metric: 'killed' as const, population: 'all' as const, party: null, claims: [] }
+  t.throws(() => figureSummary(empty, dir))
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { interval, point } from '../../src/engine/figure.js'
 import type { FigureStatement, Interval } from '../../src/engine/types.js'
-import { holds, statement, statementArb } from './fixtures.js'
+import { holds, statement, statementArb } from './fixtures/claims.js'
 
 // Contract §2, row by row.
 const table: Array<[string, FigureStatement, Interval, number]> = [

@@ -6,7 +6,16 @@ import { figureSummary } from '../../src/engine/figure-summary.js'
 import { interval } from '../../src/engine/figure.js'
 import { summarizeEvent } from '../../src/engine/event-summary.js'
 import type { Claim, FigureStatement, Interval } from '../../src/engine/types.js'
-import { WORLD, claimsArb, day, directory, figure, holds, statement, statementArb } from './fixtures.js'
+import {
+  WORLD,
+  claimsArb,
+  day,
+  directory,
+  figure,
+  holds,
+  statement,
+  statementArb,
+} from './fixtures/claims.js'
 
 const dir = directory()
 const contains = (iv: Interval, x: number) => iv.low <= x && (iv.high === null || x <= iv.high)
@@ -105,7 +114,7 @@ t.test('counting matches a naive reading of §3', async (t) => {
   ))
   const later = (a: Claim, b: Claim) =>
     [a.stated_at, a.recorded_at, a.id].join('|') > [b.stated_at, b.recorded_at, b.id].join('|')
-  holds(t, 'figures: one latest claim per source and group', fc.property(claimsArb(), asOfArb, (claims, asOf) => {
+  const latestFigures = fc.property(claimsArb(), asOfArb, (claims, asOf) => {
     const inForce = claimsInForce(claims, asOf)
     const figures = inForce.filter((c) => c.kind === 'figure')
     const sameSlot = (a: (typeof figures)[number], b: (typeof figures)[number]) =>
@@ -114,8 +123,9 @@ t.test('counting matches a naive reading of §3', async (t) => {
     const expected = figures.filter((c) => !figures.some((d) => sameSlot(c, d) && later(d, c)))
     const got = countedFigureGroups(inForce).flatMap((g) => g.claims)
     return isDeepStrictEqual(got.map((c) => c.id).sort(), expected.map((c) => c.id).sort())
-  }))
-  holds(t, 'stances: one latest claim per (source, actor)', fc.property(claimsArb(), asOfArb, (claims, asOf) => {
+  })
+  holds(t, 'figures: one latest claim per source and group', latestFigures)
+  const latestStances = fc.property(claimsArb(), asOfArb, (claims, asOf) => {
     const inForce = claimsInForce(claims, asOf)
     const attributions = inForce.filter((c) => c.kind === 'attribution')
     const expected = attributions.flatMap((c) =>
@@ -126,7 +136,8 @@ t.test('counting matches a naive reading of §3', async (t) => {
     )
     const got = countedStances(inForce).map((s) => `${s.source_id}/${s.actor_id}/${s.claim.id}`)
     return isDeepStrictEqual(got.sort(), expected.sort())
-  }))
+  })
+  holds(t, 'stances: one latest claim per (source, actor)', latestStances)
   holds(t, 'nothing stated after T, retracted, or superseded by a kept claim', fc.property(
     claimsArb(),
     asOfArb,

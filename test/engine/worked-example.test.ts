@@ -1,7 +1,7 @@
 import t from 'tap'
 import { summarizeEvent } from '../../src/engine/event-summary.js'
 import type { Claim } from '../../src/engine/types.js'
-import { attribution, day, directory, endOf, figure } from './fixtures.js'
+import { attribution, day, directory, endOf, figure } from './fixtures/claims.js'
 
 // Contract §8: Khan Shaykhun, 4 April 2017, from a TASS report of 6 April 2017.
 const dir = directory(
@@ -21,27 +21,65 @@ const dir = directory(
   ],
 )
 
-// Recorded in table order, one minute apart, after the TASS report.
-const recorded = (i: number) => `2017-04-06T12:0${i}:00.000Z`
+// Claim #i of the table: recorded in table order, one minute apart, after the TASS report.
+const row = (i: number, source_id: string, via: string[], date: string) => ({
+  id: `c${i}`,
+  source_id,
+  via,
+  stated_at: day(date),
+  recorded_at: `2017-04-06T12:0${i}:00.000Z`,
+})
 const claims: Claim[] = [
-  figure({ id: 'c1', source_id: 'sohr', via: ['reuters', 'tass'], stated_at: day('2017-04-04'), recorded_at: recorded(1),
-    qualifier: 'exact', value: 58, quote: 'had killed 58 people including 11 children' }),
-  figure({ id: 'c2', source_id: 'sohr', via: ['reuters', 'tass'], stated_at: day('2017-04-04'), recorded_at: recorded(2),
-    population: 'children', qualifier: 'exact', value: 11 }),
-  figure({ id: 'c3', source_id: 'who', via: ['tass'], stated_at: day('2017-04-05'), recorded_at: recorded(3),
-    qualifier: 'at_least', value: 70, quote: 'at least 70 people have died' }),
-  figure({ id: 'c4', source_id: 'who', via: ['tass'], stated_at: day('2017-04-05'), recorded_at: recorded(4),
-    metric: 'affected', qualifier: 'hundreds', quote: 'hundreds more have been affected' }),
-  attribution({ id: 'c5', source_id: 'reuters', via: ['tass'], stated_at: day('2017-04-04'), recorded_at: recorded(5),
-    stance: 'accuses', actor_ids: ['syrian-government', 'russian-forces'], certainty: 'suspected' }),
-  attribution({ id: 'c6', source_id: 'russian-mod', via: ['tass'], stated_at: day('2017-04-04'), recorded_at: recorded(6),
-    stance: 'denies', actor_ids: ['russian-forces'] }),
-  attribution({ id: 'c7', source_id: 'syrian-mod', via: ['tass'], stated_at: day('2017-04-05'), recorded_at: recorded(7),
-    stance: 'denies', actor_ids: ['syrian-government'] }),
-  attribution({ id: 'c8', source_id: 'russian-mod', via: ['tass'], stated_at: day('2017-04-05'), recorded_at: recorded(8),
-    stance: 'accuses', actor_ids: ['armed-opposition'] }),
-  attribution({ id: 'c9', source_id: 'syrian-mod', via: ['tass'], stated_at: day('2017-04-05'), recorded_at: recorded(9),
-    stance: 'accuses', actor_ids: ['armed-opposition'] }),
+  figure({
+    ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'),
+    qualifier: 'exact',
+    value: 58,
+    quote: 'had killed 58 people including 11 children',
+  }),
+  figure({
+    ...row(2, 'sohr', ['reuters', 'tass'], '2017-04-04'),
+    population: 'children',
+    qualifier: 'exact',
+    value: 11,
+  }),
+  figure({
+    ...row(3, 'who', ['tass'], '2017-04-05'),
+    qualifier: 'at_least',
+    value: 70,
+    quote: 'at least 70 people have died',
+  }),
+  figure({
+    ...row(4, 'who', ['tass'], '2017-04-05'),
+    metric: 'affected',
+    qualifier: 'hundreds',
+    quote: 'hundreds more have been affected',
+  }),
+  attribution({
+    ...row(5, 'reuters', ['tass'], '2017-04-04'),
+    stance: 'accuses',
+    actor_ids: ['syrian-government', 'russian-forces'],
+    certainty: 'suspected',
+  }),
+  attribution({
+    ...row(6, 'russian-mod', ['tass'], '2017-04-04'),
+    stance: 'denies',
+    actor_ids: ['russian-forces'],
+  }),
+  attribution({
+    ...row(7, 'syrian-mod', ['tass'], '2017-04-05'),
+    stance: 'denies',
+    actor_ids: ['syrian-government'],
+  }),
+  attribution({
+    ...row(8, 'russian-mod', ['tass'], '2017-04-05'),
+    stance: 'accuses',
+    actor_ids: ['armed-opposition'],
+  }),
+  attribution({
+    ...row(9, 'syrian-mod', ['tass'], '2017-04-05'),
+    stance: 'accuses',
+    actor_ids: ['armed-opposition'],
+  }),
 ]
 
 t.test('as of 2017-04-06', async (t) => {
@@ -111,7 +149,13 @@ t.test('as of 2017-04-06', async (t) => {
       { source_id: 'syrian-mod', claim_id: 'c7', self: true, via: ['tass'] },
     ])
     t.same(actor('syrian-government')?.accused_by, [
-      { source_id: 'reuters', claim_id: 'c5', certainty: 'suspected', alternatives: ['russian-forces'], via: ['tass'] },
+      {
+        source_id: 'reuters',
+        claim_id: 'c5',
+        certainty: 'suspected',
+        alternatives: ['russian-forces'],
+        via: ['tass'],
+      },
     ])
     t.same(actor('armed-opposition')?.accused_by.map((a) => [a.source_id, a.claim_id]), [
       ['russian-mod', 'c8'],
@@ -125,13 +169,23 @@ t.test('as of 2017-04-06', async (t) => {
 t.test('as of 2017-04-04: killed/all has only SOHR', async (t) => {
   const summary = summarizeEvent(claims, endOf('2017-04-04'), dir)
   const killed = summary.figures[0]
-  t.same(summary.figures.map((f) => [f.metric, f.population]), [['killed', 'all'], ['killed', 'children']])
+  t.same(
+    summary.figures.map((f) => [f.metric, f.population]),
+    [
+      ['killed', 'all'],
+      ['killed', 'children'],
+    ],
+  )
   t.equal(killed?.sources, 1)
   t.same(killed?.claims.map((c) => c.source_id), ['sohr'])
   t.equal(killed?.disagreement.level, 'single_source')
   t.equal(summary.claims_total, 9)
   t.equal(summary.claims_counted, 4)
-  t.equal(summary.attribution.status, 'contested', 'reuters accuses russian-forces, russian-mod denies')
+  t.equal(
+    summary.attribution.status,
+    'contested',
+    'reuters accuses russian-forces, which russian-mod denies',
+  )
   t.equal(summary.attribution.sources, 2)
 })
 

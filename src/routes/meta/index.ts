@@ -25,6 +25,7 @@ const metaRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getOpenApi',
         summary: 'This API, described in OpenAPI 3.1',
+        description: 'The same document as openapi/openapi.json in the repository; Swagger UI at /docs reads it.',
         tags: ['meta'],
         response: { 200: z.record(z.string(), z.unknown()) },
       },

@@ -1,0 +1,295 @@
+import t from 'tap'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { build, json, post } from '../helper.js'
+
+interface FieldError {
+  path: string
+  message: string
+  in?: string
+}
+
+interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance?: string
+  errors?: FieldError[]
+}
+
+/** The assertions the helpers below use; any tap test (root or subtest) has them. */
+type Asserts = Pick<typeof t, 'equal' | 'match' | 'notMatch' | 'ok' | 'type'>
+
+const TABLES = ['sources', 'actors', 'events', 'aliases', 'changes'] as const
+type Counts = Record<(typeof TABLES)[number], number>
+
+function counts(app: FastifyInstance): Counts {
+  const out = {} as Counts
+  for (const table of TABLES) {
+    const row = app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }
+    out[table] = row.n
+  }
+  return out
+}
+
+function paths(problem: Problem): string[] {
+  return (problem.errors ?? []).map((e) => e.path)
+}
+
+/** A problem document: the content type, the members of RFC 9457, and no leak of internals. */
+function assertProblem(t: Asserts, res: LightMyRequestResponse, status: number): Problem {
+  t.equal(res.statusCode, status, `status ${status}`)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, 'application/problem+json')
+  const problem = json<Problem>(res)
+  t.type(problem.type, 'string')
+  t.ok(problem.type.length > 0, 'type is not empty')
+  t.type(problem.title, 'string')
+  t.ok(problem.title.length > 0, 'title is not empty')
+  t.equal(problem.status, status, 'status member matches the HTTP status')
+  t.type(problem.detail, 'string')
+  assertNoLeak(t, res)
+  return problem
+}
+
+function assertNoLeak(t: Asserts, res: LightMyRequestResponse): void {
+  t.notMatch(res.body, /\n\s*at /, 'no stack frames')
+  t.notMatch(res.body, /\bat [^"]*\(?[/\\][^"]*\.(?:ts|js):\d+/, 'no "at file:line" frames')
+  t.notMatch(res.body, /\/work\/|node_modules|file:\/\/|\.ts:\d+|\.js:\d+/, 'no file paths')
+  t.notMatch(res.body, /"stack"/, 'no stack member')
+}
+
+const validSource = { name: 'Syrian Observatory for Human Rights', kind: 'monitor' }
+
+t.test('an unknown route is a 404 problem', async (t) => {
+  const app = await build(t)
+  for (const [method, url] of [
+    ['GET', '/nowhere'],
+    ['POST', '/sources/sohr/unknown'],
+    ['DELETE', '/sources/sohr'],
+    ['PUT', '/events/x'],
+  ] as const) {
+    const res = await app.inject({ method, url, payload: method === 'GET' ? undefined : {} })
+    const problem = assertProblem(t, res, 404)
+    t.equal(problem.errors, undefined, `${method} ${url}`)
+  }
+})
+
+t.test('a malformed JSON body is a 400 problem', async (t) => {
+  const app = await build(t)
+  const before = counts(app)
+  for (const payload of ['{"name": "SOHR", "kind": ', '{name: "SOHR"}', "{'name':'x'}", '[1, 2', 'nul']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/sources',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    })
+    assertProblem(t, res, 400)
+  }
+  const patch = await app.inject({
+    method: 'PATCH',
+    url: '/sources/sohr',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name": ',
+  })
+  assertProblem(t, patch, 400)
+  t.same(counts(app), before, 'nothing written')
+})
+
+t.test('an empty JSON body is a 400 problem', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ method: 'POST', url: '/sources', headers: { 'content-type': 'application/json' }, payload: '' })
+  assertProblem(t, res, 400)
+})
+
+t.test('a body that is JSON but not an object is a 400 problem', async (t) => {
+  const app = await build(t)
+  for (const payload of ['[]', '"SOHR"', '42', 'null']) {
+    const res = await app.inject({ method: 'POST', url: '/sources', headers: { 'content-type': 'application/json' }, payload })
+    assertProblem(t, res, 400)
+  }
+})
+
+t.test('a body of the wrong content type is a 415 problem', async (t) => {
+  const app = await build(t)
+  const before = counts(app)
+  const cases: Array<[string, string]> = [
+    ['text/plain', JSON.stringify(validSource)],
+    ['application/xml', '<source><name>SOHR</name></source>'],
+    ['application/x-www-form-urlencoded', 'name=SOHR&kind=monitor'],
+  ]
+  for (const [type, payload] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/sources', headers: { 'content-type': type }, payload })
+    t.equal(res.statusCode, 415, type)
+    t.match(res.headers['content-type'], /^application\/problem\+json/, type)
+    const problem = json<Problem>(res)
+    t.equal(problem.status, 415, type)
+    t.type(problem.type, 'string')
+    t.type(problem.title, 'string')
+    assertNoLeak(t, res)
+  }
+  const patch = await app.inject({ method: 'PATCH', url: '/sources/x', headers: { 'content-type': 'text/plain' }, payload: '{}' })
+  t.equal(patch.statusCode, 415, 'PATCH with text/plain')
+  t.same(counts(app), before, 'nothing written')
+})
+
+t.test('application/json with a charset is fine', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/sources',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    payload: JSON.stringify(validSource),
+  })
+  t.equal(res.statusCode, 201)
+})
+
+t.test('unknown fields are a 400 with one error per unknown field', async (t) => {
+  const app = await build(t)
+  const before = counts(app)
+  const res = await post(app, '/sources', { ...validSource, colour: 'blue', 'we/ird~key': 1, Name: 'x' })
+  const problem = assertProblem(t, res, 400)
+  t.same(paths(problem).sort(), ['/Name', '/colour', '/we~1ird~0key'], 'each unknown field named, as a JSON Pointer')
+  for (const e of problem.errors ?? []) {
+    t.equal(e.in, 'body')
+    t.type(e.message, 'string')
+    t.ok(e.message.length > 0)
+  }
+
+  const nested = await post(app, '/events', { title: 'x', occurred_on: '2017', location: { place: 'Idlib', town: 'x' } })
+  t.same(paths(assertProblem(t, nested, 400)), ['/location/town'], 'unknown nested fields are named too')
+
+  const actor = await post(app, '/actors', { name: 'x', kind: 'state', parent: 'y' })
+  t.same(paths(assertProblem(t, actor, 400)), ['/parent'])
+  t.same(counts(app), before, 'nothing written')
+})
+
+t.test('several bad fields at once are all listed', async (t) => {
+  const app = await build(t)
+  const res = await post(app, '/sources', {
+    id: 'Not A Slug',
+    name: '',
+    kind: 'blog',
+    country: 'SYR',
+    url: 'ftp://example.org',
+    aliases: ['ok', ''],
+    extra: true,
+  })
+  const problem = assertProblem(t, res, 400)
+  t.same(paths(problem).sort(), ['/aliases/1', '/country', '/extra', '/id', '/kind', '/name', '/url'])
+  for (const p of ['/id', '/kind', '/country']) t.match(problem.detail, p, `detail mentions ${p}`)
+
+  const events = await post(app, '/events', { title: 7, occurred_on: 'April 2017', ended_on: '2017-13', tags: 'x' })
+  t.same(paths(assertProblem(t, events, 400)).sort(), ['/ended_on', '/occurred_on', '/tags', '/title'])
+})
+
+t.test('validation problems name where the bad field is', async (t) => {
+  const app = await build(t)
+  const body = json<Problem>(await post(app, '/sources', { kind: 'monitor' }))
+  t.same(body.errors, [{ path: '/name', in: 'body', message: body.errors?.[0]?.message }])
+  const query = json<Problem>(await app.inject({ method: 'GET', url: '/sources?limit=0&q=' }))
+  t.ok((query.errors ?? []).length >= 1)
+  t.ok((query.errors ?? []).every((e) => e.in === 'query'))
+  t.ok(paths(query).includes('/limit'))
+})
+
+t.test('no response ever carries a stack trace, not even a server error', async (t) => {
+  const app = await build(t)
+  app.get('/test-only/boom', async () => {
+    throw new Error('secret internals at /work/main/src/secret.ts:12:3')
+  })
+  const boom = await app.inject({ method: 'GET', url: '/test-only/boom' })
+  const problem = assertProblem(t, boom, 500)
+  t.notMatch(boom.body, /secret/, 'the error message is not echoed')
+
+  // A real route failing inside the database layer.
+  app.db.$client.exec('DROP TABLE changes')
+  const res = await post(app, '/sources', validSource)
+  const dbProblem = assertProblem(t, res, 500)
+  t.notMatch(res.body, /SqliteError|no such table|SQLITE/i, 'database errors are not echoed')
+  t.equal(dbProblem.type, problem.type)
+  const got = await app.inject({ method: 'GET', url: '/sources' })
+  t.equal(got.statusCode, 200)
+  t.same(json<{ items: unknown[] }>(got).items, [], 'the failed write left nothing behind')
+})
+
+t.test('nothing is lost and nothing half-written: failing writes change no table', async (t) => {
+  const app = await build(t)
+  t.equal((await post(app, '/actors', { id: 'gov', name: 'Government', aliases: ['Regime'], kind: 'state' })).statusCode, 201)
+  t.equal((await post(app, '/actors', { id: 'af', name: 'Air force', kind: 'armed_forces', parent_id: 'gov' })).statusCode, 201)
+  t.equal((await post(app, '/sources', { id: 'sohr', name: 'SOHR', aliases: ['Observatory'], kind: 'monitor' })).statusCode, 201)
+  t.equal((await post(app, '/events', { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })).statusCode, 201)
+  const before = counts(app)
+  t.same(before, { sources: 1, actors: 2, events: 1, aliases: 2, changes: 4 }, 'the setup wrote what it should')
+
+  const failing: Array<{ what: string; method: 'POST' | 'PATCH'; url: string; payload: unknown; status: number }> = [
+    { what: 'invalid source', method: 'POST', url: '/sources', payload: { name: 'x', kind: 'blog', aliases: ['A'] }, status: 400 },
+    { what: 'unknown field', method: 'POST', url: '/sources', payload: { ...validSource, aliases: ['B'], x: 1 }, status: 400 },
+    { what: 'taken id', method: 'POST', url: '/sources', payload: { id: 'sohr', name: 'x', kind: 'media', aliases: ['C'] }, status: 409 },
+    {
+      what: 'taken alias after a free one',
+      method: 'POST',
+      url: '/sources',
+      payload: { name: 'New', kind: 'media', aliases: ['Fresh', 'OBSERVATORY'] },
+      status: 409,
+    },
+    {
+      what: 'unknown affiliated actor, with aliases',
+      method: 'POST',
+      url: '/sources',
+      payload: { name: 'New', kind: 'media', aliases: ['Fresh'], affiliated_actor_id: 'ghost' },
+      status: 422,
+    },
+    { what: 'unknown parent', method: 'POST', url: '/actors', payload: { name: 'New', kind: 'state', aliases: ['N'], parent_id: 'ghost' }, status: 422 },
+    { what: 'taken actor alias', method: 'POST', url: '/actors', payload: { name: 'New', kind: 'state', aliases: ['regime'] }, status: 409 },
+    { what: 'taken event id', method: 'POST', url: '/events', payload: { id: 'ks', title: 'x', occurred_on: '2017' }, status: 409 },
+    { what: 'bad event date', method: 'POST', url: '/events', payload: { title: 'x', occurred_on: '2017-02-30' }, status: 400 },
+    {
+      what: 'PATCH source: new aliases then an unknown actor',
+      method: 'PATCH',
+      url: '/sources/sohr',
+      payload: { aliases: ['Renamed'], affiliated_actor_id: 'ghost' },
+      status: 422,
+    },
+    { what: 'PATCH actor: cycle', method: 'PATCH', url: '/actors/gov', payload: { parent_id: 'af', aliases: ['Other'] }, status: 422 },
+    { what: 'PATCH unknown event', method: 'PATCH', url: '/events/nope', payload: { title: 'x' }, status: 404 },
+    { what: 'PATCH with id', method: 'PATCH', url: '/events/ks', payload: { id: 'x' }, status: 400 },
+  ]
+  for (const c of failing) {
+    const snapshot = counts(app)
+    const res = await app.inject({ method: c.method, url: c.url, payload: c.payload as Record<string, unknown> })
+    t.equal(res.statusCode, c.status, c.what)
+    t.match(res.headers['content-type'], /^application\/problem\+json/, c.what)
+    t.same(counts(app), snapshot, `${c.what}: no table changed`)
+  }
+  t.same(counts(app), before)
+
+  const sohr = json<{ aliases: string[]; affiliated_actor_id: string | null; updated_at: string; created_at: string }>(
+    await app.inject({ method: 'GET', url: '/sources/sohr' }),
+  )
+  t.same(sohr.aliases, ['Observatory'], 'the failed PATCH did not replace the aliases')
+  t.equal(sohr.updated_at, sohr.created_at)
+  const q = await app.inject({ method: 'GET', url: '/sources?q=renamed' })
+  t.same(json<{ items: unknown[] }>(q).items, [], 'the alias index was rolled back')
+  const gov = json<{ parent_id: string | null; aliases: string[] }>(await app.inject({ method: 'GET', url: '/actors/gov' }))
+  t.equal(gov.parent_id, null)
+  t.same(gov.aliases, ['Regime'])
+})
+
+t.test('successful writes each add one change', async (t) => {
+  const app = await build(t)
+  const before = counts(app)
+  t.equal((await post(app, '/sources', validSource)).statusCode, 201)
+  t.equal(
+    (await app.inject({ method: 'PATCH', url: '/sources/syrian-observatory-for-human-rights', payload: { notes: 'n' } })).statusCode,
+    200,
+  )
+  const after = counts(app)
+  t.equal(after.sources, before.sources + 1)
+  t.equal(after.changes, before.changes + 2)
+  const rows = app.db.$client.prepare('SELECT type, id FROM changes ORDER BY seq').all()
+  t.same(rows, [
+    { type: 'source.created', id: 'syrian-observatory-for-human-rights' },
+    { type: 'source.updated', id: 'syrian-observatory-for-human-rights' },
+  ])
+})
