@@ -24,10 +24,11 @@ export function figureSummaries(
 
 /** One group, over claims already counted (§3.4), so a timeline can call it at each step. */
 export function figureSummary(group: FigureGroup, directory: Directory): FigureSummary {
-  const claims = group.claims.map((c) => countedFigureClaim(c, directory))
-  claims.sort((a, b) => a.point - b.point || compareStrings(a.source_id, b.source_id))
-  const n = claims.length
+  const n = group.claims.length
   if (n === 0) throw new Error('a figure summary needs at least one counted claim')
+  const claims = group.claims
+    .map((c) => countedFigureClaim(c, directory))
+    .sort((a, b) => a.point - b.point || compareStrings(a.source_id, b.source_id))
 
   const lows = claims.map((c) => c.interval.low)
   const highs = claims.map((c) => c.interval.high ?? Infinity)
@@ -35,7 +36,7 @@ export function figureSummary(group: FigureGroup, directory: Directory): FigureS
   const minHigh = Math.min(...highs)
   const consistent = maxLow <= minHigh
 
-  const sortedPoints = claims.map((c) => c.point).sort((a, b) => a - b)
+  const sortedPoints = claims.map((c) => c.point) // claims are in point order
   const points = {
     min: sortedPoints[0] ?? 0,
     max: sortedPoints[n - 1] ?? 0,

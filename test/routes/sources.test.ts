@@ -355,6 +355,27 @@ t.test('GET /sources', async (t) => {
     t.same(await ids('_'), [], 'LIKE wildcards are literal')
   })
 
+  t.test('q is case-insensitive beyond ASCII too', async (t) => {
+    const app = await build(t)
+    await createSource(app, { id: 'msf', name: 'Médecins Sans Frontières', aliases: ['Ärzte ohne Grenzen'], kind: 'ngo' })
+    await createSource(app, { id: 'mid', name: 'Ministry of Foreign Affairs of Russia', aliases: ['МИД России'], kind: 'government' })
+    await createSource(app, { id: 'ohchr', name: 'ÉQUIPE DES NATIONS UNIES', kind: 'igo' })
+    await createSource(app, { id: 'ria', name: 'РИА Новости', kind: 'news_agency' })
+    const ids = async (q: string) => {
+      const res = await app.inject({ method: 'GET', url: `/sources?q=${encodeURIComponent(q)}` })
+      t.equal(res.statusCode, 200, q)
+      return json<Page<Source>>(res).items.map((s) => s.id)
+    }
+    t.same(await ids('médecins'), ['msf'], 'name, same case')
+    t.same(await ids('MÉDECINS'), ['msf'], 'name, upper-case query with an accented capital')
+    t.same(await ids('FRONTIÈRES'), ['msf'], 'name, upper-case query')
+    t.same(await ids('ÄRZTE'), ['msf'], 'alias, upper-case query')
+    t.same(await ids('мид'), ['mid'], 'Cyrillic alias, lower-case query')
+    t.same(await ids('équipe'), ['ohchr'], 'name with an accented capital, lower-case query')
+    t.same(await ids('риа'), ['ria'], 'Cyrillic name in capitals, lower-case query')
+    t.same(await ids('НОВОСТИ'), ['ria'], 'Cyrillic name, upper-case query')
+  })
+
   t.test('pagination: limit and cursor walk every item once', async (t) => {
     const app = await build(t)
     for (const id of ['e', 'c', 'a', 'd', 'b']) await createSource(app, { id, name: id.toUpperCase(), kind: 'media' })

@@ -10,7 +10,7 @@ async function khanShaykhun(t: Parameters<typeof build>[0]) {
   const ids = await loadFixture(app, readFixture())
   const summary = async (asOf: string) => {
     const res = await app.inject({ method: 'GET', url: `/events/khan-shaykhun/summary?as_of=${asOf}` })
-    t.equal(res.statusCode, 200, `summary as of ${asOf}`)
+    if (res.statusCode !== 200) throw new Error(`summary as of ${asOf}: ${res.statusCode} ${res.body}`)
     return json<Summary>(res)
   }
   return { app, ids, summary }

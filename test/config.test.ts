@@ -1,0 +1,86 @@
+import t from 'tap'
+import { loadConfig, parseApiKeys } from '../src/config.js'
+
+t.test('parseApiKeys', async (t) => {
+  t.test('token:scopes pairs, scopes joined by +', async (t) => {
+    const keys = parseApiKeys('s3cret:read+write, r1:read ,a1:admin')
+    t.equal(keys.length, 3)
+    t.equal(keys[0]?.token, 's3cret')
+    t.same([...(keys[0]?.scopes ?? [])].sort(), ['read', 'write'])
+    t.equal(keys[1]?.token, 'r1', 'entries are trimmed')
+    t.same([...(keys[1]?.scopes ?? [])], ['read'])
+    t.equal(keys[2]?.token, 'a1')
+    t.same([...(keys[2]?.scopes ?? [])], ['admin'])
+  })
+
+  t.test('empty input and empty entries give no keys', async (t) => {
+    t.same(parseApiKeys(''), [])
+    t.same(parseApiKeys(' , ,'), [])
+    t.equal(parseApiKeys('a:read,,b:write').length, 2)
+  })
+
+  t.test('a token may contain a colon: the scopes follow the last one', async (t) => {
+    const [key] = parseApiKeys('abc:def:write')
+    t.equal(key?.token, 'abc:def')
+    t.same([...(key?.scopes ?? [])], ['write'])
+  })
+
+  t.test('a missing colon or token is an error naming the entry', async (t) => {
+    t.throws(() => parseApiKeys('s3cret'), /entry 1 must be token:scopes/)
+    t.throws(() => parseApiKeys('a:read,nocolon'), /entry 2 must be token:scopes/)
+    t.throws(() => parseApiKeys(':read'), /must be token:scopes/, 'an empty token')
+  })
+
+  t.test('an unknown scope is an error naming it', async (t) => {
+    t.throws(() => parseApiKeys('s3cret:superuser'), /unknown scope "superuser"/)
+    t.throws(() => parseApiKeys('a:read,b:read+delete'), /entry 2: unknown scope "delete"/)
+    t.throws(() => parseApiKeys('s3cret:'), /unknown scope ""/, 'no scopes at all')
+    t.throws(() => parseApiKeys('s3cret:READ'), /unknown scope "READ"/, 'scopes are lower-case')
+  })
+})
+
+t.test('loadConfig', async (t) => {
+  t.test('defaults', async (t) => {
+    const config = loadConfig({})
+    t.same(config, { port: 3000, host: '127.0.0.1', dbPath: 'data/reckon.db', apiKeys: [], logLevel: 'info' })
+  })
+
+  t.test('reads every variable', async (t) => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      RECKON_DB: ':memory:',
+      RECKON_API_KEYS: 'k:read+write',
+      LOG_LEVEL: 'debug',
+    })
+    t.equal(config.port, 8080)
+    t.equal(config.host, '0.0.0.0')
+    t.equal(config.dbPath, ':memory:')
+    t.equal(config.logLevel, 'debug')
+    t.equal(config.apiKeys.length, 1)
+    t.equal(config.apiKeys[0]?.token, 'k')
+    t.ok(config.apiKeys[0]?.scopes.has('write'))
+  })
+
+  t.test('an invalid PORT is refused with a message naming it', async (t) => {
+    for (const PORT of ['abc', '70000', '-1', '80.5']) {
+      t.throws(() => loadConfig({ PORT }), /Invalid configuration:[\s\S]*PORT/, PORT)
+    }
+  })
+
+  t.test('other invalid values are refused', async (t) => {
+    t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/)
+    t.throws(() => loadConfig({ RECKON_API_KEYS: 'nocolon' }), /must be token:scopes/)
+    t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' }), /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/, 'all problems are listed')
+  })
+
+  t.test('reads process.env by default', async (t) => {
+    const saved = process.env.PORT
+    process.env.PORT = '4321'
+    t.teardown(() => {
+      if (saved === undefined) delete process.env.PORT
+      else process.env.PORT = saved
+    })
+    t.equal(loadConfig().port, 4321)
+  })
+})
