@@ -150,3 +150,27 @@ export const changes = sqliteTable(
   },
   (t) => [index('changes_event_idx').on(t.eventId)],
 )
+
+/**
+ * Idempotency-Key (contract §9): the first response to a keyed POST, replayed
+ * to retries. `scope` separates clients (a digest of their API key, or
+ * "anonymous"); rows expire after `expires_at`.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    /** sha256 of method, path and body: the same key with another request is a 422. */
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state', { enum: ['in_flight', 'done'] }).notNull(),
+    status: integer('status'),
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
+    body: text('body'),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_expires_idx').on(t.expiresAt)],
+)
