@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
-import { DatabaseTooNewError, openDatabase } from '../../src/db/client.js'
+import { DatabaseTooNewError, MIGRATIONS_FOLDER, openDatabase } from '../../src/db/client.js'
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'reckon-db-'))
@@ -20,7 +20,9 @@ t.test('opening creates the folder, applies migrations, and is repeatable', asyn
   t.equal(db.$client.pragma('foreign_keys', { simple: true }), 1)
   db.$client.close()
   const again = openDatabase(path)
-  t.equal((again.$client.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, 1)
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+  const applied = (again.$client.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get() as { n: number }).n
+  t.equal(applied, journal.entries.length, 'every migration applied once, none twice')
   again.$client.close()
 })
 
