@@ -84,3 +84,10 @@ t.test('loadConfig', async (t) => {
     t.equal(loadConfig().port, 4321)
   })
 })
+
+t.test('an empty variable counts as unset', async (t) => {
+  const config = loadConfig({ PORT: '', HOST: '', RECKON_DB: '' })
+  t.equal(config.port, 3000)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.dbPath, 'data/reckon.db')
+})

@@ -54,6 +54,10 @@ export function openDatabase(path: string): Db {
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
+    // SQLite's lower() folds A–Z only; searches must fold É and Н as well.
+    sqlite.function('unicode_lower', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? text.toLowerCase() : text,
+    )
 
     const known = latestKnownMigration()
     const applied = latestAppliedMigration(sqlite)

@@ -87,8 +87,8 @@ export function createSourcesRepository(db: Db) {
           .where(and(eq(aliases.namespace, 'source'), sql`${aliases.key} LIKE ${pattern} ESCAPE '\\'`))
         conditions.push(
           or(
-            sql`lower(${sources.id}) LIKE ${pattern} ESCAPE '\\'`,
-            sql`lower(${sources.name}) LIKE ${pattern} ESCAPE '\\'`,
+            sql`${sources.id} LIKE ${pattern} ESCAPE '\\'`,
+            sql`unicode_lower(${sources.name}) LIKE ${pattern} ESCAPE '\\'`,
             inArray(sources.id, aliasOwners),
           ),
         )
