@@ -12,6 +12,7 @@ import { createEventsRepository } from './repositories/events-repository.js'
 import { createSourcesRepository } from './repositories/sources-repository.js'
 import actorsRoutes from './routes/actors/index.js'
 import claimsRoutes from './routes/claims/index.js'
+import bulkClaimsRoutes from './routes/claims/bulk.js'
 import eventsRoutes from './routes/events/index.js'
 import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
@@ -70,5 +71,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(actorsRoutes, { prefix: '/actors' })
   await app.register(eventsRoutes, { prefix: '/events' })
   await app.register(claimsRoutes, { prefix: '/claims' })
+  await app.register(bulkClaimsRoutes, { prefix: '/claims' })
   return app
 }

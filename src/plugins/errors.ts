@@ -28,6 +28,8 @@ function fieldErrors(items: ValidationItem[], where: Where): FieldError[] {
     const keys = item.params?.keys
     if (item.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
       for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: 'is not a known field' })
+    } else if (item.keyword === 'invalid_type' && item.message?.endsWith('received undefined')) {
+      out.push({ path, in: where, message: 'is required' })
     } else {
       out.push({ path, in: where, message: item.message ?? 'is invalid' })
     }

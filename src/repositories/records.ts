@@ -1,5 +1,5 @@
 /** What sources, actors and events share: readable ids, references by id or alias, the change log. */
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client.js'
 import { changes } from '../db/schema.js'
@@ -44,8 +44,22 @@ export type ChangeType =
   | 'event.created'
   | 'event.updated'
 
+function prepareChangeInsert(db: Db) {
+  return db
+    .insert(changes)
+    .values({ at: sql.placeholder('at'), type: sql.placeholder('type'), id: sql.placeholder('id'), eventId: sql.placeholder('eventId') })
+    .prepare()
+}
+const changeInserts = new WeakMap<Db, ReturnType<typeof prepareChangeInsert>>()
+
+/** Appends to the change log; prepared once per database, as bulk ingest calls it per claim. */
 export function recordChange(db: Db, type: ChangeType, id: string, eventId: string | null, at = nowIso()): void {
-  db.insert(changes).values({ at, type, id, eventId }).run()
+  let insert = changeInserts.get(db)
+  if (!insert) {
+    insert = prepareChangeInsert(db)
+    changeInserts.set(db, insert)
+  }
+  insert.run({ at, type, id, eventId })
 }
 
 /** Runs `fn` in one SQLite transaction: everything lands, or nothing does. */

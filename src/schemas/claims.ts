@@ -84,75 +84,87 @@ function checkFigureNumbers(f: FigureShape, ctx: z.RefinementCtx): void {
   }
 }
 
+const figureFields = {
+  kind: z.literal('figure'),
+  ...common,
+  metric: z.enum(METRICS),
+  population: z.enum(POPULATIONS).default('all'),
+  party: Ref.nullish().meta({ description: 'The actor whose people are counted.', example: 'russian-forces' }),
+  qualifier: z.enum(QUALIFIERS),
+  value: Count.nullish(),
+  low: Count.nullish(),
+  high: Count.nullish(),
+  best: Count.nullish(),
+}
+
+const attributionFields = {
+  kind: z.literal('attribution'),
+  ...common,
+  stance: z.enum(STANCES),
+  actor_ids: z
+    .array(Ref)
+    .min(1, 'must name at least one actor')
+    .max(50)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an actor')
+    .meta({
+      description: 'With accuses: one of these did it. With denies: none of these did.',
+      example: ['syrian-government', 'russian-forces'],
+    }),
+  certainty: z.enum(CERTAINTIES).default('asserted'),
+  role: z.string().trim().min(1).max(500).nullish(),
+}
+
+const figureExample = {
+  kind: 'figure',
+  source_id: 'sohr',
+  via: ['reuters', 'tass'],
+  stated_at: '2017-04-04',
+  metric: 'killed',
+  population: 'all',
+  qualifier: 'exact',
+  value: 58,
+  quote: 'had killed 58 people including 11 children',
+}
+const attributionExample = {
+  kind: 'attribution',
+  source_id: 'reuters',
+  via: ['tass'],
+  stated_at: '2017-04-04',
+  stance: 'accuses',
+  actor_ids: ['syrian-government', 'russian-forces'],
+  certainty: 'suspected',
+  quote: 'could have been carried out by Syrian government or Russian jets',
+}
+
 export const FigureClaimCreate = z
-  .strictObject({
-    kind: z.literal('figure'),
-    ...common,
-    metric: z.enum(METRICS),
-    population: z.enum(POPULATIONS).default('all'),
-    party: Ref.nullish().meta({ description: 'The actor whose people are counted.', example: 'russian-forces' }),
-    qualifier: z.enum(QUALIFIERS),
-    value: Count.nullish(),
-    low: Count.nullish(),
-    high: Count.nullish(),
-    best: Count.nullish(),
-  })
+  .strictObject(figureFields)
   .superRefine(checkFigureNumbers)
-  .meta({
-    id: 'FigureClaimCreate',
-    examples: [
-      {
-        kind: 'figure',
-        source_id: 'sohr',
-        via: ['reuters', 'tass'],
-        stated_at: '2017-04-04',
-        metric: 'killed',
-        population: 'all',
-        qualifier: 'exact',
-        value: 58,
-        quote: 'had killed 58 people including 11 children',
-      },
-    ],
-  })
+  .meta({ id: 'FigureClaimCreate', examples: [figureExample] })
 
 export const AttributionClaimCreate = z
-  .strictObject({
-    kind: z.literal('attribution'),
-    ...common,
-    stance: z.enum(STANCES),
-    actor_ids: z
-      .array(Ref)
-      .min(1, 'must name at least one actor')
-      .max(50)
-      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an actor')
-      .meta({
-        description: 'With accuses: one of these did it. With denies: none of these did.',
-        example: ['syrian-government', 'russian-forces'],
-      }),
-    certainty: z.enum(CERTAINTIES).default('asserted'),
-    role: z.string().trim().min(1).max(500).nullish(),
-  })
-  .meta({
-    id: 'AttributionClaimCreate',
-    examples: [
-      {
-        kind: 'attribution',
-        source_id: 'reuters',
-        via: ['tass'],
-        stated_at: '2017-04-04',
-        stance: 'accuses',
-        actor_ids: ['syrian-government', 'russian-forces'],
-        certainty: 'suspected',
-        quote: 'could have been carried out by Syrian government or Russian jets',
-      },
-    ],
-  })
+  .strictObject(attributionFields)
+  .meta({ id: 'AttributionClaimCreate', examples: [attributionExample] })
 
 export const ClaimCreate = z
   .discriminatedUnion('kind', [FigureClaimCreate, AttributionClaimCreate], {
     error: 'must be "figure" or "attribution"',
   })
   .meta({ id: 'ClaimCreate', description: 'One statement by one source about one event.' })
+
+/** A claim of a bulk request: the same fields, with event_id required (contract §9). */
+const BulkEventId = { event_id: Ref.meta({ description: 'The event (id).', example: 'khan-shaykhun' }) }
+export const BulkClaim = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({ ...figureFields, ...BulkEventId }).superRefine(checkFigureNumbers),
+      z.strictObject({ ...attributionFields, ...BulkEventId }),
+    ],
+    { error: 'must be "figure" or "attribution"' },
+  )
+  .meta({ id: 'BulkClaim', description: 'A claim with its event_id.' })
+
+export type BulkClaimInput = z.output<typeof BulkClaim>
 
 export type ClaimCreateInput = z.output<typeof ClaimCreate>
 

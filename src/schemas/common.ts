@@ -121,6 +121,7 @@ export const errors = {
   401: problemResponse('A write without a valid token with the `write` scope (when keys are configured).'),
   404: problemResponse('No such resource.'),
   409: problemResponse('Conflict: the id or alias is taken, or the external id was used for other content.'),
+  413: problemResponse('The body is larger, or has more rows, than the documented limits.'),
   415: problemResponse('Unsupported media type.'),
   422: problemResponse('Well-formed input that refers to what does not exist or cannot be.'),
 } as const

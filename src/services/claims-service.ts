@@ -1,7 +1,7 @@
 /**
- * Recording a claim: resolve every reference (ids or aliases), check what
- * the contract asks, and append. All the 422s of one request are reported
- * together; nothing is written unless everything holds.
+ * Recording claims, one or a batch: resolve every reference (ids or
+ * aliases), check what the contract asks, and append. Every problem of a
+ * request is reported together; nothing is written unless everything holds.
  */
 import { createHash } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
@@ -9,7 +9,7 @@ import type { Db } from '../db/client.js'
 import { ConflictError, type FieldError, NotFoundError, UnprocessableError, pointer } from '../errors.js'
 import { nowIso } from '../lib/time.js'
 import type { ActorsRepository } from '../repositories/actors-repository.js'
-import type { ClaimsRepository } from '../repositories/claims-repository.js'
+import type { ClaimInsert, ClaimsRepository } from '../repositories/claims-repository.js'
 import type { EventsRepository } from '../repositories/events-repository.js'
 import { inTransaction, recordChange } from '../repositories/records.js'
 import type { SourcesRepository } from '../repositories/sources-repository.js'
@@ -24,6 +24,20 @@ export interface Repositories {
 
 export type RecordOutcome = { claim: ClaimOut; created: boolean }
 
+/** One claim of a batch: its input, its event, and where its errors point (`[]` or `[row]`). */
+export interface ClaimRequest {
+  input: ClaimCreateInput
+  eventId: string
+  at: Array<string | number>
+}
+
+export interface BatchOutcome {
+  inserted: number
+  existing: number
+  /** In request order; for a dry run, null where a claim would be created. */
+  ids: Array<string | null>
+}
+
 /** Sorted-key JSON, so that the same content always hashes the same. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
@@ -36,29 +50,41 @@ function canonical(value: unknown): string {
   return JSON.stringify(value)
 }
 
+function memo<T>(fn: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>()
+  return (key) => {
+    if (!cache.has(key)) cache.set(key, fn(key))
+    return cache.get(key) as T
+  }
+}
+
+type Row = Required<ClaimInsert>
+
 export function createClaimsService(db: Db, repos: Repositories) {
-  /**
-   * Resolves refs to ids and checks existence; `base` prefixes error paths
-   * (bulk ingest passes `/<row>`).
-   */
-  function resolve(input: ClaimCreateInput, eventId: string, base: string[]) {
-    const errors: FieldError[] = []
-    const at = (...tokens: Array<string | number>) => pointer(...base, ...tokens)
-    const source = (ref: string, path: string) => {
-      const id = repos.sources.resolve(ref)
-      if (id === null) errors.push({ path, in: 'body', message: `no source with id or alias "${ref}"` })
-      return id ?? ref
+  /** Lookups made once per request, however many rows name the same thing. */
+  function lookups() {
+    return {
+      source: memo((ref) => repos.sources.resolve(ref)),
+      actor: memo((ref) => repos.actors.resolve(ref)),
+      event: memo((id) => repos.events.get(id) !== null),
+      claim: memo((id) => repos.claims.get(id)),
     }
-    const actor = (ref: string, path: string) => {
-      const id = repos.actors.resolve(ref)
-      if (id === null) errors.push({ path, in: 'body', message: `no actor with id or alias "${ref}"` })
-      return id ?? ref
-    }
+  }
+
+  /** Resolves references and builds the row; pushes 422s for what does not exist. */
+  function prepare(req: ClaimRequest, look: ReturnType<typeof lookups>, errors: FieldError[]): Row {
+    const { input, eventId } = req
+    const at = (...tokens: Array<string | number>) => pointer(...req.at, ...tokens)
+    const missing = (path: string, what: string, ref: string) =>
+      errors.push({ path, in: 'body', message: `no ${what} with id or alias "${ref}"` })
+    const source = (ref: string, path: string) => look.source(ref) ?? (missing(path, 'source', ref), ref)
+    const actor = (ref: string, path: string) => look.actor(ref) ?? (missing(path, 'actor', ref), ref)
+
     const sourceId = source(input.source_id, at('source_id'))
     const via = (input.via ?? []).map((ref, i) => source(ref, at('via', i)))
     let supersedes: string | null = null
     if (input.supersedes) {
-      const target = repos.claims.get(input.supersedes)
+      const target = look.claim(input.supersedes)
       if (!target) {
         errors.push({ path: at('supersedes'), in: 'body', message: `no claim with id "${input.supersedes}"` })
       } else if (target.event_id !== eventId) {
@@ -71,102 +97,131 @@ export function createClaimsService(db: Db, repos: Repositories) {
         supersedes = target.id
       }
     }
-    const specific =
-      input.kind === 'figure'
-        ? { party: input.party ? actor(input.party, at('party')) : null }
-        : { actor_ids: input.actor_ids.map((ref, i) => actor(ref, at('actor_ids', i))) }
-    return { errors, sourceId, via, supersedes, ...specific }
+    const figure = input.kind === 'figure' ? input : null
+    const attribution = input.kind === 'attribution' ? input : null
+    const party = figure?.party ? actor(figure.party, at('party')) : null
+    const actorIds = attribution ? attribution.actor_ids.map((ref, i) => actor(ref, at('actor_ids', i))) : null
+
+    const content = {
+      ...input,
+      event_id: eventId,
+      source_id: sourceId,
+      via,
+      supersedes,
+      ...(figure ? { party } : { actor_ids: actorIds }),
+    }
+    return {
+      id: '',
+      eventId,
+      kind: input.kind,
+      sourceId,
+      via,
+      statedAt: input.stated_at,
+      recordedAt: '',
+      quote: input.quote ?? null,
+      url: input.url ?? null,
+      language: input.language ?? null,
+      note: input.note ?? null,
+      externalId: input.external_id ?? null,
+      supersedes,
+      fingerprint: createHash('sha256').update(canonical(content)).digest('hex'),
+      metric: figure?.metric ?? null,
+      population: figure?.population ?? null,
+      party,
+      qualifier: figure?.qualifier ?? null,
+      value: figure?.value ?? null,
+      low: figure?.low ?? null,
+      high: figure?.high ?? null,
+      best: figure?.best ?? null,
+      stance: attribution?.stance ?? null,
+      actorIds,
+      certainty: attribution?.certainty ?? null,
+      role: attribution?.role ?? null,
+    }
   }
 
-  function supersededConflict(supersedes: string | null): FieldError[] {
-    if (!supersedes) return []
-    const target = repos.claims.get(supersedes)
-    if (target?.superseded_by) {
-      return [{ path: '/supersedes', in: 'body', message: `claim "${supersedes}" is already superseded by "${target.superseded_by}"` }]
-    }
-    return []
+  /**
+   * The whole of a request: 422 if anything it names does not exist, 409 if
+   * it clashes with what is recorded (or with itself), else every new claim
+   * is appended in one transaction. External-id replays are not re-inserted.
+   */
+  function recordAll(requests: ClaimRequest[], opts: { dryRun: boolean }): BatchOutcome {
+    return inTransaction(db, () => {
+      const look = lookups()
+      const missing: FieldError[] = []
+      for (const req of requests) {
+        if (!look.event(req.eventId)) {
+          missing.push({ path: pointer(...req.at, 'event_id'), in: 'body', message: `no event with id "${req.eventId}"` })
+        }
+      }
+      const rows = requests.map((req) => prepare(req, look, missing))
+      if (missing.length > 0) throw new UnprocessableError('The claims refer to what does not exist.', missing)
+
+      const conflicts: FieldError[] = []
+      const ids: Array<string | null> = []
+      const fresh: Row[] = []
+      const seenExternal = new Map<string, { fingerprint: string; id: string | null }>()
+      const supersededHere = new Set<string>()
+      rows.forEach((row, i) => {
+        const at = (field: string) => pointer(...(requests[i]?.at ?? []), field)
+        if (row.externalId !== null) {
+          const key = JSON.stringify([row.sourceId, row.externalId])
+          const earlier = seenExternal.get(key) ?? repos.claims.findByExternalId(row.sourceId, row.externalId)
+          if (earlier) {
+            if (earlier.fingerprint === row.fingerprint) {
+              ids.push(earlier.id)
+              return
+            }
+            conflicts.push({
+              path: at('external_id'),
+              in: 'body',
+              message: `source "${row.sourceId}" already used external_id "${row.externalId}" for other content${earlier.id ? ` (claim "${earlier.id}")` : ''}`,
+            })
+          }
+        }
+        if (row.supersedes !== null) {
+          const by = look.claim(row.supersedes)?.superseded_by
+          if (by || supersededHere.has(row.supersedes)) {
+            conflicts.push({
+              path: at('supersedes'),
+              in: 'body',
+              message: `claim "${row.supersedes}" is already superseded${by ? ` by "${by}"` : ' by another claim of this request'}`,
+            })
+          }
+          supersededHere.add(row.supersedes)
+        }
+        const id = opts.dryRun ? null : uuidv7()
+        if (row.externalId !== null) seenExternal.set(JSON.stringify([row.sourceId, row.externalId]), { fingerprint: row.fingerprint, id })
+        ids.push(id)
+        fresh.push({ ...row, id: id ?? '' })
+      })
+      if (conflicts.length > 0) throw new ConflictError('The claims clash with what is recorded.', conflicts)
+
+      const inserted = fresh.length
+      if (!opts.dryRun && inserted > 0) {
+        const recordedAt = nowIso()
+        const touched = new Set<string>()
+        for (const row of fresh) {
+          repos.claims.insert({ ...row, recordedAt })
+          recordChange(db, 'claim.created', row.id, row.eventId, recordedAt)
+          touched.add(row.eventId)
+        }
+        for (const eventId of touched) repos.events.touch(eventId)
+      }
+      return { inserted, existing: requests.length - inserted, ids }
+    })
   }
 
   return {
-    /** POST /events/{id}/claims and POST /claims. */
+    recordAll,
+
+    /** POST /events/{id}/claims and POST /claims: one claim, 201 when new, 200 for a replay. */
     record(input: ClaimCreateInput, eventId: string, opts: { eventFromPath: boolean }): RecordOutcome {
-      return inTransaction(db, () => {
-        if (!repos.events.get(eventId)) {
-          if (opts.eventFromPath) throw new NotFoundError('event', eventId)
-          throw new UnprocessableError(`No event "${eventId}".`, [
-            { path: '/event_id', in: 'body', message: `no event with id "${eventId}"` },
-          ])
-        }
-        const resolved = resolve(input, eventId, [])
-        if (resolved.errors.length > 0) {
-          throw new UnprocessableError('The claim refers to what does not exist.', resolved.errors)
-        }
-
-        const content = {
-          ...input,
-          event_id: eventId,
-          source_id: resolved.sourceId,
-          via: resolved.via,
-          supersedes: resolved.supersedes,
-          ...(input.kind === 'figure' ? { party: resolved.party } : { actor_ids: resolved.actor_ids }),
-        }
-        const fingerprint = createHash('sha256').update(canonical(content)).digest('hex')
-
-        if (input.external_id) {
-          const existing = repos.claims.findByExternalId(resolved.sourceId, input.external_id)
-          if (existing) {
-            if (existing.fingerprint === fingerprint) {
-              const claim = repos.claims.get(existing.id)
-              if (claim) return { claim, created: false }
-            }
-            throw new ConflictError(
-              `Source "${resolved.sourceId}" already has a claim with external_id "${input.external_id}" and different content.`,
-              [{ path: '/external_id', in: 'body', message: `already used by claim "${existing.id}" with different content` }],
-            )
-          }
-        }
-
-        const conflicts = supersededConflict(resolved.supersedes)
-        if (conflicts.length > 0) throw new ConflictError('That claim is already superseded.', conflicts)
-
-        const id = uuidv7()
-        const recordedAt = nowIso()
-        const figure = input.kind === 'figure' ? input : null
-        const attribution = input.kind === 'attribution' ? input : null
-        repos.claims.insert({
-          id,
-          eventId,
-          kind: input.kind,
-          sourceId: resolved.sourceId,
-          via: resolved.via,
-          statedAt: input.stated_at,
-          recordedAt,
-          quote: input.quote ?? null,
-          url: input.url ?? null,
-          language: input.language ?? null,
-          note: input.note ?? null,
-          externalId: input.external_id ?? null,
-          supersedes: resolved.supersedes,
-          fingerprint,
-          metric: figure?.metric ?? null,
-          population: figure?.population ?? null,
-          party: resolved.party ?? null,
-          qualifier: figure?.qualifier ?? null,
-          value: figure?.value ?? null,
-          low: figure?.low ?? null,
-          high: figure?.high ?? null,
-          best: figure?.best ?? null,
-          stance: attribution?.stance ?? null,
-          actorIds: resolved.actor_ids ?? null,
-          certainty: attribution?.certainty ?? null,
-          role: attribution?.role ?? null,
-        })
-        repos.events.touch(eventId)
-        recordChange(db, 'claim.created', id, eventId, recordedAt)
-        const claim = repos.claims.get(id)
-        if (!claim) throw new Error(`claim ${id} vanished after insert`)
-        return { claim, created: true }
-      })
+      if (opts.eventFromPath && !repos.events.get(eventId)) throw new NotFoundError('event', eventId)
+      const { ids, inserted } = recordAll([{ input, eventId, at: [] }], { dryRun: false })
+      const claim = ids[0] ? repos.claims.get(ids[0]) : null
+      if (!claim) throw new Error('a recorded claim could not be read back')
+      return { claim, created: inserted === 1 }
     },
 
     /** POST /claims/{id}/retraction. */

@@ -4,6 +4,7 @@ import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
 import { EventSummary, SummaryQuery } from '../../schemas/summary.js'
 import { BadRequestError } from '../../errors.js'
+import { bulkUpsertRoutes } from '../bulk-metadata.js'
 import { resourceRoutes, writeSecurity } from '../resource-routes.js'
 
 const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -19,6 +20,9 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       listDescription: 'Events in id order.',
       repo: app.repos.events,
     }),
+  )
+  await app.register(
+    bulkUpsertRoutes({ name: 'event', plural: 'events', tag: 'events', create: EventCreate, db: app.db, repo: app.repos.events }),
   )
 
   app.get(

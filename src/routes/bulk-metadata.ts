@@ -1,0 +1,98 @@
+/**
+ * POST /sources/bulk, /actors/bulk, /events/bulk (contract §9): a JSON array
+ * that creates or updates records by id, all or nothing, so that one script
+ * can load a dataset's metadata before its claims — and run again safely.
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import type { Db } from '../db/client.js'
+import { type FieldError, ProblemError } from '../errors.js'
+import { MAX_BULK_BYTES, MAX_BULK_ROWS } from '../lib/bulk-body.js'
+import { inTransaction } from '../repositories/records.js'
+import { errorResponses } from '../schemas/common.js'
+import { writeSecurity } from './resource-routes.js'
+
+export interface BulkSpec<C extends z.ZodType> {
+  name: string
+  plural: string
+  tag: string
+  create: C
+  db: Db
+  repo: {
+    get(id: string): unknown
+    create(input: z.output<C>): unknown
+    /** Given the create fields of an existing id: they replace the stored ones; absent ones are kept. */
+    update(id: string, patch: Omit<z.output<C>, 'id'>): unknown
+  }
+}
+
+const BulkUpsertResult = z
+  .object({ created: z.int(), updated: z.int(), ids: z.array(z.string()).meta({ description: 'In row order.' }) })
+  .meta({ id: 'BulkUpsertResult' })
+
+/** When rows fail for different reasons, the answer is the one a caller must fix first. */
+const PRECEDENCE = [400, 422, 409, 404]
+
+export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): FastifyPluginAsync {
+  const Plural = spec.plural.charAt(0).toUpperCase() + spec.plural.slice(1)
+  return async (app) => {
+    app.post(
+      '/bulk',
+      {
+        bodyLimit: MAX_BULK_BYTES,
+        schema: {
+          operationId: `upsert${Plural}Bulk`,
+          summary: `Create or update many ${spec.plural}`,
+          description:
+            `A JSON array of ${spec.plural}. A row whose id exists updates that ${spec.name} with the fields it gives (absent fields are kept); ` +
+            `any other row creates one (its id given or derived). Rows may refer to rows before them. All or nothing: errors name ` +
+            `\`/<row>/<field>\`, rows counted from 0. At most ${MAX_BULK_ROWS} rows.`,
+          tags: [spec.tag],
+          security: writeSecurity,
+          body: z.array(spec.create).max(MAX_BULK_ROWS),
+          response: { 200: BulkUpsertResult, ...errorResponses(400, 401, 409, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const rows = request.body as Array<z.output<C> & { id?: string }>
+        const result = inTransaction(spec.db, () => {
+          const errors: Array<FieldError & { status: number }> = []
+          const ids: string[] = []
+          let created = 0
+          rows.forEach((row, i) => {
+            try {
+              // Each row in a savepoint: a failed row leaves nothing, and the next rows are still checked.
+              inTransaction(spec.db, () => {
+                const { id, ...fields } = row
+                if (id !== undefined && spec.repo.get(id) !== null) {
+                  spec.repo.update(id, fields)
+                  ids.push(id)
+                } else {
+                  ids.push((spec.repo.create(row) as { id: string }).id)
+                  created++
+                }
+              })
+            } catch (err) {
+              if (!(err instanceof ProblemError)) throw err
+              const own = err.errors ?? [{ path: '', in: 'body' as const, message: err.message }]
+              for (const e of own) errors.push({ ...e, path: `/${i}${e.path}`, status: err.status })
+            }
+          })
+          if (errors.length > 0) {
+            const status = PRECEDENCE.find((s) => errors.some((e) => e.status === s)) ?? 400
+            const slug = status === 400 ? 'invalid-request' : status === 409 ? 'conflict' : 'unprocessable'
+            throw new ProblemError(
+              status,
+              slug,
+              'Some rows were refused',
+              `${new Set(errors.map((e) => e.path.split('/')[1])).size} of ${rows.length} rows were refused; nothing was written.`,
+              errors.map(({ status: _status, ...e }) => e),
+            )
+          }
+          return { created, updated: rows.length - created, ids }
+        })
+        return reply.code(200).send(result)
+      },
+    )
+  }
+}

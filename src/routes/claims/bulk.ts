@@ -1,0 +1,88 @@
+/** POST /claims/bulk (contract §9): many claims, JSON, NDJSON or CSV, all or nothing. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { MAX_BULK_BYTES, MAX_BULK_ROWS, parseCsv, parseNdjson, tooManyRows } from '../../lib/bulk-body.js'
+import { BulkClaim } from '../../schemas/claims.js'
+import { errorResponses } from '../../schemas/common.js'
+import { writeSecurity } from '../resource-routes.js'
+
+const BulkQuery = z.strictObject({
+  dry_run: z
+    .stringbool()
+    .default(false)
+    .meta({ description: 'Validate and report without writing.' }),
+})
+
+const BulkResult = z
+  .object({
+    dry_run: z.boolean(),
+    inserted: z.int().meta({ description: 'Claims created (or that would be, in a dry run).' }),
+    existing: z.int().meta({ description: 'Rows that replayed an external_id with the same content.' }),
+    ids: z.array(z.string().nullable()).meta({ description: 'Claim ids in row order; null for new rows in a dry run.' }),
+  })
+  .meta({ id: 'BulkResult' })
+
+const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Scoped to this plugin: only the bulk route reads NDJSON and CSV.
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: MAX_BULK_BYTES }, (_req, body, done) => {
+    try {
+      done(null, parseNdjson(body as string))
+    } catch (err) {
+      done(err as Error)
+    }
+  })
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_BULK_BYTES }, (_req, body, done) => {
+    try {
+      done(null, parseCsv(body as string))
+    } catch (err) {
+      done(err as Error)
+    }
+  })
+
+  app.post(
+    '/bulk',
+    {
+      bodyLimit: MAX_BULK_BYTES,
+      schema: {
+        operationId: 'createClaimsBulk',
+        summary: 'Record many claims at once',
+        description: [
+          'Takes a JSON array of claims, each with its `event_id` (`application/json`), the same as NDJSON, one claim per line',
+          '(`application/x-ndjson`), or CSV (`text/csv`): a header row of contract field names, `via` and `actor_ids` as',
+          '`;`-separated lists, an empty cell for an absent field. Sources and actors may be named by id or alias.',
+          '',
+          'A batch is atomic: every row lands or none does. A bad batch answers one problem document whose `errors` name every',
+          'bad row and field as `/<row>/<field>`, rows counted from 0 (400 for invalid rows; 422 when rows name what does not',
+          'exist; 409 when they clash with recorded claims). Rows that replay an `external_id` with the same content are not',
+          `inserted again and count as \`existing\`. Limits: ${MAX_BULK_ROWS} rows and ${MAX_BULK_BYTES / 1024 / 1024} MiB per request (413 beyond).`,
+        ].join('\n'),
+        tags: ['claims'],
+        security: writeSecurity,
+        querystring: BulkQuery,
+        body: z.array(BulkClaim).meta({
+          description: 'JSON shown; NDJSON and CSV carry the same fields.',
+          example: [
+            { event_id: 'khan-shaykhun', kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58 },
+            { event_id: 'khan-shaykhun', kind: 'figure', source_id: 'who', stated_at: '2017-04-05', metric: 'killed', qualifier: 'at_least', value: 70 },
+          ],
+        }),
+        response: {
+          200: BulkResult.describe('Dry run: what would happen.'),
+          201: BulkResult,
+          ...errorResponses(400, 401, 409, 413, 415, 422),
+        },
+      },
+      preValidation: async (request) => {
+        if (Array.isArray(request.body) && request.body.length > MAX_BULK_ROWS) throw tooManyRows(request.body.length)
+      },
+    },
+    async (request, reply) => {
+      const dryRun = request.query.dry_run
+      const requests = request.body.map((input, row) => ({ input, eventId: input.event_id, at: [row] }))
+      const outcome = app.claimsService.recordAll(requests, { dryRun })
+      return reply.code(dryRun ? 200 : 201).send({ dry_run: dryRun, ...outcome })
+    },
+  )
+}
+
+export default bulkRoutes
