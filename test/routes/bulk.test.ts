@@ -1,0 +1,253 @@
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { MAX_BULK_ROWS } from '../../src/lib/bulk-body.js'
+import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
+import { UKRAINE_EVENT_ID, ukraineDataset } from '../../src/demo/ukraine.js'
+import { build, json, post } from '../helper.js'
+
+interface Problem {
+  status: number
+  errors?: Array<{ path: string; message: string; in?: string }>
+}
+interface BulkResult {
+  dry_run: boolean
+  inserted: number
+  existing: number
+  ids: Array<string | null>
+}
+
+const EVENT = 'khan-shaykhun'
+const row = (extra: object = {}) => ({
+  event_id: EVENT,
+  kind: 'figure',
+  source_id: 'sohr',
+  stated_at: '2017-04-08',
+  metric: 'killed',
+  qualifier: 'exact',
+  value: 87,
+  ...extra,
+})
+
+function count(app: FastifyInstance, table: string): number {
+  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+}
+
+async function khanShaykhun(t: Parameters<typeof build>[0]) {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  return app
+}
+
+const bulk = (app: FastifyInstance, payload: string | object[], type = 'application/json', query = '') =>
+  app.inject({ method: 'POST', url: `/claims/bulk${query}`, headers: { 'content-type': type }, payload })
+
+t.test('a JSON batch lands whole, ids in row order', async (t) => {
+  const app = await khanShaykhun(t)
+  const before = count(app, 'claims')
+  const res = await bulk(app, [row(), row({ source_id: 'WHO', qualifier: 'at_least', value: 90 }), row({ kind: 'attribution', metric: undefined, qualifier: undefined, value: undefined, stance: 'accuses', actor_ids: ['syrian-air-force'] })])
+  t.equal(res.statusCode, 201)
+  const body = json<BulkResult>(res)
+  t.same({ dry_run: body.dry_run, inserted: body.inserted, existing: body.existing }, { dry_run: false, inserted: 3, existing: 0 })
+  t.equal(body.ids.length, 3)
+  t.equal(count(app, 'claims'), before + 3)
+  const second = json<{ source_id: string; value: number }>(await app.inject({ method: 'GET', url: `/claims/${body.ids[1]}` }))
+  t.same([second.source_id, second.value], ['who', 90], 'row 1 is the WHO figure, its alias resolved')
+  const summary = json<{ figures: Array<{ metric: string; population: string; sources: number }> }>(
+    await app.inject({ method: 'GET', url: `/events/${EVENT}/summary?as_of=2017-04-09` }),
+  )
+  t.equal(summary.figures.find((f) => f.metric === 'killed' && f.population === 'all')?.sources, 2)
+})
+
+t.test('NDJSON and CSV carry the same claims as JSON', async (t) => {
+  const app = await khanShaykhun(t)
+  const ndjson = [row({ external_id: 'n1' }), row({ external_id: 'n2', via: ['reuters', 'tass'], quote: 'said "87", then more' })]
+    .map((r) => JSON.stringify(r))
+    .join('\n')
+  const n = await bulk(app, `${ndjson}\n\n`, 'application/x-ndjson')
+  t.equal(n.statusCode, 201)
+  t.equal(json<BulkResult>(n).inserted, 2, 'blank lines are skipped')
+
+  const csv = [
+    'event_id,kind,source_id,via,stated_at,metric,qualifier,value,quote,external_id,stance,actor_ids,certainty',
+    `${EVENT},figure,sohr,,2017-04-08,killed,exact,87,,n1,,,`,
+    `${EVENT},figure,sohr,reuters;tass,2017-04-08,killed,exact,87,"said ""87"", then more",n2,,,`,
+    `${EVENT},attribution,who,tass,2017-04-09,,,,"line one\nline two",c3,accuses,syrian-government;russian-forces,suspected`,
+  ].join('\r\n')
+  const c = await bulk(app, csv, 'text/csv; charset=utf-8')
+  t.equal(c.statusCode, 201, c.body)
+  const body = json<BulkResult>(c)
+  t.same([body.inserted, body.existing], [1, 2], 'the CSV rows equal to the NDJSON ones are external_id replays')
+  t.same(body.ids.slice(0, 2), json<BulkResult>(n).ids)
+  const attribution = json<{ actor_ids: string[]; via: string[]; quote: string; certainty: string }>(
+    await app.inject({ method: 'GET', url: `/claims/${body.ids[2]}` }),
+  )
+  t.same(attribution.actor_ids, ['syrian-government', 'russian-forces'])
+  t.same(attribution.via, ['tass'])
+  t.equal(attribution.quote, 'line one\nline two')
+  t.equal(attribution.certainty, 'suspected')
+})
+
+t.test('a bad batch names every bad row and field, and writes nothing', async (t) => {
+  const app = await khanShaykhun(t)
+  const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
+  const invalid = await bulk(app, [row(), row({ value: undefined }), row(), row({ kind: 'rumour' }), row({ colour: 'red', value: -1 })])
+  t.equal(invalid.statusCode, 400)
+  t.match(invalid.headers['content-type'], /^application\/problem\+json/)
+  t.same(
+    json<Problem>(invalid).errors?.map((e) => e.path),
+    ['/1/value', '/3/kind', '/4/value', '/4/colour'],
+    'every bad row and field',
+  )
+
+  const missingEvent = await bulk(app, [row({ event_id: undefined })])
+  t.same(json<Problem>(missingEvent).errors, [{ path: '/0/event_id', message: 'is required', in: 'body' }])
+
+  const unknown = await bulk(app, [row(), row({ event_id: 'nope' }), row({ source_id: 'ghost', via: ['tass', 'phantom'] })])
+  t.equal(unknown.statusCode, 422)
+  t.same(json<Problem>(unknown).errors?.map((e) => e.path), ['/1/event_id', '/2/source_id', '/2/via/1'])
+
+  const csv = await bulk(app, 'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,many\n', 'text/csv')
+  t.equal(csv.statusCode, 400)
+  t.same(json<Problem>(csv).errors?.map((e) => e.path), ['/0/value'])
+
+  const ragged = await bulk(app, 'event_id,kind\nkhan-shaykhun,figure,extra\n', 'text/csv')
+  t.equal(ragged.statusCode, 400)
+  t.same(json<Problem>(ragged).errors?.map((e) => e.path), ['/0'])
+
+  const ndjson = await bulk(app, `${JSON.stringify(row())}\nnot json\n${JSON.stringify(row())}\n{"a":\n`, 'application/x-ndjson')
+  t.equal(ndjson.statusCode, 400)
+  t.same(json<Problem>(ndjson).errors?.map((e) => e.path), ['/1', '/3'])
+
+  const notArray = await bulk(app, row() as unknown as object[])
+  t.equal(notArray.statusCode, 400)
+
+  t.same({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before, 'nothing written by any of them')
+})
+
+t.test('external_id replays count as existing; clashes are 409s naming the row', async (t) => {
+  const app = await khanShaykhun(t)
+  const batch = [row({ external_id: 'a' }), row({ external_id: 'b', value: 88 })]
+  const first = json<BulkResult>(await bulk(app, batch))
+  t.same([first.inserted, first.existing], [2, 0])
+  const again = await bulk(app, batch)
+  t.equal(again.statusCode, 201)
+  const replay = json<BulkResult>(again)
+  t.same([replay.inserted, replay.existing], [0, 2])
+  t.same(replay.ids, first.ids, 'the same claims come back')
+
+  const before = count(app, 'claims')
+  const clash = await bulk(app, [row({ external_id: 'c' }), row({ external_id: 'a', value: 1 })])
+  t.equal(clash.statusCode, 409)
+  t.same(json<Problem>(clash).errors?.map((e) => e.path), ['/1/external_id'])
+  const inBatch = await bulk(app, [row({ external_id: 'd' }), row({ external_id: 'd', value: 2 })])
+  t.equal(inBatch.statusCode, 409, 'a clash within the batch')
+  t.same(json<Problem>(inBatch).errors?.map((e) => e.path), ['/1/external_id'])
+  const sameInBatch = json<BulkResult>(await bulk(app, [row({ external_id: 'e' }), row({ external_id: 'e' })]))
+  t.same([sameInBatch.inserted, sameInBatch.existing], [1, 1], 'a repeat within the batch is a replay')
+  t.equal(sameInBatch.ids[0], sameInBatch.ids[1])
+  t.equal(count(app, 'claims'), before + 1)
+})
+
+t.test('supersedes in a batch: one replacement per claim', async (t) => {
+  const app = await khanShaykhun(t)
+  const [old] = json<BulkResult>(await bulk(app, [row()])).ids
+  const twice = await bulk(app, [row({ supersedes: old, value: 90 }), row({ supersedes: old, value: 91 })])
+  t.equal(twice.statusCode, 409)
+  t.same(json<Problem>(twice).errors?.map((e) => e.path), ['/1/supersedes'])
+  const once = await bulk(app, [row({ supersedes: old, value: 90 })])
+  t.equal(once.statusCode, 201)
+  const status = json<{ status: string }>(await app.inject({ method: 'GET', url: `/claims/${old}` })).status
+  t.equal(status, 'superseded')
+})
+
+t.test('dry_run validates and reports without writing', async (t) => {
+  const app = await khanShaykhun(t)
+  const [existing] = json<BulkResult>(await bulk(app, [row({ external_id: 'x' })])).ids
+  const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
+  const res = await bulk(app, [row({ external_id: 'x' }), row({ value: 1 })], 'application/json', '?dry_run=true')
+  t.equal(res.statusCode, 200)
+  t.same(json<BulkResult>(res), { dry_run: true, inserted: 1, existing: 1, ids: [existing, null] })
+  const bad = await bulk(app, [row({ source_id: 'ghost' })], 'application/json', '?dry_run=true')
+  t.equal(bad.statusCode, 422, 'a dry run reports the same errors')
+  const notBool = await bulk(app, [row()], 'application/json', '?dry_run=maybe')
+  t.equal(notBool.statusCode, 400)
+  t.same(json<Problem>(notBool).errors?.map((e) => [e.path, e.in]), [['/dry_run', 'query']])
+  t.same({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
+})
+
+t.test('limits: rows and bytes are 413s; other media types 415', async (t) => {
+  const app = await khanShaykhun(t)
+  const line = JSON.stringify(row())
+  const tooMany = await bulk(app, `${Array.from({ length: MAX_BULK_ROWS + 1 }, () => line).join('\n')}\n`, 'application/x-ndjson')
+  t.equal(tooMany.statusCode, 413)
+  t.match(json<{ detail: string }>(tooMany).detail, String(MAX_BULK_ROWS))
+  const tooManyJson = await bulk(app, Array.from({ length: MAX_BULK_ROWS + 1 }, () => ({})))
+  t.equal(tooManyJson.statusCode, 413)
+  const huge = await bulk(app, `${JSON.stringify(row({ note: 'x'.repeat(33 * 1024 * 1024) }))}\n`, 'application/x-ndjson')
+  t.equal(huge.statusCode, 413)
+  const xml = await bulk(app, '<claims/>', 'application/xml')
+  t.equal(xml.statusCode, 415)
+  const csvElsewhere = await app.inject({ method: 'POST', url: '/sources', headers: { 'content-type': 'text/csv' }, payload: 'name,kind\nX,media\n' })
+  t.equal(csvElsewhere.statusCode, 415, 'only the bulk route reads CSV')
+  t.equal(count(app, 'claims'), 9)
+})
+
+t.test('metadata in bulk: create or update by id, all or nothing', async (t) => {
+  const app = await build(t)
+  const actors = await post(app, '/actors/bulk', [
+    { id: 'gov', name: 'Government', kind: 'state' },
+    { id: 'air-force', name: 'Air Force', kind: 'armed_forces', parent_id: 'gov' },
+    { name: 'Rebel Group', kind: 'armed_group' },
+  ])
+  t.equal(actors.statusCode, 200)
+  t.same(json(actors), { created: 3, updated: 0, ids: ['gov', 'air-force', 'rebel-group'] }, 'a row may refer to an earlier one')
+
+  await post(app, '/sources', { id: 'wire', name: 'Wire', kind: 'news_agency', notes: 'kept', country: 'GB' })
+  const sources = await post(app, '/sources/bulk', [
+    { id: 'wire', name: 'The Wire', kind: 'news_agency' },
+    { id: 'mod', name: 'Ministry', kind: 'military', affiliated_actor_id: 'gov' },
+  ])
+  t.same(json(sources), { created: 1, updated: 1, ids: ['wire', 'mod'] })
+  const wire = json<{ name: string; notes: string; country: string }>(await app.inject({ method: 'GET', url: '/sources/wire' }))
+  t.same([wire.name, wire.notes, wire.country], ['The Wire', 'kept', 'GB'], 'an update keeps the fields a row leaves out')
+
+  const before = { sources: count(app, 'sources'), changes: count(app, 'changes') }
+  const bad = await post(app, '/sources/bulk', [
+    { id: 'ok', name: 'Fine', kind: 'media' },
+    { id: 'x', name: 'X', kind: 'media', affiliated_actor_id: 'nobody' },
+    { id: 'y', name: 'Y', kind: 'media', aliases: ['Wire2'] },
+    { id: 'z', name: 'Z', kind: 'media', aliases: ['wire2'] },
+  ])
+  t.equal(bad.statusCode, 422)
+  t.same(json<Problem>(bad).errors?.map((e) => e.path), ['/1/affiliated_actor_id', '/3/aliases/0'])
+  const invalid = await post(app, '/events/bulk', [{ title: 'E', occurred_on: '2017-02-30' }, { occurred_on: '2017' }])
+  t.equal(invalid.statusCode, 400)
+  t.same(json<Problem>(invalid).errors?.map((e) => e.path), ['/0/occurred_on', '/1/title'])
+  const cycle = await post(app, '/actors/bulk', [{ id: 'gov', name: 'Government', kind: 'state', parent_id: 'air-force' }])
+  t.equal(cycle.statusCode, 422, 'an update that makes a cycle')
+  t.same({ sources: count(app, 'sources'), changes: count(app, 'changes') }, before, 'nothing written')
+})
+
+t.test('the Ukraine data loads through the bulk endpoints as CSV', async (t) => {
+  const app = await build(t)
+  const data = ukraineDataset()
+  t.equal((await post(app, '/actors/bulk', data.actors)).statusCode, 200)
+  t.equal((await post(app, '/sources/bulk', data.sources)).statusCode, 200)
+  t.equal((await post(app, '/events/bulk', [data.event])).statusCode, 200)
+  const columns = ['event_id', 'kind', 'source_id', 'stated_at', 'metric', 'population', 'party', 'qualifier', 'value', 'low', 'high', 'external_id']
+  const lines = data.claims.map((claim) => {
+    const c = { ...claim, event_id: UKRAINE_EVENT_ID } as Record<string, unknown>
+    return columns.map((k) => (c[k] === undefined ? '' : String(c[k]))).join(',')
+  })
+  const res = await bulk(app, [columns.join(','), ...lines].join('\n'), 'text/csv')
+  t.equal(res.statusCode, 201, res.body.slice(0, 500))
+  t.equal(json<BulkResult>(res).inserted, 795)
+  const again = json<BulkResult>(await bulk(app, [columns.join(','), ...lines].join('\n'), 'text/csv'))
+  t.same([again.inserted, again.existing], [0, 795], 'loading twice is harmless')
+  const summary = json<{ figures: Array<{ metric: string; population: string; party: string; sources: number; disagreement: { level: string } }> }>(
+    await app.inject({ method: 'GET', url: `/events/${UKRAINE_EVENT_ID}/summary?as_of=2022-06-01` }),
+  )
+  const russianDead = summary.figures.find((f) => f.metric === 'killed' && f.population === 'combatants' && f.party === 'russian-forces')
+  t.ok(russianDead && russianDead.sources >= 5, 'several sources count Russian military deaths')
+  t.equal(russianDead?.disagreement.level, 'conflicting', 'and they disagree')
+})
