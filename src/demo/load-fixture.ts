@@ -10,7 +10,7 @@ export const KHAN_SHAYKHUN = new URL('../../fixtures/khan-shaykhun.json', import
 export interface Fixture {
   actors: object[]
   sources: object[]
-  event: { id: string } & object
+  event: { id: string; [field: string]: unknown }
   claims: object[]
 }
 

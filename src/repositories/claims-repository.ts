@@ -161,7 +161,7 @@ export function createClaimsRepository(db: Db) {
     actorIds: sql.placeholder('actorIds'),
     certainty: sql.placeholder('certainty'),
     role: sql.placeholder('role'),
-  })
+  }).prepare()
 
   return {
     get(id: string): ClaimOut | null {

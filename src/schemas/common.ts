@@ -46,21 +46,31 @@ export const PartialDate = z
   .refine(isPartialDate, 'must be a date: YYYY-MM-DD, YYYY-MM or YYYY')
   .meta({ description: 'YYYY-MM-DD, YYYY-MM or YYYY.', example: '2017-04-04' })
 
+const DATE_OR_DATE_TIME = 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone'
+
+/** Parses once: the normalised value, or an issue (a refine and a transform would parse twice). */
+function parsedWith(parse: (text: string) => string | null) {
+  return (text: string, ctx: z.RefinementCtx): string => {
+    const value = parse(text)
+    if (value === null) {
+      ctx.addIssue({ code: 'custom', message: DATE_OR_DATE_TIME })
+      return z.NEVER
+    }
+    return value
+  }
+}
+
 /** A stated_at as given; a date means 00:00:00Z that day. Normalised to UTC with milliseconds. */
 export const StatedAt = z
   .string()
-  .refine((s) => parseStatedAt(s) !== null, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone')
-  .transform((s) => parseStatedAt(s) as string)
+  .transform(parsedWith(parseStatedAt))
   .meta({
     description: 'A date (meaning 00:00:00Z that day) or an ISO 8601 date-time with a time zone.',
     example: '2017-04-04',
   })
 
 /** `as_of`-style moment: a date means the end of that day (23:59:59.999Z). */
-export const Moment = z
-  .string()
-  .refine((s) => parseMoment(s) !== null, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone')
-  .transform((s) => parseMoment(s) as string)
+export const Moment = z.string().transform(parsedWith(parseMoment))
 
 export const Timestamp = z.string().meta({ description: 'ISO 8601 UTC date-time.', example: '2017-04-06T12:00:00.000Z' })
 

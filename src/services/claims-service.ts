@@ -38,16 +38,17 @@ export interface BatchOutcome {
   ids: Array<string | null>
 }
 
-/** Sorted-key JSON, so that the same content always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
+/**
+ * What makes two submissions "the same content" for external_id replays:
+ * every field as stored, references resolved, in a fixed order.
+ */
+function fingerprint(row: Omit<Row, 'id' | 'recordedAt' | 'fingerprint'>): string {
+  const content = [
+    row.eventId, row.kind, row.sourceId, row.via, row.statedAt, row.quote, row.url, row.language, row.note,
+    row.externalId, row.supersedes, row.metric, row.population, row.party, row.qualifier, row.value, row.low,
+    row.high, row.best, row.stance, row.actorIds, row.certainty, row.role,
+  ]
+  return createHash('sha256').update(JSON.stringify(content)).digest('base64url')
 }
 
 function memo<T>(fn: (key: string) => T): (key: string) => T {
@@ -102,29 +103,18 @@ export function createClaimsService(db: Db, repos: Repositories) {
     const party = figure?.party ? actor(figure.party, at('party')) : null
     const actorIds = attribution ? attribution.actor_ids.map((ref, i) => actor(ref, at('actor_ids', i))) : null
 
-    const content = {
-      ...input,
-      event_id: eventId,
-      source_id: sourceId,
-      via,
-      supersedes,
-      ...(figure ? { party } : { actor_ids: actorIds }),
-    }
-    return {
-      id: '',
+    const row = {
       eventId,
       kind: input.kind,
       sourceId,
       via,
       statedAt: input.stated_at,
-      recordedAt: '',
       quote: input.quote ?? null,
       url: input.url ?? null,
       language: input.language ?? null,
       note: input.note ?? null,
       externalId: input.external_id ?? null,
       supersedes,
-      fingerprint: createHash('sha256').update(canonical(content)).digest('hex'),
       metric: figure?.metric ?? null,
       population: figure?.population ?? null,
       party,
@@ -138,6 +128,7 @@ export function createClaimsService(db: Db, repos: Repositories) {
       certainty: attribution?.certainty ?? null,
       role: attribution?.role ?? null,
     }
+    return { ...row, id: '', recordedAt: '', fingerprint: fingerprint(row) }
   }
 
   /**
