@@ -45,10 +45,7 @@ export type ChangeType =
   | 'event.updated'
 
 function prepareChangeInsert(db: Db) {
-  return db
-    .insert(changes)
-    .values({ at: sql.placeholder('at'), type: sql.placeholder('type'), id: sql.placeholder('id'), eventId: sql.placeholder('eventId') })
-    .prepare()
+  return db.$client.prepare('INSERT INTO changes (at, type, id, event_id) VALUES (?, ?, ?, ?)')
 }
 const changeInserts = new WeakMap<Db, ReturnType<typeof prepareChangeInsert>>()
 
@@ -59,7 +56,7 @@ export function recordChange(db: Db, type: ChangeType, id: string, eventId: stri
     insert = prepareChangeInsert(db)
     changeInserts.set(db, insert)
   }
-  insert.run({ at, type, id, eventId })
+  insert.run(at, type, id, eventId)
 }
 
 /** Runs `fn` in one SQLite transaction: everything lands, or nothing does. */

@@ -76,13 +76,14 @@ export function createClaimsService(db: Db, repos: Repositories) {
   function prepare(req: ClaimRequest, look: ReturnType<typeof lookups>, errors: FieldError[]): Row {
     const { input, eventId } = req
     const at = (...tokens: Array<string | number>) => pointer(...req.at, ...tokens)
-    const missing = (path: string, what: string, ref: string) =>
-      errors.push({ path, in: 'body', message: `no ${what} with id or alias "${ref}"` })
-    const source = (ref: string, path: string) => look.source(ref) ?? (missing(path, 'source', ref), ref)
-    const actor = (ref: string, path: string) => look.actor(ref) ?? (missing(path, 'actor', ref), ref)
+    // Paths are built only for errors: this runs once per row of a bulk request.
+    const missing = (tokens: Array<string | number>, what: string, ref: string) =>
+      errors.push({ path: at(...tokens), in: 'body', message: `no ${what} with id or alias "${ref}"` })
+    const source = (ref: string, ...tokens: Array<string | number>) => look.source(ref) ?? (missing(tokens, 'source', ref), ref)
+    const actor = (ref: string, ...tokens: Array<string | number>) => look.actor(ref) ?? (missing(tokens, 'actor', ref), ref)
 
-    const sourceId = source(input.source_id, at('source_id'))
-    const via = (input.via ?? []).map((ref, i) => source(ref, at('via', i)))
+    const sourceId = source(input.source_id, 'source_id')
+    const via = (input.via ?? []).map((ref, i) => source(ref, 'via', i))
     let supersedes: string | null = null
     if (input.supersedes) {
       const target = look.claim(input.supersedes)
@@ -100,8 +101,8 @@ export function createClaimsService(db: Db, repos: Repositories) {
     }
     const figure = input.kind === 'figure' ? input : null
     const attribution = input.kind === 'attribution' ? input : null
-    const party = figure?.party ? actor(figure.party, at('party')) : null
-    const actorIds = attribution ? attribution.actor_ids.map((ref, i) => actor(ref, at('actor_ids', i))) : null
+    const party = figure?.party ? actor(figure.party, 'party') : null
+    const actorIds = attribution ? attribution.actor_ids.map((ref, i) => actor(ref, 'actor_ids', i)) : null
 
     const row = {
       eventId,
