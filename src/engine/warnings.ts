@@ -1,0 +1,112 @@
+/**
+ * Warnings in the event summary: things a source's own figures say that
+ * cannot all be right, and relay chains that cannot be. Each has a stable code.
+ */
+import { compareStrings, isLater } from './counting.js'
+import { interval } from './figure.js'
+import type { Claim, FigureClaim, Population } from './types.js'
+
+export const WARNING_CODES = ['subpopulation_exceeds_all', 'downward_revision', 'relay_loop', 'relay_names_origin'] as const
+export type WarningCode = (typeof WARNING_CODES)[number]
+
+export interface Warning {
+  code: WarningCode
+  message: string
+  source_id: string
+  claim_ids: string[]
+}
+
+/** Parts of `all` whose count can never exceed it. */
+const SUBPOPULATIONS: readonly Population[] = ['children', 'women', 'men', 'civilians', 'combatants', 'medical_workers', 'journalists']
+
+const describe = (c: FigureClaim) => `${c.metric}/${c.population}${c.party ? `/${c.party}` : ''}`
+
+/** Over the claims in force as of T (§3 steps 1–3). */
+export function summaryWarnings(inForce: readonly Claim[]): Warning[] {
+  const figures = inForce.filter((c): c is FigureClaim => c.kind === 'figure')
+  return [...subpopulationWarnings(figures), ...downwardRevisions(figures), ...relayWarnings(inForce)].sort(
+    (a, b) => compareStrings(a.code, b.code) || compareStrings(a.source_id, b.source_id) || compareStrings(a.claim_ids.join(), b.claim_ids.join()),
+  )
+}
+
+/** Latest claim of each (source, metric, population, party), by the §3 order. */
+function latestBySourceGroup(figures: readonly FigureClaim[]): Map<string, FigureClaim> {
+  const latest = new Map<string, FigureClaim>()
+  for (const c of figures) {
+    const key = JSON.stringify([c.source_id, c.metric, c.population, c.party])
+    const held = latest.get(key)
+    if (!held || isLater(c, held)) latest.set(key, c)
+  }
+  return latest
+}
+
+/** A source says more children (say) were killed than people in all: its lowest for the part is above its highest for the whole. */
+function subpopulationWarnings(figures: readonly FigureClaim[]): Warning[] {
+  const latest = latestBySourceGroup(figures)
+  const warnings: Warning[] = []
+  for (const part of latest.values()) {
+    if (!SUBPOPULATIONS.includes(part.population)) continue
+    const whole = latest.get(JSON.stringify([part.source_id, part.metric, 'all', part.party]))
+    if (!whole) continue
+    const wholeHigh = interval(whole).high
+    if (wholeHigh !== null && interval(part).low > wholeHigh) {
+      warnings.push({
+        code: 'subpopulation_exceeds_all',
+        message: `${part.source_id} gives ${describe(part)} at least ${interval(part).low}, more than its ${describe(whole)} of at most ${wholeHigh}.`,
+        source_id: part.source_id,
+        claim_ids: [part.id, whole.id],
+      })
+    }
+  }
+  return warnings
+}
+
+/** Cumulative figures only grow: a later figure wholly below an earlier one from the same source is a revision downwards. */
+function downwardRevisions(figures: readonly FigureClaim[]): Warning[] {
+  const series = new Map<string, FigureClaim[]>()
+  for (const c of figures) {
+    const key = JSON.stringify([c.source_id, c.metric, c.population, c.party])
+    series.set(key, [...(series.get(key) ?? []), c])
+  }
+  const warnings: Warning[] = []
+  for (const claims of series.values()) {
+    claims.sort((a, b) => compareStrings(a.stated_at, b.stated_at) || compareStrings(a.id, b.id))
+    for (let i = 1; i < claims.length; i++) {
+      const before = claims[i - 1] as FigureClaim
+      const after = claims[i] as FigureClaim
+      const afterHigh = interval(after).high
+      if (after.stated_at > before.stated_at && afterHigh !== null && afterHigh < interval(before).low) {
+        warnings.push({
+          code: 'downward_revision',
+          message: `${after.source_id} lowered ${describe(after)} from at least ${interval(before).low} (${before.stated_at.slice(0, 10)}) to at most ${afterHigh} (${after.stated_at.slice(0, 10)}).`,
+          source_id: after.source_id,
+          claim_ids: [before.id, after.id],
+        })
+      }
+    }
+  }
+  return warnings
+}
+
+function relayWarnings(claims: readonly Claim[]): Warning[] {
+  const warnings: Warning[] = []
+  for (const c of claims) {
+    if (c.via.includes(c.source_id)) {
+      warnings.push({
+        code: 'relay_names_origin',
+        message: `Claim ${c.id} lists its own origin, ${c.source_id}, among its relays.`,
+        source_id: c.source_id,
+        claim_ids: [c.id],
+      })
+    }
+    if (new Set(c.via).size !== c.via.length) {
+      warnings.push({
+        code: 'relay_loop',
+        message: `Claim ${c.id} passes through the same relay twice: ${c.via.join(' → ')}.`,
+        source_id: c.source_id,
+        claim_ids: [c.id],
+      })
+    }
+  }
+  return warnings
+}
