@@ -1,8 +1,7 @@
 /** What sources, actors and events share: readable ids, references by id or alias, the change log. */
-import { eq, sql } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client.js'
-import { changes } from '../db/schema.js'
 import { ConflictError } from '../errors.js'
 import { slugify, uniqueSlug } from '../lib/slug.js'
 import { nowIso } from '../lib/time.js'
