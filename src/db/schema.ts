@@ -174,3 +174,21 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_expires_idx').on(t.expiresAt)],
 )
+
+/**
+ * The event as it stood after each write to its metadata, so that its
+ * history (contract §11) shows what every edit changed.
+ */
+export const eventRevisions = sqliteTable(
+  'event_revisions',
+  {
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id),
+    seq: integer('seq').notNull(),
+    at: text('at').notNull(),
+    type: text('type', { enum: ['event.created', 'event.updated'] }).notNull(),
+    snapshot: text('snapshot', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.seq] })],
+)
