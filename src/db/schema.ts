@@ -121,7 +121,9 @@ export const claims = sqliteTable(
   },
   (t) => [
     index('claims_event_stated_idx').on(t.eventId, t.statedAt),
-    index('claims_source_idx').on(t.sourceId),
+    index('claims_source_stated_idx').on(t.sourceId, t.statedAt, t.id),
+    // Lists and exports walk all claims in (stated_at, id) order.
+    index('claims_stated_idx').on(t.statedAt, t.id),
     index('claims_supersedes_idx').on(t.supersedes),
     uniqueIndex('claims_source_external_idx')
       .on(t.sourceId, t.externalId)

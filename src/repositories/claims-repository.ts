@@ -2,12 +2,11 @@
  * Claims are appended, never updated or deleted; a retraction is a row of
  * its own. Status and superseded_by are derived when read.
  */
-import { and, asc, eq, gt, or, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { claims, retractions } from '../db/schema.js'
 import type { Claim as EngineClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
 import { interval, point } from '../engine/figure.js'
-import { decodeCursor, paginate } from '../lib/cursor.js'
 import type { ClaimOut } from '../schemas/claims.js'
 
 export type ClaimInsert = typeof claims.$inferInsert
@@ -168,24 +167,6 @@ export function createClaimsRepository(db: Db) {
 
     retract(claimId: string, at: string, reason: string): void {
       db.insert(retractions).values({ claimId, at, reason }).run()
-    },
-
-    /** Claims of one event in the order they were stated (then recorded). */
-    listByEvent(eventId: string, opts: { limit: number; cursor?: string | undefined }) {
-      const after = opts.cursor ? decodeCursor(opts.cursor, 2) : undefined
-      const rows = joined()
-        .where(
-          and(
-            eq(claims.eventId, eventId),
-            after === undefined
-              ? undefined
-              : or(gt(claims.statedAt, after[0] as string), and(eq(claims.statedAt, after[0] as string), gt(claims.id, after[1] as string))),
-          ),
-        )
-        .orderBy(asc(claims.statedAt), asc(claims.id))
-        .limit(opts.limit + 1)
-        .all()
-      return paginate(rows.map(toClaimOut), opts.limit, (c) => [c.stated_at, c.id])
     },
   }
 }

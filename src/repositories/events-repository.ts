@@ -3,11 +3,19 @@ import type { Db } from '../db/client.js'
 import { events } from '../db/schema.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
 import { decodeCursor, paginate } from '../lib/cursor.js'
+import { type Page, takePage } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
 import { type EventCreateInput, type EventOut, type EventPatchInput, endsNotBeforeStart } from '../schemas/events.js'
 import { allocateId, inTransaction, patched, recordChange } from './records.js'
 
 type Row = typeof events.$inferSelect
+
+/** What a summary row says of its event. */
+export interface EventHead {
+  id: string
+  title: string
+  occurred_on: string
+}
 
 function toEvent(row: Row): EventOut {
   return {
@@ -35,8 +43,34 @@ export function createEventsRepository(db: Db) {
     .set({ revision: sql`${events.revision} + 1` })
     .where(eq(events.id, sql.placeholder('id')))
     .prepare()
+  // Ids are slugs, never empty: '' sorts before them all. Read with iterate(), so the page's rows are taken one by one.
+  const withFigures = db.$client.prepare(`SELECT e.id, e.title, e.occurred_on FROM events AS e
+    WHERE e.id > @after AND EXISTS (
+      SELECT 1 FROM claims AS c
+      WHERE c.event_id = e.id AND c.stated_at <= @asOf AND c.kind = 'figure' AND (@metric IS NULL OR c.metric = @metric)
+        AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = c.id))
+    ORDER BY e.id LIMIT @limit`)
+
+  const addRevision = db.$client.prepare(
+    `INSERT INTO event_revisions (event_id, seq, at, type, snapshot)
+     VALUES (@eventId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_revisions WHERE event_id = @eventId), @at, @type, @snapshot)`,
+  )
+  const revisionsOf = db.$client.prepare('SELECT seq, at, type, snapshot FROM event_revisions WHERE event_id = ? ORDER BY seq')
 
   return {
+    /** Records the event as it now stands (its history, contract §11) and returns it. */
+    snapshot(id: string, type: 'event.created' | 'event.updated', at: string): EventOut {
+      const event = this.require(id)
+      addRevision.run({ eventId: id, at, type, snapshot: JSON.stringify(event) })
+      return event
+    },
+
+    /** Every recorded state of the event's metadata, oldest first. */
+    revisions(id: string): Array<{ seq: number; at: string; type: string; event: EventOut }> {
+      const rows = revisionsOf.all(id) as Array<{ seq: number; at: string; type: string; snapshot: string }>
+      return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, event: JSON.parse(r.snapshot) as EventOut }))
+    },
+
     get(id: string): EventOut | null {
       const row = byId.get({ id })
       return row ? toEvent(row) : null
@@ -65,6 +99,16 @@ export function createEventsRepository(db: Db) {
       return paginate(rows.map(toEvent), opts.limit, (e) => [e.id])
     },
 
+    /**
+     * GET /summaries: events in id order that have a figure claim, not
+     * retracted, stated by `asOf` (of `metric`, when given), a keyset page at a time.
+     */
+    pageWithFigures(opts: { asOf: string; metric?: string | undefined; limit: number; cursor?: string | undefined }): Page<EventHead> {
+      const after = opts.cursor ? (decodeCursor(opts.cursor, 1)[0] as string) : ''
+      const rows = withFigures.iterate({ after, asOf: opts.asOf, metric: opts.metric ?? null, limit: opts.limit + 1 })
+      return takePage(rows as IterableIterator<EventHead>, opts.limit, (row) => row, (e) => [e.id])
+    },
+
     create(input: EventCreateInput): EventOut {
       return inTransaction(db, () => {
         const id = allocateId(db, events, input.id, input.title, 'event')
@@ -84,7 +128,7 @@ export function createEventsRepository(db: Db) {
           })
           .run()
         recordChange(db, 'event.created', id, id, now)
-        return this.require(id)
+        return this.snapshot(id, 'event.created', now)
       })
     },
 
@@ -116,7 +160,7 @@ export function createEventsRepository(db: Db) {
           .where(eq(events.id, id))
           .run()
         recordChange(db, 'event.updated', id, id, now)
-        return this.require(id)
+        return this.snapshot(id, 'event.updated', now)
       })
     },
   }

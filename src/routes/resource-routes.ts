@@ -5,7 +5,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
+import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList, withListFields } from '../lib/formats.js'
 import { IdParams, errorResponses, page } from '../schemas/common.js'
+import { resourceColumns } from '../schemas/csv-columns.js'
 
 interface Page<T> {
   items: T[]
@@ -41,6 +43,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
   spec: ResourceSpec<C, P, O, Q>,
 ): FastifyPluginAsync {
   const Name = capitalized(spec.name)
+  const a = /^[aeiou]/.test(spec.name) ? 'an' : 'a'
   const Plural = capitalized(spec.plural)
   // Typed as a plain plugin: a type provider cannot infer through generic
   // schemas. The zod compilers set on the root still validate and serialize.
@@ -50,8 +53,8 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       {
         schema: {
           operationId: `create${Name}`,
-          summary: `Create a ${spec.name}`,
-          description: `Creates a ${spec.name}. The id is derived from the name when not given (with -2, -3, … on collision); a given id that is taken is a 409.`,
+          summary: `Create ${a} ${spec.name}`,
+          description: `Creates ${a} ${spec.name}. The id is derived from the name when not given (with -2, -3, … on collision); a given id that is taken is a 409.`,
           tags: [spec.tag],
           security: writeSecurity,
           body: spec.create,
@@ -65,19 +68,23 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       },
     )
 
+    const columns = resourceColumns(spec.plural, spec.out)
     app.get(
       '/',
       {
         schema: {
           operationId: `list${Plural}`,
           summary: `List ${spec.plural}`,
-          description: spec.listDescription,
+          description: `${spec.listDescription} ${EXPORT_DOC}`,
           tags: [spec.tag],
-          querystring: spec.listQuery,
-          response: { 200: page(spec.out), ...errorResponses(400) },
+          querystring: withListFields(spec.listQuery),
+          response: { 200: formatsResponse(page(spec.out), `A page of ${spec.plural}, or the export.`), ...errorResponses(400) },
         },
       },
-      async (request, reply) => reply.send(spec.repo.list(request.query as z.output<Q>)),
+      async (request, reply) => {
+        const query = request.query as z.output<Q> & ListQueryFields
+        return sendList(request, reply, query, { columns, page: (cursor, limit) => spec.repo.list({ ...query, cursor, limit }) })
+      },
     )
 
     app.get(
@@ -85,7 +92,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       {
         schema: {
           operationId: `get${Name}`,
-          summary: `Get a ${spec.name}`,
+          summary: `Get ${a} ${spec.name}`,
           description: `The ${spec.name} with this id; 404 when there is none.`,
           tags: [spec.tag],
           params: IdParams,
@@ -100,7 +107,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       {
         schema: {
           operationId: `update${Name}`,
-          summary: `Update a ${spec.name}`,
+          summary: `Update ${a} ${spec.name}`,
           description: 'Changes the fields given; null clears an optional field. The id never changes.',
           tags: [spec.tag],
           security: writeSecurity,

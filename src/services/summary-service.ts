@@ -1,8 +1,11 @@
-/** GET /events/{id}/summary: load, hand to the engine, shape (contract §6). */
-import { summarizeEvent } from '../engine/event-summary.js'
-import type { Claim } from '../engine/types.js'
+/** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
+import { type EventSummary, summarizeEvent } from '../engine/event-summary.js'
+import type { ActorInfo, Claim, Metric } from '../engine/types.js'
+import type { Page } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
+import type { EventHead } from '../repositories/events-repository.js'
 import type { Repositories } from './claims-service.js'
+import type { SummaryRowOut } from '../schemas/summary-rows.js'
 import type { EventSummaryOut } from '../schemas/summary.js'
 
 function referencedSources(claims: Claim[]): Set<string> {
@@ -14,17 +17,54 @@ function referencedSources(claims: Claim[]): Set<string> {
   return ids
 }
 
+/** One row per figure group (contract §10), in the summary's order of groups. */
+export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figures' | 'attribution'>): SummaryRowOut[] {
+  return summary.figures.map((f) => ({
+    event_id: event.id,
+    event_title: event.title,
+    occurred_on: event.occurred_on,
+    metric: f.metric,
+    population: f.population,
+    party: f.party,
+    sources: f.sources,
+    range_low: f.range.low,
+    range_high: f.range.high,
+    median: f.points.median,
+    level: f.disagreement.level,
+    spread: f.disagreement.spread,
+    ratio: f.disagreement.ratio,
+    relative_spread: f.disagreement.relative_spread,
+    attribution_status: summary.attribution.status,
+  }))
+}
+
 export function createSummaryService(repos: Repositories) {
+  function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
+    const claims = repos.claims.forEngine(eventId)
+    return summarizeEvent(claims, asOf, { sources: repos.sources.directory(referencedSources(claims)), actors })
+  }
+
   return {
     summarize(eventId: string, asOf: string = nowIso()): EventSummaryOut {
       const event = repos.events.require(eventId)
-      const claims = repos.claims.forEngine(eventId)
-      const directory = { sources: repos.sources.directory(referencedSources(claims)), actors: repos.actors.tree() }
       return {
         event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
         as_of: asOf,
-        ...summarizeEvent(claims, asOf, directory),
+        ...compute(eventId, asOf, repos.actors.tree()),
       }
+    },
+
+    /**
+     * GET /summaries: the rows of at most `limit` events (in id order) with a
+     * figure group as of `asOf`; the cursor is the last event's.
+     */
+    rowsPage(opts: { asOf: string; metric?: Metric | undefined; cursor?: string | undefined; limit: number }): Page<SummaryRowOut> {
+      const events = repos.events.pageWithFigures(opts)
+      const actors = repos.actors.tree()
+      const items = events.items.flatMap((event) =>
+        summaryRows(event, compute(event.id, opts.asOf, actors)).filter((row) => opts.metric === undefined || row.metric === opts.metric),
+      )
+      return { items, next_cursor: events.next_cursor }
     },
   }
 }

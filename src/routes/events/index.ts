@@ -1,13 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { EXPORT_DOC, formatFields, formatsResponse, listFields, sendDocument, sendList } from '../../lib/formats.js'
+import { createClaimsQuery } from '../../repositories/claims-query.js'
 import { Claim, ClaimCreate } from '../../schemas/claims.js'
 import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.js'
+import { ClaimView, claimColumns, summaryColumns } from '../../schemas/csv-columns.js'
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
 import { EventSummary, SummaryQuery } from '../../schemas/summary.js'
+import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { bulkUpsertRoutes } from '../bulk-metadata.js'
 import { resourceRoutes, writeSecurity } from '../resource-routes.js'
 
 const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const claimsQuery = createClaimsQuery(app.db)
   await app.register(
     resourceRoutes({
       name: 'event',
@@ -34,14 +40,23 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'For each figure group (metric, population, party): the range, the median, whether one number could satisfy every source, ' +
           'where most sources agree, and how strongly they disagree; and who blames whom. Computed from the claims stated by `as_of` ' +
-          '(default now), counting each source once per group: its latest claim. Retracted claims never count; superseded ones do not once their replacement is stated.',
+          '(default now), counting each source once per group: its latest claim. Retracted claims never count; superseded ones do not once their replacement is stated. ' +
+          'JSON (default) is the whole summary; NDJSON and CSV (by `format` or the Accept header) give one row per figure group with the columns of GET /summaries; ' +
+          'CSV takes `hxl=true` for a row of HXL hashtags.',
         tags: ['events'],
         params: IdParams,
-        querystring: SummaryQuery,
-        response: { 200: EventSummary, ...errorResponses(400, 404) },
+        querystring: SummaryQuery.extend(formatFields),
+        response: { 200: formatsResponse(EventSummary, 'The summary, or its figure groups as rows.'), ...errorResponses(400, 404) },
       },
     },
-    async (request) => app.summaryService.summarize(request.params.id, request.query.as_of),
+    async (request, reply) => {
+      const summary = app.summaryService.summarize(request.params.id, request.query.as_of)
+      return sendDocument(request, reply, request.query, {
+        json: () => summary,
+        rows: () => summaryRows(summary.event, summary),
+        columns: summaryColumns(),
+      })
+    },
   )
 
   app.get(
@@ -50,16 +65,22 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'listEventClaims',
         summary: "An event's claims",
-        description: 'Every claim recorded for the event — retracted and superseded ones included, with their status — in the order they were stated.',
+        description:
+          'Every claim recorded for the event — retracted and superseded ones included, with their status — in the order they were stated (then by id); ' +
+          `the same as GET /claims?event_id={id}, and a 404 for an unknown event. ${EXPORT_DOC}`,
         tags: ['events', 'claims'],
         params: IdParams,
-        querystring: ListQuery,
-        response: { 200: page(Claim), ...errorResponses(400, 404) },
+        querystring: z.strictObject({ view: ClaimView, ...listFields }),
+        response: { 200: formatsResponse(page(Claim), 'A page of claims, or the export.'), ...errorResponses(400, 404) },
       },
     },
-    async (request) => {
-      app.repos.events.require(request.params.id)
-      return app.repos.claims.listByEvent(request.params.id, request.query)
+    async (request, reply) => {
+      const eventId = app.repos.events.require(request.params.id).id
+      const { view, ...list } = request.query
+      return sendList(request, reply, list, {
+        columns: claimColumns({ full: view === 'full' }),
+        page: (cursor, limit) => claimsQuery.page({ event_id: eventId }, cursor, limit),
+      })
     },
   )
 

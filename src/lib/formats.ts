@@ -1,0 +1,374 @@
+/**
+ * Lists and exports (contract §10): one list answers JSON, NDJSON or CSV,
+ * pages with a `Link: <…>; rel="next"` header, and, as NDJSON or CSV without
+ * a `limit`, streams every row from the cursor on.
+ *
+ * Streaming reads the list in keyset batches: each batch is one short query
+ * (better-sqlite3 `.iterate()` run to its end), rendered and pushed into a
+ * Readable that asks for the next batch only when the client has taken the
+ * last one. No iterator stays open between batches: better-sqlite3 refuses
+ * every write on a connection while one is open, and a long read would pin
+ * the WAL. So memory holds one batch, and writes go on while an export runs.
+ */
+import { Readable } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { stringify } from 'csv-stringify/sync'
+import { z } from 'zod'
+import { BadRequestError } from '../errors.js'
+import { Cursor, Limit } from '../schemas/common.js'
+import type { Page } from './pages.js'
+
+export const FORMATS = ['json', 'ndjson', 'csv'] as const
+export type Format = (typeof FORMATS)[number]
+
+export const CONTENT_TYPES: Record<Format, string> = {
+  json: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv; charset=utf-8',
+}
+
+/** A page when `limit` is not given (JSON always pages). */
+export const DEFAULT_LIMIT = 50
+/** Rows read per query while streaming an export. */
+export const EXPORT_BATCH = 500
+
+// ---- query parameters ----
+
+export const formatFields = {
+  format: z.enum(FORMATS).optional().meta({
+    description: 'json (default), ndjson or csv. Wins over the Accept header (application/json, application/x-ndjson, text/csv).',
+  }),
+  hxl: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description: 'CSV only: adds a row of HXL hashtags (hxlstandard.org) under the header.' }),
+}
+
+/** `limit` without a default: for NDJSON and CSV, leaving it out means every row. */
+export const ExportLimit = Limit.unwrap()
+  .optional()
+  .meta({
+    description:
+      'Items per page (default 50, at most 1000). As NDJSON or CSV without `limit`, every row from the cursor on is streamed, with no Link header.',
+  })
+
+/** The query fields of every list, with the format choice. */
+export const listFields = { limit: ExportLimit, cursor: Cursor.optional(), ...formatFields }
+
+/** A resource's own list query (its filters) with the list fields; `limit` loses its default. */
+export function withListFields(query: z.ZodType) {
+  if (!(query instanceof z.ZodObject)) throw new TypeError('A list query must be an object schema.')
+  return query.extend(listFields)
+}
+
+export interface FormatQuery {
+  format?: Format | undefined
+  hxl?: boolean | undefined
+}
+
+export interface ListQueryFields extends FormatQuery {
+  limit?: number | undefined
+  cursor?: string | undefined
+}
+
+/** The OpenAPI response of a list or export: JSON by the zod schema, NDJSON and CSV as text. */
+export function formatsResponse<T extends z.ZodType>(json: T, description: string) {
+  return {
+    description,
+    content: {
+      'application/json': { schema: json },
+      'application/x-ndjson': { schema: z.string().meta({ description: 'One JSON item per line.' }) },
+      'text/csv': {
+        schema: z.string().meta({
+          description: 'RFC 4180, UTF-8: a header row of field names (with `hxl=true`, a row of HXL hashtags under it), then one row per item.',
+        }),
+      },
+    },
+  }
+}
+
+// ---- choosing the format ----
+
+const MEDIA: Array<{ type: string; subtype: string; format: Format }> = [
+  { type: 'application', subtype: 'json', format: 'json' },
+  { type: 'application', subtype: 'x-ndjson', format: 'ndjson' },
+  { type: 'application', subtype: 'ndjson', format: 'ndjson' },
+  { type: 'text', subtype: 'csv', format: 'csv' },
+]
+
+interface Match {
+  q: number
+  specificity: number
+  order: number
+}
+
+/**
+ * The format an Accept header asks for: each format takes the quality of the
+ * most specific range that names it; the best quality wins, then the more
+ * specific range, then the one listed first, then json, ndjson, csv in that
+ * order. A header that accepts none of them gets JSON.
+ */
+export function negotiateFormat(accept: string | undefined): Format {
+  if (!accept) return 'json'
+  const matches = new Map<Format, Match>()
+  accept.split(',').forEach((part, order) => {
+    const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase())
+    const [type, subtype] = range.split('/')
+    if (!type || !subtype) return
+    let q = 1
+    for (const param of params) {
+      const [key, value] = param.split('=').map((s) => s.trim())
+      if (key === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0
+    }
+    const specificity = type === '*' ? 0 : subtype === '*' ? 1 : 2
+    for (const media of MEDIA) {
+      if ((type !== '*' && type !== media.type) || (subtype !== '*' && subtype !== media.subtype)) continue
+      const known = matches.get(media.format)
+      if (!known || specificity > known.specificity) matches.set(media.format, { q, specificity, order })
+    }
+  })
+  let best: { format: Format; match: Match } | undefined
+  for (const format of FORMATS) {
+    const match = matches.get(format)
+    if (!match || match.q <= 0) continue
+    if (
+      !best ||
+      match.q > best.match.q ||
+      (match.q === best.match.q &&
+        (match.specificity > best.match.specificity || (match.specificity === best.match.specificity && match.order < best.match.order)))
+    ) {
+      best = { format, match }
+    }
+  }
+  return best?.format ?? 'json'
+}
+
+/** `?format=` wins over Accept; `hxl=true` is for CSV only (400 otherwise). */
+export function chooseFormat(request: FastifyRequest, query: FormatQuery): Format {
+  const format = query.format ?? negotiateFormat(request.headers.accept)
+  if (query.hxl === true && format !== 'csv') {
+    throw new BadRequestError(`hxl=true is for CSV; this request asks for ${format}.`, [
+      { path: '/hxl', in: 'query', message: 'is only for CSV (format=csv or Accept: text/csv)' },
+    ])
+  }
+  return format
+}
+
+// ---- the Link header ----
+
+/** `</path?same&query&cursor=…>; rel="next"`: the request's own relative URL with the next cursor. */
+export function nextLink(url: string, cursor: string): string {
+  const at = url.indexOf('?')
+  const path = at === -1 ? url : url.slice(0, at)
+  const params = new URLSearchParams(at === -1 ? '' : url.slice(at + 1))
+  params.set('cursor', cursor)
+  return `<${path}?${params.toString()}>; rel="next"`
+}
+
+// ---- CSV and NDJSON ----
+
+export interface Column {
+  /** The header: a snake_case field name (nested fields joined with `_`). */
+  name: string
+  /** Where the value sits in the item. */
+  path: readonly string[]
+  /** HXL hashtag with attributes; empty when none fits. */
+  hxl: string
+}
+
+export function column(name: string, hxl = '', path: readonly string[] = [name]): Column {
+  return { name, path, hxl }
+}
+
+function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return JSON.stringify(value)
+}
+
+/** Arrays joined with `;`; an object of strings as `key=value;…`; null and absent as an empty cell. */
+export function cellText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(scalarText).join(';')
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${scalarText(v)}`)
+      .join(';')
+  }
+  return scalarText(value)
+}
+
+function valueAt(item: unknown, path: readonly string[]): unknown {
+  let at: unknown = item
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined
+    at = (at as Record<string, unknown>)[key]
+  }
+  return at
+}
+
+// CRLF between records (RFC 4180); csv-stringify quotes a field holding the
+// delimiter, a quote or the record delimiter, and this makes it quote a lone
+// \n or \r as well, which spreadsheets would otherwise read as a new row.
+const CSV_OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const
+
+export interface Renderer<T> {
+  /** What comes before the first item (the CSV header rows). */
+  head: string
+  items(items: readonly T[]): string
+}
+
+export function csvRenderer<T>(columns: readonly Column[], hxl: boolean): Renderer<T> {
+  const header: string[][] = [columns.map((c) => c.name)]
+  if (hxl) header.push(columns.map((c) => c.hxl))
+  return {
+    head: stringify(header, CSV_OPTIONS),
+    items: (items) =>
+      items.length === 0 ? '' : stringify(items.map((item) => columns.map((c) => cellText(valueAt(item, c.path)))), CSV_OPTIONS),
+  }
+}
+
+export function ndjsonRenderer<T>(): Renderer<T> {
+  return { head: '', items: (items) => items.map((item) => `${JSON.stringify(item)}\n`).join('') }
+}
+
+function renderer<T>(format: Exclude<Format, 'json'>, columns: readonly Column[], hxl: boolean): Renderer<T> {
+  return format === 'csv' ? csvRenderer<T>(columns, hxl) : ndjsonRenderer<T>()
+}
+
+/**
+ * A Readable over a keyset list: `first` is already read (so that a bad cursor
+ * is a 400 before any byte is sent); each later read fetches one batch.
+ */
+export function exportStream<T>(
+  first: Page<T>,
+  next: (cursor: string) => Page<T>,
+  render: Renderer<T>,
+): Readable {
+  let head = render.head
+  /** Read and not yet rendered. */
+  let page: Page<T> | null = first
+  /** Where the next query starts once `page` is rendered; null at the end. */
+  let after: string | null = null
+  return new Readable({
+    read() {
+      try {
+        for (;;) {
+          if (page === null) {
+            if (after === null) {
+              this.push(null)
+              return
+            }
+            page = next(after)
+          }
+          const text = head + render.items(page.items)
+          head = ''
+          after = page.next_cursor
+          page = null
+          if (after === null) {
+            if (text !== '') this.push(text)
+            this.push(null)
+            return
+          }
+          // An empty batch (a page of events with no figure group) reads on; otherwise wait for the next read().
+          if (text !== '') {
+            this.push(text)
+            return
+          }
+        }
+      } catch (err) {
+        this.destroy(err instanceof Error ? err : new Error(String(err)))
+      }
+    },
+  })
+}
+
+// ---- sending ----
+
+/** How every list answers, for route descriptions. */
+export const EXPORT_DOC =
+  'Answers JSON (default), NDJSON or CSV, chosen by `format` or else by the Accept header. JSON always pages: `{ items, next_cursor }`, ' +
+  '`limit` default 50, at most 1000. NDJSON and CSV with `limit` answer that page; without `limit` they stream every row from `cursor` on, ' +
+  'read in batches so that memory stays flat however many rows. A page with a next one carries `Link: <…>; rel="next"`: the same URL with the next cursor. ' +
+  'CSV: RFC 4180, a header row of field names, lists joined with `;`, an empty cell for null; `hxl=true` adds a row of HXL hashtags.'
+
+export interface Listing<T> {
+  /** At most `limit` items after `cursor` (from the start without one), in list order. */
+  page(cursor: string | undefined, limit: number): Page<T>
+  /** CSV columns, in order. */
+  columns: readonly Column[]
+  /** Items fetched per query when streaming (default EXPORT_BATCH). */
+  batch?: number
+}
+
+/**
+ * The one way a list answers. JSON: a page `{ items, next_cursor }`, through
+ * the route's zod schema. NDJSON or CSV with `limit`: that page as text. NDJSON
+ * or CSV without `limit`: every item from the cursor on, streamed. A page
+ * that has a next one carries `Link: <…>; rel="next"`.
+ */
+export function sendList<T>(request: FastifyRequest, reply: FastifyReply, query: ListQueryFields, listing: Listing<T>): FastifyReply {
+  const format = chooseFormat(request, query)
+  reply.header('vary', 'Accept')
+  if (format !== 'json' && query.limit === undefined) {
+    const batch = listing.batch ?? EXPORT_BATCH
+    const first = listing.page(query.cursor, batch)
+    const stream = exportStream(first, (cursor) => listing.page(cursor, batch), renderer<T>(format, listing.columns, query.hxl === true))
+    return reply.type(CONTENT_TYPES[format]).send(stream)
+  }
+  const page = listing.page(query.cursor, query.limit ?? DEFAULT_LIMIT)
+  if (page.next_cursor !== null) reply.header('link', nextLink(request.url, page.next_cursor))
+  if (format === 'json') return reply.send(page)
+  return sendRows(reply, format, listing.columns, query.hxl === true, page.items)
+}
+
+/** A document that is JSON as itself, and as NDJSON or CSV a handful of rows (GET /events/{id}/summary). */
+export function sendDocument<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: FormatQuery,
+  doc: { json: () => unknown; rows: () => readonly T[]; columns: readonly Column[] },
+): FastifyReply {
+  const format = chooseFormat(request, query)
+  reply.header('vary', 'Accept')
+  if (format === 'json') return reply.send(doc.json())
+  return sendRows(reply, format, doc.columns, query.hxl === true, doc.rows())
+}
+
+/** NDJSON or CSV rows in one body: a Buffer, which Fastify sends as it is, with no serializer and no added charset. */
+function sendRows<T>(reply: FastifyReply, format: Exclude<Format, 'json'>, columns: readonly Column[], hxl: boolean, items: readonly T[]): FastifyReply {
+  const render = renderer<T>(format, columns, hxl)
+  return reply.type(CONTENT_TYPES[format]).send(Buffer.from(render.head + render.items(items)))
+}
+
+// ---- columns from a zod schema ----
+
+function unwrapped(schema: z.ZodType): z.ZodType {
+  let at = schema
+  while (at instanceof z.ZodOptional || at instanceof z.ZodNullable || at instanceof z.ZodDefault) {
+    at = at.unwrap() as z.ZodType
+  }
+  return at
+}
+
+/**
+ * The CSV columns of an output object schema, in its field order: nested
+ * objects flattened (`location_place`), lists and records kept whole (one
+ * cell). `hxl` names the hashtag of each column that has one.
+ */
+export function columnsOf(schema: z.ZodType, hxl: Readonly<Record<string, string>> = {}, prefix: readonly string[] = []): Column[] {
+  const object = unwrapped(schema)
+  if (!(object instanceof z.ZodObject)) throw new TypeError('columnsOf needs an object schema')
+  const out: Column[] = []
+  for (const [key, field] of Object.entries(object.shape as Record<string, z.ZodType>)) {
+    const path = [...prefix, key]
+    if (unwrapped(field) instanceof z.ZodObject) {
+      out.push(...columnsOf(field, hxl, path))
+    } else {
+      const name = path.join('_')
+      out.push(column(name, hxl[name] ?? '', path))
+    }
+  }
+  return out
+}

@@ -1,0 +1,121 @@
+/**
+ * GET /claims and GET /events/{id}/claims (contract §10): claims filtered in
+ * SQL, in (stated_at, id) order, a keyset page at a time. Rows are read with
+ * `.iterate()` and shaped as they come; each page is one short query, so no
+ * iterator outlives the call (see src/lib/formats.ts on streaming).
+ */
+import { getTableColumns } from 'drizzle-orm'
+import type Database from 'better-sqlite3'
+import type { Db } from '../db/client.js'
+import { claims } from '../db/schema.js'
+import type { Metric } from '../engine/types.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { type Page, takePage } from '../lib/pages.js'
+import type { ClaimOut } from '../schemas/claims.js'
+import { toClaimOut } from './claims-repository.js'
+
+export const CLAIM_STATUSES = ['active', 'superseded', 'retracted'] as const
+
+export interface ClaimFilters {
+  event_id?: string | undefined
+  source_id?: string | undefined
+  kind?: 'figure' | 'attribution' | undefined
+  metric?: Metric | undefined
+  status?: (typeof CLAIM_STATUSES)[number] | undefined
+  /** Normalised moments (ISO 8601 UTC with milliseconds), both inclusive. */
+  stated_from?: string | undefined
+  stated_to?: string | undefined
+}
+
+type Filter = keyof ClaimFilters
+
+// Status as claims-repository derives it: retracted when a retraction exists;
+// else superseded when a claim that is not retracted names it in `supersedes`
+// (superseded_by: the first such claim by id).
+const LIVE_SUPERSEDERS = `FROM claims AS s
+    WHERE s.supersedes = c.id AND NOT EXISTS (SELECT 1 FROM retractions AS sr WHERE sr.claim_id = s.id)`
+
+const STATUS: Record<(typeof CLAIM_STATUSES)[number], string> = {
+  retracted: 'r.claim_id IS NOT NULL',
+  superseded: `r.claim_id IS NULL AND EXISTS (SELECT 1 ${LIVE_SUPERSEDERS})`,
+  active: `r.claim_id IS NULL AND NOT EXISTS (SELECT 1 ${LIVE_SUPERSEDERS})`,
+}
+
+const CONDITIONS: Record<Exclude<Filter, 'status'>, string> = {
+  event_id: 'c.event_id = @event_id',
+  source_id: 'c.source_id = @source_id',
+  kind: 'c.kind = @kind',
+  metric: 'c.metric = @metric',
+  stated_from: 'c.stated_at >= @stated_from',
+  stated_to: 'c.stated_at <= @stated_to',
+}
+
+// The first term makes the keyset condition a range on stated_at that an index can seek.
+const AFTER = 'c.stated_at >= @after_stated_at AND (c.stated_at > @after_stated_at OR c.id > @after_id)'
+
+function selectSql(where: readonly string[]): string {
+  return `SELECT c.*, r.at AS retraction_at, r.reason AS retraction_reason,
+  (SELECT s.id ${LIVE_SUPERSEDERS} ORDER BY s.id LIMIT 1) AS superseded_by
+FROM claims AS c LEFT JOIN retractions AS r ON r.claim_id = c.id
+${where.length > 0 ? `WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : ''}
+ORDER BY c.stated_at, c.id
+LIMIT @limit`
+}
+
+type RawRow = Record<string, unknown> & { retraction_at: string | null; retraction_reason: string | null; superseded_by: string | null }
+
+const COLUMNS = Object.entries(getTableColumns(claims))
+
+/** A raw SQLite row → the row as claims-repository reads it (JSON columns decoded by drizzle's own column mapping). */
+function toJoined(raw: RawRow): Parameters<typeof toClaimOut>[0] {
+  const claim: Record<string, unknown> = {}
+  for (const [key, col] of COLUMNS) {
+    const value = raw[col.name]
+    claim[key] = value === null || value === undefined ? null : col.mapFromDriverValue(value)
+  }
+  return {
+    claim: claim as typeof claims.$inferSelect,
+    retractionAt: raw.retraction_at,
+    retractionReason: raw.retraction_reason,
+    supersededBy: raw.superseded_by,
+  }
+}
+
+export function createClaimsQuery(db: Db) {
+  // One prepared statement per combination of filters, prepared when first asked for.
+  const statements = new Map<string, Database.Statement>()
+  function statement(where: string[]): Database.Statement {
+    const text = selectSql(where)
+    let stmt = statements.get(text)
+    if (!stmt) {
+      stmt = db.$client.prepare(text)
+      statements.set(text, stmt)
+    }
+    return stmt
+  }
+
+  return {
+    /** At most `limit` claims after `cursor`, ordered by (stated_at, id); the cursor is the last one's key. */
+    page(filters: ClaimFilters, cursor: string | undefined, limit: number): Page<ClaimOut> {
+      const where: string[] = []
+      const params: Record<string, string | number> = { limit: limit + 1 }
+      for (const [name, condition] of Object.entries(CONDITIONS) as Array<[Exclude<Filter, 'status'>, string]>) {
+        const value = filters[name]
+        if (value === undefined) continue
+        where.push(condition)
+        params[name] = value
+      }
+      if (filters.status !== undefined) where.push(STATUS[filters.status])
+      if (cursor !== undefined) {
+        const [statedAt, id] = decodeCursor(cursor, 2) as [string, string]
+        where.push(AFTER)
+        params.after_stated_at = statedAt
+        params.after_id = id
+      }
+      const rows = statement(where).iterate(params) as IterableIterator<RawRow>
+      return takePage(rows, limit, (raw) => toClaimOut(toJoined(raw)), (c) => [c.stated_at, c.id])
+    },
+  }
+}
+
+export type ClaimsQuery = ReturnType<typeof createClaimsQuery>

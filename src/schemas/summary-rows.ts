@@ -1,0 +1,36 @@
+/** GET /summaries (contract §10): one flat row per (event, figure group). */
+import { z } from 'zod'
+import { METRICS, POPULATIONS } from '../engine/types.js'
+import { listFields } from '../lib/formats.js'
+import { Moment } from './common.js'
+
+export const SummaryRow = z
+  .object({
+    event_id: z.string(),
+    event_title: z.string(),
+    occurred_on: z.string(),
+    metric: z.enum(METRICS),
+    population: z.enum(POPULATIONS),
+    party: z.string().nullable(),
+    sources: z.int().meta({ description: 'How many sources have a counted figure in this group.' }),
+    range_low: z.number().meta({ description: 'The lowest number any counted claim allows.' }),
+    range_high: z.number().nullable().meta({ description: 'The highest number any counted claim allows; null when one is unbounded.' }),
+    median: z.number().meta({ description: 'The median of the claims’ points: the estimate.' }),
+    level: z.enum(['single_source', 'agreement', 'compatible', 'conflicting']).meta({ description: 'disagreement.level of §4.' }),
+    spread: z.number(),
+    ratio: z.number().nullable(),
+    relative_spread: z.number().nullable(),
+    attribution_status: z.enum(['none', 'unattributed', 'contested', 'uncontested']).meta({ description: "The event's attribution status (§5)." }),
+  })
+  .meta({ id: 'SummaryRow', description: 'One figure group of one event, as of `as_of` (contract §4, §10).' })
+
+export type SummaryRowOut = z.output<typeof SummaryRow>
+
+export const SummaryListQuery = z.strictObject({
+  as_of: Moment.optional().meta({
+    description: 'The moment to compute the summaries as of: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
+    example: '2017-04-06',
+  }),
+  metric: z.enum(METRICS).optional().meta({ description: 'Only the figure groups of this metric (and HXL tags such as #affected+killed).' }),
+  ...listFields,
+})

@@ -1,0 +1,211 @@
+import { Readable } from 'node:stream'
+import { parse } from 'csv-parse/sync'
+import t from 'tap'
+import { z } from 'zod'
+import { decodeCursor } from '../../src/lib/cursor.js'
+import {
+  cellText,
+  column,
+  columnsOf,
+  csvRenderer,
+  exportStream,
+  negotiateFormat,
+  nextLink,
+  ndjsonRenderer,
+} from '../../src/lib/formats.js'
+import { type Page, takePage } from '../../src/lib/pages.js'
+
+t.test('negotiateFormat reads Accept as RFC 9110 does', async (t) => {
+  const cases: Array<[string | undefined, string]> = [
+    [undefined, 'json'],
+    ['', 'json'],
+    ['*/*', 'json'],
+    ['application/json', 'json'],
+    ['text/csv', 'csv'],
+    ['TEXT/CSV; charset=utf-8', 'csv'],
+    ['application/x-ndjson', 'ndjson'],
+    ['application/ndjson', 'ndjson'],
+    ['text/*', 'csv'],
+    ['application/*', 'json'],
+    ['text/csv, application/json', 'csv'],
+    ['application/json, text/csv', 'json'],
+    ['text/csv;q=0.5, application/x-ndjson', 'ndjson'],
+    ['application/json;q=0.1, text/csv;q=0.9', 'csv'],
+    ['text/csv, */*;q=0.1', 'csv'],
+    ['*/*, text/csv', 'csv'],
+    ['text/*, text/csv;q=0', 'json'],
+    ['text/csv;q=0', 'json'],
+    ['text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8', 'json'],
+    ['image/png', 'json'],
+    ['garbage', 'json'],
+  ]
+  for (const [accept, format] of cases) t.equal(negotiateFormat(accept), format, `Accept: ${accept}`)
+})
+
+t.test('nextLink keeps the path and every parameter, and sets the cursor', async (t) => {
+  t.equal(nextLink('/claims', 'abc'), '</claims?cursor=abc>; rel="next"')
+  t.equal(nextLink('/claims?limit=2&kind=figure', 'abc'), '</claims?limit=2&kind=figure&cursor=abc>; rel="next"')
+  t.equal(nextLink('/claims?cursor=old&limit=2', 'new'), '</claims?cursor=new&limit=2>; rel="next"', 'the old cursor is replaced, not repeated')
+  const link = nextLink('/events/x/claims?stated_from=2017-04-04T00:00:00Z&q=a+b', 'c')
+  const url = new URL(link.slice(1, link.indexOf('>')), 'http://h')
+  t.equal(url.pathname, '/events/x/claims')
+  t.equal(url.searchParams.get('stated_from'), '2017-04-04T00:00:00Z', 'values survive re-encoding')
+  t.equal(url.searchParams.get('q'), 'a b')
+})
+
+t.test('cells: lists joined with ;, null and absent empty, records as key=value', async (t) => {
+  t.equal(cellText(null), '')
+  t.equal(cellText(undefined), '')
+  t.equal(cellText(['reuters', 'tass']), 'reuters;tass')
+  t.equal(cellText([]), '')
+  t.equal(cellText(58), '58')
+  t.equal(cellText(70 / 58), String(70 / 58), 'numbers unrounded')
+  t.equal(cellText(false), 'false')
+  t.equal(cellText({ acled: 'SYR1', ucdp_ged: '42' }), 'acled=SYR1;ucdp_ged=42')
+})
+
+t.test('CSV: RFC 4180 quoting, CRLF, header and HXL rows; csv-parse reads back every value', async (t) => {
+  const columns = [column('a', '#meta+a'), column('b'), column('low', '#affected+min', ['interval', 'low'])]
+  const render = csvRenderer<Record<string, unknown>>(columns, true)
+  t.equal(render.head, 'a,b,low\r\n#meta+a,,#affected+min\r\n', 'a column without a tag has an empty HXL cell')
+  const tricky = ['has, comma', 'has "quotes"', 'line\nbreak', 'crlf\r\nbreak', 'cr\ronly', ' spaced ', '', 'é ✓ ٥٨']
+  const items = tricky.map((a) => ({ a, b: ['x', 'y'], interval: { low: 1, high: null } }))
+  const text = render.head + render.items(items)
+  t.match(text, /"has, comma"/)
+  t.match(text, /"has ""quotes"""/)
+  t.match(text, /"line\nbreak"/, 'a lone \\n is quoted too')
+  t.match(text, /"cr\ronly"/)
+  t.ok(text.endsWith('\r\n'))
+  const rows = parse(text, { from_line: 3 }) as string[][]
+  t.same(
+    rows.map((r) => r[0]),
+    tricky,
+  )
+  t.same(rows[0], ['has, comma', 'x;y', '1'])
+  t.equal(render.items([]), '', 'no items, no bytes')
+})
+
+t.test('NDJSON: one JSON document per line', async (t) => {
+  const render = ndjsonRenderer<object>()
+  const text = render.head + render.items([{ a: 'line\nbreak' }, { b: [1, 2] }])
+  const lines = text.split('\n')
+  t.equal(lines.length, 3)
+  t.equal(lines[2], '', 'the last line ends with \\n')
+  t.same(JSON.parse(lines[0] ?? ''), { a: 'line\nbreak' })
+  t.same(JSON.parse(lines[1] ?? ''), { b: [1, 2] })
+})
+
+t.test('columnsOf flattens nested objects and keeps lists and records whole', async (t) => {
+  const schema = z.object({
+    id: z.string(),
+    location: z.object({ place: z.string().optional(), lat: z.number().optional() }).nullable(),
+    tags: z.array(z.string()),
+    external_ids: z.record(z.string(), z.string()),
+  })
+  const columns = columnsOf(schema, { id: '#event+id', location_place: '#loc+name' })
+  t.same(
+    columns.map((c) => [c.name, c.hxl, c.path]),
+    [
+      ['id', '#event+id', ['id']],
+      ['location_place', '#loc+name', ['location', 'place']],
+      ['location_lat', '', ['location', 'lat']],
+      ['tags', '', ['tags']],
+      ['external_ids', '', ['external_ids']],
+    ],
+  )
+  const render = csvRenderer<object>(columns, false)
+  t.equal(render.items([{ id: 'e', location: null, tags: ['a', 'b'], external_ids: { acled: '1' } }]), 'e,,,a;b,acled=1\r\n')
+  t.throws(() => columnsOf(z.string()), TypeError)
+})
+
+t.test('takePage reads one row past the page, then closes the iterator', async (t) => {
+  let closed = false
+  let read = 0
+  function* rows() {
+    try {
+      for (let i = 0; i < 10; i++) {
+        read++
+        yield { id: `r${i}` }
+      }
+    } finally {
+      closed = true
+    }
+  }
+  const page = takePage(rows(), 3, (r) => r, (r) => [r.id])
+  t.same(
+    page.items.map((r) => r.id),
+    ['r0', 'r1', 'r2'],
+  )
+  t.same(decodeCursor(page.next_cursor ?? '', 1), ['r2'])
+  t.equal(read, 4, 'one extra row tells there is a next page')
+  t.ok(closed, 'the iterator was closed')
+  t.same(takePage([{ id: 'a' }], 3, (r) => r, (r) => [r.id]), { items: [{ id: 'a' }], next_cursor: null })
+})
+
+/** A keyset list of `n` numbers, counting the queries made. */
+function numbers(n: number) {
+  const state = { queries: 0 }
+  const page = (cursor: string | undefined, limit: number): Page<number> => {
+    state.queries++
+    const from = cursor === undefined ? 0 : Number(cursor) + 1
+    const items = Array.from({ length: Math.max(0, Math.min(limit, n - from)) }, (_, i) => from + i)
+    const last = items[items.length - 1]
+    return { items, next_cursor: last !== undefined && last + 1 < n ? String(last) : null }
+  }
+  return { state, page }
+}
+
+async function text(stream: Readable): Promise<string> {
+  let out = ''
+  for await (const chunk of stream) out += String(chunk)
+  return out
+}
+
+t.test('exportStream: every item once, in order, one batch per read', async (t) => {
+  const list = numbers(1050)
+  const render = csvRenderer<number>([column('n', '', [])], false)
+  const stream = exportStream(list.page(undefined, 100), (c) => list.page(c, 100), {
+    head: render.head,
+    items: (items) => items.map((n) => `${n}\r\n`).join(''),
+  })
+  t.equal(list.state.queries, 1, 'nothing more is read before the client asks')
+  const body = await text(stream)
+  const lines = body.trimEnd().split('\r\n')
+  t.equal(lines[0], 'n')
+  t.same(
+    lines.slice(1).map(Number),
+    Array.from({ length: 1050 }, (_, i) => i),
+  )
+  t.equal(list.state.queries, 11)
+})
+
+t.test('exportStream waits for the reader: a paused consumer stops the queries', async (t) => {
+  const list = numbers(100_000)
+  const stream = exportStream(list.page(undefined, 500), (c) => list.page(c, 500), {
+    head: '',
+    items: (items) => items.map((n) => `${'x'.repeat(100)}${n}\n`).join(''),
+  })
+  await new Promise((resolve) => stream.once('readable', resolve))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok(list.state.queries <= 2, `only ${list.state.queries} batches read while nobody consumed`)
+  stream.destroy()
+})
+
+t.test('exportStream: empty batches in the middle are skipped; an empty list is just the head', async (t) => {
+  const pages: Array<Page<string>> = [
+    { items: ['a'], next_cursor: '1' },
+    { items: [], next_cursor: '2' },
+    { items: [], next_cursor: '3' },
+    { items: ['b'], next_cursor: null },
+  ]
+  const render = ndjsonRenderer<string>()
+  t.equal(await text(exportStream(pages[0] as Page<string>, (c) => pages[Number(c)] as Page<string>, render)), '"a"\n"b"\n')
+  t.equal(await text(exportStream({ items: [], next_cursor: null }, () => ({ items: [], next_cursor: null }), { head: 'h\r\n', items: () => '' })), 'h\r\n')
+})
+
+t.test('exportStream: a failing batch destroys the stream with the error', async (t) => {
+  const stream = exportStream({ items: ['a'], next_cursor: 'x' }, () => {
+    throw new Error('disk on fire')
+  }, ndjsonRenderer<string>())
+  await t.rejects(text(stream), /disk on fire/)
+})
