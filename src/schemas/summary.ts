@@ -1,8 +1,21 @@
 import { z } from 'zod'
 import { CERTAINTIES, METRICS, POPULATIONS, QUALIFIERS } from '../engine/types.js'
+import { WARNING_CODES } from '../engine/warnings.js'
 import type { AttributionSummary as EngineAttribution, FigureSummary as EngineFigure } from '../engine/types.js'
 import { Moment, Timestamp } from './common.js'
 import { IntervalOut } from './claims.js'
+
+const Warning = z
+  .object({
+    code: z.enum(WARNING_CODES).meta({
+      description:
+        'subpopulation_exceeds_all: a source gives more for a part (children, civilians, …) than for all; downward_revision: a later cumulative figure below an earlier one of the same source; relay_loop: a relay chain passes through one source twice; relay_names_origin: the origin appears among its own relays.',
+    }),
+    message: z.string(),
+    source_id: z.string(),
+    claim_ids: z.array(z.string()),
+  })
+  .meta({ id: 'SummaryWarning' })
 
 const CountedClaim = z.object({
   claim_id: z.string(),
@@ -82,19 +95,48 @@ export const EventSummary = z
       location: z.record(z.string(), z.union([z.string(), z.number()])),
     }),
     as_of: Timestamp,
+    known_at: Timestamp.nullable().meta({ description: 'When given: the summary as the database held it then (claims recorded later, and later retractions, ignored).' }),
     figures: z.array(FigureSummary),
     attribution: AttributionSummary,
     claims_total: z.int().meta({ description: 'Every claim on file for the event, whatever its status or date.' }),
     claims_counted: z.int().meta({ description: 'The claims that count in a figure group or decide a stance.' }),
+    warnings: z.array(Warning).meta({ description: "Figures of one source that cannot all be right, and relay chains that cannot be." }),
   })
   .meta({ id: 'EventSummary', description: 'Contract §6.' })
 
-export const SummaryQuery = z.strictObject({
-  as_of: Moment.optional().meta({
-    description: 'The moment to compute the summary as of: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
-    example: '2017-04-06',
-  }),
+const AsOf = Moment.optional().meta({
+  description: 'The moment to compute the summary as of: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
+  example: '2017-04-06',
 })
+const KnownAt = Moment.optional().meta({
+  description:
+    'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end. Combines with as_of.',
+  example: '2017-04-07',
+})
+
+export const SummaryQuery = z.strictObject({ as_of: AsOf, known_at: KnownAt })
+
+export const TimelineQuery = z.strictObject({
+  metric: z.enum(METRICS).meta({ description: 'The figure group: metric (required).' }),
+  population: z.enum(POPULATIONS).default('all'),
+  party: z.string().min(1).max(200).optional().meta({ description: "The group's party (actor id); absent means no party." }),
+  as_of: Moment.optional().meta({ description: 'Only steps up to this moment (a date means its end). Default: every step.' }),
+  known_at: KnownAt,
+})
+
+export const Timeline = z
+  .object({
+    metric: z.enum(METRICS),
+    population: z.enum(POPULATIONS),
+    party: z.string().nullable(),
+    steps: z.array(
+      z.object({
+        at: Timestamp.meta({ description: 'A distinct stated_at of the group’s claims.' }),
+        summary: FigureSummary.nullable().meta({ description: 'The §4 group summary as of `at`; null if no claim of the group counts then.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'Timeline', description: 'Contract §11: how one figure group moved, step by step.' })
 
 // The engine's types and these schemas describe the same objects: keep them in step.
 type Assert<T extends true> = T

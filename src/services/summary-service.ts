@@ -1,6 +1,10 @@
 /** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
+import { claimsInForce } from '../engine/counting.js'
 import { type EventSummary, summarizeEvent } from '../engine/event-summary.js'
-import type { ActorInfo, Claim, Metric } from '../engine/types.js'
+import { asKnownAt } from '../engine/known-at.js'
+import { type GroupKey, type TimelineStep, figureTimeline } from '../engine/timeline.js'
+import type { ActorInfo, Claim, Directory, Metric } from '../engine/types.js'
+import { summaryWarnings } from '../engine/warnings.js'
 import type { Page } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
 import type { EventHead } from '../repositories/events-repository.js'
@@ -39,19 +43,41 @@ export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figur
 }
 
 export function createSummaryService(repos: Repositories) {
-  function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
+  /** The event's claims as the database held them at `knownAt` (default: as it holds them now). */
+  function claimsOf(eventId: string, knownAt?: string): Claim[] {
     const claims = repos.claims.forEngine(eventId)
-    return summarizeEvent(claims, asOf, { sources: repos.sources.directory(referencedSources(claims)), actors })
+    return knownAt === undefined ? claims : asKnownAt(claims, knownAt)
+  }
+
+  function directoryFor(claims: Claim[], actors: ReadonlyMap<string, ActorInfo>): Directory {
+    return { sources: repos.sources.directory(referencedSources(claims)), actors }
+  }
+
+  function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
+    const claims = claimsOf(eventId)
+    return summarizeEvent(claims, asOf, directoryFor(claims, actors))
   }
 
   return {
-    summarize(eventId: string, asOf: string = nowIso()): EventSummaryOut {
+    /** Contract §6, with `known_at` (§11) and warnings. */
+    summarize(eventId: string, asOf: string = nowIso(), knownAt?: string): EventSummaryOut {
       const event = repos.events.require(eventId)
+      const claims = claimsOf(eventId, knownAt)
       return {
         event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
         as_of: asOf,
-        ...compute(eventId, asOf, repos.actors.tree()),
+        known_at: knownAt ?? null,
+        ...summarizeEvent(claims, asOf, directoryFor(claims, repos.actors.tree())),
+        warnings: summaryWarnings(claimsInForce(claims, asOf)),
       }
+    },
+
+    /** Contract §11: one figure group's summary at each distinct stated_at, in one pass. */
+    timeline(eventId: string, key: GroupKey, opts: { asOf?: string | undefined; knownAt?: string | undefined }): TimelineStep[] {
+      repos.events.require(eventId)
+      const known = claimsOf(eventId, opts.knownAt)
+      const claims = opts.asOf === undefined ? known : known.filter((c) => c.stated_at <= (opts.asOf as string))
+      return figureTimeline(claims, key, directoryFor(claims, repos.actors.tree()))
     },
 
     /**

@@ -6,7 +6,7 @@ import { Claim, ClaimCreate } from '../../schemas/claims.js'
 import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.js'
 import { ClaimView, claimColumns, summaryColumns } from '../../schemas/csv-columns.js'
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
-import { EventSummary, SummaryQuery } from '../../schemas/summary.js'
+import { EventSummary, SummaryQuery, Timeline, TimelineQuery } from '../../schemas/summary.js'
 import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { bulkUpsertRoutes } from '../bulk-metadata.js'
@@ -50,12 +50,36 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const summary = app.summaryService.summarize(request.params.id, request.query.as_of)
+      const summary = app.summaryService.summarize(request.params.id, request.query.as_of, request.query.known_at)
       return sendDocument(request, reply, request.query, {
         json: () => summary,
         rows: () => summaryRows(summary.event, summary),
         columns: summaryColumns(),
       })
+    },
+  )
+
+  app.get(
+    '/:id/timeline',
+    {
+      schema: {
+        operationId: 'getEventTimeline',
+        summary: 'How one figure group moved over time',
+        description:
+          'One step for each distinct stated_at of the group’s claims, in order; each step’s `summary` is the group summary (as in the event summary) as of that moment. ' +
+          'Computed in one pass over the event’s claims. `known_at` replays what the database held then; `as_of` stops the steps there.',
+        tags: ['events'],
+        params: IdParams,
+        querystring: TimelineQuery,
+        response: { 200: Timeline, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const { metric, population, as_of, known_at } = request.query
+      // An alias names the same party.
+      const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
+      const steps = app.summaryService.timeline(request.params.id, { metric, population, party }, { asOf: as_of, knownAt: known_at })
+      return { metric, population, party, steps }
     },
   )
 
