@@ -149,6 +149,11 @@ export function createClaimsRepository(db: Db) {
     },
 
     /** Every claim of the event, retracted and superseded included, for the engine. */
+    /** Every claim of the event as the API shows it, for its history. */
+    allOfEvent(eventId: string): ClaimOut[] {
+      return byEvent.all({ eventId }).map(toClaimOut)
+    },
+
     forEngine(eventId: string): EngineClaim[] {
       return byEvent.all({ eventId }).map(toEngineClaim)
     },

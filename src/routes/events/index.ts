@@ -11,6 +11,7 @@ import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { bulkUpsertRoutes } from '../bulk-metadata.js'
 import { resourceRoutes, writeSecurity } from '../resource-routes.js'
+import provenanceRoutes from './provenance.js'
 
 const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   const claimsQuery = createClaimsQuery(app.db)
@@ -30,6 +31,8 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(
     bulkUpsertRoutes({ name: 'event', plural: 'events', tag: 'events', create: EventCreate, db: app.db, repo: app.repos.events }),
   )
+
+  await app.register(provenanceRoutes)
 
   app.get(
     '/:id/summary',
