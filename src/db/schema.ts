@@ -8,6 +8,7 @@ import {
   index,
   integer,
   primaryKey,
+  real,
   sqliteTable,
   text,
   uniqueIndex,
@@ -193,4 +194,32 @@ export const eventRevisions = sqliteTable(
     snapshot: text('snapshot', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
   },
   (t) => [primaryKey({ columns: [t.eventId, t.seq] })],
+)
+
+/**
+ * Each event's dispute block (contract §10), kept up to date by every write
+ * to its claims so that GET /events can filter and sort on it without
+ * summarising every event. `level_rank` orders levels: conflicting 3,
+ * compatible 2, agreement 1, single_source 0, no figures -1.
+ */
+export const eventDisputes = sqliteTable(
+  'event_disputes',
+  {
+    eventId: text('event_id')
+      .primaryKey()
+      .references(() => events.id),
+    level: text('level'),
+    levelRank: integer('level_rank').notNull(),
+    relativeSpread: real('relative_spread'),
+    killedLow: integer('killed_low'),
+    killedHigh: integer('killed_high'),
+    killedCounted: integer('killed_counted', { mode: 'boolean' }).notNull(),
+    attributionStatus: text('attribution_status').notNull(),
+    claims: integer('claims').notNull(),
+    computedAt: text('computed_at').notNull(),
+  },
+  (t) => [
+    index('event_disputes_rank_idx').on(t.levelRank, t.relativeSpread, t.eventId),
+    index('event_disputes_claims_idx').on(t.claims, t.eventId),
+  ],
 )
