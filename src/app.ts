@@ -4,18 +4,23 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js'
 import { type Db, openDatabase } from './db/client.js'
 import authPlugin from './plugins/auth.js'
+import cachingPlugin from './plugins/caching.js'
 import errorsPlugin from './plugins/errors.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import swaggerPlugin from './plugins/swagger.js'
 import { createActorsRepository } from './repositories/actors-repository.js'
 import { createClaimsRepository } from './repositories/claims-repository.js'
 import { createEventsRepository } from './repositories/events-repository.js'
 import { createSourcesRepository } from './repositories/sources-repository.js'
 import actorsRoutes from './routes/actors/index.js'
+import changesRoutes from './routes/changes/index.js'
 import claimsRoutes from './routes/claims/index.js'
 import bulkClaimsRoutes from './routes/claims/bulk.js'
+import claimsListRoutes from './routes/claims/list.js'
 import eventsRoutes from './routes/events/index.js'
 import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
+import summariesRoutes from './routes/summaries/index.js'
 import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
 
@@ -65,6 +70,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin)
   await app.register(swaggerPlugin)
   await app.register(authPlugin, { apiKeys: config.apiKeys })
+  await app.register(idempotencyPlugin)
+  await app.register(cachingPlugin)
 
   await app.register(metaRoutes)
   await app.register(sourcesRoutes, { prefix: '/sources' })
@@ -72,5 +79,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { prefix: '/events' })
   await app.register(claimsRoutes, { prefix: '/claims' })
   await app.register(bulkClaimsRoutes, { prefix: '/claims' })
+  await app.register(claimsListRoutes, { prefix: '/claims' })
+  await app.register(summariesRoutes, { prefix: '/summaries' })
+  await app.register(changesRoutes, { prefix: '/changes' })
   return app
 }

@@ -24,6 +24,7 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
         { name: 'claims', description: 'Statements by sources: figures and attributions. Immutable.' },
         { name: 'sources', description: 'Who makes statements.' },
         { name: 'actors', description: 'Who can be blamed.' },
+        { name: 'changes', description: 'The change feed: every write in order, as pages or as Server-Sent Events.' },
         { name: 'meta', description: 'Health and the API description.' },
       ],
       components: {

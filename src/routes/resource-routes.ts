@@ -72,6 +72,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
     app.get(
       '/',
       {
+        config: { etag: 'database' },
         schema: {
           operationId: `list${Plural}`,
           summary: `List ${spec.plural}`,
@@ -90,6 +91,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
     app.get(
       '/:id',
       {
+        config: { etag: 'database' },
         schema: {
           operationId: `get${Name}`,
           summary: `Get ${a} ${spec.name}`,

@@ -32,6 +32,7 @@ const claimsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id',
     {
+      config: { etag: 'database' },
       schema: {
         operationId: 'getClaim',
         summary: 'Get a claim',

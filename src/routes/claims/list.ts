@@ -33,6 +33,7 @@ const claimsListRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
+      config: { etag: 'database' },
       schema: {
         operationId: 'listClaims',
         summary: 'List and export claims',

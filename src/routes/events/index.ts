@@ -37,6 +37,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/summary',
     {
+      config: { etag: 'event' },
       schema: {
         operationId: 'getEventSummary',
         summary: "An event's figures and attributions, reconciled",
@@ -65,6 +66,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/timeline',
     {
+      config: { etag: 'event' },
       schema: {
         operationId: 'getEventTimeline',
         summary: 'How one figure group moved over time',
@@ -89,6 +91,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/claims',
     {
+      config: { etag: 'event' },
       schema: {
         operationId: 'listEventClaims',
         summary: "An event's claims",

@@ -20,6 +20,7 @@ const provenanceRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/history',
     {
+      config: { etag: 'event' },
       schema: {
         operationId: 'getEventHistory',
         summary: 'Everything ever recorded about an event, in order',
@@ -53,6 +54,7 @@ const provenanceRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/sources',
     {
+      config: { etag: 'event' },
       schema: {
         operationId: 'getEventProvenance',
         summary: 'Who stands behind an event’s figures',

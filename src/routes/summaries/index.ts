@@ -13,6 +13,7 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
+      config: { etag: 'database' },
       schema: {
         operationId: 'listSummaries',
         summary: 'Every event’s figure groups, one row each',

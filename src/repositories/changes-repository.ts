@@ -1,0 +1,154 @@
+/**
+ * The change feed (contract §11): the `changes` table read in `seq` order.
+ * Every write appends its row through `recordChange` (records.ts) in the same
+ * transaction as the write itself.
+ *
+ * Why reading "seq > watermark" never skips a row, however the reads and the
+ * writes interleave: `seq` is an AUTOINCREMENT rowid chosen inside the write
+ * transaction, and SQLite lets one writer at a time hold the database (in
+ * this process, and across processes sharing the file). So rows commit in
+ * seq order, and any read — a snapshot in WAL mode — sees a prefix of the
+ * log: once a row with seq n is visible, every row below n that will ever
+ * exist is visible too. A page that ends at n is therefore a safe place to
+ * resume from, and the watermark of the SSE stream is the same number.
+ * (A rolled-back transaction leaves no row and its seq is used again.)
+ *
+ * Every query is a prepared statement, prepared once per repository: one per
+ * combination of the two filters.
+ */
+import type Database from 'better-sqlite3'
+import { z } from 'zod'
+import type { Db } from '../db/client.js'
+import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import type { ChangeType } from './records.js'
+
+export type { ChangeType }
+
+export const CHANGE_TYPES = [
+  'claim.created',
+  'claim.retracted',
+  'source.created',
+  'source.updated',
+  'actor.created',
+  'actor.updated',
+  'event.created',
+  'event.updated',
+] as const satisfies readonly ChangeType[]
+
+/** Does not compile when records.ts gains a change type that is not listed above. */
+export const CHANGE_TYPES_ARE_COMPLETE: [Exclude<ChangeType, (typeof CHANGE_TYPES)[number]>] extends [never] ? true : never = true
+
+export function isChangeType(text: string): text is ChangeType {
+  return (CHANGE_TYPES as readonly string[]).includes(text)
+}
+
+export interface ChangeItem {
+  seq: number
+  at: string
+  type: ChangeType
+  id: string
+  event_id: string | null
+}
+
+export interface ChangeFilters {
+  event_id?: string | undefined
+  /** Any of these types; all types when absent. */
+  types?: readonly ChangeType[] | undefined
+}
+
+// ---- positions: opaque cursors, and bare seqs ----
+
+/** The largest seq a position may name; anything longer is not one of ours. */
+const SEQ = /^(0|[1-9]\d{0,14})$/
+
+/** The opaque cursor of the position just after the change `seq` (the same shape as every list's cursor). */
+export function changeCursor(seq: number): string {
+  return encodeCursor([String(seq)])
+}
+
+/**
+ * A position in the feed → the seq to read after: an opaque cursor from
+ * `next_cursor`, or a bare seq (an item's `seq`, the `id:` of an SSE event).
+ * `0` is before the first change. Null when the text is neither.
+ */
+export function parsePosition(text: string): number | null {
+  if (SEQ.test(text)) return Number(text)
+  let key: string[]
+  try {
+    key = decodeCursor(text, 1)
+  } catch {
+    return null
+  }
+  const seq = key[0]
+  return seq !== undefined && SEQ.test(seq) ? Number(seq) : null
+}
+
+/**
+ * A zod schema for a position given in the query string or a header: its
+ * output is the seq; a bad one is a 400 naming the field. An empty header
+ * value counts as absent, as EventSource never sends one.
+ */
+export function positionSchema(message: string) {
+  return z.string().max(500).transform((text, ctx): number | undefined => {
+    if (text === '') return undefined
+    const seq = parsePosition(text)
+    if (seq === null) {
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    }
+    return seq
+  })
+}
+
+// ---- queries ----
+
+interface Row {
+  seq: number
+  at: string
+  type: string
+  id: string
+  event_id: string | null
+}
+
+function selectSql(byEvent: boolean, byType: boolean): string {
+  const where = ['seq > @after']
+  if (byEvent) where.push('event_id = @event_id')
+  // One statement for any set of types: the set is bound as a JSON array.
+  if (byType) where.push('type IN (SELECT value FROM json_each(@types))')
+  return `SELECT seq, at, type, id, event_id FROM changes WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`
+}
+
+export function createChangesRepository(db: Db) {
+  const statements = new Map<string, Database.Statement>()
+  function statement(byEvent: boolean, byType: boolean): Database.Statement {
+    const key = `${byEvent}|${byType}`
+    let stmt = statements.get(key)
+    if (!stmt) {
+      stmt = db.$client.prepare(selectSql(byEvent, byType))
+      statements.set(key, stmt)
+    }
+    return stmt
+  }
+  const latest = db.$client.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes')
+
+  return {
+    /** At most `limit` changes with seq greater than `after`, in seq order. */
+    after(filters: ChangeFilters, after: number, limit: number): ChangeItem[] {
+      const byEvent = filters.event_id !== undefined
+      const byType = filters.types !== undefined && filters.types.length > 0
+      const params: Record<string, string | number> = { after, limit }
+      if (byEvent) params.event_id = filters.event_id as string
+      if (byType) params.types = JSON.stringify(filters.types)
+      const rows = statement(byEvent, byType).all(params) as Row[]
+      // `type` is written only by recordChange, whose parameter is a ChangeType.
+      return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type as ChangeType, id: r.id, event_id: r.event_id }))
+    },
+
+    /** The seq of the latest change; 0 when there is none. */
+    latestSeq(): number {
+      return (latest.get() as { seq: number }).seq
+    },
+  }
+}
+
+export type ChangesRepository = ReturnType<typeof createChangesRepository>

@@ -1,0 +1,71 @@
+/** Contract §12: ETags from revisions, 304 on If-None-Match, writes change the tags of what they show. */
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
+import { build, post } from '../helper.js'
+
+async function etagOf(app: FastifyInstance, url: string): Promise<string> {
+  const res = await app.inject({ method: 'GET', url })
+  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
+  const etag = res.headers.etag
+  if (typeof etag !== 'string') throw new Error(`${url}: no ETag`)
+  return etag
+}
+
+const SUMMARY = '/events/khan-shaykhun/summary?as_of=2017-04-06'
+
+t.test('a summary carries an ETag; If-None-Match gets a 304 with no body', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  const res = await app.inject({ method: 'GET', url: SUMMARY })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers.etag, /^W\/"[\w-]+"$/)
+  t.equal(res.headers['cache-control'], 'no-cache')
+  const etag = String(res.headers.etag)
+  const cached = await app.inject({ method: 'GET', url: SUMMARY, headers: { 'if-none-match': etag } })
+  t.equal(cached.statusCode, 304)
+  t.equal(cached.body, '')
+  t.equal(cached.headers.etag, etag)
+  const strong = await app.inject({ method: 'GET', url: SUMMARY, headers: { 'if-none-match': `"other", ${etag.replace(/^W\//, '')}` } })
+  t.equal(strong.statusCode, 304, 'weak comparison, in a list')
+  const stale = await app.inject({ method: 'GET', url: SUMMARY, headers: { 'if-none-match': 'W/"stale"' } })
+  t.equal(stale.statusCode, 200)
+  t.not(await etagOf(app, '/events/khan-shaykhun/summary?as_of=2017-04-05'), etag, 'each query has its own tag')
+})
+
+t.test('a write to an event changes the tags of everything that shows it, and only those', async (t) => {
+  const app = await build(t)
+  const ids = await loadFixture(app, readFixture())
+  await post(app, '/events', { id: 'elsewhere', title: 'Elsewhere', occurred_on: '2020' })
+  const urls = [SUMMARY, '/events/khan-shaykhun/timeline?metric=killed', '/events/khan-shaykhun/claims', '/events/khan-shaykhun/history', '/claims', '/summaries', '/events']
+  const before = await Promise.all(urls.map((u) => etagOf(app, u)))
+  const other = await etagOf(app, '/events/elsewhere/history')
+
+  t.equal((await post(app, `/claims/${ids[2]}/retraction`, { reason: 'wrong' })).statusCode, 201)
+  const after = await Promise.all(urls.map((u) => etagOf(app, u)))
+  urls.forEach((u, i) => t.not(after[i], before[i], `${u} changed`))
+  t.equal(await etagOf(app, '/events/elsewhere/history'), other, 'another event keeps its tag')
+
+  const summaryTag = await etagOf(app, SUMMARY)
+  const rename = await app.inject({ method: 'PATCH', url: '/sources/who', payload: { name: 'WHO' } })
+  t.equal(rename.statusCode, 200)
+  t.not(await etagOf(app, SUMMARY), summaryTag, 'renaming a source changes the summaries that name it')
+
+  const eventTag = await etagOf(app, SUMMARY)
+  await app.inject({ method: 'PATCH', url: '/events/khan-shaykhun', payload: { title: 'Khan Shaykhun' } })
+  t.not(await etagOf(app, SUMMARY), eventTag, 'editing the event changes it too')
+})
+
+t.test('errors carry no ETag', async (t) => {
+  const app = await build(t)
+  const missing = await app.inject({ method: 'GET', url: '/events/nope/summary' })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.headers.etag, undefined)
+  await loadFixture(app, readFixture())
+  const bad = await app.inject({ method: 'GET', url: '/events/khan-shaykhun/summary?as_of=never' })
+  t.equal(bad.statusCode, 400)
+  t.equal(bad.headers.etag, undefined)
+  const badList = await app.inject({ method: 'GET', url: '/claims?limit=0' })
+  t.equal(badList.statusCode, 400)
+  t.equal(badList.headers.etag, undefined)
+})
