@@ -33,6 +33,11 @@ export function createSourcesRepository(db: Db) {
     .where(eq(sources.id, sql.placeholder('id')))
     .prepare()
 
+  // One prepared statement for any number of ids (a JSON array): summaries call this on every request.
+  const directoryOf = db.$client.prepare(
+    'SELECT id, name, affiliated_actor_id FROM sources WHERE id IN (SELECT value FROM json_each(?))',
+  )
+
   function affiliatedActor(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
     const id = resolveRef(db, actors, 'actor', ref)
@@ -61,12 +66,7 @@ export function createSourcesRepository(db: Db) {
       const list = [...new Set(ids)]
       const out = new Map<string, SourceInfo>()
       if (list.length === 0) return out
-      const rows = db
-        .select({ id: sources.id, name: sources.name, affiliated_actor_id: sources.affiliatedActorId })
-        .from(sources)
-        .where(inArray(sources.id, list))
-        .all()
-      for (const row of rows) out.set(row.id, row)
+      for (const row of directoryOf.all(JSON.stringify(list)) as SourceInfo[]) out.set(row.id, row)
       return out
     },
 
