@@ -251,3 +251,11 @@ t.test('the Ukraine data loads through the bulk endpoints as CSV', async (t) => 
   t.ok(russianDead && russianDead.sources >= 5, 'several sources count Russian military deaths')
   t.equal(russianDead?.disagreement.level, 'conflicting', 'and they disagree')
 })
+
+t.test('metadata in bulk: too many rows is a 413 too', async (t) => {
+  const app = await build(t)
+  const rows = Array.from({ length: MAX_BULK_ROWS + 1 }, (_, i) => ({ name: `a${i}`, kind: 'state' }))
+  const res = await post(app, '/actors/bulk', rows)
+  t.equal(res.statusCode, 413)
+  t.equal(count(app, 'actors'), 0)
+})
