@@ -9,7 +9,12 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
-    await app.close()
+    const closing = app.close()
+    // In-flight requests get a few seconds; then connections still open (a client's
+    // spare keep-alive socket holds close() for its whole timeout) are cut.
+    const cut = setTimeout(() => app.server.closeAllConnections(), 3000)
+    await closing
+    clearTimeout(cut)
   })
   await app.listen({ port: config.port, host: config.host })
 }

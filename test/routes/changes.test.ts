@@ -257,6 +257,22 @@ t.test('event_id and type narrow the feed, and page like it', async (t) => {
   t.same(paged, everything.filter((c) => c.type === 'claim.created'))
 })
 
+t.test('a follower that polls with If-None-Match gets a 304 until something is written', async (t) => {
+  const app = await build(t)
+  await ok(post(app, '/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }))
+  const first = await app.inject({ method: 'GET', url: '/changes?after=1' })
+  const etag = first.headers.etag
+  t.type(etag, 'string', 'GET /changes carries an ETag')
+  const same = await app.inject({ method: 'GET', url: '/changes?after=1', headers: { 'if-none-match': String(etag) } })
+  t.equal(same.statusCode, 304, 'nothing new: 304')
+  t.equal(same.body, '')
+  await ok(patch(app, '/sources/sohr', { notes: 'edited' }), 200)
+  const changed = await app.inject({ method: 'GET', url: '/changes?after=1', headers: { 'if-none-match': String(etag) } })
+  t.equal(changed.statusCode, 200, 'a write: the page again')
+  t.same(json<ChangesPage>(changed).items.map((c) => c.type), ['source.updated'])
+  t.not(changed.headers.etag, etag)
+})
+
 t.test('the feed is documented in OpenAPI', async (t) => {
   const app = await build(t)
   const doc = json<{ paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, { content?: Record<string, unknown> }> }>> }>(

@@ -384,6 +384,8 @@ const changesRoutes: FastifyPluginAsyncZod<ChangesRoutesOptions> = async (app, o
   app.get(
     '/',
     {
+      // A page is fixed by its URL and the latest seq: a follower that polls with If-None-Match gets a 304 until something is written.
+      config: { etag: 'database' },
       schema: {
         operationId: 'listChanges',
         summary: 'Every write, in order',
