@@ -75,23 +75,25 @@ export function figureSummary(group: FigureGroup, directory: Directory): FigureS
 }
 
 export function countedFigureClaim(claim: FigureClaim, directory: Directory): CountedFigureClaim {
-  return {
+  const counted: CountedFigureClaim = {
     claim_id: claim.id,
     source_id: claim.source_id,
     source_name: directory.sources.get(claim.source_id)?.name ?? claim.source_id,
     via: claim.via,
     qualifier: claim.qualifier,
-    // "as given": a number the claim did not state is left out, not sent as null.
-    ...(claim.value !== null && { value: claim.value }),
-    ...(claim.low !== null && { low: claim.low }),
-    ...(claim.high !== null && { high: claim.high }),
-    ...(claim.best !== null && { best: claim.best }),
     interval: interval(claim),
     point: point(claim),
     stated_at: claim.stated_at,
     quote: claim.quote,
     url: claim.url,
   }
+  // "As given": a number the claim did not state is left out, not sent as null.
+  // (Assignments, not conditional spreads: those cost microseconds each on Node 20.)
+  if (claim.value !== null) counted.value = claim.value
+  if (claim.low !== null) counted.low = claim.low
+  if (claim.high !== null) counted.high = claim.high
+  if (claim.best !== null) counted.best = claim.best
+  return counted
 }
 
 /**

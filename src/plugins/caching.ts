@@ -32,9 +32,6 @@ function matches(header: string | undefined, etag: string): boolean {
 export default fp(async function cachingPlugin(app: FastifyInstance) {
   const sqlite = app.db.$client
   const eventRevision = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
-  const directoryRevision = sqlite
-    .prepare("SELECT COALESCE((SELECT MAX(updated_at) FROM sources), '') || '|' || COALESCE((SELECT MAX(updated_at) FROM actors), '')")
-    .pluck()
   const latestChange = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck()
 
   function etagFor(request: FastifyRequest, scope: EtagScope): string | null {
@@ -43,7 +40,7 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       const id = (request.params as { id?: string }).id
       const rev = id === undefined ? undefined : (eventRevision.get(id) as number | undefined)
       if (rev === undefined) return null // unknown event: the handler answers 404
-      revision = `${rev}:${directoryRevision.get() as string}`
+      revision = `${rev}:${app.repos.sources.revision()}:${app.repos.actors.revision()}`
     } else {
       revision = String(latestChange.get() as number)
     }

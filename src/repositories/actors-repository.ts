@@ -30,7 +30,23 @@ export function createActorsRepository(db: Db) {
     .from(actors)
     .where(eq(actors.id, sql.placeholder('id')))
     .prepare()
-  const tree = db.select({ id: actors.id, name: actors.name, parent_id: actors.parentId }).from(actors).prepare()
+  // Every summary walks the actor tree: it is kept in memory, read again after any write through
+  // this repository (this process is the database's only writer).
+  const allActors = db.$client.prepare('SELECT id, name, parent_id, updated_at FROM actors')
+  let cached: { tree: Map<string, ActorInfo>; revision: string } | null = null
+  function treeCache() {
+    if (!cached) {
+      const rows = allActors.all() as Array<ActorInfo & { updated_at: string }>
+      const tree = new Map<string, ActorInfo>()
+      let revision = ''
+      for (const { updated_at, ...info } of rows) {
+        tree.set(info.id, info)
+        if (updated_at > revision) revision = updated_at
+      }
+      cached = { tree, revision: `${rows.length}@${revision}` }
+    }
+    return cached
+  }
 
   function resolveParent(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
@@ -74,8 +90,13 @@ export function createActorsRepository(db: Db) {
     },
 
     /** Every actor with its parent: the tree the attribution rules walk. */
-    tree(): Map<string, ActorInfo> {
-      return new Map(tree.all().map((a) => [a.id, a]))
+    tree(): ReadonlyMap<string, ActorInfo> {
+      return treeCache().tree
+    },
+
+    /** Changes whenever an actor is created or edited: part of the summaries' ETags. */
+    revision(): string {
+      return treeCache().revision
     },
 
     list(opts: { limit: number; cursor?: string | undefined }) {
@@ -110,6 +131,7 @@ export function createActorsRepository(db: Db) {
           .run()
         replaceAliases(db, 'actor', id, list)
         recordChange(db, 'actor.created', id, null, now)
+        cached = null
         return this.require(id)
       })
     },
@@ -136,6 +158,7 @@ export function createActorsRepository(db: Db) {
           .where(eq(actors.id, id))
           .run()
         recordChange(db, 'actor.updated', id, null, now)
+        cached = null
         return this.require(id)
       })
     },

@@ -33,10 +33,23 @@ export function createSourcesRepository(db: Db) {
     .where(eq(sources.id, sql.placeholder('id')))
     .prepare()
 
-  // One prepared statement for any number of ids (a JSON array): summaries call this on every request.
-  const directoryOf = db.$client.prepare(
-    'SELECT id, name, affiliated_actor_id FROM sources WHERE id IN (SELECT value FROM json_each(?))',
-  )
+  // Summaries name sources on every request: the few hundred sources are kept in memory, read again
+  // after any write through this repository (this process is the database's only writer).
+  const allSources = db.$client.prepare('SELECT id, name, affiliated_actor_id, updated_at FROM sources')
+  let cached: { byId: Map<string, SourceInfo>; revision: string } | null = null
+  function directoryCache() {
+    if (!cached) {
+      const rows = allSources.all() as Array<SourceInfo & { updated_at: string }>
+      const byId = new Map<string, SourceInfo>()
+      let revision = ''
+      for (const { updated_at, ...info } of rows) {
+        byId.set(info.id, info)
+        if (updated_at > revision) revision = updated_at
+      }
+      cached = { byId, revision: `${rows.length}@${revision}` }
+    }
+    return cached
+  }
 
   function affiliatedActor(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
@@ -63,11 +76,18 @@ export function createSourcesRepository(db: Db) {
 
     /** Names and affiliations of the given sources, as the engine needs them. */
     directory(ids: Iterable<string>): Map<string, SourceInfo> {
-      const list = [...new Set(ids)]
+      const all = directoryCache().byId
       const out = new Map<string, SourceInfo>()
-      if (list.length === 0) return out
-      for (const row of directoryOf.all(JSON.stringify(list)) as SourceInfo[]) out.set(row.id, row)
+      for (const id of ids) {
+        const info = all.get(id)
+        if (info) out.set(id, info)
+      }
       return out
+    },
+
+    /** Changes whenever a source is created or edited: part of the summaries' ETags. */
+    revision(): string {
+      return directoryCache().revision
     },
 
     /** An id or an alias → the source id, or null. */
@@ -125,6 +145,7 @@ export function createSourcesRepository(db: Db) {
           .run()
         replaceAliases(db, 'source', id, list)
         recordChange(db, 'source.created', id, null, now)
+        cached = null
         return this.require(id)
       })
     },
@@ -152,6 +173,7 @@ export function createSourcesRepository(db: Db) {
           .where(eq(sources.id, id))
           .run()
         recordChange(db, 'source.updated', id, null, now)
+        cached = null
         return this.require(id)
       })
     },
