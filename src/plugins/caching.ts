@@ -33,6 +33,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
   const sqlite = app.db.$client
   const eventRevision = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
   const latestChange = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck()
+  // "As of now" moves without a write when a claim was stated in the future: count what has been stated by now.
+  const statedByNow = sqlite.prepare('SELECT COUNT(*) FROM claims WHERE event_id = ? AND stated_at <= ?').pluck()
 
   function etagFor(request: FastifyRequest, scope: EtagScope): string | null {
     let revision: string
@@ -41,10 +43,15 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       const rev = id === undefined ? undefined : (eventRevision.get(id) as number | undefined)
       if (rev === undefined) return null // unknown event: the handler answers 404
       revision = `${rev}:${app.repos.sources.revision()}:${app.repos.actors.revision()}`
+      if ((request.query as { as_of?: string }).as_of === undefined) revision += `:${statedByNow.get(id, new Date().toISOString()) as number}`
     } else {
       revision = String(latestChange.get() as number)
     }
-    const digest = createHash('sha1').update(`${request.method} ${request.url} ${revision}`).digest('base64url').slice(0, 22)
+    // The Accept header chooses the format as ?format= does: it is part of the representation.
+    const digest = createHash('sha1')
+      .update(`${request.method} ${request.url} ${request.headers.accept ?? ''} ${revision}`)
+      .digest('base64url')
+      .slice(0, 22)
     // Weak: a summary "as of now" states a different as_of on each request, with the same meaning.
     return `W/"${digest}"`
   }

@@ -69,3 +69,22 @@ t.test('errors carry no ETag', async (t) => {
   t.equal(badList.statusCode, 400)
   t.equal(badList.headers.etag, undefined)
 })
+
+t.test('the tag follows Accept, and "as of now" moves when a future-dated claim comes due', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  const url = '/events/khan-shaykhun/summary'
+  const json = await app.inject({ method: 'GET', url })
+  const csv = await app.inject({ method: 'GET', url, headers: { accept: 'text/csv' } })
+  t.not(csv.headers.etag, json.headers.etag, 'JSON and CSV of one URL have different tags')
+  const wrong = await app.inject({ method: 'GET', url, headers: { accept: 'text/csv', 'if-none-match': String(json.headers.etag) } })
+  t.equal(wrong.statusCode, 200)
+
+  const soon = new Date(Date.now() + 300).toISOString()
+  await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'who', stated_at: soon, metric: 'injured', qualifier: 'exact', value: 5 })
+  const before = await etagOf(app, url)
+  await new Promise((r) => setTimeout(r, 400))
+  t.not(await etagOf(app, url), before, 'no write, but the claim now counts')
+  const pinned = `${url}?as_of=2017-04-06`
+  t.equal(await etagOf(app, pinned), await etagOf(app, pinned))
+})
