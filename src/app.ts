@@ -10,6 +10,7 @@ import idempotencyPlugin from './plugins/idempotency.js'
 import swaggerPlugin from './plugins/swagger.js'
 import { createActorsRepository } from './repositories/actors-repository.js'
 import { createClaimsRepository } from './repositories/claims-repository.js'
+import { createDisputesRepository, withDisputeRefresh } from './repositories/disputes-repository.js'
 import { createEventsRepository } from './repositories/events-repository.js'
 import { createSourcesRepository } from './repositories/sources-repository.js'
 import actorsRoutes from './routes/actors/index.js'
@@ -18,6 +19,7 @@ import claimsRoutes from './routes/claims/index.js'
 import bulkClaimsRoutes from './routes/claims/bulk.js'
 import claimsListRoutes from './routes/claims/list.js'
 import eventsRoutes from './routes/events/index.js'
+import landingRoutes from './routes/landing.js'
 import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
 import summariesRoutes from './routes/summaries/index.js'
@@ -53,12 +55,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler)
 
   const db = openDatabase(config.dbPath)
+  const sources = createSourcesRepository(db)
+  const claims = createClaimsRepository(db)
+  const disputes = createDisputesRepository(db, { claims, sources })
   const repos: Repositories = {
-    sources: createSourcesRepository(db),
-    actors: createActorsRepository(db),
+    sources,
+    actors: withDisputeRefresh(db, createActorsRepository(db), disputes),
     events: createEventsRepository(db),
-    claims: createClaimsRepository(db),
+    claims,
+    disputes,
   }
+  // Every event has its dispute block (GET /events): compute those a database lacks (one written by other means).
+  const backfilled = disputes.backfill()
+  if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
   app.decorate('db', db)
   app.decorate('repos', repos)
   app.decorate('claimsService', createClaimsService(db, repos))
@@ -82,5 +91,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(claimsListRoutes, { prefix: '/claims' })
   await app.register(summariesRoutes, { prefix: '/summaries' })
   await app.register(changesRoutes, { prefix: '/changes' })
+  await app.register(landingRoutes)
   return app
 }

@@ -6,6 +6,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { type Page, takePage } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
 import { type EventCreateInput, type EventOut, type EventPatchInput, endsNotBeforeStart } from '../schemas/events.js'
+import { recordEmptyDispute } from './disputes-repository.js'
 import { allocateId, inTransaction, patched, recordChange } from './records.js'
 
 type Row = typeof events.$inferSelect
@@ -128,6 +129,7 @@ export function createEventsRepository(db: Db) {
           })
           .run()
         recordChange(db, 'event.created', id, id, now)
+        recordEmptyDispute(db, id, now)
         return this.snapshot(id, 'event.created', now)
       })
     },

@@ -24,6 +24,8 @@ export interface ResourceSpec<C extends z.ZodType, P extends z.ZodType, O extend
   out: O
   listQuery: Q
   listDescription: string
+  /** True when the resource registers its own GET / (events: filters and sorts of their own); none is built here. */
+  ownList?: boolean
   repo: {
     create(input: z.output<C>): z.output<O>
     update(id: string, patch: z.output<P>): z.output<O>
@@ -68,25 +70,27 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       },
     )
 
-    const columns = resourceColumns(spec.plural, spec.out)
-    app.get(
-      '/',
-      {
-        config: { etag: 'database' },
-        schema: {
-          operationId: `list${Plural}`,
-          summary: `List ${spec.plural}`,
-          description: `${spec.listDescription} ${EXPORT_DOC}`,
-          tags: [spec.tag],
-          querystring: withListFields(spec.listQuery),
-          response: { 200: formatsResponse(page(spec.out), `A page of ${spec.plural}, or the export.`), ...errorResponses(400) },
+    if (!spec.ownList) {
+      const columns = resourceColumns(spec.plural, spec.out)
+      app.get(
+        '/',
+        {
+          config: { etag: 'database' },
+          schema: {
+            operationId: `list${Plural}`,
+            summary: `List ${spec.plural}`,
+            description: `${spec.listDescription} ${EXPORT_DOC}`,
+            tags: [spec.tag],
+            querystring: withListFields(spec.listQuery),
+            response: { 200: formatsResponse(page(spec.out), `A page of ${spec.plural}, or the export.`), ...errorResponses(400) },
+          },
         },
-      },
-      async (request, reply) => {
-        const query = request.query as z.output<Q> & ListQueryFields
-        return sendList(request, reply, query, { columns, page: (cursor, limit) => spec.repo.list({ ...query, cursor, limit }) })
-      },
-    )
+        async (request, reply) => {
+          const query = request.query as z.output<Q> & ListQueryFields
+          return sendList(request, reply, query, { columns, page: (cursor, limit) => spec.repo.list({ ...query, cursor, limit }) })
+        },
+      )
+    }
 
     app.get(
       '/:id',

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { listFields } from '../lib/formats.js'
 import { Country, Name, PartialDate, Slug, Text, Timestamp } from './common.js'
 
 export const Location = z
@@ -90,3 +91,98 @@ export const Event = z
 export type EventCreateInput = z.output<typeof EventCreate>
 export type EventPatchInput = z.output<typeof EventPatch>
 export type EventOut = z.output<typeof Event>
+
+// ---- GET /events (contract §10): the dispute block and the list query ----
+
+export const DISPUTE_LEVELS = ['single_source', 'agreement', 'compatible', 'conflicting'] as const
+export type DisputeLevel = (typeof DISPUTE_LEVELS)[number]
+export const ATTRIBUTION_STATUSES = ['none', 'unattributed', 'contested', 'uncontested'] as const
+export type AttributionStatusName = (typeof ATTRIBUTION_STATUSES)[number]
+/** `sort` of GET /events; without it, events come in id order. */
+export const EVENT_SORTS = ['occurred_on', '-occurred_on', '-dispute', '-claims'] as const
+export type EventSort = (typeof EVENT_SORTS)[number]
+
+export const Dispute = z
+  .object({
+    level: z.enum(DISPUTE_LEVELS).nullable().meta({
+      description:
+        'disagreement.level (§4) of the most disputed figure group: the highest level (conflicting, compatible, agreement, single_source), ' +
+        'then the highest relative_spread. Null when the event has no counted figure.',
+    }),
+    relative_spread: z.number().nullable().meta({ description: 'disagreement.relative_spread of that group; null when it has none (median 0) or there is no figure.' }),
+    range: z
+      .object({ low: z.number(), high: z.number().nullable().meta({ description: 'Null when a counted claim is unbounded ("at least 70").' }) })
+      .nullable()
+      .meta({ description: 'The range (§4) of the killed/all group (no party); null when the event has no such group.' }),
+    status: z.enum(ATTRIBUTION_STATUSES).meta({ description: "The event's attribution status (§5)." }),
+    claims: z.int().meta({ description: 'How many claims the event has, whatever their status or date (claims_total of the summary).' }),
+  })
+  .meta({
+    id: 'Dispute',
+    description: "How disputed the event is, as its summary says now (GET /events/{id}/summary without as_of).",
+    example: { level: 'conflicting', relative_spread: 0.1875, range: { low: 58, high: null }, status: 'contested', claims: 9 },
+  })
+
+export type DisputeOut = z.output<typeof Dispute>
+
+export const EventListItem = Event.extend({ dispute: Dispute }).meta({
+  id: 'EventListItem',
+  description: 'An event as GET /events lists it: the event and its dispute block.',
+})
+
+export type EventListItemOut = z.output<typeof EventListItem>
+
+/** `from` as the first day it can mean: 2017 → 2017-01-01, 2017-04 → 2017-04-01. */
+export function firstDay(date: string): string {
+  return date.length === 4 ? `${date}-01-01` : date.length === 7 ? `${date}-01` : date
+}
+
+/** `to` as the last day it can mean: 2017 → 2017-12-31, 2017-02 → 2017-02-28. */
+export function lastDay(date: string): string {
+  if (date.length === 4) return `${date}-12-31`
+  if (date.length === 7) {
+    const days = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)), 0)).getUTCDate()
+    return `${date}-${String(days).padStart(2, '0')}`
+  }
+  return date
+}
+
+export const EventListQuery = z
+  .strictObject({
+    country: Country.optional().meta({ description: 'Only events whose location.country is this ISO 3166-1 alpha-2 code (any case).', example: 'SY' }),
+    from: PartialDate.optional().meta({
+      description:
+        'Only events whose whole occurred_on lies on or after this date. A partial date means its first day (2017-04 → 2017-04-01); ' +
+        'an event of 2017-04 is within from=2017-04-01 (or from=2017-04) but not within from=2017-04-15.',
+      example: '2017-04-01',
+    }),
+    to: PartialDate.optional().meta({
+      description:
+        'Only events whose whole occurred_on lies on or before this date. A partial date means its last day (2017-04 → 2017-04-30); ' +
+        'an event of 2017-04 is within to=2017-04-30 (or to=2017-04) but not within to=2017-04-15, and an event of 2017 within to=2017-12-31 only.',
+      example: '2017-04-30',
+    }),
+    tag: z.string().trim().min(1).max(100).optional().meta({ description: 'Only events with this tag (exact, case-insensitive).', example: 'chemical-weapons' }),
+    q: z.string().trim().min(1).max(200).optional().meta({
+      description: 'Only events whose title, description or location.place contains this text (case-insensitive, Unicode-aware).',
+      example: 'shaykhun',
+    }),
+    level: z.enum([...DISPUTE_LEVELS, 'none']).optional().meta({
+      description: "Only events whose dispute.level (the most disputed figure group's) is this; `none`: events with no counted figure.",
+    }),
+    attribution_status: z.enum(ATTRIBUTION_STATUSES).optional().meta({ description: "Only events whose attribution status (dispute.status) is this." }),
+    sort: z.enum(EVENT_SORTS).optional().meta({
+      description:
+        'occurred_on: earliest first; -occurred_on: latest first (a partial date sorts before the days it contains: 2017 < 2017-04 < 2017-04-04); ' +
+        '-dispute: by dispute level (conflicting first, events with no figure last), then relative_spread (highest first, null last); ' +
+        '-claims: most claims first. Ties go by id (ascending for occurred_on, descending for the others). Default: id order. ' +
+        'A cursor belongs to its sort: using it with another is a 400.',
+    }),
+    ...listFields,
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || firstDay(q.from) <= lastDay(q.to), {
+    message: 'must not be before from',
+    path: ['to'],
+  })
+
+export type EventListQueryOut = z.output<typeof EventListQuery>

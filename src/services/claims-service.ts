@@ -10,6 +10,7 @@ import { ConflictError, type FieldError, NotFoundError, UnprocessableError, poin
 import { nowIso } from '../lib/time.js'
 import type { ActorsRepository } from '../repositories/actors-repository.js'
 import type { ClaimInsert, ClaimsRepository } from '../repositories/claims-repository.js'
+import type { DisputesRepository } from '../repositories/disputes-repository.js'
 import type { EventsRepository } from '../repositories/events-repository.js'
 import { inTransaction, recordChange } from '../repositories/records.js'
 import type { SourcesRepository } from '../repositories/sources-repository.js'
@@ -20,6 +21,7 @@ export interface Repositories {
   actors: ActorsRepository
   events: EventsRepository
   claims: ClaimsRepository
+  disputes: DisputesRepository
 }
 
 export type RecordOutcome = { claim: ClaimOut; created: boolean }
@@ -198,7 +200,10 @@ export function createClaimsService(db: Db, repos: Repositories) {
           recordChange(db, 'claim.created', row.id, row.eventId, recordedAt)
           touched.add(row.eventId)
         }
-        for (const eventId of touched) repos.events.touch(eventId)
+        for (const eventId of touched) {
+          repos.events.touch(eventId)
+          repos.disputes.refreshDispute(eventId)
+        }
       }
       return { inserted, existing: requests.length - inserted, ids }
     })
@@ -227,6 +232,7 @@ export function createClaimsService(db: Db, repos: Repositories) {
         const at = nowIso()
         repos.claims.retract(claimId, at, reason)
         repos.events.touch(claim.event_id)
+        repos.disputes.refreshDispute(claim.event_id)
         recordChange(db, 'claim.retracted', claimId, claim.event_id, at)
         const after = repos.claims.get(claimId)
         if (!after) throw new Error(`claim ${claimId} vanished after retraction`)

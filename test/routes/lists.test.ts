@@ -234,7 +234,7 @@ t.test('limit defaults to 50 and is at most 1000; a bad cursor is a 400', async 
 
 t.test('unknown query parameters are a 400 on every list', async (t) => {
   const { app } = await khanShaykhun(t)
-  for (const url of ['/claims?evnt_id=x', '/sources?page=2', '/actors?offset=1', '/events?sort=x', `/events/${EVENT}/claims?status=active`, '/summaries?event_id=x', `/events/${EVENT}/summary?limit=2`]) {
+  for (const url of ['/claims?evnt_id=x', '/sources?page=2', '/actors?offset=1', '/events?order=x', `/events/${EVENT}/claims?status=active`, '/summaries?event_id=x', `/events/${EVENT}/summary?limit=2`]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
     t.match(json<Problem>(res).errors?.[0]?.message, /not a known field/, url)

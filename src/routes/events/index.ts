@@ -11,6 +11,8 @@ import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { bulkUpsertRoutes } from '../bulk-metadata.js'
 import { resourceRoutes, writeSecurity } from '../resource-routes.js'
+import chartRoutes from './chart.js'
+import eventsListRoutes from './list.js'
 import provenanceRoutes from './provenance.js'
 
 const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -25,14 +27,17 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       out: Event,
       listQuery: ListQuery,
       listDescription: 'Events in id order.',
+      ownList: true,
       repo: app.repos.events,
     }),
   )
+  await app.register(eventsListRoutes)
   await app.register(
     bulkUpsertRoutes({ name: 'event', plural: 'events', tag: 'events', create: EventCreate, db: app.db, repo: app.repos.events }),
   )
 
   await app.register(provenanceRoutes)
+  await app.register(chartRoutes)
 
   app.get(
     '/:id/summary',
