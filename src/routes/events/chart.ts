@@ -1,0 +1,83 @@
+/** GET /events/{id}/chart.svg (contract §13): one figure group as an embeddable SVG chart. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { renderFigureChart } from '../../charts/figure-chart.js'
+import { METRICS, POPULATIONS } from '../../engine/types.js'
+import { nowIso } from '../../lib/time.js'
+import { IdParams, Moment, errorResponses } from '../../schemas/common.js'
+
+export const SVG_TYPE = 'image/svg+xml; charset=utf-8'
+
+const ChartQuery = z.strictObject({
+  metric: z.enum(METRICS).default('killed').meta({ description: 'The figure group: metric. Default `killed`.' }),
+  population: z.enum(POPULATIONS).default('all').meta({ description: 'The figure group: population. Default `all`.' }),
+  party: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: "The group's party: an actor id or alias. Absent means the group without a party." }),
+  as_of: Moment.optional().meta({
+    description: 'Draw the claims stated by this moment: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
+    example: '2017-04-06',
+  }),
+  known_at: Moment.optional().meta({
+    description: 'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end.',
+  }),
+})
+
+const chartRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/:id/chart.svg',
+    {
+      // An ETag from the event's revision (contract §12): a matching If-None-Match is a 304.
+      config: { etag: 'event' },
+      schema: {
+        operationId: 'getEventChart',
+        summary: "One figure group of an event, as an SVG chart",
+        description:
+          'An accessible SVG (720 px wide, taller with each source) for embedding in a page or an article: one row per counted source with ' +
+          'the numbers its words allow drawn as a bar (an arrow when there is no upper bound) and its figure as a dot, on one axis from zero; ' +
+          'the agreement band (where the most claims overlap) shaded behind the rows; the median as a dashed line; the disagreement level in a footnote. ' +
+          'It has a `<title>` and a full-sentence `<desc>` for screen readers. The group is `metric`/`population`/`party` (default killed/all, no party), ' +
+          'counted as in the summary as of `as_of`. A group with no counted claim is still a 200: a chart that says so.',
+        tags: ['events'],
+        params: IdParams,
+        querystring: ChartQuery,
+        response: {
+          200: {
+            description: 'The chart.',
+            content: { 'image/svg+xml': { schema: z.string().meta({ description: 'An SVG 1.1 document (UTF-8).' }) } },
+          },
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { metric, population, as_of, known_at } = request.query
+      // An alias names the same party; an unknown party is a group with no claims.
+      const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
+      const summary = app.summaryService.summarize(request.params.id, as_of ?? nowIso(), known_at)
+      const group = summary.figures.find((f) => f.metric === metric && f.population === population && f.party === party) ?? null
+      const svg = renderFigureChart(group, {
+        title: summary.event.title,
+        metric,
+        population,
+        party,
+        partyName: party === null ? null : (app.repos.actors.get(party)?.name ?? null),
+        asOf: summary.as_of,
+        knownAt: summary.known_at,
+      })
+      // A string with a non-JSON content type goes out as it is: the zod serializer is not called.
+      return reply
+        .type(SVG_TYPE)
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        // Opened on its own, the SVG is a document: it needs nothing from anywhere and runs nothing.
+        .header('content-security-policy', "default-src 'none'")
+        .send(svg)
+    },
+  )
+}
+
+export default chartRoutes

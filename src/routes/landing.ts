@@ -1,0 +1,233 @@
+/**
+ * GET /: a small HTML page for people who arrive at the service in a browser:
+ * what Reckon is, the most disputed events with their charts, and where the
+ * data and the API description are. No script, no external asset.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { type ChartMeta, chartTitle, describeFigures, figureChartSize, groupKey } from '../charts/figure-chart.js'
+import { escapeXml as esc, formatPartialDate } from '../charts/text.js'
+import type { DisagreementLevel, FigureSummary } from '../engine/types.js'
+import { nowIso } from '../lib/time.js'
+import type { EventSummaryOut } from '../schemas/summary.js'
+
+/** How many events the page lists. */
+export const LANDING_EVENTS = 10
+/** How many events with figures are summarised to find them (the ones with the most claims). */
+const CANDIDATES = 200
+
+const LEVEL_RANK: Record<DisagreementLevel, number> = { conflicting: 3, compatible: 2, agreement: 1, single_source: 0 }
+
+const LEVEL_WORDS: Record<DisagreementLevel, string> = {
+  conflicting: 'conflicting',
+  compatible: 'compatible',
+  agreement: 'agreement',
+  single_source: 'single source',
+}
+
+export interface Disputed {
+  summary: EventSummaryOut
+  /** The group whose chart is shown: killed/all when the event has it, else its most disputed group. */
+  shown: FigureSummary
+  /** The most disputed group: the highest level, then the highest relative spread. */
+  top: FigureSummary
+}
+
+function moreDisputed(a: FigureSummary, b: FigureSummary): number {
+  const rank = LEVEL_RANK[b.disagreement.level] - LEVEL_RANK[a.disagreement.level]
+  if (rank !== 0) return rank
+  return (b.disagreement.relative_spread ?? -1) - (a.disagreement.relative_spread ?? -1)
+}
+
+/**
+ * The most disputed events as of `asOf`, re-ranked on their summaries as of
+ * then: by the level of their most disputed group, its relative spread, and
+ * the number of claims.
+ *
+ * The candidates come from `event_disputes` (migration 0004: each event's
+ * dispute block, kept current by every write), read down its rank index, a
+ * few more than needed. When that table ranks fewer events than asked for
+ * (a database whose blocks are not kept, or one with few events), they are
+ * the events with a figure claim, the CANDIDATES with the most claims.
+ */
+function createMostDisputed(app: FastifyInstance) {
+  const sqlite = app.db.$client
+  const ranked = sqlite
+    .prepare(
+      `SELECT event_id FROM event_disputes WHERE level_rank >= 0
+       ORDER BY level_rank DESC, relative_spread DESC, event_id DESC LIMIT @limit`,
+    )
+    .pluck()
+  const withFigures = sqlite
+    .prepare(
+      `SELECT e.id FROM events AS e
+       WHERE EXISTS (SELECT 1 FROM claims AS c WHERE c.event_id = e.id AND c.kind = 'figure' AND c.stated_at <= @asOf
+         AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = c.id))
+       ORDER BY (SELECT COUNT(*) FROM claims AS c WHERE c.event_id = e.id) DESC, e.id
+       LIMIT @limit`,
+    )
+    .pluck()
+  return (asOf: string, limit: number): Disputed[] => {
+    const top = ranked.all({ limit: limit + 10 }) as string[]
+    const candidates = top.length >= limit ? top : (withFigures.all({ asOf, limit: CANDIDATES }) as string[])
+    return mostDisputed(app, candidates, asOf, limit)
+  }
+}
+
+function mostDisputed(app: FastifyInstance, candidates: string[], asOf: string, limit: number): Disputed[] {
+  const found: Disputed[] = []
+  for (const id of candidates) {
+    const summary = app.summaryService.summarize(id, asOf)
+    const [top] = [...summary.figures].sort(moreDisputed)
+    if (top === undefined) continue
+    const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
+    found.push({ summary, top, shown: killed ?? top })
+  }
+  found.sort((a, b) => moreDisputed(a.top, b.top) || b.summary.claims_total - a.summary.claims_total || (a.summary.event.id < b.summary.event.id ? -1 : 1))
+  return found.slice(0, limit)
+}
+
+function chartUrl(id: string, f: FigureSummary): string {
+  const params = new URLSearchParams()
+  if (f.metric !== 'killed') params.set('metric', f.metric)
+  if (f.population !== 'all') params.set('population', f.population)
+  if (f.party !== null) params.set('party', f.party)
+  const query = params.toString()
+  return `/events/${encodeURIComponent(id)}/chart.svg${query === '' ? '' : `?${query}`}`
+}
+
+function place(location: Record<string, string | number>): string {
+  return ['place', 'admin1', 'country']
+    .map((k) => location[k])
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+    .join(', ')
+}
+
+function eventItem(d: Disputed, partyName: (id: string) => string | null): string {
+  const { event } = d.summary
+  const id = encodeURIComponent(event.id)
+  const level = d.top.disagreement.level
+  const meta: ChartMeta = {
+    title: event.title,
+    metric: d.shown.metric,
+    population: d.shown.population,
+    party: d.shown.party,
+    partyName: d.shown.party === null ? null : partyName(d.shown.party),
+    asOf: d.summary.as_of,
+  }
+  const alt = `${chartTitle(meta)}. ${describeFigures(d.shown, meta)}`
+  const size = figureChartSize(d.shown, meta)
+  const where = place(event.location)
+  const facts = [
+    `<time datetime="${esc(event.occurred_on)}">${esc(formatPartialDate(event.occurred_on))}</time>`,
+    ...(where === '' ? [] : [esc(where)]),
+    `<span class="level level-${level}">${esc(LEVEL_WORDS[level])}</span>${d.top === d.shown ? '' : ` <span class="group">(${esc(groupKey(d.top))})</span>`}`,
+    `${d.summary.claims_total} ${d.summary.claims_total === 1 ? 'claim' : 'claims'}`,
+  ]
+  return `<li class="event">
+<h3>${esc(event.title)}</h3>
+<p class="facts">${facts.join(' <span aria-hidden="true">·</span> ')}</p>
+<figure><img src="${esc(chartUrl(event.id, d.shown))}" alt="${esc(alt)}" width="${size.width}" height="${size.height}" loading="lazy"></figure>
+<p class="links"><a href="/events/${id}/summary">Summary (JSON)</a> <a href="/events/${id}/summary?format=csv">Summary (CSV)</a> <a href="/events/${id}/claims">Claims</a> <a href="${esc(chartUrl(event.id, d.shown))}">Chart (SVG)</a></p>
+</li>`
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #1a1a1a; background: #fafafa; }
+header, main, footer { max-width: 780px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 40px; }
+h1 { font-size: 2.25rem; margin: 0 0 8px; letter-spacing: -0.01em; }
+.lede { font-size: 1.125rem; color: #333; margin: 0 0 32px; max-width: 40em; }
+h2 { font-size: 1.375rem; margin: 0 0 4px; }
+.note { color: #4d4d4d; margin: 0 0 20px; }
+ol.events { list-style: none; margin: 0; padding: 0; }
+li.event { background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; padding: 20px; margin: 0 0 24px; }
+li.event h3 { font-size: 1.25rem; margin: 0 0 4px; }
+.facts { color: #4d4d4d; margin: 0 0 12px; }
+.level { display: inline-block; padding: 0 8px; border-radius: 999px; font-weight: 600; font-size: 0.875rem; border: 1px solid; }
+.level-conflicting { color: #8f3600; background: #fbe9df; border-color: #d55e00; }
+.level-compatible { color: #6b4a00; background: #fdf3dc; border-color: #e69f00; }
+.level-agreement { color: #00573f; background: #dff3ec; border-color: #009e73; }
+.level-single_source { color: #444; background: #f0f0f0; border-color: #999; }
+.group { font-size: 0.875rem; }
+figure { margin: 0 0 12px; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
+.links a { margin-right: 16px; white-space: nowrap; }
+a { color: #0058a3; }
+a:focus-visible { outline: 3px solid #0072b2; outline-offset: 2px; }
+.empty { background: #fff; border: 1px dashed #bbb; border-radius: 6px; padding: 20px; }
+footer { border-top: 1px solid #e0e0e0; margin-top: 16px; padding-top: 16px; padding-bottom: 40px; color: #4d4d4d; }
+footer ul { margin: 8px 0 0; padding-left: 20px; }
+code { font-size: 0.9em; }
+`
+
+export function renderLanding(events: Disputed[], partyName: (id: string) => string | null): string {
+  const list =
+    events.length === 0
+      ? '<p class="empty">No event has a casualty figure yet. Record claims with <code>POST /events/{id}/claims</code> or load a spreadsheet with <code>POST /claims/bulk</code>; see the API below.</p>'
+      : `<ol class="events">\n${events.map((d) => eventItem(d, partyName)).join('\n')}\n</ol>`
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Reckon</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Reckon</h1>
+<p class="lede">Reckon records what each source says about a violent event — how many people were killed, injured or displaced, and who is to blame — with who said it, when, and through whom it was relayed. For every event it shows the range of figures, whether they can be reconciled, how strongly the sources disagree, and who blames whom, as of any moment.</p>
+</header>
+<main>
+<h2>Most disputed events</h2>
+<p class="note">Events whose sources disagree most, as of now. Each chart shows one row per source: the numbers its words allow as a bar (an arrow when there is no upper bound), its figure as a dot, the median as a dashed line, and, shaded, where the most sources overlap.</p>
+${list}
+</main>
+<footer>
+<p>Everything here comes from the API:</p>
+<ul>
+<li><a href="/docs">API documentation (Swagger UI)</a></li>
+<li><a href="/openapi.json">OpenAPI 3.1 document</a></li>
+<li><a href="/summaries?format=csv">Every event’s figure groups, as CSV</a></li>
+</ul>
+</footer>
+</body>
+</html>
+`
+}
+
+const landingRoutes: FastifyPluginAsyncZod = async (app) => {
+  const disputed = createMostDisputed(app)
+  app.get(
+    '/',
+    {
+      // An ETag from the latest write (contract §12): any write may change the list.
+      config: { etag: 'database' },
+      schema: {
+        operationId: 'getLanding',
+        summary: 'A page for people: what Reckon is and the most disputed events',
+        description:
+          `An HTML page: what the service is, the ${LANDING_EVENTS} most disputed events as of now (by the disagreement level of their most disputed figure group, ` +
+          'then its relative spread), each with its date, level, embedded chart and links to its summary (JSON, CSV) and claims; and links to the API documentation.',
+        tags: ['meta'],
+        response: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string().meta({ description: 'HTML5, UTF-8.' }) } } } },
+      },
+    },
+    async (_request, reply) => {
+      const events = disputed(nowIso(), LANDING_EVENTS)
+      const html = renderLanding(events, (id) => app.repos.actors.get(id)?.name ?? null)
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+        .send(html)
+    },
+  )
+}
+
+export default landingRoutes

@@ -1,0 +1,268 @@
+import t from 'tap'
+import {
+  type ChartMeta,
+  agreementLabel,
+  describeFigures,
+  figureChartSize,
+  groupHeading,
+  renderFigureChart,
+  statedFigure,
+} from '../../src/charts/figure-chart.js'
+import { linearScale, niceStep } from '../../src/charts/scale.js'
+import { escapeXml, formatMoment, formatNumber, formatPartialDate, wrapText } from '../../src/charts/text.js'
+import type { CountedFigureClaim, FigureSummary } from '../../src/engine/types.js'
+import { type XmlElement, byName, findAll, parseXml } from './xml.js'
+
+/** Contract §8, killed/all as of 2017-04-06. */
+function khanShaykhun(): FigureSummary {
+  return {
+    metric: 'killed',
+    population: 'all',
+    party: null,
+    sources: 2,
+    range: { low: 58, high: null },
+    points: { min: 58, max: 70, median: 64 },
+    estimate: { value: 64, method: 'median' },
+    consistent: false,
+    common: null,
+    agreement: { low: 58, high: 58, sources: 1, share: 0.5 },
+    disagreement: { level: 'conflicting', spread: 12, ratio: 70 / 58, relative_spread: 0.1875 },
+    claims: [
+      claim({ source_id: 'sohr', source_name: 'Syrian Observatory for Human Rights', qualifier: 'exact', value: 58, interval: { low: 58, high: 58 }, point: 58 }),
+      claim({ source_id: 'who', source_name: 'World Health Organization', qualifier: 'at_least', value: 70, interval: { low: 70, high: null }, point: 70 }),
+    ],
+  }
+}
+
+function claim(c: Partial<CountedFigureClaim> & Pick<CountedFigureClaim, 'source_id' | 'source_name' | 'qualifier' | 'interval' | 'point'>): CountedFigureClaim {
+  return { claim_id: `claim-${c.source_id}`, via: [], stated_at: '2017-04-04T00:00:00.000Z', quote: null, url: null, ...c }
+}
+
+const META: ChartMeta = {
+  title: 'Chemical attack on Khan Shaykhun',
+  metric: 'killed',
+  population: 'all',
+  party: null,
+  asOf: '2017-04-06T23:59:59.999Z',
+}
+
+/** Every piece of visible text, in document order. */
+function texts(svg: XmlElement): string[] {
+  return byName(svg, 'text').map((e) => e.text)
+}
+
+/** The one element of a list; anything else fails the test. */
+function single(list: XmlElement[], what: string): XmlElement {
+  const [only] = list
+  if (only === undefined || list.length !== 1) throw new Error(`expected one ${what}, found ${list.length}`)
+  return only
+}
+
+t.test('the §8 chart: well-formed SVG with title, desc, names, median, band and an arrow for the open interval', async (t) => {
+  const source = renderFigureChart(khanShaykhun(), META)
+  const svg = parseXml(source)
+  t.equal(svg.name, 'svg')
+  t.equal(svg.attrs.xmlns, 'http://www.w3.org/2000/svg')
+  t.equal(svg.attrs.role, 'img')
+  t.equal(svg.attrs.width, '720')
+  t.equal(svg.attrs.viewBox, `0 0 720 ${svg.attrs.height}`)
+  t.same(figureChartSize(khanShaykhun(), META), { width: 720, height: Number(svg.attrs.height) }, 'figureChartSize tells the height without drawing')
+
+  // Accessible name and description.
+  const [titleId, descId] = (svg.attrs['aria-labelledby'] ?? '').split(' ')
+  const title = single(svg.children.filter((e) => e.name === 'title'), '<title> child of <svg>')
+  const desc = single(svg.children.filter((e) => e.name === 'desc'), '<desc> child of <svg>')
+  t.equal(title.attrs.id, titleId, 'aria-labelledby names the <title>')
+  t.equal(desc.attrs.id, descId, '… and the <desc>')
+  t.equal(title.text, 'Chemical attack on Khan Shaykhun: people killed, by source, as of 6 April 2017')
+  t.equal(
+    desc.text,
+    '2 sources. Figures range from 58 to no upper bound; median 64. The figures conflict: no single number fits them all. ' +
+      'By source: Syrian Observatory for Human Rights, 58; World Health Organization, at least 70.',
+  )
+
+  const all = texts(svg)
+  t.equal(all[0], 'Chemical attack on Khan Shaykhun', 'the heading is the event title')
+  t.equal(all[1], 'People killed: figures from 2 sources, as of 6 April 2017')
+  t.ok(all.includes('median 64'), 'the median is labelled')
+  t.ok(all.includes('agreement band: 58 (1 of 2 sources)'), 'the agreement band is labelled, honestly: one source of two')
+  t.ok(all.includes('58') && all.includes('at least 70'), 'each figure is labelled in the words of its qualifier')
+  for (const tick of ['0', '20', '40', '60', '80', '100']) t.ok(all.includes(tick), `tick ${tick}`)
+  t.ok(all.some((s) => s.startsWith('Conflicting: no single number fits every source · 2 sources · killed/all')), 'footnote: level and sources')
+
+  // One row per counted source, named on the left (wrapped onto two lines when long), in the summary's order.
+  const rows = findAll(svg, (e) => e.name === 'g' && e.attrs.class === 'source')
+  t.equal(rows.length, 2)
+  t.same(
+    rows.map((r) => byName(r, 'text').filter((e) => e.attrs['text-anchor'] === 'end').map((e) => e.text).join(' ')),
+    ['Syrian Observatory for Human Rights', 'World Health Organization'],
+  )
+  t.same(
+    rows.map((r) => r.children.find((e) => e.name === 'title')?.text),
+    ['Syrian Observatory for Human Rights: 58 (stated 4 April 2017)', 'World Health Organization: at least 70 (stated 4 April 2017)'],
+    'each row has a tooltip with the full name',
+  )
+  t.equal(byName(svg, 'circle').filter((c) => c.attrs.class === 'point').length, 2, 'a dot per source')
+
+  // The open interval is a bar with an arrow marker running to the right edge.
+  const marker = single(byName(svg, 'marker'), '<marker>')
+  const arrows = findAll(svg, (e) => e.attrs.class === 'open-end')
+  t.equal(arrows.length, 1, 'one arrow: WHO’s "at least 70"')
+  t.equal(arrows[0]?.attrs['marker-end'], `url(#${marker.attrs.id})`)
+  t.ok(rows[1] && findAll(rows[1], (e) => e.attrs.class === 'open-end').length === 1, 'in WHO’s row')
+  const openBar = single(findAll(svg, (e) => e.attrs.class === 'interval open'), 'open bar')
+  const axis = single(findAll(svg, (e) => e.attrs.class === 'axis'), 'axis line')
+  const arrowEnd = Number((arrows[0]?.attrs.d ?? '').split('H')[1])
+  t.equal(arrowEnd + 12, Number(axis.attrs.x2), 'the arrowhead ends at the right edge of the axis')
+  t.ok(Number(openBar.attrs.x) > 0)
+
+  // The band and the median sit behind the rows.
+  t.equal(findAll(svg, (e) => e.attrs.class === 'agreement').length, 1)
+  const median = single(findAll(svg, (e) => e.attrs.class === 'median'), 'median line')
+  t.ok(median.attrs['stroke-dasharray'], 'dashed')
+})
+
+t.test('text is escaped: names, titles and quotes with <, & and >', async (t) => {
+  const f = khanShaykhun()
+  const [first, second] = f.claims
+  if (!first || !second) throw new Error('fixture')
+  first.source_name = 'Médecins <Sans> & "Frontières"'
+  second.source_name = "O'Brien & Sons </text><script>alert(1)</script>"
+  const meta = { ...META, title: 'Strike on <b>"Hospital"</b> & school' }
+  const source = renderFigureChart(f, meta)
+  t.notMatch(source, /<script|<b>|<Sans>/, 'no markup leaks through')
+  t.match(source, /Médecins &lt;Sans&gt; &amp; &quot;Frontières&quot;/)
+  const svg = parseXml(source)
+  t.equal(texts(svg)[0], 'Strike on <b>"Hospital"</b> & school', 'decoded, the title is the title')
+  t.match(byName(svg, 'desc')[0]?.text ?? '', /Médecins <Sans> & "Frontières", 58/)
+  t.match(byName(svg, 'title')[0]?.text ?? '', /^Strike on <b>"Hospital"<\/b> & school:/)
+  t.equal(byName(svg, 'script').length, 0)
+})
+
+t.test('control characters and lone surrogates cannot break the document', async (t) => {
+  const f = khanShaykhun()
+  const [first] = f.claims
+  if (!first) throw new Error('fixture')
+  first.source_name = 'Bad\u0000name\u0007 \uD800 here'
+  const svg = parseXml(renderFigureChart(f, { ...META, title: 'Title\u001b' }))
+  t.match(texts(svg)[0] ?? '', /^Title\uFFFD$/)
+})
+
+t.test('no counted claim: still a chart, saying so', async (t) => {
+  for (const summary of [null, { ...khanShaykhun(), claims: [] }]) {
+    const svg = parseXml(renderFigureChart(summary, { ...META, metric: 'injured' }))
+    t.equal(svg.attrs.role, 'img')
+    t.ok(texts(svg).includes('No figures for injured/all as of 6 April 2017.'))
+    t.equal(byName(svg, 'desc')[0]?.text, 'No figures for injured/all as of 6 April 2017.')
+    t.equal(byName(svg, 'title')[0]?.text, 'Chemical attack on Khan Shaykhun: people injured, by source, as of 6 April 2017')
+    t.equal(byName(svg, 'marker').length, 0)
+    t.equal(findAll(svg, (e) => e.attrs.class === 'source').length, 0)
+  }
+  t.same(figureChartSize(null, META).width, 720)
+})
+
+t.test('one source: no band, no median line; the description says there is one', async (t) => {
+  const f: FigureSummary = {
+    ...khanShaykhun(),
+    sources: 1,
+    range: { low: 200, high: 999 },
+    points: { min: 200, max: 200, median: 200 },
+    agreement: { low: 200, high: 999, sources: 1, share: 1 },
+    disagreement: { level: 'single_source', spread: 0, ratio: 1, relative_spread: 0 },
+    metric: 'affected',
+    claims: [claim({ source_id: 'who', source_name: 'World Health Organization', qualifier: 'hundreds', interval: { low: 200, high: 999 }, point: 200 })],
+  }
+  const svg = parseXml(renderFigureChart(f, { ...META, metric: 'affected' }))
+  t.equal(findAll(svg, (e) => e.attrs.class === 'agreement' || e.attrs.class === 'median').length, 0)
+  t.ok(texts(svg).includes('hundreds'))
+  t.ok(texts(svg).some((s) => s.startsWith('Single source')))
+  t.equal(byName(svg, 'desc')[0]?.text, '1 source. World Health Organization gives hundreds (200 to 999). Only one source gives a figure.')
+  t.ok(texts(svg).includes('1,000'), 'ticks have thousands separators')
+})
+
+t.test('large numbers, many sources, a party: separators, round ticks, every row', async (t) => {
+  const claims = [
+    claim({ source_id: 'a', source_name: 'A', qualifier: 'at_least', value: 1348, interval: { low: 1348, high: null }, point: 1348 }),
+    claim({ source_id: 'b', source_name: 'B', qualifier: 'fewer_than', value: 3000, interval: { low: 0, high: 2999 }, point: 2999 }),
+    claim({ source_id: 'c', source_name: 'C', qualifier: 'range', low: 20000, high: 22000, best: 21000, interval: { low: 20000, high: 22000 }, point: 21000 }),
+    claim({ source_id: 'd', source_name: 'D', qualifier: 'approximately', value: 25000, interval: { low: 22500, high: 27500 }, point: 25000 }),
+  ]
+  const f: FigureSummary = {
+    ...khanShaykhun(),
+    metric: 'killed',
+    population: 'combatants',
+    party: 'russian-forces',
+    sources: 4,
+    range: { low: 0, high: null },
+    points: { min: 1348, max: 25000, median: 11999.5 },
+    agreement: { low: 22500, high: 22000, sources: 2, share: 0.5 },
+    claims,
+  }
+  f.agreement = { low: 20000, high: 22000, sources: 2, share: 0.5 }
+  const meta = { ...META, population: 'combatants' as const, party: 'russian-forces', partyName: 'Russian armed forces' }
+  const svg = parseXml(renderFigureChart(f, meta))
+  const all = texts(svg)
+  t.equal(all[1], 'Combatants killed (Russian armed forces): figures from 4 sources, as of 6 April 2017')
+  t.ok(all.includes('median 11,999.5'))
+  t.ok(all.includes('20,000–22,000, best 21,000') && all.includes('about 25,000') && all.includes('fewer than 3,000') && all.includes('at least 1,348'))
+  t.ok(all.includes('agreement band: 20,000–22,000 (2 of 4 sources)'))
+  const ticks = all.filter((s) => /^[\d,]+$/.test(s) && !['A', 'B'].includes(s))
+  t.ok(ticks.includes('35,000') || ticks.includes('40,000'), `the axis reaches past the last figure: ${ticks.join(' ')}`)
+  t.equal(findAll(svg, (e) => e.attrs.class === 'source').length, 4)
+  t.ok(all.some((s) => s.includes('killed/combatants/russian-forces')))
+})
+
+t.test('the same input draws the same chart; idPrefix keeps ids apart', async (t) => {
+  t.equal(renderFigureChart(khanShaykhun(), META), renderFigureChart(khanShaykhun(), META))
+  const svg = parseXml(renderFigureChart(khanShaykhun(), { ...META, idPrefix: 'ks' }))
+  t.equal(svg.attrs['aria-labelledby'], 'ks-title ks-desc')
+  t.equal(byName(svg, 'marker')[0]?.attrs.id, 'ks-arrow')
+})
+
+t.test('words for figures and groups', async (t) => {
+  const base = { source_id: 's', source_name: 'S', interval: { low: 0, high: 0 }, point: 0 }
+  t.equal(statedFigure(claim({ ...base, qualifier: 'more_than', value: 70 })), 'more than 70')
+  t.equal(statedFigure(claim({ ...base, qualifier: 'at_most', value: 40 })), 'up to 40')
+  t.equal(statedFigure(claim({ ...base, qualifier: 'range', low: 58, high: 86 })), '58–86')
+  t.equal(statedFigure(claim({ ...base, qualifier: 'dozens' })), 'dozens')
+  t.equal(groupHeading({ metric: 'casualties', population: 'all', party: null }), 'Casualties (killed and injured)')
+  t.equal(groupHeading({ metric: 'casualties', population: 'children', party: null }), 'Casualties among children (killed and injured)')
+  t.equal(groupHeading({ metric: 'displaced', population: 'medical_workers', party: 'x' }), 'Medical workers displaced (x)')
+  const f = khanShaykhun()
+  t.equal(agreementLabel({ ...f, agreement: { low: 70, high: null, sources: 2, share: 1 } }), 'all sources agree: 70 or more')
+  t.equal(agreementLabel({ ...f, sources: 3, agreement: { low: 58, high: 60, sources: 2, share: 2 / 3 } }), 'most sources agree: 58–60 (2 of 3)')
+  t.equal(describeFigures({ ...f, range: { low: 58, high: 58 }, disagreement: { ...f.disagreement, level: 'agreement' } }, META).split('. ')[1], 'Every figure allows only 58; median 64')
+})
+
+t.test('text helpers', async (t) => {
+  t.equal(escapeXml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;')
+  t.equal(escapeXml('emoji 🙂 stays'), 'emoji 🙂 stays')
+  t.equal(formatNumber(1234567), '1,234,567')
+  t.equal(formatNumber(64.5), '64.5')
+  t.equal(formatMoment('2017-04-06T23:59:59.999Z'), '6 April 2017')
+  t.equal(formatMoment('2017-04-04T00:00:00.000Z'), '4 April 2017')
+  t.equal(formatMoment('2022-05-01T12:30:00.000Z'), '1 May 2022, 12:30 UTC')
+  t.equal(formatPartialDate('2017-04-04'), '4 April 2017')
+  t.equal(formatPartialDate('2022-03'), 'March 2022')
+  t.equal(formatPartialDate('2020'), '2020')
+  t.same(wrapText('Syrian Observatory for Human Rights', 176, 13, 2), ['Syrian Observatory for', 'Human Rights'])
+  t.same(wrapText('short', 176, 13, 2), ['short'])
+  const long = wrapText('UN Human Rights Monitoring Mission in Ukraine (HRMMU)', 176, 13, 2)
+  t.equal(long.length, 2)
+  t.match(long[1] ?? '', /…$/, 'what does not fit ends in an ellipsis')
+  t.match(wrapText('Supercalifragilisticexpialidocious-and-more-and-more', 100, 13, 1)[0] ?? '', /…$/, 'one long word is cut')
+})
+
+t.test('round ticks from zero that reach every figure', async (t) => {
+  t.same(linearScale(84, 0, 100).ticks, [0, 20, 40, 60, 80, 100])
+  t.same(linearScale(1039, 0, 100).ticks, [0, 200, 400, 600, 800, 1000, 1200])
+  t.same(linearScale(0, 0, 100).ticks, [0, 1, 2, 3, 4, 5], 'a zero still gets an axis')
+  for (const n of [1, 7, 13, 99, 101, 999, 1001, 12_345, 98_765, 1_234_567, 3_000_000]) {
+    const scale = linearScale(n, 0, 500)
+    t.ok(scale.max >= n && scale.ticks.length >= 4 && scale.ticks.length <= 9, `${n}: ${scale.ticks.join(',')}`)
+    t.ok(scale.ticks.every((v) => Number.isInteger(v)), 'whole numbers')
+    t.equal(scale.x(0), 0)
+    t.equal(scale.x(scale.max), 500)
+  }
+  t.equal(niceStep(84), 20)
+})
