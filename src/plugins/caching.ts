@@ -31,19 +31,17 @@ function matches(header: string | undefined, etag: string): boolean {
 
 export default fp(async function cachingPlugin(app: FastifyInstance) {
   const sqlite = app.db.$client
-  const eventRevision = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
   const latestChange = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck()
-  // "As of now" moves without a write when a claim was stated in the future: count what has been stated by now.
-  const statedByNow = sqlite.prepare('SELECT COUNT(*) FROM claims WHERE event_id = ? AND stated_at <= ?').pluck()
 
   function etagFor(request: FastifyRequest, scope: EtagScope): string | null {
     let revision: string
     if (scope === 'event') {
       const id = (request.params as { id?: string }).id
-      const rev = id === undefined ? undefined : (eventRevision.get(id) as number | undefined)
+      const rev = id === undefined ? undefined : app.repos.events.revisionOf(id)
       if (rev === undefined) return null // unknown event: the handler answers 404
       revision = `${rev}:${app.repos.sources.revision()}:${app.repos.actors.revision()}`
-      if ((request.query as { as_of?: string }).as_of === undefined) revision += `:${statedByNow.get(id, new Date().toISOString()) as number}`
+      // "As of now" moves without a write when a claim stated in the future comes due.
+      if ((request.query as { as_of?: string }).as_of === undefined) revision += `:${app.repos.claims.countStatedBy(id as string, new Date().toISOString())}`
     } else {
       revision = String(latestChange.get() as number)
     }

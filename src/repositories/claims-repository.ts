@@ -214,6 +214,7 @@ export function createClaimsRepository(db: Db) {
      FROM claims AS c LEFT JOIN retractions AS r ON r.claim_id = c.id
      WHERE c.event_id = ?`,
   ).raw()
+  const countStatedBy = db.$client.prepare('SELECT COUNT(*) FROM claims WHERE event_id = ? AND stated_at <= ?').pluck()
   // The bulk-ingest hot path: a plain better-sqlite3 statement with positional
   // parameters, as drizzle's per-parameter mapping cost more than the insert.
   const insert = db.$client.prepare(
@@ -237,6 +238,11 @@ export function createClaimsRepository(db: Db) {
     /** Every claim of the event, retracted and superseded included, for the engine: the summary's hot path. */
     forEngine(eventId: string): EngineClaim[] {
       return (forEngine.all(eventId) as EngineRow[]).map(engineClaimOf)
+    },
+
+    /** How many of the event's claims are stated by `moment`: "as of now" changes when this does. */
+    countStatedBy(eventId: string, moment: string): number {
+      return countStatedBy.get(eventId, moment) as number
     },
 
     findByExternalId(sourceId: string, externalId: string): { id: string; fingerprint: string } | null {

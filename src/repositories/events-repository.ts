@@ -56,6 +56,7 @@ export function createEventsRepository(db: Db) {
     `INSERT INTO event_revisions (event_id, seq, at, type, snapshot)
      VALUES (@eventId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_revisions WHERE event_id = @eventId), @at, @type, @snapshot)`,
   )
+  const revisionOf = db.$client.prepare('SELECT revision FROM events WHERE id = ?').pluck()
   const revisionsOf = db.$client.prepare('SELECT seq, at, type, snapshot FROM event_revisions WHERE event_id = ? ORDER BY seq')
 
   return {
@@ -64,6 +65,11 @@ export function createEventsRepository(db: Db) {
       const event = this.require(id)
       addRevision.run({ eventId: id, at, type, snapshot: JSON.stringify(event) })
       return event
+    },
+
+    /** Bumped by every write to the event or its claims; undefined for an unknown event. */
+    revisionOf(id: string): number | undefined {
+      return revisionOf.get(id) as number | undefined
     },
 
     /** Every recorded state of the event's metadata, oldest first. */

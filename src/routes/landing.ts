@@ -78,7 +78,7 @@ function createMostDisputed(app: FastifyInstance) {
 function mostDisputed(app: FastifyInstance, candidates: string[], asOf: string, limit: number): Disputed[] {
   const found: Disputed[] = []
   for (const id of candidates) {
-    const summary = app.summaryService.summarize(id, asOf)
+    const summary = app.summaryService.summarize(id) // as of now, as asOf is: the cached "now" summary
     const [top] = [...summary.figures].sort(moreDisputed)
     if (top === undefined) continue
     const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)

@@ -42,7 +42,12 @@ export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figur
   }))
 }
 
+/** Summaries kept in memory (least recently used dropped first): a few MiB. */
+export const SUMMARY_CACHE_SIZE = 2000
+
 export function createSummaryService(repos: Repositories) {
+  const cache = new Map<string, { stamp: string; summary: EventSummaryOut }>()
+
   /** The event's claims as the database held them at `knownAt` (default: as it holds them now). */
   function claimsOf(eventId: string, knownAt?: string): Claim[] {
     const claims = repos.claims.forEngine(eventId)
@@ -59,17 +64,38 @@ export function createSummaryService(repos: Repositories) {
   }
 
   return {
-    /** Contract §6, with `known_at` (§11) and warnings. */
-    summarize(eventId: string, asOf: string = nowIso(), knownAt?: string): EventSummaryOut {
+    /**
+     * Contract §6, with `known_at` (§11) and warnings; `asOf` undefined means now.
+     * Summaries are cached in memory, each stamped with what it was computed
+     * from — the event's revision (bumped by every write to it or its claims),
+     * the sources' and actors' revisions, and for "now" how many claims were
+     * stated by then — so a write invalidates exactly what it changes.
+     */
+    summarize(eventId: string, asOf?: string, knownAt?: string): EventSummaryOut {
+      const moment = asOf ?? nowIso()
+      const revision = repos.events.revisionOf(eventId)
+      if (revision === undefined) repos.events.require(eventId) // the 404
+      const stamp = `${revision}:${repos.sources.revision()}:${repos.actors.revision()}:${asOf === undefined ? repos.claims.countStatedBy(eventId, moment) : ''}`
+      const key = `${eventId}\u0000${asOf ?? 'now'}\u0000${knownAt ?? ''}`
+      const hit = cache.get(key)
+      if (hit && hit.stamp === stamp) {
+        cache.delete(key) // most recently used last
+        cache.set(key, hit)
+        return { ...hit.summary, as_of: moment }
+      }
       const event = repos.events.require(eventId)
       const claims = claimsOf(eventId, knownAt)
-      return {
+      const summary: EventSummaryOut = {
         event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
-        as_of: asOf,
+        as_of: moment,
         known_at: knownAt ?? null,
-        ...summarizeEvent(claims, asOf, directoryFor(claims, repos.actors.tree())),
-        warnings: summaryWarnings(claimsInForce(claims, asOf)),
+        ...summarizeEvent(claims, moment, directoryFor(claims, repos.actors.tree())),
+        warnings: summaryWarnings(claimsInForce(claims, moment)),
       }
+      cache.delete(key)
+      cache.set(key, { stamp, summary })
+      if (cache.size > SUMMARY_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+      return summary
     },
 
     /** Contract §11: one figure group's summary at each distinct stated_at, in one pass. */

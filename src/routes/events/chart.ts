@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { renderFigureChart } from '../../charts/figure-chart.js'
 import { METRICS, POPULATIONS } from '../../engine/types.js'
-import { nowIso } from '../../lib/time.js'
 import { IdParams, Moment, errorResponses } from '../../schemas/common.js'
 
 export const SVG_TYPE = 'image/svg+xml; charset=utf-8'
@@ -57,7 +56,7 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
       const { metric, population, as_of, known_at } = request.query
       // An alias names the same party; an unknown party is a group with no claims.
       const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
-      const summary = app.summaryService.summarize(request.params.id, as_of ?? nowIso(), known_at)
+      const summary = app.summaryService.summarize(request.params.id, as_of, known_at)
       const group = summary.figures.find((f) => f.metric === metric && f.population === population && f.party === party) ?? null
       const svg = renderFigureChart(group, {
         title: summary.event.title,
