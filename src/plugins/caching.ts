@@ -29,9 +29,28 @@ function matches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare)
 }
 
+/**
+ * Responses kept in memory by their ETag, which names the representation
+ * exactly: a dashboard polling the same list or summary is answered without
+ * querying or serializing again. Only JSON-sized bodies (not exports, which
+ * stream), and only where the body cannot go stale without a write: lists
+ * (scope 'database') and event views pinned by `as_of` ("now" states its moment).
+ */
+const RESPONSE_CACHE_ENTRIES = 500
+const RESPONSE_CACHE_MAX_BYTES = 256 * 1024
+
+interface CachedResponse {
+  body: string
+  contentType: string
+}
+
 export default fp(async function cachingPlugin(app: FastifyInstance) {
   const sqlite = app.db.$client
+  const responses = new Map<string, CachedResponse>()
+  const cacheable = new WeakSet<FastifyRequest>()
   const latestChange = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck()
+  // The next claim to come due: when a claim stated in the future starts to count, lists change with no write.
+  const nextDue = sqlite.prepare("SELECT COALESCE(MIN(stated_at), '') FROM claims WHERE stated_at > ?").pluck()
 
   function etagFor(request: FastifyRequest, scope: EtagScope): string | null {
     let revision: string
@@ -43,7 +62,7 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       // "As of now" moves without a write when a claim stated in the future comes due.
       if ((request.query as { as_of?: string }).as_of === undefined) revision += `:${app.repos.claims.countStatedBy(id as string, new Date().toISOString())}`
     } else {
-      revision = String(latestChange.get() as number)
+      revision = `${latestChange.get() as number}:${nextDue.get(new Date().toISOString()) as string}:${app.repos.disputes.catchUps()}`
     }
     // The Accept header chooses the format as ?format= does: it is part of the representation.
     const digest = createHash('sha1')
@@ -63,6 +82,14 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     if (matches(request.headers['if-none-match'], etag)) {
       return reply.code(304).send()
     }
+    if (scope === 'event' && (request.query as { as_of?: string }).as_of === undefined) return
+    cacheable.add(request)
+    const hit = responses.get(etag)
+    if (hit) {
+      responses.delete(etag) // most recently used last
+      responses.set(etag, hit)
+      return reply.type(hit.contentType).send(hit.body)
+    }
   })
 
   // An error is not the representation the tag names.
@@ -70,6 +97,18 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     if (reply.statusCode >= 400 && request.routeOptions.config.etag) {
       reply.removeHeader('etag')
       reply.removeHeader('cache-control')
+    }
+    const etag = reply.getHeader('etag')
+    if (
+      reply.statusCode === 200 &&
+      cacheable.has(request) &&
+      typeof etag === 'string' &&
+      typeof payload === 'string' &&
+      payload.length <= RESPONSE_CACHE_MAX_BYTES &&
+      !responses.has(etag)
+    ) {
+      responses.set(etag, { body: payload, contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8') })
+      if (responses.size > RESPONSE_CACHE_ENTRIES) responses.delete(responses.keys().next().value as string)
     }
     return payload
   })
