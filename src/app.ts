@@ -66,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     disputes,
   }
   // Every event has its dispute block (GET /events): compute those a database lacks (one written by other means).
-  const backfilled = disputes.backfill()
+  const backfilled = disputes.backfill() + disputes.refreshQueued()
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
   app.decorate('db', db)
   app.decorate('repos', repos)

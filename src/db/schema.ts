@@ -223,3 +223,14 @@ export const eventDisputes = sqliteTable(
     index('event_disputes_claims_idx').on(t.claims, t.eventId),
   ],
 )
+
+/**
+ * Events whose dispute block is out of date: writes queue them here (cheap,
+ * in the write's transaction) and readers of the blocks refresh them first,
+ * so bulk ingest does not summarise an event once per batch.
+ */
+export const disputeQueue = sqliteTable('dispute_queue', {
+  eventId: text('event_id')
+    .primaryKey()
+    .references(() => events.id),
+})

@@ -164,6 +164,9 @@ const REFRESH_CHUNK = 1000
 export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   const sqlite = db.$client
   const upsert = sqlite.prepare(UPSERT)
+  const enqueue = sqlite.prepare('INSERT OR IGNORE INTO dispute_queue (event_id) VALUES (?)')
+  const queued = sqlite.prepare('SELECT event_id FROM dispute_queue').pluck()
+  const dequeue = sqlite.prepare('DELETE FROM dispute_queue WHERE event_id = ?')
   // The named actors and their ancestors: all that the attribution rules walk (§5).
   const lineages = sqlite.prepare(`WITH RECURSIVE up(id) AS (
       SELECT value FROM json_each(?)
@@ -221,6 +224,22 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * The event's block as its summary says now. Called in the transaction of
      * every write to the event's claims, after the write.
      */
+    /** Marks the event's block out of date; the next reader refreshes it (refreshQueued). */
+    queue(eventId: string): void {
+      enqueue.run(eventId)
+    },
+
+    /** Refreshes every queued block, in one transaction. Returns how many. */
+    refreshQueued(): number {
+      const ids = queued.all() as string[]
+      if (ids.length === 0) return 0
+      inTransaction(db, () => {
+        refreshMany(ids)
+        for (const id of ids) dequeue.run(id)
+      })
+      return ids.length
+    },
+
     refreshDispute(eventId: string): void {
       upsert.run(compute(eventId, nowIso()))
     },
@@ -244,6 +263,7 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
 
     /** The caveat above: refreshes the events with a claim whose stated_at has passed since their row was computed. */
     refreshDue(now: string = nowIso()): number {
+      this.refreshQueued()
       const since = countedUpTo ?? (oldest.get() as string | null)
       // No row yet: nothing can be due. A clock set back: nothing to do until it passes `since` again.
       if (since === null) countedUpTo = now

@@ -202,7 +202,7 @@ export function createClaimsService(db: Db, repos: Repositories) {
         }
         for (const eventId of touched) {
           repos.events.touch(eventId)
-          repos.disputes.refreshDispute(eventId)
+          repos.disputes.queue(eventId) // summarised by the next reader, not once per batch
         }
       }
       return { inserted, existing: requests.length - inserted, ids }
@@ -232,7 +232,7 @@ export function createClaimsService(db: Db, repos: Repositories) {
         const at = nowIso()
         repos.claims.retract(claimId, at, reason)
         repos.events.touch(claim.event_id)
-        repos.disputes.refreshDispute(claim.event_id)
+        repos.disputes.queue(claim.event_id)
         recordChange(db, 'claim.retracted', claimId, claim.event_id, at)
         const after = repos.claims.get(claimId)
         if (!after) throw new Error(`claim ${claimId} vanished after retraction`)

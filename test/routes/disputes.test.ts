@@ -227,6 +227,8 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   const first = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   await world(first)
   await expectStatus(post(first, '/claims', { kind: 'figure', event_id: 'ev-a', source_id: 's1', stated_at: '2017-04-01', metric: 'killed', qualifier: 'exact', value: 10 }), [201], 'claim')
+  // A read refreshes the blocks the write queued; from then on the list reads what is stored.
+  await get(first, '/events?limit=1000')
   // Straight through SQL, as bench/data.ts writes: a second killed figure, and an event with no block at all.
   const sqlite = first.db.$client
   sqlite
@@ -274,4 +276,18 @@ t.test('a new event has an empty block at once, also through POST /events/bulk',
       ['two', { level: null, relative_spread: null, range: null, status: 'none', claims: 0 }],
     ],
   )
+})
+
+t.test('writes queue the block; the next read refreshes it, once', async (t) => {
+  const app = await build(t)
+  await world(app)
+  const queue = () => app.db.$client.prepare('SELECT event_id FROM dispute_queue ORDER BY event_id').pluck().all()
+  await get(app, '/events')
+  t.same(queue(), [], 'nothing queued after a read')
+  const rows = ['ev-a', 'ev-b', 'ev-a'].map((event_id, i) => ({ kind: 'figure', event_id, source_id: 's1', stated_at: `2017-04-0${i + 1}`, metric: 'killed', qualifier: 'exact', value: 10 + i }))
+  await expectStatus(post(app, '/claims/bulk', rows), [201], 'bulk')
+  t.same(queue(), ['ev-a', 'ev-b'], 'each touched event once, not summarised yet')
+  const listed = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(app, '/events?limit=1000')).items
+  t.same(queue(), [], 'the read refreshed them')
+  t.equal(listed.find((e) => e.id === 'ev-a')?.dispute.range?.low, 12, 'with the claims just written')
 })
