@@ -20,6 +20,7 @@
 import { getTableColumns } from 'drizzle-orm'
 import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
+import { toEvent } from './events-repository.js'
 import { events } from '../db/schema.js'
 import { type EventSummary, summarizeEvent } from '../engine/event-summary.js'
 import type { ActorInfo, Claim, Directory, FigureSummary, SourceInfo } from '../engine/types.js'
@@ -32,7 +33,6 @@ import {
   type DisputeLevel,
   type DisputeOut,
   type EventListItemOut,
-  type EventOut,
   type EventSort,
   firstDay,
   lastDay,
@@ -483,22 +483,6 @@ type RawRow = Record<string, unknown> & {
 
 const EVENT_COLUMNS = Object.entries(getTableColumns(events))
 
-/** As events-repository shows an event (GET /events/{id}). */
-function eventOf(row: typeof events.$inferSelect): EventOut {
-  return {
-    id: row.id,
-    title: row.title,
-    occurred_on: row.occurredOn,
-    ended_on: row.endedOn,
-    location: row.location ?? null,
-    description: row.description,
-    tags: row.tags,
-    external_ids: row.externalIds,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  }
-}
-
 function toListed(raw: RawRow): ListedEvent {
   const row: Record<string, unknown> = {}
   for (const [key, col] of EVENT_COLUMNS) {
@@ -514,7 +498,7 @@ function toListed(raw: RawRow): ListedEvent {
     attribution_status: raw.d_attribution_status,
     claims: raw.d_claims,
   })
-  return { item: { ...eventOf(row as typeof events.$inferSelect), dispute }, levelRank: raw.d_level_rank }
+  return { item: { ...toEvent(row as typeof events.$inferSelect), dispute }, levelRank: raw.d_level_rank }
 }
 
 function badCursor(message: string): BadRequestError {

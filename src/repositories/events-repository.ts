@@ -18,7 +18,8 @@ export interface EventHead {
   occurred_on: string
 }
 
-function toEvent(row: Row): EventOut {
+/** The row as the API shows an event; the events list (disputes-repository) shows it the same way. */
+export function toEvent(row: Row): EventOut {
   return {
     id: row.id,
     title: row.title,
