@@ -27,7 +27,12 @@ export interface BulkSpec<C extends z.ZodType> {
 }
 
 const BulkUpsertResult = z
-  .object({ created: z.int(), updated: z.int(), ids: z.array(z.string()).meta({ description: 'In row order.' }) })
+  .object({
+    created: z.int(),
+    updated: z.int(),
+    unchanged: z.int().meta({ description: 'Rows whose id exists and whose fields already hold what they give: nothing is written.' }),
+    ids: z.array(z.string()).meta({ description: 'In row order.' }),
+  })
   .meta({ id: 'BulkUpsertResult' })
 
 /** When rows fail for different reasons, the answer is the one a caller must fix first. */
@@ -63,13 +68,19 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
           const errors: Array<FieldError & { status: number }> = []
           const ids: string[] = []
           let created = 0
+          let unchanged = 0
           rows.forEach((row, i) => {
             try {
               // Each row in a savepoint: a failed row leaves nothing, and the next rows are still checked.
               inTransaction(spec.db, () => {
                 const { id, ...fields } = row
-                if (id !== undefined && spec.repo.get(id) !== null) {
-                  spec.repo.update(id, fields)
+                const current = id === undefined ? null : (spec.repo.get(id) as Record<string, unknown> | null)
+                if (id !== undefined && current !== null) {
+                  // A re-run of the same dataset writes nothing: no updated_at, no change-log noise.
+                  // (A field given in another form, e.g. an alias for an id, counts as a change.)
+                  const same = Object.entries(fields).every(([k, v]) => JSON.stringify(v ?? null) === JSON.stringify(current[k] ?? null))
+                  if (same) unchanged++
+                  else spec.repo.update(id, fields)
                   ids.push(id)
                 } else {
                   ids.push((spec.repo.create(row) as { id: string }).id)
@@ -93,7 +104,7 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
               errors.map(({ status: _status, ...e }) => e),
             )
           }
-          return { created, updated: rows.length - created, ids }
+          return { created, updated: rows.length - created - unchanged, unchanged, ids }
         })
         return reply.code(200).send(result)
       },

@@ -200,14 +200,14 @@ t.test('metadata in bulk: create or update by id, all or nothing', async (t) => 
     { name: 'Rebel Group', kind: 'armed_group' },
   ])
   t.equal(actors.statusCode, 200)
-  t.same(json(actors), { created: 3, updated: 0, ids: ['gov', 'air-force', 'rebel-group'] }, 'a row may refer to an earlier one')
+  t.same(json(actors), { created: 3, updated: 0, unchanged: 0, ids: ['gov', 'air-force', 'rebel-group'] }, 'a row may refer to an earlier one')
 
   await post(app, '/sources', { id: 'wire', name: 'Wire', kind: 'news_agency', notes: 'kept', country: 'GB' })
   const sources = await post(app, '/sources/bulk', [
     { id: 'wire', name: 'The Wire', kind: 'news_agency' },
     { id: 'mod', name: 'Ministry', kind: 'military', affiliated_actor_id: 'gov' },
   ])
-  t.same(json(sources), { created: 1, updated: 1, ids: ['wire', 'mod'] })
+  t.same(json(sources), { created: 1, updated: 1, unchanged: 0, ids: ['wire', 'mod'] })
   const wire = json<{ name: string; notes: string; country: string }>(await app.inject({ method: 'GET', url: '/sources/wire' }))
   t.same([wire.name, wire.notes, wire.country], ['The Wire', 'kept', 'GB'], 'an update keeps the fields a row leaves out')
 
@@ -258,4 +258,19 @@ t.test('metadata in bulk: too many rows is a 413 too', async (t) => {
   const res = await post(app, '/actors/bulk', rows)
   t.equal(res.statusCode, 413)
   t.equal(count(app, 'actors'), 0)
+})
+
+t.test('metadata in bulk: a re-run of the same rows writes nothing', async (t) => {
+  const app = await build(t)
+  const rows = [
+    { id: 'gov', name: 'Government', kind: 'state', aliases: ['Regime'] },
+    { id: 'af', name: 'Air force', kind: 'armed_forces', parent_id: 'gov' },
+  ]
+  t.same(json(await post(app, '/actors/bulk', rows)), { created: 2, updated: 0, unchanged: 0, ids: ['gov', 'af'] })
+  const before = { changes: count(app, 'changes'), gov: json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at }
+  t.same(json(await post(app, '/actors/bulk', rows)), { created: 0, updated: 0, unchanged: 2, ids: ['gov', 'af'] })
+  t.equal(count(app, 'changes'), before.changes, 'no change recorded')
+  t.equal(json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at, before.gov)
+  const changed = json(await post(app, '/actors/bulk', [{ ...rows[0], name: 'The Government' }, rows[1]]))
+  t.same(changed, { created: 0, updated: 1, unchanged: 1, ids: ['gov', 'af'] })
 })
