@@ -45,9 +45,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   const app = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
-    // Claim ids and slugs are case-sensitive; query strings use plain names.
+    // `/events/` and `/events` are the same list.
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>()
   // Bodies are JSON; a text/plain body is a 415, not a string for zod to reject.
   app.removeContentTypeParser('text/plain')
