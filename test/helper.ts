@@ -22,3 +22,36 @@ export function json<T = Record<string, unknown>>(res: LightMyRequestResponse): 
 export async function post(app: FastifyInstance, url: string, payload: unknown, headers: InjectOptions['headers'] = {}) {
   return app.inject({ method: 'POST', url, payload: payload as InjectOptions['payload'], headers })
 }
+
+/** A problem document as the tests read it (RFC 9457, contract §7). */
+export interface FieldError {
+  path: string
+  message: string
+  in?: string
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance?: string
+  errors?: FieldError[]
+}
+
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
+
+/** The timestamp format of every stored moment. */
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** The JSON Pointers a problem's `errors` name, in order. */
+export function paths(problem: Problem): string[] {
+  return (problem.errors ?? []).map((e) => e.path)
+}
+
+export function patch(app: FastifyInstance, url: string, payload: Record<string, unknown>) {
+  return app.inject({ method: 'PATCH', url, payload })
+}

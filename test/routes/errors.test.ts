@@ -1,21 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { build, json, post } from '../helper.js'
-
-interface FieldError {
-  path: string
-  message: string
-  in?: string
-}
-
-interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  instance?: string
-  errors?: FieldError[]
-}
+import { build, json, post, type Problem, paths } from '../helper.js'
 
 /** The assertions the helpers below use; any tap test (root or subtest) has them. */
 type Asserts = Pick<typeof t, 'equal' | 'match' | 'notMatch' | 'ok' | 'type'>
@@ -30,10 +15,6 @@ function counts(app: FastifyInstance): Counts {
     out[table] = row.n
   }
   return out
-}
-
-function paths(problem: Problem): string[] {
-  return (problem.errors ?? []).map((e) => e.path)
 }
 
 /** A problem document: the content type, the members of RFC 9457, and no leak of internals. */

@@ -1,20 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post } from '../helper.js'
-
-interface FieldError {
-  path: string
-  message: string
-  in?: string
-}
-
-interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  errors?: FieldError[]
-}
+import { build, json, post, type Problem, type Page, ISO_UTC, paths, patch } from '../helper.js'
 
 interface Location {
   place?: string
@@ -37,25 +23,10 @@ interface Event {
   updated_at: string
 }
 
-interface Page<T> {
-  items: T[]
-  next_cursor: string | null
-}
-
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
-function paths(problem: Problem): string[] {
-  return (problem.errors ?? []).map((e) => e.path)
-}
-
 async function createEvent(app: FastifyInstance, body: Record<string, unknown>): Promise<Event> {
   const res = await post(app, '/events', body)
   if (res.statusCode !== 201) throw new Error(`creating an event failed: ${res.statusCode} ${res.body}`)
   return json<Event>(res)
-}
-
-function patch(app: FastifyInstance, url: string, payload: Record<string, unknown>) {
-  return app.inject({ method: 'PATCH', url, payload })
 }
 
 async function getEvent(app: FastifyInstance, id: string): Promise<Event> {

@@ -1,21 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post } from '../helper.js'
-
-interface FieldError {
-  path: string
-  message: string
-  in?: string
-}
-
-interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  instance?: string
-  errors?: FieldError[]
-}
+import { build, json, post, type Problem, type Page, ISO_UTC, paths, patch } from '../helper.js'
 
 interface Source {
   id: string
@@ -30,17 +15,6 @@ interface Source {
   updated_at: string
 }
 
-interface Page<T> {
-  items: T[]
-  next_cursor: string | null
-}
-
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
-function paths(problem: Problem): string[] {
-  return (problem.errors ?? []).map((e) => e.path)
-}
-
 async function createSource(app: FastifyInstance, body: Record<string, unknown>): Promise<Source> {
   const res = await post(app, '/sources', body)
   if (res.statusCode !== 201) throw new Error(`creating a source failed: ${res.statusCode} ${res.body}`)
@@ -51,10 +25,6 @@ async function createActor(app: FastifyInstance, body: Record<string, unknown>):
   const res = await post(app, '/actors', body)
   if (res.statusCode !== 201) throw new Error(`creating an actor failed: ${res.statusCode} ${res.body}`)
   return json<{ id: string }>(res).id
-}
-
-function patch(app: FastifyInstance, url: string, payload: Record<string, unknown>) {
-  return app.inject({ method: 'PATCH', url, payload })
 }
 
 t.test('POST /sources', async (t) => {
