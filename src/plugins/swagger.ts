@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import type { OpenAPIV3_1 } from 'openapi-types'
+import { errors } from '../schemas/common.js'
 
 export const API_VERSION = '1.0.0'
 
@@ -12,13 +14,195 @@ with the source that made it, when, and through whom it was relayed. For every e
 whether they can be reconciled, how strongly the sources disagree, and who blames whom, as of any moment.
 
 Errors are RFC 9457 problem documents (\`application/problem+json\`); validation failures list every bad field in
-\`errors\` with a JSON Pointer. When the server has API keys configured, writes need \`Authorization: Bearer <token>\`.`
+\`errors\` with a JSON Pointer. When the server has API keys configured, writes need \`Authorization: Bearer <token>\`
+with a key that has the \`write\` scope, and the server may be set to require a key with the \`read\` scope for reads too.
+Requests are rate-limited per API key: every response carries \`X-RateLimit-Limit\`, \`X-RateLimit-Remaining\` and
+\`X-RateLimit-Reset\`, and a request over the limit is a \`429\` with \`Retry-After\`. A server under too much load answers
+\`503\` with \`Retry-After\`.`
+
+type Document = OpenAPIV3_1.Document
+type Operation = OpenAPIV3_1.OperationObject
+type Response = OpenAPIV3_1.ResponseObject
+type Header = OpenAPIV3_1.HeaderObject
+type HeaderRef = OpenAPIV3_1.ReferenceObject
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
+
+/**
+ * Every operation without its own `security` (the reads): a key, or none
+ * (`{}`), since keys are optional. Scopes are named in the 401 responses:
+ * OpenAPI 3.1 allows roles in a requirement, but tools read them as OAuth scopes.
+ */
+const DEFAULT_SECURITY: OpenAPIV3_1.SecurityRequirementObject[] = [{ bearerAuth: [] }, {}]
+
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete'])
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER
+const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 }
+
+/** Response headers every operation shares (components.headers). */
+const HEADERS = {
+  'X-RateLimit-Limit': {
+    description: 'How many requests the caller may make in the current window.',
+    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
+  },
+  'X-RateLimit-Remaining': {
+    description: 'How many of them are left.',
+    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
+  },
+  'X-RateLimit-Reset': {
+    description: 'Seconds until the window starts again.',
+    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
+  },
+  'Access-Control-Allow-Origin': {
+    description: "Sent only when the request's `Origin` is on the server's CORS allow-list: that origin.",
+    schema: { type: 'string', maxLength: 2000 },
+  },
+  'WWW-Authenticate': {
+    description: 'The Bearer challenge (RFC 6750), with `error="invalid_token"` or `error="insufficient_scope"` when a key was sent.',
+    schema: { type: 'string', maxLength: 200, pattern: '^Bearer ' },
+  },
+} satisfies Record<string, Header>
+
+type HeaderName = keyof typeof HEADERS
+
+function headerRef(name: HeaderName): HeaderRef {
+  return { $ref: `#/components/headers/${name}` }
+}
+
+const RATE_LIMIT_HEADERS: HeaderName[] = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Access-Control-Allow-Origin']
+
+/** The headers a response with this status carries (a 503 may come before the rate limiter has counted the request). */
+function headersFor(status: string): HeaderName[] {
+  if (status === '503') return ['Retry-After', 'Access-Control-Allow-Origin']
+  const names = [...RATE_LIMIT_HEADERS]
+  if (status === '401') names.push('WWW-Authenticate')
+  if (status === '429') names.push('Retry-After')
+  return names
+}
+
+function problem(description: string): Response {
+  return { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }
+}
+
+/** The 401 of an operation that declares none: writes need the write scope, reads the read scope in the optional mode. */
+function unauthorized(method: string): Response {
+  if (WRITE_METHODS.has(method)) return problem(errors[401].description)
+  return problem('Only when the server requires keys for reads: a read without a valid key with the `read` scope.')
+}
+
+/**
+ * What every operation can answer, whatever its route declares: 400 when it
+ * validates parameters, 401 (keys), 429 (rate limit), 500, 503 (under
+ * pressure), and the rate-limit and CORS headers.
+ */
+function addCommonResponses(operation: Operation, method: string): void {
+  const responses = operation.responses ?? {}
+  const has = (status: string) => status in responses
+  if (!has('400') && (operation.parameters ?? []).length > 0) responses['400'] = problem(errors[400].description)
+  if (!has('401')) responses['401'] = unauthorized(method)
+  for (const status of ['429', '500', '503'] as const) {
+    if (!has(status)) responses[status] = problem(errors[status].description)
+  }
+  for (const [status, response] of Object.entries(responses)) {
+    if ('$ref' in response) continue
+    const headers: Record<string, HeaderRef | Header> = { ...response.headers }
+    for (const name of headersFor(status)) headers[name] ??= headerRef(name)
+    response.headers = headers
+  }
+  operation.responses = responses
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Keys whose values are data (examples, enums), not schemas. */
+const DATA_KEYS = new Set(['example', 'examples', 'enum', 'const', 'default'])
+
+/**
+ * Every integer gets the format its bounds allow: int32 when they fit, else
+ * int64 (zod's integers are safe integers, which int64 holds).
+ */
+function addIntegerFormats(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) addIntegerFormats(item)
+    return
+  }
+  if (!isRecord(node)) return
+  const type = node.type
+  const integer = type === 'integer' || (Array.isArray(type) && type.includes('integer'))
+  if (integer && node.format === undefined) {
+    const min = node.minimum ?? node.exclusiveMinimum
+    const max = node.maximum ?? node.exclusiveMaximum
+    if (typeof min === 'number' && typeof max === 'number') {
+      node.format = min >= INT32.min && max <= INT32.max ? 'int32' : 'int64'
+    }
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (!DATA_KEYS.has(key)) addIntegerFormats(value)
+  }
+}
+
+/**
+ * Keeps the component schemas something refers to, in name order. The zod
+ * provider emits an input and an output variant of every registered schema,
+ * and most of them are used one way only.
+ */
+function keepUsedSchemas(doc: Document): void {
+  const schemas = doc.components?.schemas
+  if (!schemas) return
+  const refs = (value: unknown) => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? '')
+  const used = new Set(refs({ ...doc, components: { ...doc.components, schemas: {} } }))
+  const pending = [...used]
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    for (const ref of refs(schemas[name])) {
+      if (!used.has(ref)) {
+        used.add(ref)
+        pending.push(ref)
+      }
+    }
+  }
+  // In name order: the registry's order follows module imports, which any refactor may change.
+  const kept = Object.entries(schemas)
+    .filter(([name]) => used.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  doc.components = { ...doc.components, schemas: Object.fromEntries(kept) }
+}
+
+/** The document as the zod provider builds it, finished with what every operation shares. */
+function finishDocument(doc: Document): Document {
+  doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...HEADERS } }
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item?.[method]
+      if (operation) addCommonResponses(operation, method)
+    }
+  }
+  addIntegerFormats(doc)
+  keepUsedSchemas(doc)
+  return doc
+}
 
 export default fp(async function swaggerPlugin(app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Reckon', version: API_VERSION, description, license: { name: 'MIT', identifier: 'MIT' } },
+      servers: [
+        {
+          url: '/',
+          description:
+            'The host that serves this document: a local instance (http://127.0.0.1:3000 by default) or a production ' +
+            'deployment behind a TLS-terminating proxy.',
+          // A public API: the OWASP inventory rule asks every server to say (openapi-types has no extensions here).
+          ...{ 'x-internal': false },
+        },
+      ],
       tags: [
         { name: 'events', description: 'Things that happened, and their summaries.' },
         { name: 'claims', description: 'Statements by sources: figures and attributions. Immutable.' },
@@ -29,12 +213,20 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
       ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from RECKON_API_KEYS with the write scope.' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key, sent as `Authorization: Bearer <token>`. Scopes: `read`, `write`, `admin` (admin includes write, ' +
+              'write includes read). With no key configured on the server, no key is needed; with keys, writes need `write`, ' +
+              'and reads need `read` when the server is set to protect them.',
+          },
         },
       },
+      security: DEFAULT_SECURITY,
     },
     transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/*', '/docs/static/*', '/docs/json', '/docs/yaml', '/docs/initOAuth', '/docs/uiConfig'] }),
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Document),
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true } })
 })

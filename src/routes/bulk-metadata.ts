@@ -58,7 +58,8 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
             `\`/<row>/<field>\`, rows counted from 0. At most ${MAX_BULK_ROWS} rows.`,
           tags: [spec.tag],
           security: writeSecurity,
-          body: z.array(spec.create),
+          // maxItems documents the preValidation check above (413, not 400).
+          body: z.array(spec.create).meta({ maxItems: MAX_BULK_ROWS }),
           response: { 200: BulkUpsertResult, ...errorResponses(400, 401, 409, 413, 415, 422) },
         },
       },

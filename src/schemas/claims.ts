@@ -19,6 +19,8 @@ const Language = z
       return false
     }
   }, 'must be a BCP 47 language tag such as "en" or "ar-SY"')
+  // The shape of every tag the check above accepts (it accepts fewer).
+  .meta({ pattern: '^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$' })
 
 const common = {
   event_id: Ref.optional().meta({

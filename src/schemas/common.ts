@@ -9,7 +9,8 @@ import { SLUG_PATTERN } from '../lib/slug.js'
 export const Slug = z
   .string()
   .regex(SLUG_PATTERN, 'must be a slug: lower-case letters, digits and "-", 1 to 64 characters, not starting with "-"')
-  .meta({ description: 'A readable id (slug) matching ^[a-z0-9][a-z0-9-]{0,63}$.', example: 'sohr' })
+  // maxLength documents what the pattern already enforces.
+  .meta({ description: 'A readable id (slug) matching ^[a-z0-9][a-z0-9-]{0,63}$.', example: 'sohr', maxLength: 64 })
 
 /**
  * Where a source or actor is expected, its id or one of its aliases
@@ -37,16 +38,21 @@ export const Country = z
   .string()
   .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "SY"')
   .transform((c) => c.toUpperCase())
-  .meta({ description: 'ISO 3166-1 alpha-2 country code.', example: 'SY' })
+  .meta({ description: 'ISO 3166-1 alpha-2 country code.', example: 'SY', maxLength: 2 })
 
 export const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2000)
 
 export const PartialDate = z
   .string()
   .refine(isPartialDate, 'must be a date: YYYY-MM-DD, YYYY-MM or YYYY')
-  .meta({ description: 'YYYY-MM-DD, YYYY-MM or YYYY.', example: '2017-04-04' })
+  // Documents the shape isPartialDate checks (which also wants a real month and day).
+  .meta({ description: 'YYYY-MM-DD, YYYY-MM or YYYY.', example: '2017-04-04', maxLength: 10, pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$' })
 
 const DATE_OR_DATE_TIME = 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone'
+/** The longest date-time lib/time.ts parses: 2017-04-04T12:00:00.123456789+03:00. */
+const DATE_TIME_MAX = 35
+/** The shapes lib/time.ts parses, for the OpenAPI document (it also wants a real date and time). */
+const DATE_OR_DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}([Tt ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2}))?$'
 
 /** Parses once: the normalised value, or an issue (a refine and a transform would parse twice). */
 function parsedWith(parse: (text: string) => string | null) {
@@ -63,14 +69,20 @@ function parsedWith(parse: (text: string) => string | null) {
 /** A stated_at as given; a date means 00:00:00Z that day. Normalised to UTC with milliseconds. */
 export const StatedAt = z
   .string()
+  .max(DATE_TIME_MAX, DATE_OR_DATE_TIME)
   .transform(parsedWith(parseStatedAt))
   .meta({
     description: 'A date (meaning 00:00:00Z that day) or an ISO 8601 date-time with a time zone.',
     example: '2017-04-04',
+    pattern: DATE_OR_DATE_TIME_PATTERN,
   })
 
 /** `as_of`-style moment: a date means the end of that day (23:59:59.999Z). */
-export const Moment = z.string().transform(parsedWith(parseMoment))
+export const Moment = z
+  .string()
+  .max(DATE_TIME_MAX, DATE_OR_DATE_TIME)
+  .transform(parsedWith(parseMoment))
+  .meta({ pattern: DATE_OR_DATE_TIME_PATTERN })
 
 export const Timestamp = z.string().meta({ description: 'ISO 8601 UTC date-time.', example: '2017-04-06T12:00:00.000Z' })
 
@@ -87,7 +99,7 @@ export const Limit = z.coerce
 export const Cursor = z
   .string()
   .max(500)
-  .meta({ description: 'The opaque `next_cursor` of the previous page.' })
+  .meta({ description: 'The opaque `next_cursor` of the previous page.', pattern: '^[A-Za-z0-9_-]*$' })
 
 export const ListQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() })
 
@@ -134,6 +146,9 @@ export const errors = {
   413: problemResponse('The body is larger, or has more rows, than the documented limits.'),
   415: problemResponse('Unsupported media type.'),
   422: problemResponse('Well-formed input that refers to what does not exist or cannot be.'),
+  429: problemResponse('Too many requests: the rate limit of this API key (or client) is used up. Retry after `Retry-After` seconds.'),
+  500: problemResponse('An unexpected error on the server. It is logged; the problem document holds no internals.'),
+  503: problemResponse('The server is under too much load and sheds requests. Retry after `Retry-After` seconds.'),
 } as const
 
 export function errorResponses<K extends keyof typeof errors>(...codes: K[]): Pick<typeof errors, K> {

@@ -14,7 +14,10 @@ export const Location = z
 
 const Tags = z.array(z.string().trim().min(1).max(100)).max(100)
 const ExternalIds = z
-  .record(z.string().regex(/^[a-z0-9_]{1,64}$/, 'keys are lower-case words such as "acled"'), z.string().min(1).max(200))
+  .record(
+    z.string().regex(/^[a-z0-9_]{1,64}$/, 'keys are lower-case words such as "acled"').meta({ maxLength: 64 }),
+    z.string().min(1).max(200),
+  )
   .meta({ description: 'Ids of this event in other datasets.', example: { ucdp_ged: '123456' } })
 
 export function endsNotBeforeStart(e: { occurred_on?: string; ended_on?: string | null }): boolean {

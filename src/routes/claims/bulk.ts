@@ -10,7 +10,8 @@ const BulkQuery = z.strictObject({
   dry_run: z
     .stringbool()
     .default(false)
-    .meta({ description: 'Validate and report without writing.' }),
+    // true and false are documented; 1/0, yes/no, on/off are accepted as well.
+    .meta({ description: 'Validate and report without writing.', enum: ['true', 'false'] }),
 })
 
 const BulkResult = z
@@ -61,6 +62,8 @@ const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: BulkQuery,
         body: z.array(BulkClaim).meta({
           description: 'JSON shown; NDJSON and CSV carry the same fields.',
+          // Documents the preValidation check below (413, not 400).
+          maxItems: MAX_BULK_ROWS,
           example: [
             { event_id: 'khan-shaykhun', kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58 },
             { event_id: 'khan-shaykhun', kind: 'figure', source_id: 'who', stated_at: '2017-04-05', metric: 'killed', qualifier: 'at_least', value: 70 },
