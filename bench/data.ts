@@ -11,6 +11,7 @@
 import { rmSync } from 'node:fs'
 import { uuidv7 } from 'uuidv7'
 import { openDatabase } from '../src/db/client.js'
+import { createActorsRepository } from '../src/repositories/actors-repository.js'
 import { createClaimsRepository } from '../src/repositories/claims-repository.js'
 import { createDisputesRepository } from '../src/repositories/disputes-repository.js'
 import { createSourcesRepository } from '../src/repositories/sources-repository.js'
@@ -98,7 +99,11 @@ export function generate(path: string, events: number, perEvent: number): { clai
   }
   // The claims went in straight through SQL: compute every event's dispute block (GET /events) as the app would.
   const disputesStarted = process.hrtime.bigint()
-  createDisputesRepository(database, { claims: createClaimsRepository(database), sources: createSourcesRepository(database) }).refreshAll()
+  createDisputesRepository(database, {
+    claims: createClaimsRepository(database),
+    sources: createSourcesRepository(database),
+    actors: createActorsRepository(database),
+  }).refreshAll()
   const disputeSeconds = Number(process.hrtime.bigint() - disputesStarted) / 1e9
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()

@@ -37,14 +37,23 @@ async function waitForHealth(url: string): Promise<void> {
   throw new Error(`${url} did not answer`)
 }
 
+/** CPU seconds (user + system) the process has used: with the load generator on the same cores, per-request CPU is steadier than req/s. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 interface Figures {
   rps: number
   p50: number
   p99: number
   errors: number
+  /** Server CPU per request, µs. */
+  cpu: number
 }
 
-async function load(title: string, url: string, paths?: () => string): Promise<Figures> {
+async function load(title: string, url: string, pid: number, paths?: () => string): Promise<Figures> {
+  const cpuBefore = cpuSeconds(pid)
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -56,8 +65,11 @@ async function load(title: string, url: string, paths?: () => string): Promise<F
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpu: ((cpuSeconds(pid) - cpuBefore) / result.requests.total) * 1e6,
   }
-  console.log(`${title.padEnd(42)} ${figures.rps.toFixed(0).padStart(7)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  errors ${figures.errors}`)
+  console.log(
+    `${title.padEnd(42)} ${figures.rps.toFixed(0).padStart(7)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  server CPU ${figures.cpu.toFixed(0)} µs/req  errors ${figures.errors}`,
+  )
   return figures
 }
 
@@ -87,13 +99,15 @@ try {
   await waitForHealth(`http://127.0.0.1:${BARE_PORT}/health`)
 
   console.log(`${EVENTS} events; a summary is ${Buffer.byteLength(sample)} bytes; ${CONNECTIONS} connections, ${DURATION} s each; start-up ${startup.toFixed(0)} ms`)
-  const ceiling = await load('bare Fastify route (constant JSON)', `http://127.0.0.1:${BARE_PORT}/constant`)
-  const summary = await load('GET /events/{id}/summary (random events)', base, () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`)
-  const disputes = await load('GET /events?sort=-dispute&limit=50', `${base}/events?sort=-dispute&limit=50`)
-  const pid = app.pid
-  const rss = pid === undefined ? Number.NaN : rssMiB(pid)
+  const appPid = app.pid as number
+  const ceiling = await load('bare Fastify route (constant JSON)', `http://127.0.0.1:${BARE_PORT}/constant`, bare.pid as number)
+  const summary = await load('GET /events/{id}/summary (random events)', base, appPid, () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`)
+  const disputes = await load('GET /events?sort=-dispute&limit=50', `${base}/events?sort=-dispute&limit=50`, appPid)
+  const rss = rssMiB(appPid)
   console.log('')
-  console.log(`summary / bare:  throughput ${(summary.rps / ceiling.rps).toFixed(2)} (target ≥ 0.6), p99 ${(summary.p99 / ceiling.p99).toFixed(2)}× (target ≤ 1.5)`)
+  console.log(
+    `summary / bare:  throughput ${(summary.rps / ceiling.rps).toFixed(2)} (target ≥ 0.6), p99 ${(summary.p99 / ceiling.p99).toFixed(2)}× (target ≤ 1.5), server CPU per request ${(summary.cpu / ceiling.cpu).toFixed(2)}×`,
+  )
   console.log(`disputes / bare: throughput ${(disputes.rps / ceiling.rps).toFixed(2)} (target ≥ 0.3)`)
   console.log(`server RSS after the run: ${rss.toFixed(0)} MiB (target < 300); start-up ${startup.toFixed(0)} ms (target < 2000)`)
 } finally {

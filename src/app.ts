@@ -24,6 +24,7 @@ import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
 import summariesRoutes from './routes/summaries/index.js'
 import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
+import { REFRESHER_DEFAULTS, type RefresherOptions, createRefresher } from './services/dispute-refresher.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
 
 declare module 'fastify' {
@@ -39,6 +40,8 @@ export interface AppOptions {
   config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'>
   /** Fastify's logger; false in tests. */
   logger?: boolean
+  /** Refresh dispute blocks and stored summaries in the background (the server does; tests call it when they mean to). */
+  backgroundRefresh?: boolean | RefresherOptions
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -56,10 +59,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const db = openDatabase(config.dbPath)
   const sources = createSourcesRepository(db)
   const claims = createClaimsRepository(db)
-  const disputes = createDisputesRepository(db, { claims, sources })
+  const actors = createActorsRepository(db)
+  const disputes = createDisputesRepository(db, { claims, sources, actors })
   const repos: Repositories = {
     sources,
-    actors: withDisputeRefresh(db, createActorsRepository(db), disputes),
+    actors: withDisputeRefresh(db, actors, disputes),
     events: createEventsRepository(db),
     claims,
     disputes,
@@ -71,6 +75,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('repos', repos)
   app.decorate('claimsService', createClaimsService(db, repos))
   app.decorate('summaryService', createSummaryService(repos))
+  if (options.backgroundRefresh) {
+    const refresher = createRefresher(disputes, app.log, options.backgroundRefresh === true ? REFRESHER_DEFAULTS : options.backgroundRefresh)
+    app.addHook('onClose', async () => refresher.stop())
+  }
   app.addHook('onClose', async () => {
     db.$client.close()
   })

@@ -5,7 +5,7 @@ import { loadConfig } from './config.js'
 
 async function main(): Promise<void> {
   const config = loadConfig()
-  const app = await buildApp({ config })
+  const app = await buildApp({ config, backgroundRefresh: true })
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')

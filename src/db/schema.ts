@@ -234,3 +234,25 @@ export const disputeQueue = sqliteTable('dispute_queue', {
     .primaryKey()
     .references(() => events.id),
 })
+
+/**
+ * Each event's whole summary as of `computed_at`, serialized, beside its
+ * dispute block and refreshed with it: GET /events/{id}/summary "now" sends
+ * it as it is, with as_of spliced in between `head` and `tail`, for as long
+ * as it shows now — the event's `revision` and the `directory` (sources' and
+ * actors' revisions) unchanged, and no claim stated since (`until` is the
+ * next stated_at; `stated` counts the claims stated by then). Its own table,
+ * so that event_disputes stays narrow for the lists that scan it.
+ */
+export const storedSummaries = sqliteTable('stored_summaries', {
+  eventId: text('event_id')
+    .primaryKey()
+    .references(() => events.id),
+  head: text('head').notNull(),
+  tail: text('tail').notNull(),
+  revision: integer('revision').notNull(),
+  directory: text('directory').notNull(),
+  stated: integer('stated').notNull(),
+  until: text('until'),
+  computedAt: text('computed_at').notNull(),
+})

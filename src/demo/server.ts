@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js'
 import { loadFixture, readFixture } from './load-fixture.js'
 
 const config = { ...loadConfig(), dbPath: ':memory:' }
-const app = await buildApp({ config: { ...config, apiKeys: [] } })
+const app = await buildApp({ config: { ...config, apiKeys: [] }, backgroundRefresh: true })
 const fixture = readFixture()
 await loadFixture(app, fixture)
 const address = await app.listen({ port: config.port, host: config.host })

@@ -324,6 +324,11 @@ export function sendList<T>(request: FastifyRequest, reply: FastifyReply, query:
 }
 
 /** A document that is JSON as itself, and as NDJSON or CSV a handful of rows (GET /events/{id}/summary). */
+/** A JSON document serialized ahead of the request (a stored summary): sendDocument sends its text as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export function sendDocument<T>(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -332,7 +337,11 @@ export function sendDocument<T>(
 ): FastifyReply {
   const format = chooseFormat(request, query)
   reply.header('vary', 'Accept')
-  if (format === 'json') return reply.send(doc.json())
+  if (format === 'json') {
+    const body = doc.json()
+    // Already serialized (and validated when it was): sent as it is, past the serializer.
+    return body instanceof JsonText ? reply.type('application/json; charset=utf-8').send(body.text) : reply.send(body)
+  }
   return sendRows(reply, format, doc.columns, query.hxl === true, doc.rows())
 }
 

@@ -12,12 +12,22 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { nowIso } from '../lib/time.js'
+import type { NowState } from '../repositories/disputes-repository.js'
 
 export type EtagScope = 'event' | 'database'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     etag?: EtagScope
+  }
+  interface FastifyRequest {
+    /**
+     * For a view of one event "as of now": the event as the ETag was
+     * computed from it, with its stored summary when that shows now — so
+     * the handler sends the very state the tag names, with no second read.
+     */
+    eventNow: NowState | null
   }
 }
 
@@ -45,6 +55,7 @@ interface CachedResponse {
 }
 
 export default fp(async function cachingPlugin(app: FastifyInstance) {
+  app.decorateRequest('eventNow', null)
   const sqlite = app.db.$client
   const responses = new Map<string, CachedResponse>()
   const cacheable = new WeakSet<FastifyRequest>()
@@ -56,11 +67,19 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     let revision: string
     if (scope === 'event') {
       const id = (request.params as { id?: string }).id
-      const rev = id === undefined ? undefined : app.repos.events.revisionOf(id)
-      if (rev === undefined) return null // unknown event: the handler answers 404
-      revision = `${rev}:${app.repos.sources.revision()}:${app.repos.actors.revision()}`
-      // "As of now" moves without a write when a claim stated in the future comes due.
-      if ((request.query as { as_of?: string }).as_of === undefined) revision += `:${app.repos.claims.countStatedBy(id as string, new Date().toISOString())}`
+      if (id === undefined) return null
+      const directory = `${app.repos.sources.revision()}:${app.repos.actors.revision()}`
+      if ((request.query as { as_of?: string }).as_of === undefined) {
+        // "As of now" moves without a write when a claim stated in the future comes due.
+        const state = app.repos.disputes.nowState(id, nowIso())
+        if (state === null) return null // unknown event: the handler answers 404
+        request.eventNow = state
+        revision = `${state.revision}:${directory}:${state.stated}`
+      } else {
+        const rev = app.repos.events.revisionOf(id)
+        if (rev === undefined) return null
+        revision = `${rev}:${directory}`
+      }
     } else {
       revision = `${latestChange.get() as number}:${nextDue.get(new Date().toISOString()) as string}:${app.repos.disputes.catchUps()}`
     }

@@ -22,11 +22,12 @@ import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
 import { toEvent } from './events-repository.js'
 import { events } from '../db/schema.js'
-import { type EventSummary, summarizeEvent } from '../engine/event-summary.js'
-import type { ActorInfo, Claim, Directory, FigureSummary, SourceInfo } from '../engine/types.js'
+import type { EventSummary } from '../engine/event-summary.js'
+import type { FigureSummary } from '../engine/types.js'
 import { BadRequestError } from '../errors.js'
 import { encodeCursor } from '../lib/cursor.js'
 import type { Page } from '../lib/pages.js'
+import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../lib/summary-document.js'
 import { nowIso } from '../lib/time.js'
 import {
   type AttributionStatusName,
@@ -61,6 +62,27 @@ export interface DisputeRow {
   computed_at: string
 }
 
+/** An event as of a moment "now" (nowState). */
+export interface NowState {
+  revision: number
+  /** Its claims stated by then. */
+  stated: number
+  /** Its summary as of then, serialized, when the stored one shows then; else null. */
+  summary: string | null
+}
+
+/** A row of stored_summaries: the "now" summary beside the block (see storedNow). */
+interface StoredSummaryRow {
+  event_id: string
+  head: string
+  tail: string
+  revision: number
+  directory: string
+  stated: number
+  until: string | null
+  computed_at: string
+}
+
 /** More disputed: the higher level, then the higher relative_spread (null below every number). */
 function moreDisputed(a: FigureSummary, b: FigureSummary): boolean {
   const ra = LEVEL_RANK[a.disagreement.level]
@@ -76,7 +98,7 @@ function moreDisputed(a: FigureSummary, b: FigureSummary): boolean {
  * (the first in summary order among equals), the range of the killed/all
  * group without a party, the attribution status, and every claim counted.
  */
-export function disputeOf(eventId: string, summary: EventSummary, computedAt: string): DisputeRow {
+export function disputeOf(eventId: string, summary: Pick<EventSummary, 'figures' | 'attribution' | 'claims_total'>, computedAt: string): DisputeRow {
   let top: FigureSummary | undefined
   for (const figure of summary.figures) if (!top || moreDisputed(figure, top)) top = figure
   const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
@@ -112,6 +134,9 @@ ON CONFLICT (event_id) DO UPDATE SET level = excluded.level, level_rank = exclud
   killed_low = excluded.killed_low, killed_high = excluded.killed_high, killed_counted = excluded.killed_counted,
   attribution_status = excluded.attribution_status, claims = excluded.claims, computed_at = excluded.computed_at`
 
+const STORE = `INSERT OR REPLACE INTO stored_summaries (event_id, head, tail, revision, directory, stated, until, computed_at)
+VALUES (@event_id, @head, @tail, @revision, @directory, @stated, @until, @computed_at)`
+
 const emptyInserts = new WeakMap<Db, Database.Statement>()
 
 /** A new event's row: no figure, no stance, no claim (events-repository create). */
@@ -135,27 +160,22 @@ export function recordEmptyDispute(db: Db, eventId: string, at: string): void {
   } satisfies DisputeRow)
 }
 
+const queueInserts = new WeakMap<Db, Database.Statement>()
+
+/** Marks the event's stored summary out of date (an edit of the event's own fields: its title shows in the summary). */
+export function queueDisputeRefresh(db: Db, eventId: string): void {
+  let insert = queueInserts.get(db)
+  if (!insert) {
+    insert = db.$client.prepare('INSERT OR IGNORE INTO dispute_queue (event_id) VALUES (?)')
+    queueInserts.set(db, insert)
+  }
+  insert.run(eventId)
+}
+
 export interface DisputeDeps {
-  claims: Pick<ClaimsRepository, 'forEngine'>
-  sources: Pick<SourcesRepository, 'directory'>
-}
-
-function referencedSources(claims: readonly Claim[]): Set<string> {
-  const ids = new Set<string>()
-  for (const c of claims) {
-    ids.add(c.source_id)
-    for (const v of c.via) ids.add(v)
-  }
-  return ids
-}
-
-function namedActors(claims: readonly Claim[]): string[] {
-  const ids = new Set<string>()
-  for (const c of claims) {
-    if (c.kind === 'attribution') for (const a of c.actor_ids) ids.add(a)
-    else if (c.party !== null) ids.add(c.party)
-  }
-  return [...ids]
+  claims: Pick<ClaimsRepository, 'forEngine' | 'countStatedBy'>
+  sources: Pick<SourcesRepository, 'directory' | 'revision'>
+  actors: Pick<ActorsRepository, 'tree' | 'revision'>
 }
 
 /** Events recomputed per transaction by backfill and refreshAll (their ids are read first: no iterator is open while writing). */
@@ -163,17 +183,19 @@ const REFRESH_CHUNK = 1000
 
 export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   const sqlite = db.$client
-  const upsert = sqlite.prepare(UPSERT)
+  const upsertBlock = sqlite.prepare(UPSERT)
+  const store = sqlite.prepare(STORE)
   const enqueue = sqlite.prepare('INSERT OR IGNORE INTO dispute_queue (event_id) VALUES (?)')
-  const queued = sqlite.prepare('SELECT event_id FROM dispute_queue').pluck()
+  const queued = sqlite.prepare('SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?').pluck()
   const dequeue = sqlite.prepare('DELETE FROM dispute_queue WHERE event_id = ?')
-  // The named actors and their ancestors: all that the attribution rules walk (§5).
-  const lineages = sqlite.prepare(`WITH RECURSIVE up(id) AS (
-      SELECT value FROM json_each(?)
-      UNION SELECT a.parent_id FROM actors AS a JOIN up ON a.id = up.id WHERE a.parent_id IS NOT NULL)
-    SELECT a.id, a.name, a.parent_id FROM actors AS a JOIN up ON a.id = up.id`)
-  const allActors = sqlite.prepare('SELECT id, name, parent_id FROM actors')
-  const allSources = sqlite.prepare('SELECT id, name, affiliated_actor_id FROM sources')
+  const eventHead = sqlite.prepare('SELECT id, title, occurred_on, location, revision FROM events WHERE id = ?')
+  // One table, one row: a write to the event deletes its row (events-repository), so a row is of the current revision.
+  const stored = sqlite.prepare('SELECT head, tail, revision, directory, stated, until FROM stored_summaries WHERE event_id = ?')
+  const revisionOf = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
+  // Events in id order after a key, each with whether its stored summary no longer shows now (or was never stored).
+  const walk = sqlite.prepare(`SELECT e.id, (s.event_id IS NULL OR s.directory <> @directory OR s.until <= @now) AS stale
+    FROM events AS e LEFT JOIN stored_summaries AS s ON s.event_id = e.id
+    WHERE e.id > @after ORDER BY e.id LIMIT @limit`)
   const missing = sqlite.prepare('SELECT e.id FROM events AS e WHERE NOT EXISTS (SELECT 1 FROM event_disputes AS d WHERE d.event_id = e.id) ORDER BY e.id').pluck()
   const everyEvent = sqlite.prepare('SELECT id FROM events ORDER BY id').pluck()
   const oldest = sqlite.prepare('SELECT MIN(computed_at) FROM event_disputes').pluck()
@@ -194,36 +216,63 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   let caughtUp = 0
   let countedUpTo: string | null = null
 
-  function compute(eventId: string, at: string, directory?: Directory): DisputeRow {
-    const claims = deps.claims.forEngine(eventId)
-    const dir: Directory = directory ?? {
-      sources: deps.sources.directory(referencedSources(claims)),
-      actors: new Map((lineages.all(JSON.stringify(namedActors(claims))) as ActorInfo[]).map((a) => [a.id, a])),
-    }
-    return disputeOf(eventId, summarizeEvent(claims, at, dir), at)
+
+  /** What a stored summary was computed from besides the event: the names and the tree of sources and actors. */
+  function directoryStamp(): string {
+    return `${deps.sources.revision()}|${deps.actors.revision()}`
   }
 
-  /** Recomputes the given events, a chunk per transaction, with the whole directory loaded once. */
-  function refreshMany(ids: readonly string[]): number {
-    if (ids.length === 0) return 0
-    const directory: Directory = {
-      sources: new Map((allSources.all() as SourceInfo[]).map((s) => [s.id, s])),
-      actors: new Map((allActors.all() as ActorInfo[]).map((a) => [a.id, a])),
+  /** The event's block, and its whole summary as of `at`, stored for "now" (storedNow). */
+  function compute(eventId: string, at: string): { block: DisputeRow; summary: StoredSummaryRow } {
+    const claims = deps.claims.forEngine(eventId)
+    const event = eventHead.get(eventId) as { id: string; title: string; occurred_on: string; location: string | null; revision: number }
+    const head: SummaryEvent = { ...event, location: event.location === null ? null : (JSON.parse(event.location) as SummaryEvent['location']) }
+    const doc = summaryDocument(head, claims, at, null, directoryFor(claims, deps.sources, deps.actors.tree()))
+    const text = storeSummary(doc)
+    // The document shows "now" until the next of the event's claims is stated.
+    let stated = 0
+    let until: string | null = null
+    for (const c of claims) {
+      if (c.stated_at <= at) stated++
+      else if (until === null || c.stated_at < until) until = c.stated_at
     }
+    return {
+      block: disputeOf(eventId, doc, at),
+      summary: { event_id: eventId, ...text, revision: event.revision, directory: directoryStamp(), stated, until, computed_at: at },
+    }
+  }
+
+  function upsert(eventId: string, at: string): void {
+    const { block, summary } = compute(eventId, at)
+    upsertBlock.run(block)
+    store.run(summary)
+  }
+
+  /** Recomputes the given events, a chunk per transaction. */
+  function refreshMany(ids: readonly string[]): number {
     for (let from = 0; from < ids.length; from += REFRESH_CHUNK) {
       inTransaction(db, () => {
         const at = nowIso()
-        for (const id of ids.slice(from, from + REFRESH_CHUNK)) upsert.run(compute(id, at, directory))
+        for (const id of ids.slice(from, from + REFRESH_CHUNK)) upsert(id, at)
       })
     }
     return ids.length
   }
 
+  /** Refreshes up to `limit` queued blocks, in one transaction. Returns how many. */
+  function refreshQueuedUpTo(limit: number): number {
+    return inTransaction(db, () => {
+      const ids = queued.all(limit) as string[]
+      if (ids.length === 0) return 0
+      refreshMany(ids)
+      for (const id of ids) dequeue.run(id)
+      return ids.length
+    })
+  }
+
   return {
-    /**
-     * The event's block as its summary says now. Called in the transaction of
-     * every write to the event's claims, after the write.
-     */
+    directoryStamp,
+
     /** Marks the event's block out of date; the next reader refreshes it (refreshQueued). */
     queue(eventId: string): void {
       enqueue.run(eventId)
@@ -231,17 +280,16 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
 
     /** Refreshes every queued block, in one transaction. Returns how many. */
     refreshQueued(): number {
-      const ids = queued.all() as string[]
-      if (ids.length === 0) return 0
-      inTransaction(db, () => {
-        refreshMany(ids)
-        for (const id of ids) dequeue.run(id)
-      })
-      return ids.length
+      return refreshQueuedUpTo(-1) // LIMIT -1: no limit
+    },
+
+    /** Refreshes at most `limit` queued blocks (the background refresher, a slice at a time). */
+    refreshSomeQueued(limit: number): number {
+      return refreshQueuedUpTo(limit)
     },
 
     refreshDispute(eventId: string): void {
-      upsert.run(compute(eventId, nowIso()))
+      upsert(eventId, nowIso())
     },
 
     /** At start: a row for every event that lacks one (a database written by other means). Returns how many. */
@@ -252,6 +300,52 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
     /** Recomputes every event's row (bench/data.ts, after writing claims straight through SQL). Returns how many. */
     refreshAll(): number {
       return refreshMany(everyEvent.all() as string[])
+    },
+
+    /**
+     * A slice of a walk over every event, in id order after `after`:
+     * visits up to `visit` events and recomputes those (at most `limit`)
+     * whose stored summary no longer shows now — none stored yet, the event
+     * or the directory changed since, or a claim came due. Returns where to
+     * go on from, or null at the end.
+     */
+    refreshStale(after: string, limit: number, visit: number = 20 * limit): string | null {
+      const rows = walk.all({ after, directory: directoryStamp(), now: nowIso(), limit: visit }) as Array<{ id: string; stale: 0 | 1 }>
+      const ids: string[] = []
+      let last: string | null = null
+      for (const row of rows) {
+        last = row.id
+        if (row.stale === 1) ids.push(row.id)
+        if (ids.length === limit) break
+      }
+      refreshMany(ids)
+      return rows.length < visit && ids.length < limit ? null : last
+    },
+
+    /**
+     * The event's summary as of now, from the stored document, or null when
+     * it does not show now (the event, its claims or the directory changed
+     * since it was stored, or a claim stated after it has come due) or there
+     * is none: the caller computes it then.
+     */
+    storedNow(eventId: string, now: string): string | null {
+      return this.nowState(eventId, now)?.summary ?? null
+    },
+
+    /**
+     * The event as of `now`, in one read: what its views' ETags depend on
+     * (its revision, and how many of its claims are stated by then —
+     * counted by the stored summary while it shows now, else by the claims)
+     * and the stored summary when it shows now. Null for an unknown event.
+     */
+    nowState(eventId: string, now: string): NowState | null {
+      const row = stored.get(eventId) as Omit<StoredSummaryRow, 'event_id' | 'computed_at'> | undefined
+      // Shows now while no claim stated after it has come due.
+      if (row !== undefined && (row.until === null || row.until > now)) {
+        return { revision: row.revision, stated: row.stated, summary: row.directory === directoryStamp() ? summaryText(row, now) : null }
+      }
+      const revision = revisionOf.get(eventId) as number | undefined
+      return revision === undefined ? null : { revision, stated: deps.claims.countStatedBy(eventId, now), summary: null }
     },
 
     /** Events whose claims name the actor or a descendant of it: after a new parent (§5 walks ancestors). */
@@ -271,7 +365,7 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
       const ids = due.all({ since, now }) as string[]
       if (ids.length > 0) {
         inTransaction(db, () => {
-          for (const id of ids) upsert.run(compute(id, now))
+          for (const id of ids) upsert(id, now)
         })
         caughtUp++
       }

@@ -6,7 +6,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { type Page, takePage } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
 import { type EventCreateInput, type EventOut, type EventPatchInput, endsNotBeforeStart } from '../schemas/events.js'
-import { recordEmptyDispute } from './disputes-repository.js'
+import { queueDisputeRefresh, recordEmptyDispute } from './disputes-repository.js'
 import { allocateId, inTransaction, patched, recordChange } from './records.js'
 
 type Row = typeof events.$inferSelect
@@ -58,6 +58,8 @@ export function createEventsRepository(db: Db) {
      VALUES (@eventId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_revisions WHERE event_id = @eventId), @at, @type, @snapshot)`,
   )
   const revisionOf = db.$client.prepare('SELECT revision FROM events WHERE id = ?').pluck()
+  // Every change of revision drops the event's stored "now" summary (disputes-repository nowState relies on it).
+  const dropStoredSummary = db.$client.prepare('DELETE FROM stored_summaries WHERE event_id = ?')
   const revisionsOf = db.$client.prepare('SELECT seq, at, type, snapshot FROM event_revisions WHERE event_id = ? ORDER BY seq')
 
   return {
@@ -90,9 +92,10 @@ export function createEventsRepository(db: Db) {
       return event
     },
 
-    /** Marks the event as changed (its claims or metadata), for caches and ETags. */
+    /** Marks the event as changed (its claims or metadata), for caches and ETags; its stored summary no longer shows it. */
     touch(id: string): void {
       bump.run({ id })
+      dropStoredSummary.run(id)
     },
 
     list(opts: { limit: number; cursor?: string | undefined }) {
@@ -169,6 +172,8 @@ export function createEventsRepository(db: Db) {
           .where(eq(events.id, id))
           .run()
         recordChange(db, 'event.updated', id, id, now)
+        dropStoredSummary.run(id) // it shows the event's title and place: computed live until refreshed
+        queueDisputeRefresh(db, id)
         return this.snapshot(id, 'event.updated', now)
       })
     },

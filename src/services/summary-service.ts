@@ -1,25 +1,15 @@
 /** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
-import { claimsInForce } from '../engine/counting.js'
 import { type EventSummary, summarizeEvent } from '../engine/event-summary.js'
 import { asKnownAt } from '../engine/known-at.js'
 import { type GroupKey, type TimelineStep, figureTimeline } from '../engine/timeline.js'
-import type { ActorInfo, Claim, Directory, Metric } from '../engine/types.js'
-import { summaryWarnings } from '../engine/warnings.js'
+import type { ActorInfo, Claim, Metric } from '../engine/types.js'
 import type { Page } from '../lib/pages.js'
+import { directoryFor, summaryDocument } from '../lib/summary-document.js'
 import { nowIso } from '../lib/time.js'
 import type { EventHead } from '../repositories/events-repository.js'
 import type { Repositories } from './claims-service.js'
 import type { SummaryRowOut } from '../schemas/summary-rows.js'
 import type { EventSummaryOut } from '../schemas/summary.js'
-
-function referencedSources(claims: Claim[]): Set<string> {
-  const ids = new Set<string>()
-  for (const c of claims) {
-    ids.add(c.source_id)
-    for (const v of c.via) ids.add(v)
-  }
-  return ids
-}
 
 /** One row per figure group (contract §10), in the summary's order of groups. */
 export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figures' | 'attribution'>): SummaryRowOut[] {
@@ -54,13 +44,9 @@ export function createSummaryService(repos: Repositories) {
     return knownAt === undefined ? claims : asKnownAt(claims, knownAt)
   }
 
-  function directoryFor(claims: Claim[], actors: ReadonlyMap<string, ActorInfo>): Directory {
-    return { sources: repos.sources.directory(referencedSources(claims)), actors }
-  }
-
   function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
     const claims = claimsOf(eventId)
-    return summarizeEvent(claims, asOf, directoryFor(claims, actors))
+    return summarizeEvent(claims, asOf, directoryFor(claims, repos.sources, actors))
   }
 
   return {
@@ -85,17 +71,22 @@ export function createSummaryService(repos: Repositories) {
       }
       const event = repos.events.require(eventId)
       const claims = claimsOf(eventId, knownAt)
-      const summary: EventSummaryOut = {
-        event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
-        as_of: moment,
-        known_at: knownAt ?? null,
-        ...summarizeEvent(claims, moment, directoryFor(claims, repos.actors.tree())),
-        warnings: summaryWarnings(claimsInForce(claims, moment)),
-      }
+      const summary = summaryDocument(event, claims, moment, knownAt ?? null, directoryFor(claims, repos.sources, repos.actors.tree()))
       cache.delete(key)
       cache.set(key, { stamp, summary })
       if (cache.size > SUMMARY_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
       return summary
+    },
+
+    /**
+     * The summary as of now, serialized, when the document stored by the
+     * last refresh of the event's dispute block still shows now (no write to
+     * the event, its claims, sources or actors since, and no claim come due):
+     * a read and a splice instead of the engine and the serializer. Null
+     * otherwise; `summarize` computes it then.
+     */
+    storedNow(eventId: string): string | null {
+      return repos.disputes.storedNow(eventId, nowIso())
     },
 
     /** Contract §11: one figure group's summary at each distinct stated_at, in one pass. */
@@ -103,7 +94,7 @@ export function createSummaryService(repos: Repositories) {
       repos.events.require(eventId)
       const known = claimsOf(eventId, opts.knownAt)
       const claims = opts.asOf === undefined ? known : known.filter((c) => c.stated_at <= (opts.asOf as string))
-      return figureTimeline(claims, key, directoryFor(claims, repos.actors.tree()))
+      return figureTimeline(claims, key, directoryFor(claims, repos.sources, repos.actors.tree()))
     },
 
     /**

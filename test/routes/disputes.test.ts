@@ -62,14 +62,25 @@ async function get(app: FastifyInstance, url: string): Promise<LightMyRequestRes
 }
 
 /** Every event's block as GET /events lists it, and as its summary says it; the ids where they differ. */
-async function disagreements(app: FastifyInstance): Promise<Array<{ id: string; listed: Dispute; summary: Dispute }>> {
+/** `query`: of the summaries; `?as_of=…` computes them live, past the stored "now" documents. */
+async function disagreements(app: FastifyInstance, query = ''): Promise<Array<{ id: string; listed: Dispute; summary: Dispute }>> {
   const items = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(app, '/events?limit=1000')).items
   const out: Array<{ id: string; listed: Dispute; summary: Dispute }> = []
   for (const item of items) {
-    const summary = blockOf(json<SummaryBody>(await get(app, `/events/${item.id}/summary`)))
+    const summary = blockOf(json<SummaryBody>(await get(app, `/events/${item.id}/summary${query}`)))
     if (JSON.stringify(summary) !== JSON.stringify(item.dispute)) out.push({ id: item.id, listed: item.dispute, summary })
   }
   return out
+}
+
+/** Each event's summary "now" (stored, once refreshed) is byte for byte the one computed live as of the moment it states. */
+async function storedAgreesWithLive(app: FastifyInstance): Promise<void> {
+  for (const { id } of json<{ items: Array<{ id: string }> }>(await get(app, '/events?limit=1000')).items) {
+    const now = await get(app, `/events/${id}/summary`)
+    const asOf = json<{ as_of: string }>(now).as_of
+    const live = await get(app, `/events/${id}/summary?as_of=${asOf}`)
+    if (now.body !== live.body) throw new Error(`${id}: the stored summary ${now.body} is not the live one ${live.body}`)
+  }
 }
 
 // ---- a small world, and random writes to it ----
@@ -196,6 +207,7 @@ t.test('after any writes, every listed dispute block is what the summary says', 
         await apply(app, ops)
         const differ = await disagreements(app)
         if (differ.length > 0) throw new Error(`the list and the summary differ: ${JSON.stringify(differ)}`)
+        await storedAgreesWithLive(app)
         return true
       } finally {
         await app.close()
@@ -247,7 +259,8 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   const before = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(first, '/events?limit=1000')).items
   t.same(before.find((e) => e.id === 'ev-a')?.dispute, { level: 'single_source', relative_spread: 0, range: { low: 10, high: 10 }, status: 'none', claims: 1 }, 'the stored block: a list computes nothing')
   t.notOk(before.some((e) => e.id === 'direct'), 'an event with no block is not listed until one is computed')
-  t.not((await disagreements(first)).length, 0, 'so the list and the summary differ')
+  t.not((await disagreements(first, '?as_of=2030-01-01')).length, 0, 'so the list and a summary computed live differ')
+  t.same(await disagreements(first), [], 'and the stored "now" summaries are as stale as the blocks: writes go through the API')
   await first.close()
 
   const second = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })

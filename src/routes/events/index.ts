@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { EXPORT_DOC, formatFields, formatsResponse, listFields, sendDocument, sendList } from '../../lib/formats.js'
+import { EXPORT_DOC, formatFields, formatsResponse, JsonText, listFields, sendDocument, sendList } from '../../lib/formats.js'
 import { createClaimsQuery } from '../../repositories/claims-query.js'
 import { Claim, ClaimCreate } from '../../schemas/claims.js'
 import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.js'
@@ -59,10 +59,20 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const summary = app.summaryService.summarize(request.params.id, request.query.as_of, request.query.known_at)
+      const { id } = request.params
+      const { as_of, known_at } = request.query
+      const summary = () => app.summaryService.summarize(id, as_of, known_at)
+      // "Now": the stored summary, as read for the ETag (or read here when no ETag was computed).
+      const stored = () => (as_of !== undefined || known_at !== undefined ? null : request.eventNow ? request.eventNow.summary : app.summaryService.storedNow(id))
       return sendDocument(request, reply, request.query, {
-        json: () => summary,
-        rows: () => summaryRows(summary.event, summary),
+        json: () => {
+          const text = stored()
+          return text === null ? summary() : new JsonText(text)
+        },
+        rows: () => {
+          const s = summary()
+          return summaryRows(s.event, s)
+        },
         columns: summaryColumns(),
       })
     },

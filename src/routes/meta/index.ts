@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
 const metaRoutes: FastifyPluginAsyncZod = async (app) => {
+  const ping = app.db.$client.prepare('SELECT 1')
   app.get(
     '/health',
     {
@@ -14,7 +15,7 @@ const metaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => {
-      app.db.$client.prepare('SELECT 1').get()
+      ping.get()
       return { status: 'ok' as const }
     },
   )

@@ -1,0 +1,74 @@
+/**
+ * An event's summary document (contract §6) from its claims, and the same
+ * document serialized for storage: GET /events/{id}/summary computes it live
+ * (summary-service) and the dispute refresh stores it for "now"
+ * (disputes-repository), through these functions, so both send the same bytes.
+ */
+import { claimsInForce } from '../engine/counting.js'
+import { summarizeEvent } from '../engine/event-summary.js'
+import type { ActorInfo, Claim, Directory, SourceInfo } from '../engine/types.js'
+import { summaryWarnings } from '../engine/warnings.js'
+import { EventSummary, type EventSummaryOut } from '../schemas/summary.js'
+
+/** What the summary shows of its event. */
+export interface SummaryEvent {
+  id: string
+  title: string
+  occurred_on: string
+  location: EventSummaryOut['event']['location'] | null
+}
+
+/** The sources named by the claims, as origins or relays. */
+export function referencedSources(claims: readonly Claim[]): Set<string> {
+  const ids = new Set<string>()
+  for (const c of claims) {
+    ids.add(c.source_id)
+    for (const v of c.via) ids.add(v)
+  }
+  return ids
+}
+
+/** The directory the engine needs for these claims: the sources they name, and the actor tree. */
+export function directoryFor(
+  claims: readonly Claim[],
+  sources: { directory(ids: Iterable<string>): Map<string, SourceInfo> },
+  actors: ReadonlyMap<string, ActorInfo>,
+): Directory {
+  return { sources: sources.directory(referencedSources(claims)), actors }
+}
+
+/** `claims`: every claim of the event (as the database holds them, or held them at `knownAt`). */
+export function summaryDocument(event: SummaryEvent, claims: readonly Claim[], asOf: string, knownAt: string | null, directory: Directory): EventSummaryOut {
+  return {
+    event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
+    as_of: asOf,
+    known_at: knownAt,
+    ...summarizeEvent(claims, asOf, directory),
+    warnings: summaryWarnings(claimsInForce(claims, asOf)),
+  }
+}
+
+/** A serialized summary split around the value of `as_of`: head + as_of + tail is the document. */
+export interface StoredSummary {
+  head: string
+  tail: string
+}
+
+/**
+ * The document as the route's serializer writes it (zod's encode, then
+ * JSON.stringify: validated here, once), split around `as_of` so that it can
+ * be sent as of a later moment that counts the same claims.
+ */
+export function storeSummary(doc: EventSummaryOut): StoredSummary {
+  const encoded = EventSummary.encode(doc)
+  const body = JSON.stringify(encoded)
+  // `event` comes first, then `as_of` (the schema's order): the head is everything before as_of's value.
+  const head = JSON.stringify({ event: encoded.event, as_of: '' }).slice(0, -2)
+  if (!body.startsWith(`${head}${doc.as_of}"`)) throw new Error('a serialized summary does not start with its event and as_of')
+  return { head, tail: body.slice(head.length + doc.as_of.length) }
+}
+
+/** The stored document, stating `asOf`. */
+export function summaryText(stored: StoredSummary, asOf: string): string {
+  return stored.head + asOf + stored.tail
+}

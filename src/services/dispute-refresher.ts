@@ -1,0 +1,78 @@
+/**
+ * Keeps the dispute blocks and the stored "now" summaries up to date in the
+ * background, a slice at a time between requests, so that neither a list
+ * read nor a summary read pays for the writes before it:
+ *   1. the queue (events written to since their block was computed);
+ *   2. a walk over every row whose stored summary no longer shows now — at
+ *      start (none stored by a database that predates them) and whenever a
+ *      source or an actor changed (names show in every summary);
+ *   3. claims come due (stated in the past's future: refreshDue).
+ * Readers do not depend on it: GET /events refreshes the queue itself, and a
+ * summary whose stored document is stale is computed live.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import type { DisputesRepository } from '../repositories/disputes-repository.js'
+
+export interface RefresherOptions {
+  /** Pause between rounds once there is nothing left to do. */
+  intervalMs: number
+  /** Events recomputed per slice (one transaction, ~0.5 ms each). */
+  slice: number
+}
+
+export const REFRESHER_DEFAULTS: RefresherOptions = { intervalMs: 1000, slice: 50 }
+
+export interface Refresher {
+  /** One slice of work; true when more remains. */
+  step(): boolean
+  stop(): void
+}
+
+export function createRefresher(
+  disputes: Pick<DisputesRepository, 'refreshSomeQueued' | 'refreshStale' | 'refreshDue' | 'directoryStamp'>,
+  log: FastifyBaseLogger,
+  options: RefresherOptions = REFRESHER_DEFAULTS,
+): Refresher {
+  /** Where the walk over stale rows has got to (null: no walk under way), and the directory it started under. */
+  let walk: string | null = ''
+  let walkedUnder = disputes.directoryStamp()
+  let timer: NodeJS.Timeout | null = null
+  let stopped = false
+
+  function step(): boolean {
+    if (disputes.refreshSomeQueued(options.slice) === options.slice) return true
+    if (walk === null && disputes.directoryStamp() !== walkedUnder) {
+      walk = ''
+      walkedUnder = disputes.directoryStamp()
+    }
+    if (walk !== null) {
+      walk = disputes.refreshStale(walk, options.slice)
+      return true // once more after the walk's end: the directory may have changed during it
+    }
+    disputes.refreshDue()
+    return false
+  }
+
+  function round(): void {
+    timer = null
+    if (stopped) return
+    let more = false
+    try {
+      more = step()
+    } catch (err) {
+      log.error({ err }, 'refreshing dispute blocks failed; retrying later')
+    }
+    if (stopped) return
+    if (more) setImmediate(round)
+    else timer = setTimeout(round, options.intervalMs).unref()
+  }
+
+  setImmediate(round)
+  return {
+    step,
+    stop() {
+      stopped = true
+      if (timer !== null) clearTimeout(timer)
+    },
+  }
+}

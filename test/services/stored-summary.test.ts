@@ -1,0 +1,131 @@
+/**
+ * The stored "now" summary (disputes-repository storedNow) and the background
+ * refresher: served only while it shows now, byte for byte what the engine
+ * computes live; every change it depends on sends readers back to the engine.
+ */
+import t from 'tap'
+import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
+import { createRefresher } from '../../src/services/dispute-refresher.js'
+import { type Teardown, build, json, patch, post } from '../helper.js'
+
+const EVENT = 'khan-shaykhun'
+
+async function loaded(t: Teardown) {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  return app
+}
+
+/** Refreshes what writes queued, as GET /events (or the refresher) does. */
+function refresh(app: Awaited<ReturnType<typeof loaded>>): void {
+  app.repos.disputes.refreshDue()
+}
+
+t.test('served from the store once refreshed, the same bytes as computed live', async (t) => {
+  const app = await loaded(t)
+  t.equal(app.summaryService.storedNow(EVENT), null, 'the fixture’s writes are queued: nothing stored that shows now')
+  refresh(app)
+  const stored = app.summaryService.storedNow(EVENT)
+  t.type(stored, 'string', 'stored after the refresh')
+
+  let engineReads = 0
+  const forEngine = app.repos.claims.forEngine.bind(app.repos.claims)
+  app.repos.claims.forEngine = (id: string) => {
+    engineReads++
+    return forEngine(id)
+  }
+  const now = await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })
+  t.equal(now.statusCode, 200)
+  t.equal(engineReads, 0, 'no claim read, no engine run')
+  t.equal(now.headers['content-type'], 'application/json; charset=utf-8')
+  t.match(now.headers.etag, /^W\/"/, 'with its ETag')
+  const asOf = json<{ as_of: string }>(now).as_of
+  t.ok(Date.now() - Date.parse(asOf) < 60_000, 'stating the moment of the request')
+  const live = await app.inject({ method: 'GET', url: `/events/${EVENT}/summary?as_of=${asOf}` })
+  t.equal(engineReads, 1, 'as_of given: computed live')
+  t.equal(now.body, live.body, 'byte for byte the live summary as of the same moment')
+
+  const csv = await app.inject({ method: 'GET', url: `/events/${EVENT}/summary?format=csv` })
+  t.equal(csv.statusCode, 200)
+  t.match(csv.headers['content-type'], /^text\/csv/, 'other formats are computed as before')
+})
+
+t.test('every change it shows sends readers back to the engine until the next refresh', async (t) => {
+  const app = await loaded(t)
+  refresh(app)
+  const fresh = () => app.summaryService.storedNow(EVENT) !== null
+  t.ok(fresh())
+
+  await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: '2017-04-06', metric: 'injured', qualifier: 'hundreds' })
+  t.notOk(fresh(), 'a new claim')
+  const afterClaim = json<{ figures: Array<{ metric: string }> }>(await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` }))
+  t.ok(afterClaim.figures.some((f) => f.metric === 'injured'), 'shown at once, computed live')
+  refresh(app)
+  t.ok(fresh(), 'stored again by the refresh')
+
+  t.equal((await patch(app, `/events/${EVENT}`, { title: 'Khan Shaykhun chemical attack' })).statusCode, 200)
+  t.notOk(fresh(), "an edit of the event's title")
+  t.match((await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body, /"title":"Khan Shaykhun chemical attack"/)
+  refresh(app)
+  t.match(app.summaryService.storedNow(EVENT), /"title":"Khan Shaykhun chemical attack"/, 'the edit queued a refresh')
+
+  t.equal((await patch(app, '/sources/sohr', { name: 'Syrian Observatory' })).statusCode, 200)
+  t.notOk(fresh(), 'a renamed source (every summary names its sources)')
+  t.match((await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body, /"source_name":"Syrian Observatory"/)
+
+  app.repos.disputes.refreshDispute(EVENT)
+  t.ok(fresh())
+  t.equal((await patch(app, '/actors/russian-forces', { name: 'Armed forces of the Russian Federation' })).statusCode, 200)
+  t.notOk(fresh(), 'a renamed actor')
+})
+
+t.test('a claim stated in the future: stored until it comes due', async (t) => {
+  const app = await loaded(t)
+  const due = new Date(Date.now() + 3_600_000).toISOString()
+  await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: due, metric: 'injured', qualifier: 'exact', value: 5 })
+  refresh(app)
+  const before = app.repos.disputes.storedNow(EVENT, new Date().toISOString())
+  t.type(before, 'string', 'before it is stated')
+  t.notMatch(before, /"metric":"injured"/, 'not counted yet')
+  t.equal(app.repos.disputes.storedNow(EVENT, due), null, 'from its stated_at on, the stored summary no longer shows now')
+  const later = new Date(Date.parse(due) + 1000).toISOString()
+  t.ok(app.summaryService.summarize(EVENT, later).figures.some((f) => f.metric === 'injured'), 'and the engine counts it')
+})
+
+t.test('the refresher drains the queue a slice at a time, then walks the rows left without a stored summary', async (t) => {
+  const app = await loaded(t)
+  const sqlite = app.db.$client
+  const queued = () => sqlite.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
+  const unstored = () => sqlite.prepare('SELECT COUNT(*) FROM events WHERE id NOT IN (SELECT event_id FROM stored_summaries)').pluck().get() as number
+  for (let i = 0; i < 5; i++) await post(app, '/events', { id: `extra-${i}`, title: `Extra ${i}`, occurred_on: '2020' })
+  t.ok(queued() > 0, 'the fixture queued its event')
+  t.equal(unstored(), 6, 'new events have an empty block and no stored summary')
+
+  const errors: unknown[] = []
+  const log = { ...app.log, error: (obj: unknown) => errors.push(obj) }
+  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2 })
+  t.teardown(() => refresher.stop())
+  let steps = 0
+  while (refresher.step()) steps++
+  t.equal(queued(), 0, 'queue drained')
+  t.equal(unstored(), 0, 'every row has its summary')
+  t.ok(steps >= 3, `in slices (${steps} steps of 2 events)`)
+  t.same(errors, [])
+  t.type(app.summaryService.storedNow('extra-0'), 'string')
+
+  // A rename makes every stored summary stale: the next steps walk them all again.
+  await patch(app, '/sources/who', { name: 'World Health Organization (WHO)' })
+  t.equal(app.summaryService.storedNow(EVENT), null)
+  while (refresher.step()) steps++
+  t.match(app.summaryService.storedNow(EVENT), /World Health Organization \(WHO\)/, 'stored again under the new name')
+})
+
+t.test('the app runs the refresher when asked and stops it on close', async (t) => {
+  const { buildApp } = await import('../../src/app.js')
+  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' }, logger: false, backgroundRefresh: { intervalMs: 10, slice: 50 } })
+  await loadFixture(app, readFixture())
+  for (let i = 0; i < 200 && app.summaryService.storedNow(EVENT) === null; i++) await new Promise((r) => setTimeout(r, 10))
+  t.type(app.summaryService.storedNow(EVENT), 'string', 'stored in the background, with no list read')
+  await app.close()
+  t.pass('closed: no timer keeps the process alive')
+})
