@@ -1,9 +1,13 @@
 /** buildApp(options) → a ready-to-listen Fastify instance; server.ts only listens. */
-import Fastify, { type FastifyInstance } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
+import { problemType } from './errors.js'
 import { type Db, openDatabase } from './db/client.js'
-import authPlugin from './plugins/auth.js'
+import { enforcePlugin, identifyPlugin } from './plugins/auth.js'
+import { corsPlugin, protectionsPlugin, rateLimitPlugin } from './plugins/protections.js'
 import cachingPlugin from './plugins/caching.js'
 import errorsPlugin from './plugins/errors.js'
 import idempotencyPlugin from './plugins/idempotency.js'
@@ -12,6 +16,7 @@ import { createActorsRepository } from './repositories/actors-repository.js'
 import { createClaimsRepository } from './repositories/claims-repository.js'
 import { createDisputesRepository, withDisputeRefresh } from './repositories/disputes-repository.js'
 import { createEventsRepository } from './repositories/events-repository.js'
+import { type KeysRepository, createKeysRepository } from './repositories/keys-repository.js'
 import { createSourcesRepository } from './repositories/sources-repository.js'
 import actorsRoutes from './routes/actors/index.js'
 import changesRoutes from './routes/changes/index.js'
@@ -19,6 +24,7 @@ import claimsRoutes from './routes/claims/index.js'
 import bulkClaimsRoutes from './routes/claims/bulk.js'
 import claimsListRoutes from './routes/claims/list.js'
 import eventsRoutes from './routes/events/index.js'
+import keysRoutes from './routes/keys/index.js'
 import landingRoutes from './routes/landing.js'
 import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
@@ -33,13 +39,40 @@ declare module 'fastify' {
     repos: Repositories
     claimsService: ClaimsService
     summaryService: SummaryService
+    keys: KeysRepository
   }
 }
 
+/** What a request log line shows of the URL: the value of any token-like query parameter masked (tokens are refused in URLs, but the line is written first). */
+export function loggedUrl(url: string): string {
+  return url.replace(/([?&](?:access_token|api_key|apikey|token|key)=)[^&#]*/gi, '$1[redacted]')
+}
+
+/** Node's own refusals (a request not arrived whole in time, bytes that are not HTTP), written on the socket as problem documents. */
+function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) return
+  const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+  const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  const body = JSON.stringify({
+    type: problemType(timeout ? 'request-timeout' : 'bad-request'),
+    title: timeout ? 'Request timeout' : 'Bad request',
+    status,
+    detail: timeout ? 'The request did not arrive whole in time.' : 'The request is not valid HTTP.',
+  })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}
+
+/** Limits and protections; each defaults to off here (tests), and loadConfig gives the server's defaults. */
+type Protections = 'readsNeedKey' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'
+
 export interface AppOptions {
-  config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'>
+  config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'> & Partial<Pick<Config, Protections>>
   /** Fastify's logger; false in tests. */
   logger?: boolean
+  /** Where log lines go (default: standard output); a test reads them here. */
+  logStream?: { write(line: string): void }
   /** Refresh dispute blocks and stored summaries in the background (the server does; tests call it when they mean to). */
   backgroundRefresh?: boolean | RefresherOptions
 }
@@ -47,9 +80,27 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   const app = Fastify({
-    logger: options.logger === false ? false : { level: config.logLevel },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            ...(options.logStream ? { stream: options.logStream } : {}),
+            // Tokens never reach the logs: the header is masked wherever a serializer puts it, and so are URL parameters.
+            redact: { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' },
+            serializers: {
+              req: (request: FastifyRequest) => ({ method: request.method, url: loggedUrl(request.url), host: request.host, remoteAddress: request.ip }),
+            },
+          },
     // `/events/` and `/events` are the same list.
     routerOptions: { ignoreTrailingSlash: true },
+    // Bodies up to 1 MiB (the bulk routes take more: lib/bulk-body); a request must arrive whole in time.
+    bodyLimit: 1024 * 1024,
+    requestTimeout: config.requestTimeoutMs ?? 0,
+    // Node checks for timed-out requests every 30 s by default: as often as half the timeout instead.
+    ...(config.requestTimeoutMs ? { http: { connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.requestTimeoutMs / 2)) } } : {}),
+    // A request Node refuses before Fastify sees it (too slow, malformed): a problem document all the same.
+    clientErrorHandler: clientError,
   }).withTypeProvider<ZodTypeProvider>()
   // Bodies are JSON; a text/plain body is a 415, not a string for zod to reject.
   app.removeContentTypeParser('text/plain')
@@ -83,9 +134,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db.$client.close()
   })
 
+  const keys = createKeysRepository(db, config.apiKeys)
+  app.decorate('keys', keys)
+
   await app.register(errorsPlugin)
+  // CORS first, so that every answer (a 401, 429 or 503 too) carries its headers for an allowed origin.
+  await app.register(corsPlugin, { origins: config.corsOrigins ?? [] })
+  await app.register(protectionsPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs ?? 0 })
   await app.register(swaggerPlugin)
-  await app.register(authPlugin, { apiKeys: config.apiKeys })
+  const auth = { keys, readsNeedKey: config.readsNeedKey ?? false }
+  await app.register(identifyPlugin, auth)
+  await app.register(rateLimitPlugin, { perMinute: config.rateLimit ?? 0 })
+  await app.register(enforcePlugin, auth)
   await app.register(idempotencyPlugin)
   await app.register(cachingPlugin)
 
@@ -98,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(claimsListRoutes, { prefix: '/claims' })
   await app.register(summariesRoutes, { prefix: '/summaries' })
   await app.register(changesRoutes, { prefix: '/changes' })
+  await app.register(keysRoutes, { prefix: '/keys' })
   await app.register(landingRoutes)
   return app
 }

@@ -29,11 +29,36 @@ export function parseApiKeys(text: string): ApiKey[] {
     })
 }
 
+const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+
+/** `https://a.example,https://b.example`: each an origin (scheme://host[:port]), no path. */
+export function parseOrigins(text: string): string[] {
+  return text
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0)
+    .map((o, i) => {
+      let url: URL
+      try {
+        url = new URL(o)
+      } catch {
+        throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") is not an origin such as https://desk.example.org`)
+      }
+      if (url.origin !== o.replace(/\/$/, '')) throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") must be an origin only (scheme://host[:port]), as ${url.origin}`)
+      return url.origin
+    })
+}
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   RECKON_DB: z.string().min(1).default('data/reckon.db'),
   RECKON_API_KEYS: z.string().default(''),
+  RECKON_READS_NEED_KEY: Flag.default(false),
+  RECKON_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  RECKON_CORS_ORIGINS: z.string().default(''),
+  RECKON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  RECKON_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -42,6 +67,16 @@ export interface Config {
   host: string
   dbPath: string
   apiKeys: ApiKey[]
+  /** Reads need a key with `read` too (RECKON_READS_NEED_KEY). */
+  readsNeedKey: boolean
+  /** Requests a minute per key (or per client address without one); 0: no limit. */
+  rateLimit: number
+  /** Origins whose pages may call the API from a browser (CORS); none: no CORS headers. */
+  corsOrigins: string[]
+  /** A request must arrive whole within this (slow clients hold sockets otherwise). */
+  requestTimeoutMs: number
+  /** Above this event-loop delay the server answers 503 with Retry-After; 0: never. */
+  maxEventLoopDelayMs: number
   logLevel: z.output<typeof Env>['LOG_LEVEL']
 }
 
@@ -54,5 +89,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const e = parsed.data
-  return { port: e.PORT, host: e.HOST, dbPath: e.RECKON_DB, apiKeys: parseApiKeys(e.RECKON_API_KEYS), logLevel: e.LOG_LEVEL }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dbPath: e.RECKON_DB,
+    apiKeys: parseApiKeys(e.RECKON_API_KEYS),
+    readsNeedKey: e.RECKON_READS_NEED_KEY,
+    rateLimit: e.RECKON_RATE_LIMIT,
+    corsOrigins: parseOrigins(e.RECKON_CORS_ORIGINS),
+    requestTimeoutMs: e.RECKON_REQUEST_TIMEOUT_MS,
+    maxEventLoopDelayMs: e.RECKON_MAX_EVENT_LOOP_DELAY_MS,
+    logLevel: e.LOG_LEVEL,
+  }
 }

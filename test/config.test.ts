@@ -42,7 +42,18 @@ t.test('parseApiKeys', async (t) => {
 t.test('loadConfig', async (t) => {
   t.test('defaults', async (t) => {
     const config = loadConfig({})
-    t.same(config, { port: 3000, host: '127.0.0.1', dbPath: 'data/reckon.db', apiKeys: [], logLevel: 'info' })
+    t.same(config, {
+      port: 3000,
+      host: '127.0.0.1',
+      dbPath: 'data/reckon.db',
+      apiKeys: [],
+      readsNeedKey: false,
+      rateLimit: 1200,
+      corsOrigins: [],
+      requestTimeoutMs: 60_000,
+      maxEventLoopDelayMs: 1000,
+      logLevel: 'info',
+    })
   })
 
   t.test('reads every variable', async (t) => {
@@ -51,8 +62,18 @@ t.test('loadConfig', async (t) => {
       HOST: '0.0.0.0',
       RECKON_DB: ':memory:',
       RECKON_API_KEYS: 'k:read+write',
+      RECKON_READS_NEED_KEY: 'true',
+      RECKON_RATE_LIMIT: '60',
+      RECKON_CORS_ORIGINS: 'https://desk.example.org, http://localhost:8080',
+      RECKON_REQUEST_TIMEOUT_MS: '5000',
+      RECKON_MAX_EVENT_LOOP_DELAY_MS: '0',
       LOG_LEVEL: 'debug',
     })
+    t.equal(config.readsNeedKey, true)
+    t.equal(config.rateLimit, 60)
+    t.same(config.corsOrigins, ['https://desk.example.org', 'http://localhost:8080'])
+    t.equal(config.requestTimeoutMs, 5000)
+    t.equal(config.maxEventLoopDelayMs, 0)
     t.equal(config.port, 8080)
     t.equal(config.host, '0.0.0.0')
     t.equal(config.dbPath, ':memory:')
@@ -71,6 +92,11 @@ t.test('loadConfig', async (t) => {
   t.test('other invalid values are refused', async (t) => {
     t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/)
     t.throws(() => loadConfig({ RECKON_API_KEYS: 'nocolon' }), /must be token:scopes/)
+    t.throws(() => loadConfig({ RECKON_READS_NEED_KEY: 'yes' }), /RECKON_READS_NEED_KEY/)
+    t.throws(() => loadConfig({ RECKON_RATE_LIMIT: '-5' }), /RECKON_RATE_LIMIT/)
+    t.throws(() => loadConfig({ RECKON_CORS_ORIGINS: 'desk.example.org' }), /RECKON_CORS_ORIGINS entry 1/)
+    t.throws(() => loadConfig({ RECKON_CORS_ORIGINS: 'https://a.example/path' }), /must be an origin only/)
+    t.throws(() => loadConfig({ RECKON_REQUEST_TIMEOUT_MS: '10' }), /RECKON_REQUEST_TIMEOUT_MS/)
     t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' }), /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/, 'all problems are listed')
   })
 

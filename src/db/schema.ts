@@ -256,3 +256,20 @@ export const storedSummaries = sqliteTable('stored_summaries', {
   until: text('until'),
   computedAt: text('computed_at').notNull(),
 })
+
+/**
+ * API keys made through POST /keys or `npm run keys` (contract §13): the
+ * token is shown once and stored only as its SHA-256 digest (tokens are 256
+ * random bits: a slow hash would add nothing). `prefix` is the token's first
+ * characters, so a person can tell keys apart; `revoked_at` set means revoked
+ * (keys are never deleted).
+ */
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  createdAt: text('created_at').notNull(),
+  revokedAt: text('revoked_at'),
+})

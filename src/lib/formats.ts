@@ -310,7 +310,7 @@ export interface Listing<T> {
  */
 export function sendList<T>(request: FastifyRequest, reply: FastifyReply, query: ListQueryFields, listing: Listing<T>): FastifyReply {
   const format = chooseFormat(request, query)
-  reply.header('vary', 'Accept')
+  varyOn(reply, 'Accept')
   if (format !== 'json' && query.limit === undefined) {
     const batch = listing.batch ?? EXPORT_BATCH
     const first = listing.page(query.cursor, batch)
@@ -329,6 +329,13 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
+/** Adds a header name to Vary, keeping what is there (CORS varies on Origin). */
+function varyOn(reply: FastifyReply, name: string): void {
+  const current = reply.getHeader('vary')
+  const names = current === undefined ? [] : String(current).split(',').map((n) => n.trim())
+  if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
+}
+
 export function sendDocument<T>(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -336,7 +343,7 @@ export function sendDocument<T>(
   doc: { json: () => unknown; rows: () => readonly T[]; columns: readonly Column[] },
 ): FastifyReply {
   const format = chooseFormat(request, query)
-  reply.header('vary', 'Accept')
+  varyOn(reply, 'Accept')
   if (format === 'json') {
     const body = doc.json()
     // Already serialized (and validated when it was): sent as it is, past the serializer.

@@ -1,41 +1,91 @@
 /**
- * Write keys from RECKON_API_KEYS (contract §0): when any key is configured,
- * every write needs `Authorization: Bearer <token>` with the write scope.
+ * API keys (contract §0, §13): `Authorization: Bearer <token>`, never a
+ * token in the URL. Two hooks, so that the rate limiter (registered between
+ * them) counts requests per key:
+ *   - identify: who the token belongs to (request.apiKey), or no one;
+ *   - enforce: the scope the route needs — `write` for writes once any key
+ *     exists, `read` for reads in read-key mode, `admin` for /keys always.
+ * admin includes write, write includes read.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ApiKey, Scope } from '../config.js'
-import { UnauthorizedError } from '../errors.js'
+import type { Scope } from '../config.js'
+import { BadRequestError, UnauthorizedError } from '../errors.js'
+import type { KeyIdentity, KeysRepository } from '../repositories/keys-repository.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a route needs whatever the mode (the /keys routes: admin). */
+    scope?: Scope
+    /** Open to all even in read-key mode (health, the API's description). */
+    public?: boolean
+  }
+  interface FastifyRequest {
+    /** The key the request's token belongs to; null with no (valid) token. */
+    apiKey: KeyIdentity | null
+    /** A token was sent and is not a key's (unknown or revoked). */
+    badToken: boolean
+  }
+}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest()
-}
+/** Query parameters that would carry a token in a URL, where logs, histories and Referer headers keep it. */
+const TOKEN_PARAMS = /(?:^|[?&])(access_token|api_key|apikey|token|key)=/i
 
-/** admin includes write, write includes read. */
-function grants(scopes: Set<Scope>, needed: Scope): boolean {
+export function grants(scopes: ReadonlySet<Scope>, needed: Scope): boolean {
   if (scopes.has('admin')) return true
   return needed === 'read' ? scopes.has('read') || scopes.has('write') : scopes.has(needed)
 }
 
-export default fp(async function authPlugin(app: FastifyInstance, opts: { apiKeys: ApiKey[] }) {
-  if (opts.apiKeys.length === 0) return
-  // Compare digests in constant time, so that neither length nor content leaks.
-  const keys = opts.apiKeys.map((k) => ({ digest: digest(k.token), scopes: k.scopes }))
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization
+  if (!header) return null
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1] ?? ''
+}
+
+export interface AuthOptions {
+  keys: KeysRepository
+  /** Reads need a key with `read` too. */
+  readsNeedKey: boolean
+}
+
+export async function identify(app: FastifyInstance, opts: AuthOptions): Promise<void> {
+  app.decorateRequest('apiKey', null)
+  app.decorateRequest('badToken', false)
   app.addHook('onRequest', async (request) => {
-    if (SAFE_METHODS.has(request.method)) return
-    const header = request.headers.authorization
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
-    if (!match?.[1]) {
-      throw new UnauthorizedError('Writes need an API key: send "Authorization: Bearer <token>".', null)
+    const query = request.url.indexOf('?')
+    const param = query === -1 ? null : TOKEN_PARAMS.exec(request.url.slice(query))
+    if (param) {
+      throw new BadRequestError('API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.', [
+        { path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' },
+      ])
     }
-    const presented = digest(match[1])
-    const key = keys.find((k) => timingSafeEqual(k.digest, presented))
-    if (!key) throw new UnauthorizedError('The API key is not valid.', 'invalid_token')
-    if (!grants(key.scopes, 'write')) {
-      throw new UnauthorizedError('The API key does not have the write scope.', 'insufficient_scope')
+    const token = bearer(request)
+    if (token === null) return
+    request.apiKey = token === '' ? null : opts.keys.identify(token)
+    request.badToken = request.apiKey === null
+  })
+}
+
+export async function enforce(app: FastifyInstance, opts: AuthOptions): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config
+    const open = config.public === true || request.routeOptions.url?.startsWith('/docs') === true // Swagger UI's own routes
+    const needed: Scope | null = config.scope ?? (SAFE_METHODS.has(request.method) ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
+    if (needed === null) return
+    // Writes are open until a key exists (contract §0); admin routes and read-key mode never are.
+    if (needed === 'write' && config.scope === undefined && !opts.keys.anyConfigured()) return
+    if (request.badToken) throw new UnauthorizedError('The API key is not valid (unknown or revoked).', 'invalid_token')
+    if (request.apiKey === null) {
+      throw new UnauthorizedError(`This needs an API key with the ${needed} scope: send "Authorization: Bearer <token>".`, null)
+    }
+    if (!grants(request.apiKey.scopes, needed)) {
+      throw new UnauthorizedError(`The API key does not have the ${needed} scope.`, 'insufficient_scope')
     }
   })
-})
+}
+
+export const identifyPlugin = fp(identify, { name: 'auth-identify' })
+export const enforcePlugin = fp(enforce, { name: 'auth-enforce' })

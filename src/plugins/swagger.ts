@@ -209,6 +209,7 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
         { name: 'sources', description: 'Who makes statements.' },
         { name: 'actors', description: 'Who can be blamed.' },
         { name: 'changes', description: 'The change feed: every write in order, as pages or as Server-Sent Events.' },
+        { name: 'keys', description: 'API keys: made, listed and revoked with the admin scope.' },
         { name: 'meta', description: 'Health and the API description.' },
       ],
       components: {
@@ -228,5 +229,10 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
     transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/*', '/docs/static/*', '/docs/json', '/docs/yaml', '/docs/initOAuth', '/docs/uiConfig'] }),
     transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Document),
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true } })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
+    // Its own Content-Security-Policy for its pages, in place of helmet's stricter one for the API.
+    staticCSP: true,
+  })
 })

@@ -22,26 +22,47 @@ export const MISSING_CHROMIUM =
 
 const run = promisify(execFile)
 
+/** The flags that keep Chromium off the network (other than the page's own host) and out of any existing profile. */
+function headless(dir: string): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--hide-scrollbars',
+    `--user-data-dir=${join(dir, 'profile')}`,
+  ]
+}
+
+/**
+ * The DOM of `url` once its scripts have run (up to `budgetMs` of virtual
+ * time), serialized by headless Chromium. Throws MISSING_CHROMIUM without it.
+ */
+export async function renderedDom(url: string, budgetMs = 10_000): Promise<string> {
+  if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM)
+  const dir = mkdtempSync(join(tmpdir(), 'reckon-chromium-'))
+  try {
+    const { stdout } = await run(CHROMIUM, [...headless(dir), `--virtual-time-budget=${budgetMs}`, '--dump-dom', url], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 })
+    return stdout
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** A PNG screenshot of `url` at `width`×`height` CSS px, taken by headless Chromium. Throws MISSING_CHROMIUM without it. */
 export async function screenshot(url: string, size: { width: number; height: number }, name = 'screenshot.png'): Promise<Buffer> {
   if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM)
   const dir = mkdtempSync(join(tmpdir(), 'reckon-chromium-'))
   const file = join(dir, basename(name))
   try {
-    // The flags keep Chromium off the network (other than `url`) and out of any existing profile.
     await run(
       CHROMIUM,
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--hide-scrollbars',
-        `--user-data-dir=${join(dir, 'profile')}`,
+        ...headless(dir),
         `--screenshot=${file}`,
         `--window-size=${size.width},${size.height}`,
         url,

@@ -6,6 +6,7 @@ const metaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
     {
+      config: { public: true },
       schema: {
         operationId: 'getHealth',
         summary: 'Liveness and database check',
@@ -23,6 +24,7 @@ const metaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/openapi.json',
     {
+      config: { public: true },
       schema: {
         operationId: 'getOpenApi',
         summary: 'This API, described in OpenAPI 3.1',

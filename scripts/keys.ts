@@ -1,0 +1,80 @@
+/**
+ * npm run keys -- <command>: API keys in the database RECKON_DB names, from
+ * the command line (the first admin key is made here: /keys itself needs one).
+ *   create --name <name> --scopes read,write[,admin]   prints the token, once
+ *   list                                               the keys, without tokens
+ *   revoke <id>                                        stops the key at once
+ * Safe while the server runs (WAL; a running server sees a new or revoked key
+ * on its next request).
+ */
+import { parseArgs } from 'node:util'
+import { type Scope, loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/client.js'
+import { ProblemError } from '../src/errors.js'
+import { SCOPES, createKeysRepository } from '../src/repositories/keys-repository.js'
+
+const USAGE = `usage: npm run keys -- create --name <name> --scopes read,write[,admin]
+       npm run keys -- list
+       npm run keys -- revoke <id>`
+
+export class UsageError extends Error {}
+
+function scopesOf(text: string | undefined): Scope[] {
+  if (!text) throw new UsageError('--scopes is required (read, write, admin; comma-separated)')
+  const scopes = text.split(',').map((s) => s.trim())
+  for (const scope of scopes) {
+    if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}" (use ${SCOPES.join(', ')})`)
+  }
+  return scopes as Scope[]
+}
+
+/** Runs one command against the database at `dbPath`; returns what to print. */
+export function runKeys(argv: readonly string[], dbPath: string): string {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { name: { type: 'string' }, scopes: { type: 'string' } },
+  })
+  const [command, ...rest] = positionals
+  const db = openDatabase(dbPath)
+  try {
+    const keys = createKeysRepository(db)
+    switch (command) {
+      case 'create': {
+        const name = values.name?.trim()
+        if (!name) throw new UsageError('--name is required')
+        const key = keys.create(name, scopesOf(values.scopes))
+        return [
+          `created key ${key.id} "${key.name}" (${key.scopes.join(', ')})`,
+          `token: ${key.token}`,
+          'Keep the token now: it is stored only as a digest and cannot be shown again.',
+        ].join('\n')
+      }
+      case 'list': {
+        const list = keys.list()
+        if (list.length === 0) return 'no keys'
+        return list.map((k) => `${k.id}  ${k.prefix}…  ${k.scopes.join(',').padEnd(16)}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.name}`).join('\n')
+      }
+      case 'revoke': {
+        const id = rest[0]
+        if (!id) throw new UsageError('revoke needs the key id (see: npm run keys -- list)')
+        const key = keys.revoke(id)
+        return `revoked key ${key.id} "${key.name}" at ${key.revoked_at ?? ''}`
+      }
+      default:
+        throw new UsageError(command ? `unknown command "${command}"` : 'a command is required')
+    }
+  } finally {
+    db.$client.close()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    console.log(runKeys(process.argv.slice(2), loadConfig().dbPath))
+  } catch (err) {
+    if (err instanceof UsageError) console.error(`${err.message}\n${USAGE}`)
+    else console.error(err instanceof ProblemError || err instanceof Error ? err.message : String(err))
+    process.exit(err instanceof UsageError ? 2 : 1)
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What stands between the API and a hostile or overloaded world:
+ *   - CORS for the configured origins only (a newsroom's dashboard on
+ *     another host), with the headers a script needs to read;
+ *   - helmet's security headers and a Content-Security-Policy (Swagger UI
+ *     and the landing page set their own, looser for their inline code);
+ *   - @fastify/under-pressure: a 503 with Retry-After while the event loop
+ *     lags, instead of answering everyone late;
+ *   - @fastify/rate-limit: so many requests a minute per API key (per
+ *     client address without one), then a 429 with Retry-After.
+ * Every refusal is a problem document (contract §7).
+ */
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ProblemError } from '../errors.js'
+
+/** Headers a browser script may read beyond the safelisted ones. */
+const EXPOSED = ['ETag', 'Link', 'Location', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'WWW-Authenticate']
+
+export const corsPlugin = fp(
+  async function corsPlugin(app: FastifyInstance, opts: { origins: readonly string[] }) {
+    if (opts.origins.length === 0) return // no CORS headers: browsers keep other origins out
+    const allowed = new Set(opts.origins)
+    await app.register(cors, {
+      origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'Accept'],
+      exposedHeaders: EXPOSED,
+      maxAge: 600,
+      strictPreflight: true,
+    })
+  },
+  { name: 'cors-allow-list' },
+)
+
+/** Seconds a client is asked to wait when the server sheds load. */
+export const PRESSURE_RETRY_AFTER = 5
+
+export const protectionsPlugin = fp(
+  async function protectionsPlugin(app: FastifyInstance, opts: { maxEventLoopDelayMs: number; sampleIntervalMs?: number }) {
+    await app.register(helmet, {
+      // JSON, CSV and SVG: nothing on these responses needs more than the API's own origin.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          'default-src': ["'self'"],
+          'base-uri': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'object-src': ["'none'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+        },
+      },
+      // Charts are made to be embedded in other sites' pages.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // Behind TLS a deployment adds HSTS at its proxy; on plain HTTP the header means nothing.
+      strictTransportSecurity: false,
+    })
+    if (opts.maxEventLoopDelayMs > 0) {
+      await app.register(underPressure, {
+        maxEventLoopDelay: opts.maxEventLoopDelayMs,
+        retryAfter: PRESSURE_RETRY_AFTER,
+        ...(opts.sampleIntervalMs === undefined ? {} : { sampleInterval: opts.sampleIntervalMs }),
+        // A rejected promise: under-pressure passes it to the error handler, which writes the problem document.
+        pressureHandler: (_request, _reply, type, value) =>
+          Promise.reject(
+            new ProblemError(
+              503,
+              'overloaded',
+              'Service unavailable',
+              `The server is overloaded (${type} at ${Math.round(Number(value))}) and sheds requests for now: retry after ${PRESSURE_RETRY_AFTER} seconds.`,
+              undefined,
+              { 'retry-after': String(PRESSURE_RETRY_AFTER) },
+            ),
+          ),
+      })
+    }
+  },
+  { name: 'protections' },
+)
+
+export const rateLimitPlugin = fp(
+  async function rateLimitPlugin(app: FastifyInstance, opts: { perMinute: number }) {
+    if (opts.perMinute === 0) return
+    await app.register(rateLimit, {
+      // One hook for every request, here (between identifying the key and checking it), rather than
+      // per route: per-route hooks would run after the response cache, which answers before routes.
+      global: false,
+      max: opts.perMinute,
+      timeWindow: 60_000,
+      // Per key: a newsroom's scripts share an address; the auth plugin identified the key already.
+      keyGenerator: (request: FastifyRequest) => (request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new ProblemError(
+          429,
+          'rate-limited',
+          'Too many requests',
+          `This API key (or, without one, this client) may make ${context.max} requests a minute: retry in ${context.after}.`,
+          undefined,
+          { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+        ),
+    })
+    app.addHook('onRequest', app.rateLimit())
+  },
+  { name: 'rate-limit' },
+)
