@@ -49,9 +49,12 @@ export function openDatabase(path: string): Db {
   const sqlite = new Database(path)
   try {
     if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
-    // NORMAL with WAL never corrupts the database; a power cut may lose the
-    // last transactions, a process crash loses none.
-    sqlite.pragma('synchronous = NORMAL')
+    // FULL: every commit is on disk (the WAL fsynced) before the write is
+    // acknowledged, so a power cut loses no acknowledged write; NORMAL would
+    // lose the last commits then (a process crash loses none either way).
+    // Measured here: 0.5 ms a commit against 0.09 — one commit per request
+    // or bulk batch, never per claim. README: Durability.
+    sqlite.pragma('synchronous = FULL')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
     // SQLite's lower() folds A–Z only; searches must fold É and Н as well.
