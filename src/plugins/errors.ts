@@ -2,10 +2,11 @@
  * The one place where errors become RFC 9457 problem documents (contract §7).
  * Nothing a user does can produce a stack trace in a response.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { type FieldError, ProblemError, pointerToken, problemType } from '../errors.js'
+import { errors as documentedErrors } from '../schemas/common.js'
 
 type Where = NonNullable<FieldError['in']>
 
@@ -59,7 +60,64 @@ const FASTIFY_CODES: Record<string, { status: number; slug: string; title: strin
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, slug: 'invalid-json', title: 'Malformed JSON' },
 }
 
+/**
+ * Errors Fastify raises before a route is found (the router's), which never
+ * reach the error handler: pass this as the `frameworkErrors` option of
+ * Fastify() so that they are problem documents too.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendProblem(reply, request, {
+        type: problemType('invalid-request'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The URL is not valid: it has a malformed percent-encoding (% must be followed by two hex digits).',
+      })
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // A path segment longer than the router reads: as the route's own schema would say of a long id.
+      return sendProblem(reply, request, {
+        type: problemType('invalid-request'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'A path parameter is too long.',
+      })
+    default:
+      request.log.error({ err: error }, 'framework error')
+      return sendProblem(reply, request, {
+        type: problemType('internal'),
+        title: 'Internal server error',
+        status: 500,
+        detail: 'Something went wrong on our side. It has been logged.',
+      })
+  }
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 100) / 100} MiB`
+}
+
+/**
+ * Every route with a body can be answered 413 (the body limit) and 415 (a
+ * media type it does not read) by this plugin, whatever the route declares:
+ * the route's documentation says so, unless it already does.
+ */
+function withBodyErrors(schema: FastifySchema, bodyLimit: number): FastifySchema {
+  const response: Record<string, unknown> =
+    typeof schema.response === 'object' && schema.response !== null ? { ...(schema.response as Record<string, unknown>) } : {}
+  if (!('413' in response)) {
+    response['413'] = { ...documentedErrors[413], description: `The body is larger than this operation accepts (${mebibytes(bodyLimit)}).` }
+  }
+  if (!('415' in response)) response['415'] = documentedErrors[415]
+  return { ...schema, response }
+}
+
 export default fp(async function errorsPlugin(app: FastifyInstance) {
+  // Must be registered before the routes: it sees only the routes added after it.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (route.schema?.body !== undefined) route.schema = withBodyErrors(route.schema, route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
+  })
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ProblemError) {
       return sendProblem(
