@@ -7,11 +7,12 @@ import { errorResponses } from '../../schemas/common.js'
 import { writeSecurity } from '../resource-routes.js'
 
 const BulkQuery = z.strictObject({
+  // Exactly what is documented (as hxl): a value outside it is a 400, never a write the caller meant as a dry run.
   dry_run: z
-    .stringbool()
-    .default(false)
-    // true and false are documented; 1/0, yes/no, on/off are accepted as well.
-    .meta({ description: 'Validate and report without writing.', enum: ['true', 'false'] }),
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true')
+    .meta({ description: 'Validate and report without writing.' }),
 })
 
 const BulkResult = z
@@ -59,6 +60,8 @@ const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
         ].join('\n'),
         tags: ['claims'],
         security: writeSecurity,
+        // The media types the body may have (the content type parsers above); each is documented with the JSON schema.
+        consumes: ['application/json', 'application/x-ndjson', 'text/csv'],
         querystring: BulkQuery,
         body: z.array(BulkClaim).meta({
           description: 'JSON shown; NDJSON and CSV carry the same fields.',
