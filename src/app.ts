@@ -9,7 +9,7 @@ import { type Db, openDatabase } from './db/client.js'
 import { enforcePlugin, identifyPlugin } from './plugins/auth.js'
 import { corsPlugin, protectionsPlugin, rateLimitPlugin } from './plugins/protections.js'
 import cachingPlugin from './plugins/caching.js'
-import errorsPlugin from './plugins/errors.js'
+import errorsPlugin, { frameworkErrors } from './plugins/errors.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import swaggerPlugin from './plugins/swagger.js'
 import { createActorsRepository } from './repositories/actors-repository.js'
@@ -93,12 +93,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             },
           },
     // `/events/` and `/events` are the same list.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path ids may be 200 characters (IdParams): the router must let them through for the schema to judge.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     // Bodies up to 1 MiB (the bulk routes take more: lib/bulk-body); a request must arrive whole in time.
     bodyLimit: 1024 * 1024,
     requestTimeout: config.requestTimeoutMs ?? 0,
     // Node checks for timed-out requests every 30 s by default: as often as half the timeout instead.
     ...(config.requestTimeoutMs ? { http: { connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.requestTimeoutMs / 2)) } } : {}),
+    // The router's own errors (a malformed URL, an overlong parameter): problem documents too.
+    frameworkErrors,
     // A request Node refuses before Fastify sees it (too slow, malformed): a problem document all the same.
     clientErrorHandler: clientError,
   }).withTypeProvider<ZodTypeProvider>()

@@ -32,7 +32,7 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { z } from 'zod'
-import { type FieldError, ProblemError } from '../errors.js'
+import { BadRequestError, type FieldError, ProblemError } from '../errors.js'
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   type IdempotencyRepository,
@@ -140,7 +140,14 @@ function sortKeys(_key: string, value: unknown): unknown {
 
 /** JSON with every object's keys sorted: bodies that differ only in key order are one request. */
 export function canonicalJson(value: unknown): string {
-  const json: string | undefined = JSON.stringify(value, sortKeys)
+  let json: string | undefined
+  try {
+    json = JSON.stringify(value, sortKeys)
+  } catch (err) {
+    // JSON.parse reads arrays nested thousands deep; a recursive walk of them overflows the stack.
+    if (err instanceof RangeError) throw new BadRequestError('The body is nested too deeply to be a Reckon request.', [{ path: '', in: 'body', message: 'is nested too deeply' }])
+    throw err
+  }
   return json ?? ''
 }
 

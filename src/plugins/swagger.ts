@@ -96,14 +96,19 @@ function unauthorized(method: string): Response {
 }
 
 /**
- * What every operation can answer, whatever its route declares: 400 when it
- * validates parameters, 401 (keys), 429 (rate limit), 500, 503 (under
- * pressure), and the rate-limit and CORS headers.
+ * What every operation can answer, whatever its route declares: 400 (a bad
+ * parameter, or a token in the query string), 401 (keys), 429 (rate limit),
+ * 500, 503 (under pressure), and the rate-limit and CORS headers.
  */
 function addCommonResponses(operation: Operation, method: string): void {
   const responses = operation.responses ?? {}
   const has = (status: string) => status in responses
-  if (!has('400') && (operation.parameters ?? []).length > 0) responses['400'] = problem(errors[400].description)
+  // Every operation: a token in the query string is refused (plugins/auth), parameters or not.
+  if (!has('400')) {
+    responses['400'] = problem(
+      (operation.parameters ?? []).length > 0 ? errors[400].description : 'A query parameter that would carry an API key (`access_token`, `api_key`, `token`, `key`): keys go in the Authorization header.',
+    )
+  }
   if (!has('401')) responses['401'] = unauthorized(method)
   for (const status of ['429', '500', '503'] as const) {
     if (!has(status)) responses[status] = problem(errors[status].description)

@@ -431,3 +431,12 @@ t.test('every POST documents the header and its 409 and 422; other methods do no
   const added = doc.paths['/claims/{id}/retraction']?.post?.responses?.['422'] as { description?: string } | undefined
   t.match(added?.description ?? '', /Idempotency-Key/, 'a 422 is added, and explained, where the route had none')
 })
+
+t.test('a body nested thousands deep is a 400 problem, not a crash of the fingerprint', async (t) => {
+  const app = await build(t)
+  const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`
+  const res = await app.inject({ method: 'POST', url: '/claims', headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' }, payload: deep })
+  t.equal(res.statusCode, 400)
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  t.match(res.body, /nested too deeply/)
+})
