@@ -54,37 +54,47 @@ export interface AuthOptions {
 export async function identify(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   app.decorateRequest('apiKey', null)
   app.decorateRequest('badToken', false)
-  app.addHook('onRequest', async (request) => {
+  // Callback hooks (here and below): every request runs them, and they do not wait on anything.
+  app.addHook('onRequest', (request, _reply, done) => {
     const query = request.url.indexOf('?')
     const param = query === -1 ? null : TOKEN_PARAMS.exec(request.url.slice(query))
     if (param) {
-      throw new BadRequestError('API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.', [
-        { path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' },
-      ])
+      return done(
+        new BadRequestError('API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.', [
+          { path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' },
+        ]),
+      )
     }
     const token = bearer(request)
-    if (token === null) return
-    request.apiKey = token === '' ? null : opts.keys.identify(token)
-    request.badToken = request.apiKey === null
+    if (token !== null) {
+      request.apiKey = token === '' ? null : opts.keys.identify(token)
+      request.badToken = request.apiKey === null
+    }
+    done()
   })
 }
 
 export async function enforce(app: FastifyInstance, opts: AuthOptions): Promise<void> {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const config = request.routeOptions.config
     const open = config.public === true || request.routeOptions.url?.startsWith('/docs') === true // Swagger UI's own routes
     const needed: Scope | null = config.scope ?? (SAFE_METHODS.has(request.method) ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
-    if (needed === null) return
-    // Writes are open until a key exists (contract §0); admin routes and read-key mode never are.
-    if (needed === 'write' && config.scope === undefined && !opts.keys.anyConfigured()) return
-    if (request.badToken) throw new UnauthorizedError('The API key is not valid (unknown or revoked).', 'invalid_token')
-    if (request.apiKey === null) {
-      throw new UnauthorizedError(`This needs an API key with the ${needed} scope: send "Authorization: Bearer <token>".`, null)
-    }
-    if (!grants(request.apiKey.scopes, needed)) {
-      throw new UnauthorizedError(`The API key does not have the ${needed} scope.`, 'insufficient_scope')
-    }
+    done(needed === null ? undefined : refusal(request, needed, config.scope === undefined, opts.keys))
   })
+}
+
+/** Why the request may not have what it needs, or undefined when it may. */
+function refusal(request: FastifyRequest, needed: Scope, byDefault: boolean, keys: KeysRepository): UnauthorizedError | undefined {
+  // Writes are open until a key exists (contract §0); admin routes and read-key mode never are.
+  if (needed === 'write' && byDefault && !keys.anyConfigured()) return undefined
+  if (request.badToken) return new UnauthorizedError('The API key is not valid (unknown or revoked).', 'invalid_token')
+  if (request.apiKey === null) {
+    return new UnauthorizedError(`This needs an API key with the ${needed} scope: send "Authorization: Bearer <token>".`, null)
+  }
+  if (!grants(request.apiKey.scopes, needed)) {
+    return new UnauthorizedError(`The API key does not have the ${needed} scope.`, 'insufficient_scope')
+  }
+  return undefined
 }
 
 export const identifyPlugin = fp(identify, { name: 'auth-identify' })

@@ -115,7 +115,10 @@ function withBodyErrors(schema: FastifySchema, bodyLimit: number): FastifySchema
 export default fp(async function errorsPlugin(app: FastifyInstance) {
   // Must be registered before the routes: it sees only the routes added after it.
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (route.schema?.body !== undefined) route.schema = withBodyErrors(route.schema, route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
+    // Fastify reads a body on any of these methods, declared or not (a DELETE sent with one gets a 415 or 413 too).
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const readsBody = route.schema?.body !== undefined || methods.some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m))
+    if (readsBody && route.schema) route.schema = withBodyErrors(route.schema, route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

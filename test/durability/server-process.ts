@@ -102,6 +102,9 @@ export function startServer(opts: StartOptions): Promise<ServerProcess> {
       RECKON_API_KEYS: opts.apiKeys ?? '',
       // info: the listening line carries the port.
       LOG_LEVEL: 'info',
+      // These tests are about durability: a CI machine busy enough to lag the event loop must not shed their requests.
+      RECKON_MAX_EVENT_LOOP_DELAY_MS: '0',
+      RECKON_RATE_LIMIT: '0',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
