@@ -8,6 +8,9 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { BENCH_DB, generate } from './data.js'
 
+/** A benchmark measures throughput: no rate limit, and no shedding while a large batch holds the event loop. */
+const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' }
+
 const PORT = Number(process.env.BENCH_PORT ?? 3998)
 
 function rssMiB(pid: number): number {
@@ -33,7 +36,7 @@ if (!existsSync(BENCH_DB)) {
   generate(BENCH_DB, 100_000, 10)
 }
 const server = spawn(process.execPath, ['dist/server.js'], {
-  env: { ...process.env, PORT: String(PORT), RECKON_DB: BENCH_DB, LOG_LEVEL: 'warn', RECKON_API_KEYS: '' },
+  env: { ...process.env, PORT: String(PORT), RECKON_DB: BENCH_DB, LOG_LEVEL: 'warn', RECKON_API_KEYS: '', ...UNLIMITED },
   stdio: 'inherit',
 })
 const pid = server.pid

@@ -15,6 +15,9 @@ import { uuidv7 } from 'uuidv7'
 import { openDatabase } from '../src/db/client.js'
 import { UKRAINE_EVENT_ID, ukraineDataset } from '../src/demo/ukraine.js'
 
+/** A benchmark measures throughput: no rate limit, and no shedding while a large batch holds the event loop. */
+const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' }
+
 const CLAIMS = Number(process.env.CLAIMS ?? 100_000)
 const BATCH = Number(process.env.BATCH ?? 10_000)
 const PORT = Number(process.env.BENCH_PORT ?? 3999)
@@ -65,7 +68,7 @@ async function throughHttp(format: string, dir: string): Promise<number> {
   const enc = encode[format]
   if (!enc) throw new Error(format)
   const server: ChildProcess = spawn(process.execPath, ['dist/server.js'], {
-    env: { ...process.env, PORT: String(PORT), RECKON_DB: join(dir, `${format}.db`), LOG_LEVEL: 'warn', RECKON_API_KEYS: '' },
+    env: { ...process.env, PORT: String(PORT), RECKON_DB: join(dir, `${format}.db`), LOG_LEVEL: 'warn', RECKON_API_KEYS: '', ...UNLIMITED },
     stdio: 'inherit',
   })
   const base = `http://127.0.0.1:${PORT}`

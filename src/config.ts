@@ -58,7 +58,7 @@ const Env = z.object({
   RECKON_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
   RECKON_CORS_ORIGINS: z.string().default(''),
   RECKON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
-  RECKON_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  RECKON_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 

@@ -51,7 +51,7 @@ t.test('loadConfig', async (t) => {
       rateLimit: 1200,
       corsOrigins: [],
       requestTimeoutMs: 60_000,
-      maxEventLoopDelayMs: 1000,
+      maxEventLoopDelayMs: 2000,
       logLevel: 'info',
     })
   })

@@ -212,6 +212,8 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
       WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`)
     .pluck()
 
+  /** When a write last queued an event (ms since the epoch): the background refresher lets writes settle first. */
+  let lastQueued = 0
   /** Every claim stated by `at` has been counted in every row (null: not known yet). */
   let caughtUp = 0
   let countedUpTo: string | null = null
@@ -276,6 +278,12 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
     /** Marks the event's block out of date; the next reader refreshes it (refreshQueued). */
     queue(eventId: string): void {
       enqueue.run(eventId)
+      lastQueued = Date.now()
+    },
+
+    /** Milliseconds since a write last queued an event. */
+    sinceLastQueued(): number {
+      return Date.now() - lastQueued
     },
 
     /** Refreshes every queued block, in one transaction. Returns how many. */

@@ -2,7 +2,9 @@
  * Keeps the dispute blocks and the stored "now" summaries up to date in the
  * background, a slice at a time between requests, so that neither a list
  * read nor a summary read pays for the writes before it:
- *   1. the queue (events written to since their block was computed);
+ *   1. the queue (events written to since their block was computed), once
+ *      writes have paused for `settleMs` — during a bulk load it would
+ *      recompute the same events after every batch, and slow the load;
  *   2. a walk over every row whose stored summary no longer shows now — at
  *      start (none stored by a database that predates them) and whenever a
  *      source or an actor changed (names show in every summary);
@@ -18,9 +20,11 @@ export interface RefresherOptions {
   intervalMs: number
   /** Events recomputed per slice (one transaction, ~0.5 ms each). */
   slice: number
+  /** How long writes must have paused before the queue is refreshed. */
+  settleMs: number
 }
 
-export const REFRESHER_DEFAULTS: RefresherOptions = { intervalMs: 1000, slice: 50 }
+export const REFRESHER_DEFAULTS: RefresherOptions = { intervalMs: 1000, slice: 50, settleMs: 1000 }
 
 export interface Refresher {
   /** One slice of work; true when more remains. */
@@ -29,7 +33,7 @@ export interface Refresher {
 }
 
 export function createRefresher(
-  disputes: Pick<DisputesRepository, 'refreshSomeQueued' | 'refreshStale' | 'refreshDue' | 'directoryStamp'>,
+  disputes: Pick<DisputesRepository, 'refreshSomeQueued' | 'refreshStale' | 'refreshDue' | 'directoryStamp' | 'sinceLastQueued'>,
   log: FastifyBaseLogger,
   options: RefresherOptions = REFRESHER_DEFAULTS,
 ): Refresher {
@@ -40,6 +44,7 @@ export function createRefresher(
   let stopped = false
 
   function step(): boolean {
+    if (disputes.sinceLastQueued() < options.settleMs) return false // writes under way: later
     if (disputes.refreshSomeQueued(options.slice) === options.slice) return true
     if (walk === null && disputes.directoryStamp() !== walkedUnder) {
       walk = ''

@@ -103,7 +103,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 
   const errors: unknown[] = []
   const log = { ...app.log, error: (obj: unknown) => errors.push(obj) }
-  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2 })
+  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, settleMs: 0 })
   t.teardown(() => refresher.stop())
   let steps = 0
   while (refresher.step()) steps++
@@ -122,10 +122,26 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 
 t.test('the app runs the refresher when asked and stops it on close', async (t) => {
   const { buildApp } = await import('../../src/app.js')
-  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' }, logger: false, backgroundRefresh: { intervalMs: 10, slice: 50 } })
+  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' }, logger: false, backgroundRefresh: { intervalMs: 10, slice: 50, settleMs: 50 } })
   await loadFixture(app, readFixture())
   for (let i = 0; i < 200 && app.summaryService.storedNow(EVENT) === null; i++) await new Promise((r) => setTimeout(r, 10))
   t.type(app.summaryService.storedNow(EVENT), 'string', 'stored in the background, with no list read')
   await app.close()
   t.pass('closed: no timer keeps the process alive')
+})
+
+t.test('the refresher lets writes settle before it refreshes the queue (a bulk load is not slowed by it)', async (t) => {
+  const app = await loaded(t)
+  const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
+  t.ok(queued() > 0)
+  const refresher = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 60_000 })
+  t.teardown(() => refresher.stop())
+  t.equal(refresher.step(), false, 'nothing done while the last write is recent')
+  t.ok(queued() > 0, 'the queue waits')
+  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 0 })
+  t.teardown(() => settled.stop())
+  while (settled.step()) {
+    // drain
+  }
+  t.equal(queued(), 0, 'refreshed once writes have paused')
 })
