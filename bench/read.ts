@@ -7,7 +7,9 @@
  *   3. GET /events?sort=-dispute&limit=50,
  * printing requests/s, p50 and p99 latency and each ratio to the bare route,
  * with the server's RSS and start-up time. The load generator shares the
- * machine's cores with the server: only the ratios mean much.
+ * machine's cores with the server: only the ratios mean much. Each target
+ * first gets WARMUP seconds of the same load, not measured (JIT, SQLite's
+ * page cache, the heap's size: what a server that has been running has).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -16,6 +18,7 @@ import { BENCH_DB, generate } from './data.js'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50)
 const DURATION = Number(process.env.DURATION ?? 10)
+const WARMUP = Number(process.env.WARMUP ?? 10)
 const EVENTS = Number(process.env.EVENTS ?? 100_000)
 const APP_PORT = 3996
 const BARE_PORT = 3995
@@ -53,13 +56,14 @@ interface Figures {
 }
 
 async function load(title: string, url: string, pid: number, paths?: () => string): Promise<Figures> {
-  const cpuBefore = cpuSeconds(pid)
-  const result = await autocannon({
+  const options = {
     url,
     connections: CONNECTIONS,
-    duration: DURATION,
     ...(paths ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: paths() }) }] } : {}),
-  })
+  }
+  if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP })
+  const cpuBefore = cpuSeconds(pid)
+  const result = await autocannon({ ...options, duration: DURATION })
   const figures = {
     rps: result.requests.average,
     p50: result.latency.p50,
