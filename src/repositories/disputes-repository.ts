@@ -4,11 +4,16 @@
  *
  * The row is the event's summary as of the moment it was computed
  * (`computed_at`), reduced to the block: every write to an event's claims
- * (claims-service recordAll and retract) refreshes it in the same
- * transaction, an event is created with an empty one, and a new parent of an
- * actor refreshes the events that name it or a descendant (the attribution
- * status walks ancestors, §5). Names of sources and actors are not in the
- * block, so no other write needs a refresh.
+ * (claims-service recordAll and retract) or fields queues the event
+ * (dispute_queue), and the next reader of the blocks (GET /events, the
+ * landing page) or the background refresher recomputes it; an event is
+ * created with an empty one, and a new parent of an actor refreshes the
+ * events that name it or a descendant at once (the attribution status walks
+ * ancestors, §5). Names of sources and actors are not in the block.
+ *
+ * The same computation stores the whole summary document beside the block
+ * (stored_summaries, see nowState): that one shows names, so it also records
+ * the directory it was rendered with.
  *
  * Caveat: a claim stated after the moment of the write (stated_at in the
  * future) does not count yet; it starts counting when its stated_at passes,
