@@ -40,24 +40,17 @@ const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete'])
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 }
 
+/** A header whose value is a count or a number of seconds. */
+function countHeader(description: string): Header {
+  return { description, schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE } }
+}
+
 /** Response headers every operation shares (components.headers). */
 const HEADERS = {
-  'X-RateLimit-Limit': {
-    description: 'How many requests the caller may make in the current window.',
-    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
-  },
-  'X-RateLimit-Remaining': {
-    description: 'How many of them are left.',
-    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
-  },
-  'X-RateLimit-Reset': {
-    description: 'Seconds until the window starts again.',
-    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
-  },
-  'Retry-After': {
-    description: 'Seconds to wait before trying again.',
-    schema: { type: 'integer', format: 'int64', minimum: 0, maximum: MAX_SAFE },
-  },
+  'X-RateLimit-Limit': countHeader('How many requests the caller may make in the current window.'),
+  'X-RateLimit-Remaining': countHeader('How many of them are left.'),
+  'X-RateLimit-Reset': countHeader('Seconds until the window starts again.'),
+  'Retry-After': countHeader('Seconds to wait before trying again.'),
   'Access-Control-Allow-Origin': {
     description: "Sent only when the request's `Origin` is on the server's CORS allow-list: that origin.",
     schema: { type: 'string', maxLength: 2000 },
