@@ -7,9 +7,17 @@
  *   3. GET /events?sort=-dispute&limit=50,
  * printing requests/s, p50 and p99 latency and each ratio to the bare route,
  * with the server's RSS and start-up time. The load generator shares the
- * machine's cores with the server: only the ratios mean much. Each target
- * first gets WARMUP seconds of the same load, not measured (JIT, SQLite's
- * page cache, the heap's size: what a server that has been running has).
+ * machine's cores with the server: only the ratios mean much.
+ *
+ * The machine's speed is not steady: the bare route alone swings between
+ * ~20,000 and ~35,000 requests/s in phases of several seconds. Measured one
+ * after the other for 10 s each, a target could fall in a slow phase and the
+ * bare route in a fast one. So the targets take turns in short slices
+ * (ROUNDS rounds of SLICE seconds each, the order reversed every other round
+ * so that the summary always runs next to the bare route), each round gives
+ * its own ratios, and the figures printed are the medians over the rounds.
+ * Each target first gets WARMUP seconds of the same load, not measured (JIT,
+ * SQLite's page cache, the heap's size: what a server that has been running has).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -17,8 +25,9 @@ import autocannon from 'autocannon'
 import { BENCH_DB, generate } from './data.js'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50)
-const DURATION = Number(process.env.DURATION ?? 10)
-const WARMUP = Number(process.env.WARMUP ?? 10)
+const ROUNDS = Number(process.env.ROUNDS ?? 10)
+const SLICE = Number(process.env.SLICE ?? 3)
+const WARMUP = Number(process.env.WARMUP ?? 5)
 const EVENTS = Number(process.env.EVENTS ?? 100_000)
 const APP_PORT = 3996
 const BARE_PORT = 3995
@@ -46,35 +55,65 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-interface Figures {
+interface Slice {
   rps: number
   p50: number
   p99: number
   errors: number
-  /** Server CPU per request, µs. */
+  requests: number
+  /** Server CPU seconds the slice used. */
   cpu: number
 }
 
-async function load(title: string, url: string, pid: number, paths?: () => string): Promise<Figures> {
+interface Target {
+  title: string
+  pid: number
+  options: autocannon.Options
+  slices: Slice[]
+}
+
+function target(title: string, url: string, pid: number, paths?: () => string): Target {
   const options = {
     url,
     connections: CONNECTIONS,
     ...(paths ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: paths() }) }] } : {}),
   }
-  if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP })
-  const cpuBefore = cpuSeconds(pid)
-  const result = await autocannon({ ...options, duration: DURATION })
-  const figures = {
+  return { title, pid, options, slices: [] }
+}
+
+async function slice(t: Target): Promise<Slice> {
+  const cpuBefore = cpuSeconds(t.pid)
+  const result = await autocannon({ ...t.options, duration: SLICE })
+  const s = {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
-    cpu: ((cpuSeconds(pid) - cpuBefore) / result.requests.total) * 1e6,
+    requests: result.requests.total,
+    cpu: cpuSeconds(t.pid) - cpuBefore,
   }
-  console.log(
-    `${title.padEnd(42)} ${figures.rps.toFixed(0).padStart(7)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  server CPU ${figures.cpu.toFixed(0)} µs/req  errors ${figures.errors}`,
-  )
-  return figures
+  t.slices.push(s)
+  return s
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** A target's figures over the rounds: medians of its slices, CPU per request over all of them. */
+function figures(t: Target): string {
+  const requests = t.slices.reduce((n, s) => n + s.requests, 0)
+  const cpu = (t.slices.reduce((n, s) => n + s.cpu, 0) / requests) * 1e6
+  const errors = t.slices.reduce((n, s) => n + s.errors, 0)
+  const rps = median(t.slices.map((s) => s.rps))
+  return `${t.title.padEnd(42)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${median(t.slices.map((s) => s.p50))} ms  p99 ${median(t.slices.map((s) => s.p99))} ms  server CPU ${cpu.toFixed(0)} µs/req  errors ${errors}`
+}
+
+/** The median, lowest and highest of per-round ratios. */
+function spread(values: readonly number[]): string {
+  return `${median(values).toFixed(2)} (rounds ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`
 }
 
 if (!existsSync(BENCH_DB)) {
@@ -103,17 +142,36 @@ try {
   children.push(bare)
   await waitForHealth(`http://127.0.0.1:${BARE_PORT}/health`)
 
-  console.log(`${EVENTS} events; a summary is ${Buffer.byteLength(sample)} bytes; ${CONNECTIONS} connections, ${DURATION} s each; start-up ${startup.toFixed(0)} ms`)
+  console.log(
+    `${EVENTS} events; a summary is ${Buffer.byteLength(sample)} bytes; ${CONNECTIONS} connections; ${WARMUP} s warm-up each, then ${ROUNDS} rounds of ${SLICE} s slices; start-up ${startup.toFixed(0)} ms`,
+  )
   const appPid = app.pid as number
-  const ceiling = await load('bare Fastify route (constant JSON)', `http://127.0.0.1:${BARE_PORT}/constant`, bare.pid as number)
-  const summary = await load('GET /events/{id}/summary (random events)', base, appPid, () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`)
-  const disputes = await load('GET /events?sort=-dispute&limit=50', `${base}/events?sort=-dispute&limit=50`, appPid)
+  const ceiling = target('bare Fastify route (constant JSON)', `http://127.0.0.1:${BARE_PORT}/constant`, bare.pid as number)
+  const summary = target('GET /events/{id}/summary (random events)', base, appPid, () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`)
+  const disputes = target('GET /events?sort=-dispute&limit=50', `${base}/events?sort=-dispute&limit=50`, appPid)
+  const targets = [ceiling, summary, disputes]
+  if (WARMUP > 0) for (const t of targets) await autocannon({ ...t.options, duration: WARMUP })
+  const ratios = { summary: [] as number[], p99: [] as number[], disputes: [] as number[] }
+  for (let round = 1; round <= ROUNDS; round++) {
+    // bare, summary, list; then list, summary, bare: the summary always next to the bare route.
+    const order = round % 2 === 1 ? targets : [...targets].reverse()
+    const got = new Map<Target, Slice>()
+    for (const t of order) got.set(t, await slice(t))
+    const [b, s, d] = [got.get(ceiling), got.get(summary), got.get(disputes)] as [Slice, Slice, Slice]
+    ratios.summary.push(s.rps / b.rps)
+    ratios.p99.push(s.p99 / b.p99)
+    ratios.disputes.push(d.rps / b.rps)
+    console.log(
+      `round ${String(round).padStart(2)}: bare ${b.rps.toFixed(0).padStart(6)} req/s p99 ${b.p99} ms | summary ${s.rps.toFixed(0).padStart(6)} req/s p99 ${s.p99} ms (${(s.rps / b.rps).toFixed(2)}, p99 ${(s.p99 / b.p99).toFixed(2)}×) | list ${d.rps.toFixed(0).padStart(6)} req/s (${(d.rps / b.rps).toFixed(2)})`,
+    )
+  }
   const rss = rssMiB(appPid)
   console.log('')
-  console.log(
-    `summary / bare:  throughput ${(summary.rps / ceiling.rps).toFixed(2)} (target ≥ 0.6), p99 ${(summary.p99 / ceiling.p99).toFixed(2)}× (target ≤ 1.5), server CPU per request ${(summary.cpu / ceiling.cpu).toFixed(2)}×`,
-  )
-  console.log(`disputes / bare: throughput ${(disputes.rps / ceiling.rps).toFixed(2)} (target ≥ 0.3)`)
+  console.log('medians over the rounds:')
+  for (const t of targets) console.log(figures(t))
+  console.log('')
+  console.log(`summary / bare:  throughput ${spread(ratios.summary)} (target ≥ 0.6), p99 ${spread(ratios.p99)}× (target ≤ 1.5)`)
+  console.log(`disputes / bare: throughput ${spread(ratios.disputes)} (target ≥ 0.3)`)
   console.log(`server RSS after the run: ${rss.toFixed(0)} MiB (target < 300); start-up ${startup.toFixed(0)} ms (target < 2000)`)
 } finally {
   for (const child of children) child.kill('SIGTERM')

@@ -15,6 +15,9 @@ import chartRoutes from './chart.js'
 import eventsListRoutes from './list.js'
 import provenanceRoutes from './provenance.js'
 
+/** The summary's CSV and NDJSON columns: the same on every request. */
+const SUMMARY_COLUMNS = summaryColumns()
+
 const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   const claimsQuery = createClaimsQuery(app.db)
   await app.register(
@@ -73,7 +76,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
           const s = summary()
           return summaryRows(s.event, s)
         },
-        columns: summaryColumns(),
+        columns: SUMMARY_COLUMNS,
       })
     },
   )
