@@ -7,7 +7,12 @@
  *     helmet itself, run once: its headers depend on the options only, so
  *     they are taken from one run and added to every reply. (@fastify/helmet
  *     13 builds helmet's middleware anew on every request: ~30 µs here, a
- *     third of a small request's CPU, for the same headers);
+ *     third of a small request's CPU, for the same headers.) HTML pages get
+ *     all of them; API responses (JSON, CSV, NDJSON, SVG) the ones that mean
+ *     something there, as OWASP's REST Security Cheat Sheet lists them — the
+ *     others (opener policy, DNS prefetch, IE download and XSS filters, Flash
+ *     policies, agent clusters) act on documents a browser shows, and each
+ *     header costs every reply time on both ends of the connection;
  *   - @fastify/under-pressure: a 503 with Retry-After while the event loop
  *     lags, instead of answering everyone late;
  *   - @fastify/rate-limit: so many requests a minute per API key (per
@@ -43,6 +48,16 @@ export const corsPlugin = fp(
   { name: 'cors-allow-list' },
 )
 
+/** helmet's headers that act only on HTML documents: sent with pages (the landing page, Swagger UI), not with API responses. */
+export const PAGE_ONLY_HEADERS: ReadonlySet<string> = new Set([
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+])
+
 /** The headers helmet sets with these options, from one run on a response that goes nowhere. */
 export function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const response = new ServerResponse(new IncomingMessage(new Socket()))
@@ -56,6 +71,13 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
 
 /** Seconds a client is asked to wait when the server sheds load. */
 export const PRESSURE_RETRY_AFTER = 5
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An HTML page (the landing page; Swagger UI's are known by their prefix): every helmet header. */
+    page?: boolean
+  }
+}
 
 export const protectionsPlugin = fp(
   async function protectionsPlugin(app: FastifyInstance, opts: { maxEventLoopDelayMs: number; sampleIntervalMs?: number }) {
@@ -79,8 +101,10 @@ export const protectionsPlugin = fp(
       // Behind TLS a deployment adds HSTS at its proxy; on plain HTTP the header means nothing.
       strictTransportSecurity: false,
     })
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers)
+    const api = Object.fromEntries(Object.entries(headers).filter(([name]) => !PAGE_ONLY_HEADERS.has(name)))
+    app.addHook('onRequest', (request, reply, done) => {
+      const route = request.routeOptions
+      reply.headers(route.config.page === true || route.url?.startsWith('/docs') === true ? headers : api)
       done()
     })
     if (opts.maxEventLoopDelayMs > 0) {

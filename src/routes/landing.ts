@@ -206,7 +206,7 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
     '/',
     {
       // An ETag from the latest write (contract §12): any write may change the list.
-      config: { etag: 'database' },
+      config: { etag: 'database', page: true },
       schema: {
         operationId: 'getLanding',
         summary: 'A page for people: what Reckon is and the most disputed events',

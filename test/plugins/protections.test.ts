@@ -4,6 +4,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { parseApiKeys } from '../../src/config.js'
+import { PAGE_ONLY_HEADERS } from '../../src/plugins/protections.js'
 import { type Problem, type Teardown, json } from '../helper.js'
 
 type Extra = Partial<Pick<Config, 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'>>
@@ -64,13 +65,19 @@ t.test('security headers: a strict CSP on the API; Swagger UI and the landing pa
   t.equal(api.headers['x-powered-by'], undefined)
   t.equal(api.headers['x-frame-options'], 'SAMEORIGIN')
   t.equal(api.headers['referrer-policy'], 'no-referrer')
-  t.equal(api.headers['cross-origin-opener-policy'], 'same-origin')
   t.equal(api.headers['strict-transport-security'], undefined, 'HSTS is for the TLS proxy in front')
+  for (const name of PAGE_ONLY_HEADERS) t.equal(api.headers[name], undefined, `${name}: for pages, not API responses`)
   const docs = await a.inject({ method: 'GET', url: '/docs' })
   t.equal(docs.statusCode, 200)
   t.match(docs.headers['content-security-policy'], /script-src 'self'/, 'Swagger UI: its own policy (it works under it: test/browser)')
   const landing = await a.inject({ method: 'GET', url: '/' })
   t.match(landing.headers['content-security-policy'], /style-src 'unsafe-inline'/)
+  for (const page of [docs, landing]) {
+    t.equal(page.headers['cross-origin-opener-policy'], 'same-origin', 'pages: every helmet header')
+    t.equal(page.headers['x-dns-prefetch-control'], 'off')
+    t.equal(page.headers['x-content-type-options'], 'nosniff')
+    t.equal(page.headers['x-frame-options'], 'SAMEORIGIN')
+  }
 })
 
 t.test('under pressure: a 503 problem with Retry-After while the event loop lags, then service again', async (t) => {
