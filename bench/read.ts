@@ -5,6 +5,9 @@
  *   1. a bare Fastify route answering a constant JSON as large as a summary (the ceiling),
  *   2. GET /events/{id}/summary over random events,
  *   3. GET /events?sort=-dispute&limit=50,
+ *   4. GET /health on the same server: no database, no ETag — what the
+ *      deployed stack (logging, security headers, rate limiter, load
+ *      shedding, keys) costs a request before any route does its work,
  * printing requests/s, p50 and p99 latency and each ratio to the bare route,
  * with the server's RSS and start-up time. The load generator shares the
  * machine's cores with the server: only the ratios mean much.
@@ -149,20 +152,23 @@ try {
   const ceiling = target('bare Fastify route (constant JSON)', `http://127.0.0.1:${BARE_PORT}/constant`, bare.pid as number)
   const summary = target('GET /events/{id}/summary (random events)', base, appPid, () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`)
   const disputes = target('GET /events?sort=-dispute&limit=50', `${base}/events?sort=-dispute&limit=50`, appPid)
-  const targets = [ceiling, summary, disputes]
+  const floor = target('GET /health (the stack, no database)', `${base}/health`, appPid)
+  const targets = [ceiling, summary, disputes, floor]
   if (WARMUP > 0) for (const t of targets) await autocannon({ ...t.options, duration: WARMUP })
-  const ratios = { summary: [] as number[], p99: [] as number[], disputes: [] as number[] }
+  const ratios = { summary: [] as number[], p99: [] as number[], disputes: [] as number[], floor: [] as number[], floorP99: [] as number[] }
   for (let round = 1; round <= ROUNDS; round++) {
-    // bare, summary, list; then list, summary, bare: the summary always next to the bare route.
+    // bare, summary, list, health; then health, list, summary, bare: the summary always next to the bare route.
     const order = round % 2 === 1 ? targets : [...targets].reverse()
     const got = new Map<Target, Slice>()
     for (const t of order) got.set(t, await slice(t))
-    const [b, s, d] = [got.get(ceiling), got.get(summary), got.get(disputes)] as [Slice, Slice, Slice]
+    const [b, s, d, h] = [got.get(ceiling), got.get(summary), got.get(disputes), got.get(floor)] as [Slice, Slice, Slice, Slice]
     ratios.summary.push(s.rps / b.rps)
     ratios.p99.push(s.p99 / b.p99)
     ratios.disputes.push(d.rps / b.rps)
+    ratios.floor.push(h.rps / b.rps)
+    ratios.floorP99.push(h.p99 / b.p99)
     console.log(
-      `round ${String(round).padStart(2)}: bare ${b.rps.toFixed(0).padStart(6)} req/s p99 ${b.p99} ms | summary ${s.rps.toFixed(0).padStart(6)} req/s p99 ${s.p99} ms (${(s.rps / b.rps).toFixed(2)}, p99 ${(s.p99 / b.p99).toFixed(2)}×) | list ${d.rps.toFixed(0).padStart(6)} req/s (${(d.rps / b.rps).toFixed(2)})`,
+      `round ${String(round).padStart(2)}: bare ${b.rps.toFixed(0).padStart(6)} req/s p99 ${b.p99} ms | summary ${s.rps.toFixed(0).padStart(6)} req/s p99 ${s.p99} ms (${(s.rps / b.rps).toFixed(2)}, p99 ${(s.p99 / b.p99).toFixed(2)}×) | list ${d.rps.toFixed(0).padStart(6)} req/s (${(d.rps / b.rps).toFixed(2)}) | health ${h.rps.toFixed(0).padStart(6)} req/s (${(h.rps / b.rps).toFixed(2)})`,
     )
   }
   const rss = rssMiB(appPid)
@@ -172,6 +178,7 @@ try {
   console.log('')
   console.log(`summary / bare:  throughput ${spread(ratios.summary)} (target ≥ 0.6), p99 ${spread(ratios.p99)}× (target ≤ 1.5)`)
   console.log(`disputes / bare: throughput ${spread(ratios.disputes)} (target ≥ 0.3)`)
+  console.log(`health / bare:   throughput ${spread(ratios.floor)}, p99 ${spread(ratios.floorP99)}× (no target: the deployed stack's own cost)`)
   console.log(`server RSS after the run: ${rss.toFixed(0)} MiB (target < 300); start-up ${startup.toFixed(0)} ms (target < 2000)`)
 } finally {
   for (const child of children) child.kill('SIGTERM')

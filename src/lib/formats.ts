@@ -332,7 +332,11 @@ export class JsonText {
 /** Adds a header name to Vary, keeping what is there (CORS varies on Origin). */
 function varyOn(reply: FastifyReply, name: string): void {
   const current = reply.getHeader('vary')
-  const names = current === undefined ? [] : String(current).split(',').map((n) => n.trim())
+  if (current === undefined) {
+    reply.header('vary', name) // the usual case, on every JSON read: no list to merge
+    return
+  }
+  const names = String(current).split(',').map((n) => n.trim())
   if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
 }
 

@@ -195,7 +195,8 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   const dequeue = sqlite.prepare('DELETE FROM dispute_queue WHERE event_id = ?')
   const eventHead = sqlite.prepare('SELECT id, title, occurred_on, location, revision FROM events WHERE id = ?')
   // One table, one row: a write to the event deletes its row (events-repository), so a row is of the current revision.
-  const stored = sqlite.prepare('SELECT head, tail, revision, directory, stated, until FROM stored_summaries WHERE event_id = ?')
+  // Raw (an array, no object per row): every summary and ETag "as of now" reads it.
+  const stored = sqlite.prepare('SELECT head, tail, revision, directory, stated, until FROM stored_summaries WHERE event_id = ?').raw()
   const revisionOf = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
   // Events in id order after a key, each with whether its stored summary no longer shows now (or was never stored).
   const walk = sqlite.prepare(`SELECT e.id, (s.event_id IS NULL OR s.directory <> @directory OR s.until <= @now) AS stale
@@ -352,10 +353,11 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * and the stored summary when it shows now. Null for an unknown event.
      */
     nowState(eventId: string, now: string): NowState | null {
-      const row = stored.get(eventId) as Omit<StoredSummaryRow, 'event_id' | 'computed_at'> | undefined
+      const row = stored.get(eventId) as [head: string, tail: string, revision: number, directory: string, stated: number, until: string | null] | undefined
       // Shows now while no claim stated after it has come due.
-      if (row !== undefined && (row.until === null || row.until > now)) {
-        return { revision: row.revision, stated: row.stated, summary: row.directory === directoryStamp() ? summaryText(row, now) : null }
+      if (row !== undefined && (row[5] === null || row[5] > now)) {
+        const [head, tail, revision, directory, stated] = row
+        return { revision, stated, summary: directory === directoryStamp() ? summaryText({ head, tail }, now) : null }
       }
       const revision = revisionOf.get(eventId) as number | undefined
       return revision === undefined ? null : { revision, stated: deps.claims.countStatedBy(eventId, now), summary: null }
