@@ -1,6 +1,8 @@
 /** Contract §12: ETags from revisions, 304 on If-None-Match, writes change the tags of what they show. */
 import type { FastifyInstance } from 'fastify'
+import fc from 'fast-check'
 import t from 'tap'
+import { tagHash } from '../../src/plugins/caching.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { build, post } from '../helper.js'
 
@@ -13,6 +15,27 @@ async function etagOf(app: FastifyInstance, url: string): Promise<string> {
 }
 
 const SUMMARY = '/events/khan-shaykhun/summary?as_of=2017-04-06'
+
+t.test('tagHash: the same text the same tag; texts that differ by one revision or one character, different tags', async (t) => {
+  t.equal(tagHash('GET /events/a/summary  7:1@x|0@:3'), tagHash('GET /events/a/summary  7:1@x|0@:3'))
+  t.match(tagHash(''), /^[0-9a-z]{1,11}$/)
+  // Every tag of one URL over 100,000 revisions, and of 100,000 URLs at one revision: no two alike.
+  const byRevision = new Set<string>()
+  const byUrl = new Set<string>()
+  for (let i = 0; i < 100_000; i++) {
+    byRevision.add(tagHash(`GET /events/khan-shaykhun/summary  ${i}:1@2026-11-28|0@:3`))
+    byUrl.add(tagHash(`GET /events/event-${i}/summary  7:1@2026-11-28|0@:3`))
+  }
+  t.equal(byRevision.size, 100_000)
+  t.equal(byUrl.size, 100_000)
+  fc.assert(
+    fc.property(fc.string(), fc.integer({ min: 0, max: 0xffff }), fc.nat(), (text, code, at) => {
+      const i = at % (text.length + 1)
+      const other = text.slice(0, i) + String.fromCharCode(code) + text.slice(i)
+      return tagHash(other) !== tagHash(text) && /^[0-9a-z]{1,11}$/.test(tagHash(other))
+    }),
+  )
+})
 
 t.test('a summary carries an ETag; If-None-Match gets a 304 with no body', async (t) => {
   const app = await build(t)
