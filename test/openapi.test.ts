@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
+import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
 import { generateOpenApi } from '../src/openapi.js'
 import { build, json } from './helper.js'
 
@@ -59,4 +60,36 @@ t.test('the server serves the document and Swagger UI', async (t) => {
   const health = await app.inject({ method: 'GET', url: '/health' })
   t.equal(health.statusCode, 200)
   t.same(json(health), { status: 'ok' })
+})
+
+t.test('the document shows the conditional GET exactly where the server answers one', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  const first = async (url: string) => (json<{ items: Array<{ id: string }> }>(await app.inject({ method: 'GET', url })).items[0]?.id ?? '')
+  const ids: Record<string, string> = { sources: await first('/sources'), actors: await first('/actors'), events: 'khan-shaykhun', claims: await first('/claims') }
+  const query: Record<string, string> = { '/events/{id}/timeline': '?metric=killed' }
+  const doc = JSON.parse(readFileSync(committedPath, 'utf8')) as {
+    paths: Record<string, { get?: Operation & { parameters?: Array<{ in: string; name: string }> } }>
+  }
+  let conditional = 0
+  for (const [path, item] of Object.entries(doc.paths)) {
+    const op = item.get
+    if (!op || path === '/changes/stream') continue // a stream that does not end
+    const url = path.replace('{id}', ids[path.split('/')[1] ?? ''] ?? '') + (query[path] ?? '')
+    const res = await app.inject({ method: 'GET', url })
+    if (res.statusCode !== 200) {
+      t.equal(path, '/keys', `${url}: only the admin list is not open here (${res.statusCode})`)
+      continue
+    }
+    const documented = op.responses?.['304'] !== undefined
+    const header = (op.parameters ?? []).some((p) => p.in === 'header' && p.name === 'If-None-Match')
+    t.equal(documented, typeof res.headers.etag === 'string', `${path}: 304 documented ⇔ an ETag answered`)
+    t.equal(header, documented, `${path}: If-None-Match documented with its 304`)
+    if (typeof res.headers.etag === 'string') {
+      conditional++
+      const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': res.headers.etag } })
+      t.equal(again.statusCode, 304, `${path}: the documented 304`)
+    }
+  }
+  t.ok(conditional >= 15, `${conditional} operations answer conditional GETs`)
 })

@@ -55,6 +55,11 @@ const HEADERS = {
     description: "Sent only when the request's `Origin` is on the server's CORS allow-list: that origin.",
     schema: { type: 'string', maxLength: 2000 },
   },
+  ETag: {
+    description: 'A weak tag of this representation (contract §12), from revision numbers: send it back in `If-None-Match`.',
+    schema: { type: 'string', maxLength: 64 },
+  },
+  'Cache-Control': { description: 'Check with `If-None-Match` before using a kept copy.', schema: { type: 'string', enum: ['no-cache'] } },
   'WWW-Authenticate': {
     description: 'The Bearer challenge (RFC 6750), with `error="invalid_token"` or `error="insufficient_scope"` when a key was sent.',
     schema: { type: 'string', maxLength: 200, pattern: '^Bearer ' },
@@ -109,6 +114,7 @@ function addCommonResponses(operation: Operation, method: string): void {
   for (const [status, response] of Object.entries(responses)) {
     if ('$ref' in response) continue
     const headers: Record<string, HeaderRef | Header> = { ...response.headers }
+    for (const name of SHARED_IN_RESPONSES) if (name in headers) headers[name] = headerRef(name)
     for (const name of headersFor(status)) headers[name] ??= headerRef(name)
     response.headers = headers
   }
@@ -172,6 +178,50 @@ function keepUsedSchemas(doc: Document): void {
   doc.components = { ...doc.components, schemas: Object.fromEntries(kept) }
 }
 
+/** A route's schema as the zod provider's transform leaves it: JSON Schema, keyed as Fastify keys them. */
+interface TransformedSchema {
+  headers?: { type?: string; properties?: Record<string, unknown>; [key: string]: unknown }
+  response?: Record<string, Record<string, unknown>>
+  [key: string]: unknown
+}
+
+/** A placeholder that finishDocument replaces with the shared header of its name (components.headers). */
+const CONDITIONAL = { type: 'string' }
+const SHARED_IN_RESPONSES: HeaderName[] = ['ETag', 'Cache-Control']
+
+/**
+ * A route with an ETag (plugins/caching): its 200 carries `ETag` and
+ * `Cache-Control: no-cache`, it takes `If-None-Match`, and a match is a 304
+ * with no body — documented, so that clients generated from the document
+ * and Swagger UI know the conditional GET.
+ */
+function documentConditionalGet(schema: TransformedSchema): void {
+  const headers = schema.headers ?? { type: 'object' }
+  headers.properties = {
+    ...headers.properties,
+    'If-None-Match': {
+      type: 'string',
+      maxLength: 2000,
+      description: 'The `ETag` of an earlier answer (or a list of them, or `*`): while it still matches, the answer is `304` with no body.',
+    },
+  }
+  schema.headers = headers
+  const response = schema.response ?? {}
+  const ok = response['200']
+  if (ok !== undefined) {
+    response['200'] = {
+      ...ok,
+      headers: { ETag: CONDITIONAL, 'Cache-Control': CONDITIONAL },
+    }
+  }
+  response['304'] = {
+    type: 'null',
+    description: 'Not Modified: `If-None-Match` matches the current `ETag`; no body. Answered before any work is done.',
+    headers: { ETag: CONDITIONAL },
+  }
+  schema.response = response
+}
+
 /** The document as the zod provider builds it, finished with what every operation shares. */
 function finishDocument(doc: Document): Document {
   doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...HEADERS } }
@@ -185,6 +235,10 @@ function finishDocument(doc: Document): Document {
   keepUsedSchemas(doc)
   return doc
 }
+
+const zodTransform = createJsonSchemaTransform({
+  skipList: ['/docs', '/docs/*', '/docs/static/*', '/docs/json', '/docs/yaml', '/docs/initOAuth', '/docs/uiConfig'],
+})
 
 export default fp(async function swaggerPlugin(app: FastifyInstance) {
   await app.register(swagger, {
@@ -224,7 +278,11 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
       },
       security: DEFAULT_SECURITY,
     },
-    transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/*', '/docs/static/*', '/docs/json', '/docs/yaml', '/docs/initOAuth', '/docs/uiConfig'] }),
+    transform: (input) => {
+      const out = zodTransform(input)
+      if (input.route.config?.etag !== undefined && out.schema) documentConditionalGet(out.schema as TransformedSchema)
+      return out
+    },
     transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Document),
   })
   await app.register(swaggerUi, {
