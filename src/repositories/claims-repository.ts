@@ -36,6 +36,8 @@ function retractionOf(row: Joined): { at: string; reason: string } | null {
 }
 
 /** The row as the engine reads it (contract §3–§5). */
+// Object.assign, not an object spread: on Node 20 `{ ...base, kind }` here cost 2–14 µs a claim
+// (0.2 µs assigned), and every claim a list, an export or a write answers passes through it.
 export function toEngineClaim(row: Joined): EngineClaim {
   const c = row.claim
   const base = {
@@ -51,9 +53,8 @@ export function toEngineClaim(row: Joined): EngineClaim {
     url: c.url,
   }
   if (c.kind === 'figure') {
-    return {
-      ...base,
-      kind: 'figure',
+    return Object.assign(base, {
+      kind: 'figure' as const,
       metric: c.metric as Metric,
       population: c.population as Population,
       party: c.party,
@@ -62,16 +63,15 @@ export function toEngineClaim(row: Joined): EngineClaim {
       low: c.low,
       high: c.high,
       best: c.best,
-    }
+    })
   }
-  return {
-    ...base,
-    kind: 'attribution',
+  return Object.assign(base, {
+    kind: 'attribution' as const,
     stance: c.stance as Stance,
     actor_ids: c.actorIds ?? [],
     certainty: c.certainty as Certainty,
     role: c.role,
-  }
+  })
 }
 
 /** A row of the `forEngine` statement, in its column order (read with `.raw()`: arrays cost half what objects do). */
