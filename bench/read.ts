@@ -28,7 +28,7 @@ import autocannon from 'autocannon'
 import { BENCH_DB, generate } from './data.js'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50)
-const ROUNDS = Number(process.env.ROUNDS ?? 10)
+const ROUNDS = Number(process.env.ROUNDS ?? 20)
 const SLICE = Number(process.env.SLICE ?? 3)
 const WARMUP = Number(process.env.WARMUP ?? 5)
 const EVENTS = Number(process.env.EVENTS ?? 100_000)
