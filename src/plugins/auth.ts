@@ -17,7 +17,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs whatever the mode (the /keys routes: admin). */
     scope?: Scope
-    /** Open to all even in read-key mode (health, the API's description). */
+    /** Open to all even in read-key mode (health, the API's description, Swagger UI: plugins/swagger marks its routes). */
     public?: boolean
   }
   interface FastifyRequest {
@@ -77,7 +77,7 @@ export async function identify(app: FastifyInstance, opts: AuthOptions): Promise
 export async function enforce(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   app.addHook('onRequest', (request, _reply, done) => {
     const config = request.routeOptions.config
-    const open = config.public === true || request.routeOptions.url?.startsWith('/docs') === true // Swagger UI's own routes
+    const open = config.public === true
     const needed: Scope | null = config.scope ?? (SAFE_METHODS.has(request.method) ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
     done(needed === null ? undefined : refusal(request, needed, config.scope === undefined, opts.keys))
   })

@@ -74,7 +74,7 @@ export const PRESSURE_RETRY_AFTER = 5
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** An HTML page (the landing page; Swagger UI's are known by their prefix): every helmet header. */
+    /** An HTML page (the landing page; Swagger UI's, marked by plugins/swagger): every helmet header. */
     page?: boolean
   }
 }
@@ -103,8 +103,7 @@ export const protectionsPlugin = fp(
     })
     const api = Object.fromEntries(Object.entries(headers).filter(([name]) => !PAGE_ONLY_HEADERS.has(name)))
     app.addHook('onRequest', (request, reply, done) => {
-      const route = request.routeOptions
-      reply.headers(route.config.page === true || route.url?.startsWith('/docs') === true ? headers : api)
+      reply.headers(request.routeOptions.config.page === true ? headers : api)
       done()
     })
     if (opts.maxEventLoopDelayMs > 0) {

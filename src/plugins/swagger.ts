@@ -236,6 +236,9 @@ function finishDocument(doc: Document): Document {
   return doc
 }
 
+/** Where Swagger UI is served. */
+const DOCS = '/docs'
+
 const zodTransform = createJsonSchemaTransform({
   skipList: ['/docs', '/docs/*', '/docs/static/*', '/docs/json', '/docs/yaml', '/docs/initOAuth', '/docs/uiConfig'],
 })
@@ -285,8 +288,12 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
     },
     transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Document),
   })
+  // Swagger UI's own routes, marked once where they are made: open to all (plugins/auth) and HTML pages (plugins/protections).
+  app.addHook('onRoute', (route) => {
+    if (route.url === DOCS || route.url.startsWith(`${DOCS}/`)) route.config = { ...route.config, public: true, page: true }
+  })
   await app.register(swaggerUi, {
-    routePrefix: '/docs',
+    routePrefix: DOCS,
     uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
     // Its own Content-Security-Policy for its pages, in place of helmet's stricter one for the API.
     staticCSP: true,
