@@ -1,32 +1,6 @@
 import t from 'tap'
-import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { MISSING_CHROMIUM, pictureFacts, screenshot } from '../charts/browser.js'
-import { build, json, post } from '../helper.js'
-
-type App = Awaited<ReturnType<typeof build>>
-
-async function ok(app: App, url: string, payload: object) {
-  const res = await post(app, url, payload)
-  if (res.statusCode >= 300) throw new Error(`POST ${url}: ${res.statusCode} ${res.body}`)
-}
-
-async function figure(app: App, event: string, source: string, fields: object) {
-  await ok(app, `/events/${event}/claims`, { kind: 'figure', source_id: source, stated_at: '2020-01-02', metric: 'killed', ...fields })
-}
-
-/** Khan Shaykhun (conflicting), a compatible event with a hostile title, a single-source one, and one with only an attribution. */
-async function world(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  await loadFixture(app, readFixture())
-  await ok(app, '/events', { id: 'hostile', title: '<script>alert("x")</script> & <b>bold</b>', occurred_on: '2020-01', location: { place: 'Aleppo & <environs>', country: 'SY' } })
-  await figure(app, 'hostile', 'sohr', { qualifier: 'approximately', value: 100 })
-  await figure(app, 'hostile', 'who', { qualifier: 'at_least', value: 95 })
-  await ok(app, '/events', { id: 'lonely', title: 'One source only', occurred_on: '2019' })
-  await figure(app, 'lonely', 'who', { population: 'civilians', qualifier: 'exact', value: 3 })
-  await ok(app, '/events', { id: 'blame-only', title: 'Blame without figures', occurred_on: '2018-05-06' })
-  await ok(app, '/events/blame-only/claims', { kind: 'attribution', source_id: 'sohr', stated_at: '2018-05-06', stance: 'accuses', actor_ids: ['armed-opposition'] })
-  return app
-}
+import { figure, ok, world } from './landing-world.js'
+import { build, json } from '../helper.js'
 
 function items(html: string): string[] {
   return [...html.matchAll(/<li class="event">([\s\S]*?)<\/li>/g)].map((m) => m[1] ?? '')
@@ -106,22 +80,4 @@ t.test('GET / is in the OpenAPI document as text/html', async (t) => {
   )
   t.equal(doc.paths['/']?.get?.operationId, 'getLanding')
   t.same(Object.keys(doc.paths['/']?.get?.responses?.['200']?.content ?? {}), ['text/html'])
-})
-
-t.test('in a browser: headless Chromium draws the page with its charts', async (t) => {
-  t.setTimeout(120_000)
-  const app = await world(t)
-  const base = await app.listen({ host: '127.0.0.1', port: 0 })
-  let png: Buffer
-  try {
-    png = await screenshot(`${base}/`, { width: 1000, height: 1400 }, 'landing.png')
-  } catch (error) {
-    t.fail(error instanceof Error && error.message === MISSING_CHROMIUM ? MISSING_CHROMIUM : `Chromium failed: ${String(error)}`)
-    return
-  }
-  const facts = pictureFacts(png)
-  t.equal(facts.width, 1000)
-  t.ok(facts.inked > 0.01, `more than 1% of the picture is drawn (${(facts.inked * 100).toFixed(1)}%)`)
-  t.ok(facts.hues.some((h) => h >= 180 && h < 240), `the embedded charts are drawn: their blue is there (hue bands: ${facts.hues.join(', ')})`)
-  t.ok(facts.hues.length >= 2, 'and more than one colour')
 })

@@ -1,7 +1,7 @@
 /** Swagger UI works under the security headers (helmet's CSP and its own): rendered in headless Chromium. */
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { renderedDom } from '../charts/browser.js'
+import { renderedDom } from './chromium.js'
 
 t.test('Swagger UI renders every operation under its Content-Security-Policy', async (t) => {
   const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent', rateLimit: 1000, corsOrigins: [] }, logger: false })
