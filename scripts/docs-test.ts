@@ -11,7 +11,7 @@
  * - Shown output that is one JSON document may be laid out freely: it is compared as JSON.
  * - In shown output, `…` stands for any text within a line, and a line holding only `…` for any
  *   number of lines. Volatile values are replaced by `…` before comparing: UUIDs, timestamps within
- *   two days of now, ETags, HTTP dates, rate-limit counters, durations in milliseconds, and
+ *   two days of now, ETags, API tokens (rk_…), HTTP dates, rate-limit counters, durations in milliseconds, and
  *   cursors that encode a claim id.
  * - `<!-- docs-test: skip (reason) -->` on the line before a block keeps it from running.
  *   `<!-- docs-test: timeout=N -->` stops a Python block after N seconds, as Ctrl-C would, and
@@ -99,6 +99,7 @@ function normalise(text: string): string {
     .replace(UUID, ELLIPSIS)
     .replace(ISO, (t) => (Math.abs(Date.parse(t) - now) < TWO_DAYS_MS ? ELLIPSIS : t))
     .replace(/W\/"[^"\n]*"/g, `W/"${ELLIPSIS}"`)
+    .replace(/\brk_[A-Za-z0-9_-]+/g, `rk_${ELLIPSIS}`)
     .replace(/^(date|x-ratelimit-remaining|x-ratelimit-reset):.*$/gim, `$1: ${ELLIPSIS}`)
     .replace(/\b\d+(?:\.\d+)? ?(?:ms|milliseconds)\b/g, `${ELLIPSIS} ms`)
     .replace(/\b[A-Za-z0-9_-]{16,}\b/g, (token) => {
