@@ -325,7 +325,10 @@ async function runFile(file: string): Promise<void> {
   const path = join(ROOT, file)
   const lines = readFileSync(path, 'utf8').split('\n')
   const list = examples(lines)
-  if (list.every((e) => e.skip !== undefined)) return
+  if (list.every((e) => e.skip !== undefined)) {
+    for (const ex of list) console.log(`skip ${file}:${ex.fence.start + 1} ${ex.skip}`)
+    return
+  }
   const directive = /<!--\s*docs-test:\s*server=empty\s*(.*?)\s*-->/.exec(lines.join('\n'))?.[1]
   const server = await startServer(directive)
   const shell = new Shell()
