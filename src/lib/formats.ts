@@ -326,12 +326,13 @@ const BASE_MAX = 120
 const EXTENSIONS: Record<Exclude<Format, 'json'>, string> = { csv: 'csv', ndjson: 'ndjson' }
 
 function namePart(key: string, value: unknown): string {
+  const labelled = (text: string) => [slugify(key), text].filter((p) => p !== '').join('-')
   if (typeof value === 'string') {
     const date = DATED.exec(value)?.[1]
     // A bare date would not say which bound it is: stated-from-2017-04-04.
-    return date === undefined ? slugify(value).slice(0, PART_MAX).replace(/-+$/, '') : `${slugify(key)}-${date}`
+    return date === undefined ? slugify(value).slice(0, PART_MAX).replace(/-+$/, '') : labelled(date)
   }
-  if (typeof value === 'number' || typeof value === 'boolean') return `${slugify(key)}-${slugify(String(value))}`
+  if (typeof value === 'number' || typeof value === 'boolean') return labelled(slugify(String(value)))
   return ''
 }
 
