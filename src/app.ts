@@ -144,7 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // CORS first, so that every answer (a 401, 429 or 503 too) carries its headers for an allowed origin.
   await app.register(corsPlugin, { origins: config.corsOrigins ?? [] })
   await app.register(protectionsPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs ?? 0 })
-  await app.register(swaggerPlugin)
+  await app.register(swaggerPlugin, { readsNeedKey: config.readsNeedKey ?? false })
   const auth = { keys, readsNeedKey: config.readsNeedKey ?? false }
   await app.register(identifyPlugin, auth)
   await app.register(rateLimitPlugin, { perMinute: config.rateLimit ?? 0 })

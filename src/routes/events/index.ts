@@ -121,7 +121,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Every claim recorded for the event — retracted and superseded ones included, with their status — in the order they were stated (then by id); ' +
           `the same as GET /claims?event_id={id}, and a 404 for an unknown event. ${EXPORT_DOC}`,
-        tags: ['events', 'claims'],
+        tags: ['claims'],
         params: IdParams,
         querystring: z.strictObject({ view: ClaimView, ...listFields }),
         response: { 200: formatsResponse(page(Claim), 'A page of claims, or the export.'), ...errorResponses(400, 404) },
@@ -145,7 +145,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Record a claim about this event',
         description:
           'Records a figure or an attribution. Claims are immutable. Re-sending the same (source_id, external_id) with the same content returns the existing claim with 200; with other content it is a 409.',
-        tags: ['events', 'claims'],
+        tags: ['claims'],
         security: writeSecurity,
         params: IdParams,
         body: ClaimCreate,
