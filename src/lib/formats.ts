@@ -110,7 +110,8 @@ interface Match {
  * order. A header that accepts none of them gets JSON.
  */
 export function negotiateFormat(accept: string | undefined): Format {
-  if (!accept) return 'json'
+  // The headers nearly every client sends (none, curl's, fetch's, a JSON client's): no parsing.
+  if (!accept || accept === '*/*' || accept === 'application/json') return 'json'
   const matches = new Map<Format, Match>()
   accept.split(',').forEach((part, order) => {
     const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase())
@@ -153,6 +154,21 @@ export function chooseFormat(request: FastifyRequest, query: FormatQuery): Forma
     ])
   }
   return format
+}
+
+/**
+ * The representation a list or document request gets, as a label for its
+ * ETag: `json`, `ndjson`, `csv` or `csv+hxl`, decided as chooseFormat
+ * decides (`format` wins over Accept). It reads the raw query, before
+ * validation: a value the schema will refuse gets a label of its own
+ * (starting with `!`), so that no refused request shares a tag, and a 304,
+ * with a valid one.
+ */
+export function representationOf(format: unknown, hxl: unknown, accept: string | undefined): string {
+  const chosen = format === undefined ? negotiateFormat(accept) : (FORMATS as readonly unknown[]).includes(format) ? (format as Format) : null
+  if (chosen === null) return `!format=${String(format)}`
+  if (hxl === undefined || hxl === 'false') return chosen
+  return hxl === 'true' && chosen === 'csv' ? 'csv+hxl' : `!${chosen}+hxl=${String(hxl)}`
 }
 
 // ---- the Link header ----
@@ -330,12 +346,13 @@ export class JsonText {
 }
 
 /** Adds a header name to Vary, keeping what is there (CORS varies on Origin). */
-function varyOn(reply: FastifyReply, name: string): void {
+export function varyOn(reply: FastifyReply, name: string): void {
   const current = reply.getHeader('vary')
   if (current === undefined) {
     reply.header('vary', name) // the usual case, on every JSON read: no list to merge
     return
   }
+  if (current === name) return // set already (the ETag hook sets it before the handler runs)
   const names = String(current).split(',').map((n) => n.trim())
   if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
 }
