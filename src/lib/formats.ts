@@ -103,6 +103,15 @@ interface Match {
   order: number
 }
 
+/** Accept headers naming one type, as clients send them: answered without parsing. */
+const PLAIN_ACCEPT = new Map<string, Format>([
+  ['*/*', 'json'],
+  ['application/json', 'json'],
+  ['application/x-ndjson', 'ndjson'],
+  ['application/ndjson', 'ndjson'],
+  ['text/csv', 'csv'],
+])
+
 /**
  * The format an Accept header asks for: each format takes the quality of the
  * most specific range that names it; the best quality wins, then the more
@@ -110,8 +119,9 @@ interface Match {
  * order. A header that accepts none of them gets JSON.
  */
 export function negotiateFormat(accept: string | undefined): Format {
-  // The headers nearly every client sends (none, curl's, fetch's, a JSON client's): no parsing.
-  if (!accept || accept === '*/*' || accept === 'application/json') return 'json'
+  if (!accept) return 'json'
+  const plain = PLAIN_ACCEPT.get(accept)
+  if (plain !== undefined) return plain
   const matches = new Map<Format, Match>()
   accept.split(',').forEach((part, order) => {
     const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase())

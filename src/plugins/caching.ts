@@ -62,34 +62,63 @@ export function tagHash(text: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
-/** The query keys that choose the representation, which the tag names by itself. */
-function choosesFormat(segment: string): boolean {
-  return segment.startsWith('format=') || segment === 'format' || segment.startsWith('hxl=') || segment === 'hxl'
+/** Whether url[from, to) is a key that chooses the representation (`format`, `hxl`), which the tag names by itself. */
+function choosesFormat(url: string, from: number, to: number): boolean {
+  return (to - from === 6 && url.startsWith('format', from)) || (to - from === 3 && url.startsWith('hxl', from))
 }
 
-function keyOf(segment: string): string {
-  const at = segment.indexOf('=')
-  return at === -1 ? segment : segment.slice(0, at)
+/** url[a0, a1) against url[b0, b1), by UTF-16 code units as `<` compares strings. */
+function compareRanges(url: string, a0: number, a1: number, b0: number, b1: number): number {
+  for (let a = a0, b = b0; a < a1 && b < b1; a++, b++) {
+    const d = url.charCodeAt(a) - url.charCodeAt(b)
+    if (d !== 0) return d
+  }
+  return a1 - a0 - (b1 - b0)
+}
+
+/** True when the query from `start` is canonical already: keys in order, no empty parameter, nothing to take out. No allocation: the usual case. */
+function inCanonicalOrder(url: string, start: number, negotiated: boolean): boolean {
+  let previous = -1
+  let previousEnd = -1
+  for (let i = start; i <= url.length; ) {
+    let next = url.indexOf('&', i)
+    if (next === -1) next = url.length
+    if (next === i) return false
+    let keyEnd = url.indexOf('=', i)
+    if (keyEnd === -1 || keyEnd > next) keyEnd = next
+    if (negotiated && choosesFormat(url, i, keyEnd)) return false
+    if (previous !== -1 && compareRanges(url, previous, previousEnd, i, keyEnd) > 0) return false
+    previous = i
+    previousEnd = keyEnd
+    i = next + 1
+  }
+  return true
 }
 
 /**
  * The request as the tag names it: the path without a trailing slash (the
  * router ignores it), and the query's parameters in key order (a stable sort:
- * a repeated key keeps its values' order), without `format` and `hxl` where
- * they choose the representation. A URL without a query is used as it is.
+ * a repeated key keeps its values' order), without empty ones, nor `format`
+ * and `hxl` where they choose the representation.
  */
 export function canonicalRequest(url: string, negotiated: boolean): string {
   const at = url.indexOf('?')
-  let path = at === -1 ? url : url.slice(0, at)
-  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
-  if (at === -1) return path
-  const segments = url
+  const pathEnd = at === -1 ? url.length : at
+  const trailing = pathEnd > 1 && url.charCodeAt(pathEnd - 1) === 47 // '/'
+  if (at === -1) return trailing ? url.slice(0, -1) : url
+  if (!trailing && inCanonicalOrder(url, at + 1, negotiated)) return url
+  const path = url.slice(0, trailing ? pathEnd - 1 : pathEnd)
+  const params = url
     .slice(at + 1)
     .split('&')
-    .filter((segment) => segment !== '' && !(negotiated && choosesFormat(segment)))
-  if (segments.length === 0) return path
-  if (segments.length > 1) segments.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
-  return `${path}?${segments.join('&')}`
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      const eq = segment.indexOf('=')
+      return { key: eq === -1 ? segment : segment.slice(0, eq), segment }
+    })
+    .filter((p) => !(negotiated && (p.key === 'format' || p.key === 'hxl')))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  return params.length === 0 ? path : `${path}?${params.map((p) => p.segment).join('&')}`
 }
 
 /** What a tagged route sends: several formats (true) when its 200 response declares CSV, else its one media type. */

@@ -248,6 +248,43 @@ t.test('canonicalRequest: the path, and the query sorted by key (values of one k
   t.equal(canonicalRequest('/claims?formats=csv&hxl2=1', true), '/claims?formats=csv&hxl2=1')
   // A route with one representation keeps `format`: the schema refuses it there, and the refusal is not that representation.
   t.equal(canonicalRequest('/events/a/timeline?format=csv&metric=killed', false), '/events/a/timeline?format=csv&metric=killed')
+  // Already canonical (the URL itself is the answer) or not, at the edges of the scan.
+  t.equal(canonicalRequest('/x?a=1&ab=2&b', true), '/x?a=1&ab=2&b')
+  t.equal(canonicalRequest('/x?ab=2&a=1', true), '/x?a=1&ab=2')
+  t.equal(canonicalRequest('/x?b=x=y&a', true), '/x?a&b=x=y')
+  t.equal(canonicalRequest('/x?a=1&', true), '/x?a=1')
+  t.equal(canonicalRequest('/x?a=1&&b=2', true), '/x?a=1&b=2')
+  t.equal(canonicalRequest('/x/?a=1', true), '/x?a=1')
+  t.equal(canonicalRequest('/x?format', true), '/x')
+  t.equal(canonicalRequest('/x?hxl&z=1', true), '/x?z=1')
+
+  const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31)
+  t.comment(`seed ${seed}`)
+  const key = fc.constantFrom('a', 'ab', 'b', 'format', 'hxl', 'limit', 'as_of', 'Z', '%41')
+  const param = fc.tuple(key, fc.option(fc.constantFrom('', '1', '2', 'x=y', 'csv'), { nil: undefined }))
+  fc.assert(
+    fc.property(fc.array(param, { maxLength: 8 }), fc.boolean(), fc.boolean(), (params, negotiated, empty) => {
+      const segments = params.map(([k, v]) => (v === undefined ? k : `${k}=${v}`))
+      const url = (list: string[]) => `/p?${list.join(empty ? '&&' : '&')}`
+      const canonical = canonicalRequest(url(segments), negotiated)
+      // Every order of the keys (one key's values in their order) is the same request.
+      const byKey = [...segments].sort((a, b) => (a.split('=')[0] ?? '').localeCompare(b.split('=')[0] ?? ''))
+      const reversedKeys = [...new Set(byKey.map((s) => s.split('=')[0]))].reverse()
+      const shuffled = reversedKeys.flatMap((k) => segments.filter((s) => s.split('=')[0] === k))
+      if (canonicalRequest(url(shuffled), negotiated) !== canonical) return false
+      // The canonical form is canonical: its keys in order, none empty, and no format or hxl where they choose the representation.
+      const query = canonical.includes('?') ? canonical.slice(canonical.indexOf('?') + 1).split('&') : []
+      const keys = query.map((s) => s.split('=')[0] ?? '')
+      const kept = segments.filter((s) => !(negotiated && ['format', 'hxl'].includes(s.split('=')[0] ?? '')))
+      return (
+        canonicalRequest(canonical, negotiated) === canonical &&
+        keys.every((k, i) => i === 0 || (keys[i - 1] as string) <= k) &&
+        query.length === kept.length &&
+        !query.includes('')
+      )
+    }),
+    { seed },
+  )
 })
 
 t.test('a request the schema refuses never shares a valid tag: a 400, never a 304', async (t) => {
