@@ -109,6 +109,15 @@ interface Match {
   order: number
 }
 
+/** Accept headers naming one type, as clients send them: answered without parsing. */
+const PLAIN_ACCEPT = new Map<string, Format>([
+  ['*/*', 'json'],
+  ['application/json', 'json'],
+  ['application/x-ndjson', 'ndjson'],
+  ['application/ndjson', 'ndjson'],
+  ['text/csv', 'csv'],
+])
+
 /**
  * The format an Accept header asks for: each format takes the quality of the
  * most specific range that names it; the best quality wins, then the more
@@ -117,6 +126,8 @@ interface Match {
  */
 export function negotiateFormat(accept: string | undefined): Format {
   if (!accept) return 'json'
+  const plain = PLAIN_ACCEPT.get(accept)
+  if (plain !== undefined) return plain
   const matches = new Map<Format, Match>()
   accept.split(',').forEach((part, order) => {
     const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase())
@@ -159,6 +170,21 @@ export function chooseFormat(request: FastifyRequest, query: FormatQuery): Forma
     ])
   }
   return format
+}
+
+/**
+ * The representation a list or document request gets, as a label for its
+ * ETag: `json`, `ndjson`, `csv` or `csv+hxl`, decided as chooseFormat
+ * decides (`format` wins over Accept). It reads the raw query, before
+ * validation: a value the schema will refuse gets a label of its own
+ * (starting with `!`), so that no refused request shares a tag, and a 304,
+ * with a valid one.
+ */
+export function representationOf(format: unknown, hxl: unknown, accept: string | undefined): string {
+  const chosen = format === undefined ? negotiateFormat(accept) : (FORMATS as readonly unknown[]).includes(format) ? (format as Format) : null
+  if (chosen === null) return `!format=${String(format)}`
+  if (hxl === undefined || hxl === 'false') return chosen
+  return hxl === 'true' && chosen === 'csv' ? 'csv+hxl' : `!${chosen}+hxl=${String(hxl)}`
 }
 
 // ---- the Link header ----
@@ -440,12 +466,13 @@ export class JsonText {
 }
 
 /** Adds a header name to Vary, keeping what is there (CORS varies on Origin). */
-function varyOn(reply: FastifyReply, name: string): void {
+export function varyOn(reply: FastifyReply, name: string): void {
   const current = reply.getHeader('vary')
   if (current === undefined) {
     reply.header('vary', name) // the usual case, on every JSON read: no list to merge
     return
   }
+  if (current === name) return // set already (the ETag hook sets it before the handler runs)
   const names = String(current).split(',').map((n) => n.trim())
   if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
 }
