@@ -11,6 +11,7 @@ import { corsPlugin, protectionsPlugin, rateLimitPlugin } from './plugins/protec
 import cachingPlugin from './plugins/caching.js'
 import errorsPlugin, { frameworkErrors } from './plugins/errors.js'
 import idempotencyPlugin from './plugins/idempotency.js'
+import lingeringClosePlugin, { type LingerLimits } from './plugins/lingering-close.js'
 import swaggerPlugin from './plugins/swagger.js'
 import { createActorsRepository } from './repositories/actors-repository.js'
 import { createClaimsRepository } from './repositories/claims-repository.js'
@@ -75,6 +76,8 @@ export interface AppOptions {
   logStream?: { write(line: string): void }
   /** Refresh dispute blocks and stored summaries in the background (the server does; tests call it when they mean to). */
   backgroundRefresh?: boolean | RefresherOptions
+  /** How long and how much of an unread body is discarded after an early answer (default LINGER_DEFAULTS). */
+  lingering?: Partial<LingerLimits>
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -140,11 +143,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const keys = createKeysRepository(db, config.apiKeys)
   app.decorate('keys', keys)
 
+  await app.register(lingeringClosePlugin, options.lingering ?? {})
   await app.register(errorsPlugin)
   // CORS first, so that every answer (a 401, 429 or 503 too) carries its headers for an allowed origin.
   await app.register(corsPlugin, { origins: config.corsOrigins ?? [] })
   await app.register(protectionsPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs ?? 0 })
-  await app.register(swaggerPlugin)
+  await app.register(swaggerPlugin, { readsNeedKey: config.readsNeedKey ?? false })
   const auth = { keys, readsNeedKey: config.readsNeedKey ?? false }
   await app.register(identifyPlugin, auth)
   await app.register(rateLimitPlugin, { perMinute: config.rateLimit ?? 0 })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
+import { buildApp } from '../src/app.js'
 import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
 import { generateOpenApi } from '../src/openapi.js'
 import { build, json } from './helper.js'
@@ -35,7 +36,7 @@ t.test('the document is valid OpenAPI 3.1, and every operation is documented', a
       ids.add(op.operationId ?? '')
       t.ok(op.summary, `${name} has a summary`)
       t.ok(op.description, `${name} has a description`)
-      t.ok(op.tags && op.tags.length > 0, `${name} has tags`)
+      t.equal(op.tags?.length, 1, `${name} is under exactly one tag`)
       const codes = Object.keys(op.responses ?? {})
       t.ok(codes.some((c) => c.startsWith('2')), `${name} documents its success`)
       if (op.requestBody || path.includes('{id}')) {
@@ -47,6 +48,58 @@ t.test('the document is valid OpenAPI 3.1, and every operation is documented', a
     }
   }
   t.ok(ids.has('getEventSummary') && ids.has('createEventClaim') && ids.has('retractClaim'))
+})
+
+interface Document {
+  info: { version: string }
+  servers: Array<{ url: string; description: string }>
+  tags: Array<{ name: string; description?: string }>
+  paths: Record<string, Record<string, Operation & { security?: Array<Record<string, string[]>> }>>
+}
+
+/** Each operation's security requirements, as `METHOD path` → requirements. */
+function securities(doc: Document): Map<string, Array<Record<string, string[]>> | undefined> {
+  const out = new Map<string, Array<Record<string, string[]>> | undefined>()
+  for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) out.set(`${method.toUpperCase()} ${path}`, op.security)
+  return out
+}
+
+const WRITE = /^(POST|PATCH|PUT|DELETE) /
+const OPEN_TO_ALL = new Set(['GET /health', 'GET /openapi.json'])
+
+t.test("the document's version, server, tags and locks are what a reader of Swagger UI needs", async (t) => {
+  const doc = JSON.parse(readFileSync(committedPath, 'utf8')) as Document
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  t.equal(doc.info.version, pkg.version, "the package's version")
+  t.strictSame(
+    doc.servers.map((s) => s.url),
+    ['/'],
+    'one server, relative: the address the document was read from, whatever its host, port or proxy',
+  )
+  t.notMatch(JSON.stringify(doc.servers), /3000|127\.0\.0\.1|localhost/, 'naming no fixed host or port')
+  const declared = doc.tags.map((tag) => tag.name)
+  for (const tag of doc.tags) t.ok((tag.description ?? '').length > 0, `tag ${tag.name} is described`)
+  const used = new Set<string>()
+  for (const item of Object.values(doc.paths)) for (const op of Object.values(item)) for (const tag of op.tags ?? []) used.add(tag)
+  t.strictSame([...used].sort(), [...declared].sort(), 'every declared tag is used, and every tag used is declared')
+
+  for (const [name, security] of securities(doc)) {
+    if (name.includes(' /keys')) t.strictSame(security, [{ bearerAuth: [] }], `${name}: always a key (admin)`)
+    else if (WRITE.test(name)) t.strictSame(security, [{ bearerAuth: [] }, {}], `${name}: a key once the server has keys`)
+    else t.strictSame(security, [], `${name}: no key, so no lock`)
+  }
+})
+
+t.test('a server that requires keys for reads serves a document that marks its reads', async (t) => {
+  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent', readsNeedKey: true }, logger: false })
+  t.teardown(() => app.close())
+  const doc = json<Document>(await app.inject({ method: 'GET', url: '/openapi.json' }))
+  for (const [name, security] of securities(doc)) {
+    if (name.includes(' /keys')) continue
+    if (WRITE.test(name)) t.strictSame(security, [{ bearerAuth: [] }, {}], `${name}: as before`)
+    else if (OPEN_TO_ALL.has(name)) t.strictSame(security, [], `${name}: open to all`)
+    else t.strictSame(security, [{ bearerAuth: [] }], `${name}: a key with the read scope`)
+  }
 })
 
 t.test('the server serves the document and Swagger UI', async (t) => {

@@ -15,7 +15,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
 import { BadRequestError } from '../errors.js'
-import { Cursor, Limit } from '../schemas/common.js'
+import { Cursor, Limit, Raw } from '../schemas/common.js'
+import { slugify } from './slug.js'
 import type { Page } from './pages.js'
 
 export const FORMATS = ['json', 'ndjson', 'csv'] as const
@@ -43,6 +44,7 @@ export const formatFields = {
     .transform((v) => v === 'true')
     .optional()
     .meta({ description: 'CSV only: adds a row of HXL hashtags (hxlstandard.org) under the header.' }),
+  raw: Raw,
 }
 
 /** `limit` without a default: for NDJSON and CSV, leaving it out means every row. */
@@ -65,6 +67,8 @@ export function withListFields(query: z.ZodType) {
 export interface FormatQuery {
   format?: Format | undefined
   hxl?: boolean | undefined
+  /** CSV: cells exactly as stored, not made spreadsheet-safe. */
+  raw?: boolean | undefined
 }
 
 export interface ListQueryFields extends FormatQuery {
@@ -81,7 +85,9 @@ export function formatsResponse<T extends z.ZodType>(json: T, description: strin
       'application/x-ndjson': { schema: z.string().meta({ description: 'One JSON item per line.' }) },
       'text/csv': {
         schema: z.string().meta({
-          description: 'RFC 4180, UTF-8: a header row of field names (with `hxl=true`, a row of HXL hashtags under it), then one row per item.',
+          description:
+            'RFC 4180, UTF-8: a header row of field names (with `hxl=true`, a row of HXL hashtags under it), then one row per item. ' +
+            "Text cells that a spreadsheet would run as a formula begin with an apostrophe unless `raw=true`. Sent with `Content-Disposition: attachment; filename=\"reckon-….csv\"`.",
         }),
       },
     },
@@ -103,6 +109,15 @@ interface Match {
   order: number
 }
 
+/** Accept headers naming one type, as clients send them: answered without parsing. */
+const PLAIN_ACCEPT = new Map<string, Format>([
+  ['*/*', 'json'],
+  ['application/json', 'json'],
+  ['application/x-ndjson', 'ndjson'],
+  ['application/ndjson', 'ndjson'],
+  ['text/csv', 'csv'],
+])
+
 /**
  * The format an Accept header asks for: each format takes the quality of the
  * most specific range that names it; the best quality wins, then the more
@@ -111,6 +126,8 @@ interface Match {
  */
 export function negotiateFormat(accept: string | undefined): Format {
   if (!accept) return 'json'
+  const plain = PLAIN_ACCEPT.get(accept)
+  if (plain !== undefined) return plain
   const matches = new Map<Format, Match>()
   accept.split(',').forEach((part, order) => {
     const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase())
@@ -153,6 +170,21 @@ export function chooseFormat(request: FastifyRequest, query: FormatQuery): Forma
     ])
   }
   return format
+}
+
+/**
+ * The representation a list or document request gets, as a label for its
+ * ETag: `json`, `ndjson`, `csv` or `csv+hxl`, decided as chooseFormat
+ * decides (`format` wins over Accept). It reads the raw query, before
+ * validation: a value the schema will refuse gets a label of its own
+ * (starting with `!`), so that no refused request shares a tag, and a 304,
+ * with a valid one.
+ */
+export function representationOf(format: unknown, hxl: unknown, accept: string | undefined): string {
+  const chosen = format === undefined ? negotiateFormat(accept) : (FORMATS as readonly unknown[]).includes(format) ? (format as Format) : null
+  if (chosen === null) return `!format=${String(format)}`
+  if (hxl === undefined || hxl === 'false') return chosen
+  return hxl === 'true' && chosen === 'csv' ? 'csv+hxl' : `!${chosen}+hxl=${String(hxl)}`
 }
 
 // ---- the Link header ----
@@ -213,19 +245,42 @@ function valueAt(item: unknown, path: readonly string[]): unknown {
 // \n or \r as well, which spreadsheets would otherwise read as a new row.
 const CSV_OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const
 
+/**
+ * What a spreadsheet takes for the start of a formula (OWASP, CSV injection):
+ * `=`, `+`, `-`, `@`, and a tab or carriage return before one of them.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/** A text cell a spreadsheet would run as a formula, with a leading apostrophe that makes it text. */
+export function spreadsheetSafe(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text
+}
+
+/**
+ * One CSV cell. Numbers and booleans are written as they are (a -3 stays -3);
+ * every other value is text and, unless `raw`, made spreadsheet-safe. Ids,
+ * slugs, dates, codes and enums cannot begin with a formula character, so
+ * treating them as text costs nothing and needs no list of columns.
+ */
+export function csvCell(value: unknown, raw: boolean): string {
+  const text = cellText(value)
+  return raw || typeof value === 'number' || typeof value === 'boolean' ? text : spreadsheetSafe(text)
+}
+
 export interface Renderer<T> {
   /** What comes before the first item (the CSV header rows). */
   head: string
   items(items: readonly T[]): string
 }
 
-export function csvRenderer<T>(columns: readonly Column[], hxl: boolean): Renderer<T> {
+/** CSV rows; text cells spreadsheet-safe unless `raw` (the header rows are names and hashtags, safe as they are). */
+export function csvRenderer<T>(columns: readonly Column[], hxl: boolean, raw = false): Renderer<T> {
   const header: string[][] = [columns.map((c) => c.name)]
   if (hxl) header.push(columns.map((c) => c.hxl))
   return {
     head: stringify(header, CSV_OPTIONS),
     items: (items) =>
-      items.length === 0 ? '' : stringify(items.map((item) => columns.map((c) => cellText(valueAt(item, c.path)))), CSV_OPTIONS),
+      items.length === 0 ? '' : stringify(items.map((item) => columns.map((c) => csvCell(valueAt(item, c.path), raw))), CSV_OPTIONS),
   }
 }
 
@@ -233,8 +288,8 @@ export function ndjsonRenderer<T>(): Renderer<T> {
   return { head: '', items: (items) => items.map((item) => `${JSON.stringify(item)}\n`).join('') }
 }
 
-function renderer<T>(format: Exclude<Format, 'json'>, columns: readonly Column[], hxl: boolean): Renderer<T> {
-  return format === 'csv' ? csvRenderer<T>(columns, hxl) : ndjsonRenderer<T>()
+function renderer<T>(format: Exclude<Format, 'json'>, columns: readonly Column[], query: FormatQuery): Renderer<T> {
+  return format === 'csv' ? csvRenderer<T>(columns, query.hxl === true, query.raw === true) : ndjsonRenderer<T>()
 }
 
 /**
@@ -284,6 +339,80 @@ export function exportStream<T>(
   })
 }
 
+// ---- file names ----
+
+/** Query parameters that shape the answer, not which rows it holds: never in a file name (as_of has its own place). */
+const NOT_IN_NAME = new Set(['limit', 'cursor', 'format', 'hxl', 'raw', 'as_of'])
+/** A date, partial date or date-time (as_of, known_at, stated_from, from, to): its date part. */
+const DATED = /^(\d{4}(?:-\d{2}){0,2})(?:[Tt ]|$)/
+/** At most this many characters of one filter value, and of the name before its as-of date. */
+const PART_MAX = 40
+const BASE_MAX = 120
+
+const EXTENSIONS: Record<Exclude<Format, 'json'>, string> = { csv: 'csv', ndjson: 'ndjson' }
+
+function namePart(key: string, value: unknown): string {
+  const labelled = (text: string) => [slugify(key), text].filter((p) => p !== '').join('-')
+  if (typeof value === 'string') {
+    const date = DATED.exec(value)?.[1]
+    // A bare date would not say which bound it is: stated-from-2017-04-04.
+    return date === undefined ? slugify(value).slice(0, PART_MAX).replace(/-+$/, '') : labelled(date)
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return labelled(slugify(String(value)))
+  return ''
+}
+
+/**
+ * The one naming rule of every export (RFC 6266 `filename`): `reckon-`, the
+ * route's path with a path parameter in place of the collection it is taken
+ * from (/events/{id}/summary → khan-shaykhun-summary), each filter given in
+ * the query schema's order (a value as itself, a date with its parameter's
+ * name: stated-from-2017-04-04), and `as-of-<date>` when the rows are
+ * computed as of a moment. Slugs only ([a-z0-9-]): ASCII, no quoting or
+ * `filename*` needed, nothing a file system or shell treats specially.
+ *
+ *   GET /summaries?as_of=2017-04-06&format=csv  → reckon-summaries-as-of-2017-04-06.csv
+ *   GET /claims?event_id=khan-shaykhun          → reckon-claims-khan-shaykhun.csv
+ *   GET /events/khan-shaykhun/timeline?metric=killed&population=all → reckon-khan-shaykhun-timeline-killed-all.csv
+ */
+export function exportFileName(
+  route: string,
+  params: Readonly<Record<string, unknown>>,
+  query: Readonly<Record<string, unknown>>,
+  format: Exclude<Format, 'json'>,
+  asOf?: string,
+): string {
+  const parts = ['reckon']
+  for (const segment of route.split('/')) {
+    if (segment === '') continue
+    if (segment.startsWith(':')) {
+      const value = slugify(String(params[segment.slice(1)] ?? ''))
+      if (parts.length > 1) parts.pop() // events/khan-shaykhun → khan-shaykhun
+      if (value !== '') parts.push(value)
+    } else {
+      const part = slugify(segment)
+      if (part !== '') parts.push(part)
+    }
+  }
+  for (const [key, value] of Object.entries(query)) {
+    if (NOT_IN_NAME.has(key)) continue
+    const part = namePart(key, value)
+    if (part !== '') parts.push(part)
+  }
+  let base = parts.join('-')
+  if (base.length > BASE_MAX) base = base.slice(0, BASE_MAX).replace(/-+$/, '')
+  const moment = asOf ?? (typeof query.as_of === 'string' ? query.as_of : undefined)
+  const date = moment === undefined ? undefined : DATED.exec(moment)?.[1]
+  return `${base}${date === undefined ? '' : `-as-of-${date}`}.${EXTENSIONS[format]}`
+}
+
+/** `Content-Disposition: attachment` with the export's file name, for an NDJSON or CSV answer. */
+function nameDownload(request: FastifyRequest, reply: FastifyReply, format: Exclude<Format, 'json'>, asOf: string | undefined): void {
+  const route = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
+  const name = exportFileName(route, request.params as Record<string, unknown>, request.query as Record<string, unknown>, format, asOf)
+  reply.header('content-disposition', `attachment; filename="${name}"`)
+}
+
 // ---- sending ----
 
 /** How every list answers, for route descriptions. */
@@ -291,7 +420,10 @@ export const EXPORT_DOC =
   'Answers JSON (default), NDJSON or CSV, chosen by `format` or else by the Accept header. JSON always pages: `{ items, next_cursor }`, ' +
   '`limit` default 50, at most 1000. NDJSON and CSV with `limit` answer that page; without `limit` they stream every row from `cursor` on, ' +
   'read in batches so that memory stays flat however many rows. A page with a next one carries `Link: <…>; rel="next"`: the same URL with the next cursor. ' +
-  'CSV: RFC 4180, a header row of field names, lists joined with `;`, an empty cell for null; `hxl=true` adds a row of HXL hashtags.'
+  'CSV: RFC 4180, a header row of field names, lists joined with `;`, an empty cell for null; `hxl=true` adds a row of HXL hashtags. ' +
+  "A text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading apostrophe (`'=…`), so that a spreadsheet " +
+  'shows it instead of running it as a formula; numbers never change, and `raw=true` writes every cell exactly as stored (JSON and NDJSON always are). ' +
+  'NDJSON and CSV come with `Content-Disposition: attachment; filename="reckon-….csv"`: the route, its filters, and the as-of date where the rows are computed as of one.'
 
 export interface Listing<T> {
   /** At most `limit` items after `cursor` (from the start without one), in list order. */
@@ -300,6 +432,8 @@ export interface Listing<T> {
   columns: readonly Column[]
   /** Items fetched per query when streaming (default EXPORT_BATCH). */
   batch?: number
+  /** The moment the rows are computed as of, when they are (for the file name); else the query's `as_of`, if any. */
+  asOf?: string
 }
 
 /**
@@ -314,13 +448,15 @@ export function sendList<T>(request: FastifyRequest, reply: FastifyReply, query:
   if (format !== 'json' && query.limit === undefined) {
     const batch = listing.batch ?? EXPORT_BATCH
     const first = listing.page(query.cursor, batch)
-    const stream = exportStream(first, (cursor) => listing.page(cursor, batch), renderer<T>(format, listing.columns, query.hxl === true))
+    const stream = exportStream(first, (cursor) => listing.page(cursor, batch), renderer<T>(format, listing.columns, query))
+    nameDownload(request, reply, format, listing.asOf)
     return reply.type(CONTENT_TYPES[format]).send(stream)
   }
   const page = listing.page(query.cursor, query.limit ?? DEFAULT_LIMIT)
   if (page.next_cursor !== null) reply.header('link', nextLink(request.url, page.next_cursor))
   if (format === 'json') return reply.send(page)
-  return sendRows(reply, format, listing.columns, query.hxl === true, page.items)
+  nameDownload(request, reply, format, listing.asOf)
+  return sendRows(reply, format, listing.columns, query, page.items)
 }
 
 /** A document that is JSON as itself, and as NDJSON or CSV a handful of rows (GET /events/{id}/summary). */
@@ -330,12 +466,13 @@ export class JsonText {
 }
 
 /** Adds a header name to Vary, keeping what is there (CORS varies on Origin). */
-function varyOn(reply: FastifyReply, name: string): void {
+export function varyOn(reply: FastifyReply, name: string): void {
   const current = reply.getHeader('vary')
   if (current === undefined) {
     reply.header('vary', name) // the usual case, on every JSON read: no list to merge
     return
   }
+  if (current === name) return // set already (the ETag hook sets it before the handler runs)
   const names = String(current).split(',').map((n) => n.trim())
   if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
 }
@@ -344,7 +481,13 @@ export function sendDocument<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   query: FormatQuery,
-  doc: { json: () => unknown; rows: () => readonly T[]; columns: readonly Column[] },
+  doc: {
+    json: () => unknown
+    rows: () => readonly T[]
+    columns: readonly Column[]
+    /** The moment the rows were computed as of (for the file name), asked once they are; else the query's `as_of`, if any. */
+    asOf?: () => string
+  },
 ): FastifyReply {
   const format = chooseFormat(request, query)
   varyOn(reply, 'Accept')
@@ -353,12 +496,14 @@ export function sendDocument<T>(
     // Already serialized (and validated when it was): sent as it is, past the serializer.
     return body instanceof JsonText ? reply.type('application/json; charset=utf-8').send(body.text) : reply.send(body)
   }
-  return sendRows(reply, format, doc.columns, query.hxl === true, doc.rows())
+  const rows = doc.rows()
+  nameDownload(request, reply, format, doc.asOf?.())
+  return sendRows(reply, format, doc.columns, query, rows)
 }
 
 /** NDJSON or CSV rows in one body: a Buffer, which Fastify sends as it is, with no serializer and no added charset. */
-function sendRows<T>(reply: FastifyReply, format: Exclude<Format, 'json'>, columns: readonly Column[], hxl: boolean, items: readonly T[]): FastifyReply {
-  const render = renderer<T>(format, columns, hxl)
+function sendRows<T>(reply: FastifyReply, format: Exclude<Format, 'json'>, columns: readonly Column[], query: FormatQuery, items: readonly T[]): FastifyReply {
+  const render = renderer<T>(format, columns, query)
   return reply.type(CONTENT_TYPES[format]).send(Buffer.from(render.head + render.items(items)))
 }
 

@@ -6,15 +6,20 @@
  *   - event: the event's revision (bumped by every write to it or its
  *     claims) and the directory revision (source and actor edits change names);
  *   - database: the latest change-log sequence number (every write appends one).
- * Both include the URL, so each query has its own tag. A matching
- * If-None-Match is answered 304 before the handler runs.
+ * Both include the canonical request (the path, and the query in a stable
+ * order) and the representation sent (json, ndjson, csv, csv+hxl on routes
+ * that answer several formats; the route's one type otherwise), and nothing
+ * else: `?format=csv` and `Accept: text/csv` name the same CSV and share a
+ * tag, as do `Accept: application/json`, a wildcard Accept, none and `?format=json`.
+ * A matching If-None-Match is answered 304 before the handler runs.
  *
  * The tag is a 53-bit hash of those strings (tagHash), not a cryptographic
  * digest: it only has to change when they do, for one URL, and it costs a
  * fraction of a microsecond where SHA-1 cost ~3 µs of every summary read.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { nextLink, representationOf, varyOn } from '../lib/formats.js'
 import { nowIso } from '../lib/time.js'
 import type { NowState } from '../repositories/disputes-repository.js'
 
@@ -23,6 +28,11 @@ export type EtagScope = 'event' | 'database'
 declare module 'fastify' {
   interface FastifyContextConfig {
     etag?: EtagScope
+    /**
+     * Set by this plugin on tagged routes: true when the route answers
+     * several formats (by `format` and Accept); otherwise its one media type.
+     */
+    representation?: true | string
   }
   interface FastifyRequest {
     /**
@@ -52,6 +62,74 @@ export function tagHash(text: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
+/** Whether url[from, to) is a key that chooses the representation (`format`, `hxl`), which the tag names by itself. */
+function choosesFormat(url: string, from: number, to: number): boolean {
+  return (to - from === 6 && url.startsWith('format', from)) || (to - from === 3 && url.startsWith('hxl', from))
+}
+
+/** url[a0, a1) against url[b0, b1), by UTF-16 code units as `<` compares strings. */
+function compareRanges(url: string, a0: number, a1: number, b0: number, b1: number): number {
+  for (let a = a0, b = b0; a < a1 && b < b1; a++, b++) {
+    const d = url.charCodeAt(a) - url.charCodeAt(b)
+    if (d !== 0) return d
+  }
+  return a1 - a0 - (b1 - b0)
+}
+
+/** True when the query from `start` is canonical already: keys in order, no empty parameter, nothing to take out. No allocation: the usual case. */
+function inCanonicalOrder(url: string, start: number, negotiated: boolean): boolean {
+  let previous = -1
+  let previousEnd = -1
+  for (let i = start; i <= url.length; ) {
+    let next = url.indexOf('&', i)
+    if (next === -1) next = url.length
+    if (next === i) return false
+    let keyEnd = url.indexOf('=', i)
+    if (keyEnd === -1 || keyEnd > next) keyEnd = next
+    if (negotiated && choosesFormat(url, i, keyEnd)) return false
+    if (previous !== -1 && compareRanges(url, previous, previousEnd, i, keyEnd) > 0) return false
+    previous = i
+    previousEnd = keyEnd
+    i = next + 1
+  }
+  return true
+}
+
+/**
+ * The request as the tag names it: the path without a trailing slash (the
+ * router ignores it), and the query's parameters in key order (a stable sort:
+ * a repeated key keeps its values' order), without empty ones, nor `format`
+ * and `hxl` where they choose the representation.
+ */
+export function canonicalRequest(url: string, negotiated: boolean): string {
+  const at = url.indexOf('?')
+  const pathEnd = at === -1 ? url.length : at
+  const trailing = pathEnd > 1 && url.charCodeAt(pathEnd - 1) === 47 // '/'
+  if (at === -1) return trailing ? url.slice(0, -1) : url
+  if (!trailing && inCanonicalOrder(url, at + 1, negotiated)) return url
+  const path = url.slice(0, trailing ? pathEnd - 1 : pathEnd)
+  const params = url
+    .slice(at + 1)
+    .split('&')
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      const eq = segment.indexOf('=')
+      return { key: eq === -1 ? segment : segment.slice(0, eq), segment }
+    })
+    .filter((p) => !(negotiated && (p.key === 'format' || p.key === 'hxl')))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  return params.length === 0 ? path : `${path}?${params.map((p) => p.segment).join('&')}`
+}
+
+/** What a tagged route sends: several formats (true) when its 200 response declares CSV, else its one media type. */
+function representationOfRoute(route: RouteOptions): true | string {
+  const ok = (route.schema?.response as Record<string, unknown> | undefined)?.['200']
+  const content = ok !== null && typeof ok === 'object' && 'content' in ok ? (ok.content as Record<string, unknown>) : undefined
+  if (content === undefined) return 'application/json'
+  const types = Object.keys(content)
+  return types.includes('text/csv') ? true : types.join(',')
+}
+
 function matches(header: string | undefined, etag: string): boolean {
   if (!header) return false
   if (header.trim() === '*') return true
@@ -73,6 +151,17 @@ const RESPONSE_CACHE_MAX_BYTES = 256 * 1024
 interface CachedResponse {
   body: string
   contentType: string
+  /** The URL answered and its `Link: rel="next"`, if any: a page's Link is part of the answer. */
+  url: string
+  link: string | undefined
+}
+
+/** A cached page's Link for another URL of the same representation (the query in another order, `format` or not): the next cursor on this request's URL. */
+function linkFor(url: string, hit: CachedResponse): string | undefined {
+  if (hit.link === undefined || url === hit.url) return hit.link
+  const target = /^<([^>]*)>/.exec(hit.link)?.[1] ?? ''
+  const cursor = new URLSearchParams(target.slice(target.indexOf('?') + 1)).get('cursor')
+  return cursor === null ? hit.link : nextLink(url, cursor)
 }
 
 export default fp(async function cachingPlugin(app: FastifyInstance) {
@@ -104,9 +193,13 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     } else {
       revision = `${latestChange.get() as number}:${nextDue.get(new Date().toISOString()) as string}:${app.repos.disputes.catchUps()}`
     }
-    // The Accept header chooses the format as ?format= does: it is part of the representation.
+    // The representation actually sent, not the Accept header that asked for it (§ the module comment).
     // Weak: a summary "as of now" states a different as_of on each request, with the same meaning.
-    return `W/"${tagHash(`${request.method} ${request.url} ${request.headers.accept ?? ''} ${revision}`)}"`
+    const fixed = request.routeOptions.config.representation ?? 'application/json'
+    const negotiated = fixed === true
+    const query = request.query as { format?: unknown; hxl?: unknown }
+    const representation = negotiated ? representationOf(query.format, query.hxl, request.headers.accept) : fixed
+    return `W/"${tagHash(`${canonicalRequest(request.url, negotiated)} ${representation} ${revision}`)}"`
   }
 
   // Callback hooks (no promise per request): every GET of a tagged route runs them.
@@ -116,6 +209,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     const etag = etagFor(request, scope)
     if (etag === null) return done()
     reply.header('etag', etag).header('cache-control', 'no-cache')
+    // A 304 and a cached answer vary as the handler's answer does.
+    if (request.routeOptions.config.representation === true) varyOn(reply, 'Accept')
     if (matches(request.headers['if-none-match'], etag)) {
       reply.code(304).send()
       return
@@ -126,6 +221,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     if (hit) {
       responses.delete(etag) // most recently used last
       responses.set(etag, hit)
+      const link = linkFor(request.url, hit)
+      if (link !== undefined) reply.header('link', link)
       reply.type(hit.contentType).send(hit.body)
       return
     }
@@ -135,6 +232,7 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
   // Only on tagged routes: an error is not the representation the tag names, and a cacheable body is kept.
   app.addHook('onRoute', (route) => {
     if (!route.config?.etag) return
+    route.config = { ...route.config, representation: representationOfRoute(route) }
     const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
     route.onSend = [...hooks, onSend]
   })
@@ -153,7 +251,13 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       payload.length <= RESPONSE_CACHE_MAX_BYTES &&
       !responses.has(etag)
     ) {
-      responses.set(etag, { body: payload, contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8') })
+      const link = reply.getHeader('link')
+      responses.set(etag, {
+        body: payload,
+        contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+        url: request.url,
+        link: typeof link === 'string' ? link : undefined,
+      })
       if (responses.size > RESPONSE_CACHE_ENTRIES) responses.delete(responses.keys().next().value as string)
     }
     done(null, payload)

@@ -143,6 +143,17 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       })
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined
+    if (known && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Fastify's message names no number: the client is told the limit it passed.
+      const limit = mebibytes(request.routeOptions.bodyLimit)
+      return sendProblem(reply, request, {
+        type: problemType(known.slug),
+        title: known.title,
+        status: known.status,
+        detail: `The body is larger than this operation accepts (${limit}).`,
+        errors: [{ path: '', in: 'body', message: `is larger than ${limit}` }],
+      })
+    }
     if (known) {
       return sendProblem(reply, request, { type: problemType(known.slug), title: known.title, status: known.status, detail: error.message })
     }

@@ -1,13 +1,15 @@
 /** OpenAPI 3.1 at /openapi.json and Swagger UI at /docs (contract §0). */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { OpenAPIV3_1 } from 'openapi-types'
 import { errors } from '../schemas/common.js'
 
-export const API_VERSION = '1.0.0'
+/** The document's version is the package's (from src/ or dist/, package.json is two folders up). */
+export const API_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 const description = `Reckon records each claim about a violent event — a casualty figure, or an attribution of blame or a denial —
 with the source that made it, when, and through whom it was relayed. For every event it shows the range of figures,
@@ -29,11 +31,16 @@ type HeaderRef = OpenAPIV3_1.ReferenceObject
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
 /**
- * Every operation without its own `security` (the reads): a key, or none
- * (`{}`), since keys are optional. Scopes are named in the 401 responses:
+ * The document's default: a key, or none (`{}`), since keys are optional.
+ * Every operation states its own (securityFor), so this only speaks for
+ * operations added without one. Scopes are named in the 401 responses:
  * OpenAPI 3.1 allows roles in a requirement, but tools read them as OAuth scopes.
  */
 const DEFAULT_SECURITY: OpenAPIV3_1.SecurityRequirementObject[] = [{ bearerAuth: [] }, {}]
+
+/** What a read asks for: nothing (Swagger UI draws no lock), or a key when the server requires one for reads. */
+const NO_KEY: OpenAPIV3_1.SecurityRequirementObject[] = []
+const READ_KEY: OpenAPIV3_1.SecurityRequirementObject[] = [{ bearerAuth: [] }]
 
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete'])
 
@@ -243,7 +250,31 @@ const zodTransform = createJsonSchemaTransform({
   skipList: ['/docs', '/docs/*', '/docs/static/*', '/docs/json', '/docs/yaml', '/docs/initOAuth', '/docs/uiConfig'],
 })
 
-export default fp(async function swaggerPlugin(app: FastifyInstance) {
+export interface SwaggerOptions {
+  /** Reads need a key with the `read` scope (RECKON_READS_NEED_KEY): the served document marks them so. */
+  readsNeedKey: boolean
+}
+
+/**
+ * The security of an operation that states none: a read needs no key (so no
+ * lock in Swagger UI) unless the server requires keys for reads and the
+ * route is not public. Writes and /keys state their own.
+ */
+function securityFor(method: string | string[], isPublic: boolean, readsNeedKey: boolean): OpenAPIV3_1.SecurityRequirementObject[] {
+  const methods = (Array.isArray(method) ? method : [method]).map((m) => m.toLowerCase())
+  const writes = methods.some((m) => WRITE_METHODS.has(m))
+  if (writes) return DEFAULT_SECURITY
+  return readsNeedKey && !isPublic ? READ_KEY : NO_KEY
+}
+
+/** Reckon's name for Swagger UI's top bar, in place of Swagger's logo: an SVG, drawn with no external asset. */
+const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="210" height="40" viewBox="0 0 210 40">
+<rect x="2" y="8" width="6" height="24" rx="1" fill="#fff"/><rect x="12" y="14" width="6" height="18" rx="1" fill="#e69f00"/>
+<rect x="22" y="4" width="6" height="28" rx="1" fill="#fff"/>
+<text x="38" y="29" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="24" font-weight="700" fill="#fff">Reckon API</text>
+</svg>`
+
+export default fp(async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -252,8 +283,7 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
         {
           url: '/',
           description:
-            'The host that serves this document: a local instance (http://127.0.0.1:3000 by default) or a production ' +
-            'deployment behind a TLS-terminating proxy.',
+            'This server, local or production: the address this document was read from (relative, so it holds behind a proxy too).',
           // A public API: the OWASP inventory rule asks every server to say (openapi-types has no extensions here).
           ...{ 'x-internal': false },
         },
@@ -283,7 +313,11 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
     },
     transform: (input) => {
       const out = zodTransform(input)
-      if (input.route.config?.etag !== undefined && out.schema) documentConditionalGet(out.schema as TransformedSchema)
+      const schema = out.schema as TransformedSchema | undefined
+      if (schema) {
+        schema.security ??= securityFor(input.route.method, input.route.config?.public === true, opts.readsNeedKey)
+        if (input.route.config?.etag !== undefined) documentConditionalGet(schema)
+      }
       return out
     },
     transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Document),
@@ -295,6 +329,10 @@ export default fp(async function swaggerPlugin(app: FastifyInstance) {
   await app.register(swaggerUi, {
     routePrefix: DOCS,
     uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
+    // Reckon's own top bar: its name, and no "Explore" box for loading other documents, which only this one belongs in.
+    theme: { title: 'Reckon API', css: [{ filename: 'reckon.css', content: '.swagger-ui .topbar .download-url-wrapper { display: none; }' }] },
+    // The logo links to the landing page, where the service explains itself.
+    logo: { type: 'image/svg+xml', content: Buffer.from(LOGO), href: '/', target: '_self' },
     // Its own Content-Security-Policy for its pages, in place of helmet's stricter one for the API.
     staticCSP: true,
   })

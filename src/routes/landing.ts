@@ -104,20 +104,31 @@ function place(location: Record<string, string | number>): string {
     .join(', ')
 }
 
-function eventItem(d: Disputed, partyName: (id: string) => string | null): string {
-  const { event } = d.summary
-  const id = encodeURIComponent(event.id)
-  const level = d.top.disagreement.level
-  const meta: ChartMeta = {
-    title: event.title,
+type PartyName = (id: string) => string | null
+
+function chartMeta(d: Disputed, partyName: PartyName): ChartMeta {
+  return {
+    title: d.summary.event.title,
     metric: d.shown.metric,
     population: d.shown.population,
     party: d.shown.party,
     partyName: d.shown.party === null ? null : partyName(d.shown.party),
     asOf: d.summary.as_of,
   }
-  const alt = `${chartTitle(meta)}. ${describeFigures(d.shown, meta)}`
+}
+
+/** The chart of the group an event shows, as an <img> with its description as the alternative text. */
+function chartImage(d: Disputed, meta: ChartMeta): string {
   const size = figureChartSize(d.shown, meta)
+  const alt = `${chartTitle(meta)}. ${describeFigures(d.shown, meta)}`
+  return `<img src="${esc(chartUrl(d.summary.event.id, d.shown))}" alt="${esc(alt)}" width="${size.width}" height="${size.height}"`
+}
+
+function eventItem(d: Disputed, partyName: PartyName): string {
+  const { event } = d.summary
+  const id = encodeURIComponent(event.id)
+  const level = d.top.disagreement.level
+  const meta = chartMeta(d, partyName)
   const where = place(event.location)
   const facts = [
     `<time datetime="${esc(event.occurred_on)}">${esc(formatPartialDate(event.occurred_on))}</time>`,
@@ -128,7 +139,7 @@ function eventItem(d: Disputed, partyName: (id: string) => string | null): strin
   return `<li class="event">
 <h3>${esc(event.title)}</h3>
 <p class="facts">${facts.join(' <span aria-hidden="true">·</span> ')}</p>
-<figure><img src="${esc(chartUrl(event.id, d.shown))}" alt="${esc(alt)}" width="${size.width}" height="${size.height}" loading="lazy"></figure>
+<figure>${chartImage(d, meta)} loading="lazy"></figure>
 <p class="links"><a href="/events/${id}/summary">Summary (JSON)</a> <a href="/events/${id}/summary?format=csv">Summary (CSV)</a> <a href="/events/${id}/claims">Claims</a> <a href="${esc(chartUrl(event.id, d.shown))}">Chart (SVG)</a></p>
 </li>`
 }
@@ -138,9 +149,8 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #1a1a1a; background: #fafafa; }
 header, main, footer { max-width: 780px; margin: 0 auto; padding: 0 20px; }
-header { padding-top: 40px; }
+header { padding-top: 40px; padding-bottom: 16px; }
 h1 { font-size: 2.25rem; margin: 0 0 8px; letter-spacing: -0.01em; }
-.lede { font-size: 1.125rem; color: #333; margin: 0 0 32px; max-width: 40em; }
 h2 { font-size: 1.375rem; margin: 0 0 4px; }
 .note { color: #4d4d4d; margin: 0 0 20px; }
 ol.events { list-style: none; margin: 0; padding: 0; }
@@ -158,13 +168,57 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 .links a { margin-right: 16px; white-space: nowrap; }
 a { color: #0058a3; }
 a:focus-visible { outline: 3px solid #0072b2; outline-offset: 2px; }
+.start { background: #fff; border: 2px solid #0072b2; border-radius: 6px; padding: 20px; margin: 0 0 32px; }
+.start h2 { margin-bottom: 8px; }
+.sentence { font-size: 1.125rem; margin: 0 0 12px; }
+ol.steps { margin: 0; padding-left: 24px; }
+ol.steps li { margin: 0 0 8px; }
+ol.steps figure { margin-top: 8px; }
 .empty { background: #fff; border: 1px dashed #bbb; border-radius: 6px; padding: 20px; }
 footer { border-top: 1px solid #e0e0e0; margin-top: 16px; padding-top: 16px; padding-bottom: 40px; color: #4d4d4d; }
 footer ul { margin: 8px 0 0; padding-left: 20px; }
 code { font-size: 0.9em; }
 `
 
-export function renderLanding(events: Disputed[], partyName: (id: string) => string | null): string {
+const ATTRIBUTION_WORDS: Record<EventSummaryOut['attribution']['status'], string> = {
+  none: 'No source has said who is to blame.',
+  unattributed: 'Sources have only denied blame.',
+  uncontested: 'Blame is not contested.',
+  contested: 'Blame is contested: sources accuse and deny.',
+}
+
+/**
+ * "Start here": what Reckon is in one sentence, then one event as the API
+ * shows it (its summary in words, a link to the JSON, its chart), then where
+ * to try every operation. The event is the most disputed one that has blame
+ * as well as figures (it shows both halves of a summary), else the most
+ * disputed; with none yet, how to record one.
+ */
+function startHere(first: Disputed | undefined, partyName: PartyName): string {
+  const example =
+    first === undefined
+      ? '<li><p><strong>Record an event and its claims.</strong> Create an event with <code>POST /events</code>, then its claims with <code>POST /events/{id}/claims</code>, or load a spreadsheet with <code>POST /claims/bulk</code>.</p></li>'
+      : startExample(first, partyName)
+  return `<section class="start" aria-labelledby="start">
+<h2 id="start">Start here</h2>
+<p class="sentence">Reckon keeps every claim about a violent event — a casualty figure, or who is to blame — with its source, and shows for each event how far the figures agree, as of any moment.</p>
+<ol class="steps">
+${example}
+<li><p><strong>Try the API.</strong> <a href="/docs">Swagger UI</a> lists every operation and runs them from the browser; the same description is at <a href="/openapi.json">/openapi.json</a>.</p></li>
+</ol>
+</section>`
+}
+
+function startExample(d: Disputed, partyName: PartyName): string {
+  const { event, attribution } = d.summary
+  const meta = chartMeta(d, partyName)
+  const summaryUrl = `/events/${encodeURIComponent(event.id)}/summary`
+  return `<li><p><strong>Read an event's summary.</strong> ${esc(event.title)}: ${esc(describeFigures(d.shown, meta))} ${esc(ATTRIBUTION_WORDS[attribution.status])} The API answers it as JSON: <a href="${esc(summaryUrl)}"><code>GET ${esc(summaryUrl)}</code></a>.</p></li>
+<li><p><strong>See its chart.</strong> One row per source: the numbers its words allow, and its figure.</p>
+<figure>${chartImage(d, meta)}></figure></li>`
+}
+
+export function renderLanding(events: Disputed[], partyName: PartyName): string {
   const list =
     events.length === 0
       ? '<p class="empty">No event has a casualty figure yet. Record claims with <code>POST /events/{id}/claims</code> or load a spreadsheet with <code>POST /claims/bulk</code>; see the API below.</p>'
@@ -180,9 +234,9 @@ export function renderLanding(events: Disputed[], partyName: (id: string) => str
 <body>
 <header>
 <h1>Reckon</h1>
-<p class="lede">Reckon records what each source says about a violent event — how many people were killed, injured or displaced, and who is to blame — with who said it, when, and through whom it was relayed. For every event it shows the range of figures, whether they can be reconciled, how strongly the sources disagree, and who blames whom, as of any moment.</p>
 </header>
 <main>
+${startHere(events.find((d) => d.summary.attribution.status !== 'none') ?? events[0], partyName)}
 <h2>Most disputed events</h2>
 <p class="note">Events whose sources disagree most, as of now. Each chart shows one row per source: the numbers its words allow as a bar (an arrow when there is no upper bound), its figure as a dot, the median as a dashed line, and, shaded, where the most sources overlap.</p>
 ${list}

@@ -103,6 +103,22 @@ export const Cursor = z
 
 export const ListQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() })
 
+/**
+ * `raw` of every CSV-capable read. Exactly `true` or `false` (as `dry_run`): a
+ * misspelt value is a 400, never a file that silently differs from the one asked for.
+ */
+export const Raw = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .optional()
+  .transform((v) => v === 'true')
+  .meta({
+    description:
+      'CSV only. By default (`false`) a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading ' +
+      "apostrophe (`'=HYPERLINK(…)`), so that a spreadsheet shows it as text instead of running it as a formula (CSV injection, OWASP); " +
+      'numbers are never changed, and ids, slugs, dates and codes cannot begin with those characters. `true`: every cell exactly as stored, ' +
+      'for machines (an export to be posted back to POST /claims/bulk). JSON and NDJSON are always exact: there `raw` is accepted and changes nothing.',
+  })
+
 export function page<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),

@@ -126,7 +126,7 @@ export function claimColumns(opts: { full: boolean; metric?: Metric | undefined 
   return fields.map((name) => column(name, hxl[name], NESTED[name]))
 }
 
-/** The columns of GET /summaries, in contract order; also GET /events/{id}/summary as CSV. */
+/** The columns of GET /summaries, in contract order, then as_of; also GET /events/{id}/summary as CSV. */
 export function summaryColumns(metric?: Metric): Column[] {
   return [
     column('event_id', '#event+id'),
@@ -144,6 +144,7 @@ export function summaryColumns(metric?: Metric): Column[] {
     column('ratio', '#meta+ratio'),
     column('relative_spread', '#meta+relative_spread'),
     column('attribution_status', '#status+attribution'),
+    column('as_of', '#date+as_of'),
   ]
 }
 

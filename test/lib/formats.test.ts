@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import { parse } from 'csv-parse/sync'
+import fc from 'fast-check'
 import t from 'tap'
 import { z } from 'zod'
 import { decodeCursor } from '../../src/lib/cursor.js'
@@ -7,11 +8,14 @@ import {
   cellText,
   column,
   columnsOf,
+  csvCell,
   csvRenderer,
+  exportFileName,
   exportStream,
   negotiateFormat,
   nextLink,
   ndjsonRenderer,
+  spreadsheetSafe,
 } from '../../src/lib/formats.js'
 import { type Page, takePage } from '../../src/lib/pages.js'
 
@@ -208,4 +212,91 @@ t.test('exportStream: a failing batch destroys the stream with the error', async
     throw new Error('disk on fire')
   }, ndjsonRenderer<string>())
   await t.rejects(text(stream), /disk on fire/)
+})
+
+t.test('spreadsheetSafe: a leading =, +, -, @, tab or carriage return gets an apostrophe; nothing else changes', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['=HYPERLINK("http://x","click")', `'=HYPERLINK("http://x","click")`],
+    ['+1', "'+1"],
+    ['-3 dead', "'-3 dead"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\t=1', "'\t=1"],
+    ['\r=1', "'\r=1"],
+    ['', ''],
+    ['a=b', 'a=b'],
+    [' =1', ' =1'],
+    ["'=1", "'=1"],
+    ['\n=1', '\n=1'],
+    ['khan-shaykhun', 'khan-shaykhun'],
+    ['2017-04-04T00:00:00.000Z', '2017-04-04T00:00:00.000Z'],
+  ]
+  for (const [text, safe] of cases) t.equal(spreadsheetSafe(text), safe, JSON.stringify(text))
+})
+
+t.test('csvCell: text made safe unless raw; numbers and booleans never touched', async (t) => {
+  t.equal(csvCell(-3, false), '-3', 'a negative number stays a number')
+  t.equal(csvCell(-0.5, false), '-0.5')
+  t.equal(csvCell(true, false), 'true')
+  t.equal(csvCell(null, false), '')
+  t.equal(csvCell('-3', false), "'-3", 'the same characters as text are text')
+  t.equal(csvCell('-3', true), '-3')
+  t.equal(csvCell(['=a', 'b'], false), "'=a;b", 'a joined list is one text cell')
+  t.equal(csvCell(['b', '=a'], false), 'b;=a', 'only the start of a cell matters')
+  t.equal(csvCell({ '@k': 'v' }, false), "'@k=v")
+
+  const columns = [column('text', '#description'), column('n', '#affected')]
+  const safe = csvRenderer<Record<string, unknown>>(columns, true)
+  const raw = csvRenderer<Record<string, unknown>>(columns, true, true)
+  t.equal(safe.head, raw.head, 'the header and HXL rows are the same either way')
+  t.equal(safe.items([{ text: '=1+1', n: -3 }]), "'=1+1,-3\r\n")
+  t.equal(raw.items([{ text: '=1+1', n: -3 }]), '=1+1,-3\r\n')
+
+  const seed = Number(process.env.FC_SEED ?? 20_170_404)
+  t.comment(`fast-check seed ${seed}`)
+  const formulaStart = fc.constantFrom('=', '+', '-', '@', '\t', '\r')
+  const text = fc.oneof(fc.string(), fc.tuple(formulaStart, fc.string()).map(([c, s]) => c + s))
+  fc.assert(
+    fc.property(text, (value) => {
+      const [safeCell] = (parse(safe.items([{ text: value, n: 1 }]), { relax_quotes: false }) as string[][])[0] ?? []
+      const [rawCell] = (parse(raw.items([{ text: value, n: 1 }])) as string[][])[0] ?? []
+      const risky = /^[=+\-@\t\r]/.test(value)
+      return rawCell === value && safeCell === (risky ? `'${value}` : value) && !/^[=+\-@\t\r]/.test(safeCell ?? '')
+    }),
+    { seed, numRuns: 2000 },
+  )
+  fc.assert(
+    fc.property(fc.double({ noNaN: true }), (n) => csvCell(n, false) === String(n)),
+    { seed, numRuns: 500 },
+  )
+})
+
+t.test('exportFileName: one rule, from the route, its filters and the as-of date', async (t) => {
+  const cases: Array<[string, Record<string, unknown>, Record<string, unknown>, 'csv' | 'ndjson', string | undefined, string]> = [
+    ['/summaries', {}, { format: 'csv', as_of: '2017-04-06T23:59:59.999Z' }, 'csv', '2017-04-06T23:59:59.999Z', 'reckon-summaries-as-of-2017-04-06.csv'],
+    ['/summaries', {}, { metric: 'killed', limit: 5, cursor: 'abc', hxl: true, raw: false }, 'csv', '2026-01-02T03:04:05.000Z', 'reckon-summaries-killed-as-of-2026-01-02.csv'],
+    ['/events/:id/summary', { id: 'khan-shaykhun' }, { as_of: '2017-04-06T23:59:59.999Z' }, 'csv', undefined, 'reckon-khan-shaykhun-summary-as-of-2017-04-06.csv'],
+    ['/claims', {}, { event_id: 'khan-shaykhun', format: 'csv' }, 'csv', undefined, 'reckon-claims-khan-shaykhun.csv'],
+    ['/claims', {}, { event_id: 'khan-shaykhun' }, 'ndjson', undefined, 'reckon-claims-khan-shaykhun.ndjson'],
+    ['/events', {}, {}, 'csv', undefined, 'reckon-events.csv'],
+    ['/events/', {}, {}, 'csv', undefined, 'reckon-events.csv'],
+    ['/events/:id/timeline', { id: 'khan-shaykhun' }, { metric: 'killed', population: 'all' }, 'csv', undefined, 'reckon-khan-shaykhun-timeline-killed-all.csv'],
+    ['/claims', {}, { stated_from: '2017-04-04T00:00:00.000Z', stated_to: '2017-04-05T23:59:59.999Z' }, 'csv', undefined, 'reckon-claims-stated-from-2017-04-04-stated-to-2017-04-05.csv'],
+    ['/events', {}, { from: '2017-04', to: '2017', sort: '-occurred_on' }, 'csv', undefined, 'reckon-events-from-2017-04-to-2017-occurred-on.csv'],
+    ['/events/:id/claims', { id: 'Ab C/../x"y' }, { q: 'Khan "Shaykhun"; rm -rf /' }, 'csv', undefined, 'reckon-ab-c-x-y-claims-khan-shaykhun-rm-rf.csv'],
+    ['/events', {}, { q: '٥٨ قتيلا' }, 'csv', undefined, 'reckon-events.csv'],
+    ['/events', {}, { q: 'Ḱhán Šhaykhūn' }, 'csv', undefined, 'reckon-events-khan-shaykhun.csv'],
+  ]
+  for (const [route, params, query, format, asOf, name] of cases) {
+    t.equal(exportFileName(route, params, query, format, asOf), name, `${route} ${JSON.stringify(query)}`)
+  }
+  const long = exportFileName('/events', {}, { q: 'x'.repeat(200), tag: 'y'.repeat(100), country: 'SY', level: 'conflicting' }, 'csv', '2017-04-06T23:59:59.999Z')
+  t.ok(long.length <= 160, `a long query makes a bounded name (${long.length} characters)`)
+  t.match(long, /^reckon-events-x+-y+-sy-conflicting-as-of-2017-04-06\.csv$/, 'each value cut, the as-of date kept')
+  fc.assert(
+    // Whatever the parameters hold: a name of slugs, [a-z0-9] runs joined by single dashes.
+    fc.property(fc.dictionary(fc.string({ minLength: 1 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant('2017-04-04T00:00:00.000Z'))), fc.string(), (query, id) =>
+      /^reckon(-[a-z0-9]+)*\.csv$/.test(exportFileName('/events/:id/claims', { id }, query, 'csv', undefined)),
+    ),
+    { seed: Number(process.env.FC_SEED ?? 20_170_404), numRuns: 1000 },
+  )
 })

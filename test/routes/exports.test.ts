@@ -159,7 +159,7 @@ t.test('CSV escapes quotes, commas and line breaks in quotes; csv-parse reads ba
     const res = await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: `2017-04-1${i}`, metric: 'injured', qualifier: 'exact', value: i, quote, note: `note ${i}; with a semicolon` })
     t.equal(res.statusCode, 201)
   }
-  const res = await get(app, '/claims?format=csv&metric=injured')
+  const res = await get(app, '/claims?format=csv&metric=injured&raw=true')
   t.match(res.body, /"He said ""at least 70"", then left"/)
   t.match(res.body, /"line one\nline two"/)
   t.match(res.body, /"a, b, and c"/)
@@ -173,6 +173,11 @@ t.test('CSV escapes quotes, commas and line breaks in quotes; csv-parse reads ba
     quotes.map((_, i) => `note ${i}; with a semicolon`),
   )
   t.equal(rows.length, quotes.length, 'a line break inside a field does not start a row')
+  t.strictSame(
+    csvRecords((await get(app, '/claims?format=csv&metric=injured')).body).map((r) => r.quote),
+    quotes.map((q) => (q === '=1+1' ? "'=1+1" : q)),
+    'by default only the formula is changed',
+  )
 })
 
 t.test('NDJSON: one line per item; with limit, that page and a Link', async (t) => {
@@ -209,10 +214,10 @@ t.test('hxl=true adds a hashtag row under the CSV header; it is a 400 for other 
   t.same([killedTags.point, killedTags.interval_low], ['#affected+killed', '#affected+killed+min'], 'a metric filter names the metric')
 
   const summaries = (await get(app, '/summaries?format=csv&hxl=true&as_of=2017-04-06&metric=killed')).body.split('\r\n')
-  t.equal(summaries[0], 'event_id,event_title,occurred_on,metric,population,party,sources,range_low,range_high,median,level,spread,ratio,relative_spread,attribution_status')
+  t.equal(summaries[0], 'event_id,event_title,occurred_on,metric,population,party,sources,range_low,range_high,median,level,spread,ratio,relative_spread,attribution_status,as_of')
   t.equal(
     summaries[1],
-    '#event+id,#event+name,#date+occurred,#impact+type,#group+code,#org+id+party,#meta+sources,#affected+killed+min,#affected+killed+max,#affected+killed,#status+disagreement,#meta+spread,#meta+ratio,#meta+relative_spread,#status+attribution',
+    '#event+id,#event+name,#date+occurred,#impact+type,#group+code,#org+id+party,#meta+sources,#affected+killed+min,#affected+killed+max,#affected+killed,#status+disagreement,#meta+spread,#meta+ratio,#meta+relative_spread,#status+attribution,#date+as_of',
   )
   const events = (await get(app, '/events?hxl=true', { accept: 'text/csv' })).body.split('\r\n')
   t.match(events[1], /^#event\+id,#event\+name,#date\+occurred,#date\+end,#loc\+name,#adm1\+name,#country\+code,#geo\+lat,#geo\+lon,/)
@@ -275,7 +280,7 @@ t.test('GET /summaries as CSV: the §8 killed/all row', async (t) => {
   t.same(rows[0], {
     event_id: EVENT, event_title: 'Chemical attack on Khan Shaykhun', occurred_on: '2017-04-04', metric: 'killed', population: 'all', party: '',
     sources: '2', range_low: '58', range_high: '', median: '64', level: 'conflicting', spread: '12', ratio: String(70 / 58),
-    relative_spread: '0.1875', attribution_status: 'contested',
+    relative_spread: '0.1875', attribution_status: 'contested', as_of: '2017-04-06T23:59:59.999Z',
   })
   t.equal(rows.length, 3)
 })
@@ -376,11 +381,11 @@ t.test('a CSV export posted back to POST /claims/bulk, then exported again, is t
   const { app } = await khanShaykhun(t)
   const extra = [
     { kind: 'figure', source_id: 'who', via: ['reuters'], stated_at: '2017-04-07T10:15:00Z', metric: 'casualties', population: 'civilians', party: 'armed-opposition', qualifier: 'range', low: 40, high: 90, best: 52, quote: 'between 40 and 90, "probably" 52,\nsaid officials', url: 'https://example.org/a?b=1,2', language: 'ar-SY', note: 'a; b', external_id: 'who-7' },
-    { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-07', metric: 'displaced', qualifier: 'thousands', external_id: 'x,1' },
+    { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-07', metric: 'displaced', qualifier: 'thousands', external_id: 'x,1', quote: '=HYPERLINK("http://x","click")', note: '-3 on the day before' },
     { kind: 'attribution', source_id: 'syrian-mod', stated_at: '2017-04-07', stance: 'denies', actor_ids: ['syrian-air-force'], certainty: 'asserted', role: 'dropped "the" bombs', quote: '' },
   ]
   for (const claim of extra) t.equal((await post(app, `/events/${EVENT}/claims`, claim)).statusCode, 201)
-  const exported = (await get(app, '/claims?format=csv')).body
+  const exported = (await get(app, '/claims?format=csv&raw=true')).body
   t.equal(csvRecords(exported).length, 12)
 
   const copy = await build(t)
@@ -389,7 +394,7 @@ t.test('a CSV export posted back to POST /claims/bulk, then exported again, is t
   const imported = await copy.inject({ method: 'POST', url: '/claims/bulk', headers: { 'content-type': 'text/csv' }, payload: exported })
   t.equal(imported.statusCode, 201, imported.body)
   t.equal(json<{ inserted: number }>(imported).inserted, 12)
-  const again = (await get(copy, '/claims?format=csv')).body
+  const again = (await get(copy, '/claims?format=csv&raw=true')).body
   t.equal(again, exported, 'the same bytes')
   const summary = (a: FastifyInstance) => get(a, `/events/${EVENT}/summary?as_of=2017-04-08&format=csv`)
   t.equal((await summary(copy)).body, (await summary(app)).body, 'and the same summary')

@@ -17,8 +17,58 @@ t.test('GET / with no figures: the page, its links, and a word on getting starte
   t.match(res.body, /<title>Reckon<\/title>/)
   t.match(res.body, /<h1>Reckon<\/h1>/)
   t.match(res.body, /No event has a casualty figure yet/)
+  const section = start(res.body)
+  t.match(section, /<strong>Record an event and its claims\.<\/strong> Create an event with <code>POST \/events<\/code>/, 'Start here: how to begin')
+  t.match(section, /<strong>Try the API\.<\/strong> <a href="\/docs">Swagger UI<\/a>/)
   for (const href of ['/docs', '/openapi.json', '/summaries?format=csv']) t.match(res.body, `<a href="${href}">`)
   t.notMatch(res.body, /<script|<link|https?:\/\//, 'no script and no external asset')
+})
+
+/** The "Start here" section of the page. */
+function start(html: string): string {
+  return /<section class="start" aria-labelledby="start">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? ''
+}
+
+/** Where each needle first appears in the text (-1 when it does not). */
+function positions(text: string, needles: string[]): number[] {
+  return needles.map((n) => text.indexOf(n))
+}
+
+t.test('GET /: "Start here" says what Reckon is, shows one event as the API does, its chart, then Swagger UI', async (t) => {
+  const app = await world(t)
+  const section = start((await app.inject({ method: 'GET', url: '/' })).body)
+  const steps = [
+    '<h2 id="start">Start here</h2>',
+    '<p class="sentence">Reckon keeps every claim about a violent event',
+    "<strong>Read an event's summary.</strong> Chemical attack on Khan Shaykhun: 2 sources. Figures range from 58 to no upper bound; median 64.",
+    'Blame is contested: sources accuse and deny.',
+    '<a href="/events/khan-shaykhun/summary"><code>GET /events/khan-shaykhun/summary</code></a>',
+    '<strong>See its chart.</strong>',
+    '<img src="/events/khan-shaykhun/chart.svg" alt="Chemical attack on Khan Shaykhun: people killed, by source, as of ',
+    '<strong>Try the API.</strong> <a href="/docs">Swagger UI</a>',
+    '<a href="/openapi.json">/openapi.json</a>',
+  ]
+  const at = positions(section, steps)
+  t.notOk(at.includes(-1), `every step is there (${at.join(', ')})`)
+  t.strictSame(at, [...at].sort((a, b) => a - b), 'in that order')
+  t.equal(section.match(/<p class="sentence">[^<]*<\/p>/)?.[0].match(/\. |\.<\/p>/g)?.length, 1, 'what Reckon is, in one sentence')
+})
+
+t.test('GET /: "Start here" takes the most disputed event with blame as well as figures, else the most disputed', async (t) => {
+  const app = await build(t)
+  await ok(app, '/sources', { id: 'desk', name: 'A desk', kind: 'media' })
+  await ok(app, '/actors', { id: 'someone', name: 'Someone', kind: 'other' })
+  for (const [id, title, low, high] of [['wide', 'Wide apart', 10, 1000], ['near', 'Close together', 10, 12]] as const) {
+    await ok(app, '/events', { id, title, occurred_on: '2020' })
+    await figure(app, id, 'desk', { qualifier: 'exact', value: low })
+    await ok(app, '/sources', { id: `${id}-other`, name: `Another desk (${id})`, kind: 'media' })
+    await figure(app, id, `${id}-other`, { qualifier: 'exact', value: high })
+  }
+  t.match(start((await app.inject({ method: 'GET', url: '/' })).body), /Wide apart: 2 sources/, 'no event has blame: the most disputed')
+  await ok(app, '/events/near/claims', { kind: 'attribution', source_id: 'desk', stated_at: '2020-01-02', stance: 'accuses', actor_ids: ['someone'] })
+  const section = start((await app.inject({ method: 'GET', url: '/' })).body)
+  t.match(section, /Close together: 2 sources/, 'one event has blame: that one, though less disputed')
+  t.match(section, /Blame is not contested\./)
 })
 
 t.test('GET /: the most disputed events first, each with date, level, chart and links', async (t) => {

@@ -286,6 +286,7 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     ratio: 70 / 58,
     relative_spread: 0.1875,
     attribution_status: 'contested',
+    as_of: '2017-04-06T23:59:59.999Z',
   })
   t.same(body.items[2], {
     ...body.items[2],

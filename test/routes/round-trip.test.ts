@@ -9,7 +9,8 @@ import { ukraineDataset } from '../../src/demo/ukraine.js'
 import { build, post } from '../helper.js'
 
 async function exportCsv(app: FastifyInstance): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: '/claims?format=csv' })
+  // raw=true: the exact text, for a machine (the default would make formula-like quotes spreadsheet-safe).
+  const res = await app.inject({ method: 'GET', url: '/claims?format=csv&raw=true' })
   if (res.statusCode !== 200) throw new Error(`export: ${res.statusCode} ${res.body.slice(0, 300)}`)
   return res.body
 }

@@ -7,6 +7,7 @@ import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.
 import { ClaimView, claimColumns, summaryColumns } from '../../schemas/csv-columns.js'
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
 import { EventSummary, SummaryQuery, Timeline, TimelineQuery } from '../../schemas/summary.js'
+import { rowsAsOf } from '../../schemas/summary-rows.js'
 import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { bulkUpsertRoutes } from '../bulk-metadata.js'
@@ -65,6 +66,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       const { id } = request.params
       const { as_of, known_at } = request.query
       const summary = () => app.summaryService.summarize(id, as_of, known_at)
+      let rowsAsOfMoment = as_of ?? ''
       // "Now": the stored summary, as read for the ETag (or read here when no ETag was computed).
       const stored = () => (as_of !== undefined || known_at !== undefined ? null : request.eventNow ? request.eventNow.summary : app.summaryService.storedNow(id))
       return sendDocument(request, reply, request.query, {
@@ -74,9 +76,12 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         rows: () => {
           const s = summary()
-          return summaryRows(s.event, s)
+          rowsAsOfMoment = s.as_of
+          return rowsAsOf(summaryRows(s.event, s), s.as_of)
         },
         columns: SUMMARY_COLUMNS,
+        // The file is named by the moment the rows were computed as of ("now" is only known then).
+        asOf: () => rowsAsOfMoment,
       })
     },
   )
@@ -116,7 +121,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Every claim recorded for the event — retracted and superseded ones included, with their status — in the order they were stated (then by id); ' +
           `the same as GET /claims?event_id={id}, and a 404 for an unknown event. ${EXPORT_DOC}`,
-        tags: ['events', 'claims'],
+        tags: ['claims'],
         params: IdParams,
         querystring: z.strictObject({ view: ClaimView, ...listFields }),
         response: { 200: formatsResponse(page(Claim), 'A page of claims, or the export.'), ...errorResponses(400, 404) },
@@ -140,7 +145,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Record a claim about this event',
         description:
           'Records a figure or an attribution. Claims are immutable. Re-sending the same (source_id, external_id) with the same content returns the existing claim with 200; with other content it is a 409.',
-        tags: ['events', 'claims'],
+        tags: ['claims'],
         security: writeSecurity,
         params: IdParams,
         body: ClaimCreate,

@@ -4,7 +4,7 @@ import { EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
 import { nowIso } from '../../lib/time.js'
 import { errorResponses, page } from '../../schemas/common.js'
 import { summaryColumns } from '../../schemas/csv-columns.js'
-import { SummaryListQuery, SummaryRow } from '../../schemas/summary-rows.js'
+import { SummaryListQuery, SummaryRow, rowsAsOf } from '../../schemas/summary-rows.js'
 
 /** Events summarized per query while streaming: each costs a summary, so fewer than claim rows. */
 const EVENTS_PER_BATCH = 100
@@ -19,7 +19,7 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Every event’s figure groups, one row each',
         description:
           'One row per (event, figure group) as of `as_of` (default now), computed as GET /events/{id}/summary computes it: the group, ' +
-          'its sources, range, median and disagreement, and the event’s attribution status. Events come in id order, each with its groups ' +
+          'its sources, range, median and disagreement, the event’s attribution status, and the `as_of` it is computed as of (last, after the contract’s columns). Events come in id order, each with its groups ' +
           'in the summary’s order (metric, population, party); events with no figure group as of `as_of` have no row. ' +
           '**`limit` counts events, not rows**: a page holds every row of up to `limit` events, and the cursor is the last event’s, so an ' +
           'event’s groups never straddle two pages. `metric` keeps the groups of one metric and tags the CSV numbers as such in HXL ' +
@@ -35,7 +35,11 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
       return sendList(request, reply, list, {
         columns: summaryColumns(metric),
         batch: EVENTS_PER_BATCH,
-        page: (cursor, limit) => app.summaryService.rowsPage({ asOf, metric, cursor, limit }),
+        asOf,
+        page: (cursor, limit) => {
+          const rows = app.summaryService.rowsPage({ asOf, metric, cursor, limit })
+          return { items: rowsAsOf(rows.items, asOf), next_cursor: rows.next_cursor }
+        },
       })
     },
   )
