@@ -43,17 +43,21 @@ function documented(values: readonly string[], description: string | undefined):
  * string with the case-insensitive pattern (what the server accepts, exactly)
  * and a description that lists the canonical values.
  */
-export function choice<const T extends Values>(values: T, description?: string) {
+export function choice<const T extends Values>(values: T, description?: string): z.ZodType<T[number], string> {
   const allowed = new Set<string>(values)
-  return z
-    .string({ error: (issue) => choiceMessage(values, issue.input) })
-    .transform((text, ctx): T[number] => {
-      const value = canonical(text)
-      if (allowed.has(value)) return value
-      ctx.addIssue({ code: 'custom', message: choiceMessage(values, text) })
-      return z.NEVER
-    })
-    .meta({ description: documented(values, description), pattern: choicePattern(values), example: values[0] })
+  return (
+    z
+      .string({ error: (issue) => choiceMessage(values, issue.input) })
+      .superRefine((text, ctx) => {
+        // Aborts, as z.enum does: the object's own refinements (the qualifier's numbers) then wait for a valid value.
+        if (!allowed.has(canonical(text))) ctx.addIssue({ code: 'custom', message: choiceMessage(values, text), continue: false })
+      })
+      // A check, not a transform: zod keeps the examples and defaults of an object without transforms in its input document.
+      .overwrite(canonical)
+      // No example: Swagger UI would fill it into every optional query filter.
+      .meta({ description: documented(values, description), pattern: choicePattern(values) })
+    // The check above admits only the canonical values.
+  ) as z.ZodType<T[number], string>
 }
 
 /**
