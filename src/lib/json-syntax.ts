@@ -33,6 +33,8 @@ export function positionOf(text: string, index: number): Omit<JsonSyntaxError, '
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r'])
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/y
+const LITERALS = ['true', 'false', 'null']
 const ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't'])
 
 type Want = 'value' | 'value or ]' | 'name' | 'name or }' | 'colon' | 'after'
@@ -137,11 +139,14 @@ export function findJsonError(text: string): JsonSyntaxError | null {
       i += number[0].length
       continue
     }
-    const literal = ['true', 'false', 'null'].find((word) => word[0] === c)
-    if (literal === undefined) return fail(i, 'a value (a string in double quotes, a number, true, false, null, an object or an array)')
-    for (let k = 0; k < literal.length; k++) {
-      if (text[i + k] !== literal[k]) return fail(i + k, `'${literal}'`)
-    }
-    i += literal.length
+    const VALUE = 'a value (a string in double quotes, a number, true, false, null, an object or an array)'
+    WORD.lastIndex = i
+    const word = WORD.exec(text)?.[0]
+    if (word === undefined) return fail(i, VALUE)
+    const literal = LITERALS.find((l) => l.startsWith(word))
+    if (literal === undefined) return fail(i, '', `found '${word}', expected ${VALUE}`)
+    // "tru}" or "nul": the literal cut short, where it stops.
+    if (literal !== word) return fail(i + word.length, `'${literal}'`)
+    i += word.length
   }
 }

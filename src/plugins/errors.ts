@@ -29,9 +29,9 @@ interface ValidationItem {
 const REQUEST_PART: Record<Where, 'body' | 'querystring' | 'params' | 'headers'> = { body: 'body', query: 'querystring', path: 'params', header: 'headers' }
 
 /** "is not a known field", with the nearest known one, or the known ones when none is near. */
-function unknownField(key: string, known: string[]): string {
+function unknownField(key: string, known: string[], where: Where): string {
   const hint = didYouMean(key, known) || (known.length > 0 ? ` Expected one of ${known.join(', ')}.` : '')
-  return `${quoted(key)} is not a known field.${hint}`
+  return `${quoted(key)} is not a known ${where === 'query' ? 'parameter' : 'field'}.${hint}`
 }
 
 /** Zod issues → one `{ path, message }` per bad field; an unknown key gets its own path. */
@@ -44,7 +44,7 @@ function fieldErrors(items: ValidationItem[], where: Where, request: FastifyRequ
       const schema = request.routeOptions.schema?.[REQUEST_PART[where]] as z.core.$ZodType | undefined
       const sent: Record<Where, unknown> = { body: request.body, query: request.query, path: request.params, header: request.headers }
       const known = schema ? knownFields(schema, path.split('/').slice(1), sent[where]) : []
-      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known) })
+      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known, where) })
     } else if (item.keyword === 'invalid_type' && item.message?.endsWith('received undefined')) {
       out.push({ path, in: where, message: 'is required' })
     } else {
@@ -64,10 +64,10 @@ function withLines(request: FastifyRequest, errors: FieldError[]): FieldError[] 
   })
 }
 
-/** The problem `detail` of field errors: each path with its message (the first three, then how many more). */
+/** The problem `detail` of field errors: each path with its message (the first ten, then how many more: a bulk body may have thousands). */
 function summary(errors: FieldError[]): string {
-  const shown = errors.slice(0, 3).map((e) => `${e.path || '(the whole)'}: ${e.message}${/[.?!]$/.test(e.message) ? '' : '.'}`)
-  const more = errors.length > 3 ? ` And ${errors.length - 3} more.` : ''
+  const shown = errors.slice(0, 10).map((e) => `${e.path || '(the whole)'}: ${e.message}${/[.?!]$/.test(e.message) ? '' : '.'}`)
+  const more = errors.length > 10 ? ` And ${errors.length - 10} more.` : ''
   return `${shown.join(' ')}${more}`
 }
 
@@ -155,11 +155,12 @@ function unsupportedMediaType(request: FastifyRequest, reply: FastifyReply) {
   const sent = request.headers['content-type']
   const expected = types.length === 1 ? `${types[0]}` : `one of ${types.join(', ')}`
   const got = sent === undefined ? 'none' : quoted(sent)
+  const what = sent === undefined ? 'the request has no Content-Type' : `the Content-Type sent was ${got}`
   return sendProblem(reply, request, {
     type: problemType('unsupported-media-type'),
     title: 'Unsupported media type',
     status: 415,
-    detail: `This operation reads a body of ${expected}; the Content-Type sent was ${got}.`,
+    detail: `This operation reads a body of ${expected}; ${what}.`,
     errors: [{ path: '/content-type', in: 'header', message: `must be ${expected}; got ${got}.` }],
   })
 }
