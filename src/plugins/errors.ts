@@ -29,9 +29,9 @@ interface ValidationItem {
 const REQUEST_PART: Record<Where, 'body' | 'querystring' | 'params' | 'headers'> = { body: 'body', query: 'querystring', path: 'params', header: 'headers' }
 
 /** "is not a known field", with the nearest known one, or the known ones when none is near. */
-function unknownField(key: string, known: string[], where: Where): string {
+function unknownField(key: string, known: string[]): string {
   const hint = didYouMean(key, known) || (known.length > 0 ? ` Expected one of ${known.join(', ')}.` : '')
-  return `${quoted(key)} is not a known ${where === 'query' ? 'parameter' : 'field'}.${hint}`
+  return `${quoted(key)} is not a known field.${hint}`
 }
 
 /** Zod issues → one `{ path, message }` per bad field; an unknown key gets its own path. */
@@ -44,7 +44,7 @@ function fieldErrors(items: ValidationItem[], where: Where, request: FastifyRequ
       const schema = request.routeOptions.schema?.[REQUEST_PART[where]] as z.core.$ZodType | undefined
       const sent: Record<Where, unknown> = { body: request.body, query: request.query, path: request.params, header: request.headers }
       const known = schema ? knownFields(schema, path.split('/').slice(1), sent[where]) : []
-      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known, where) })
+      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known) })
     } else if (item.keyword === 'invalid_type' && item.message?.endsWith('received undefined')) {
       out.push({ path, in: where, message: 'is required' })
     } else {

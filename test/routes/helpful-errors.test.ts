@@ -210,7 +210,7 @@ t.test('an unknown field is quoted with the nearest known one', async (t) => {
   const far = json<Detailed>(await post(app, '/actors', { name: 'x', kind: 'state', colour: 'red' }))
   t.strictSame(far.errors, [{ path: '/colour', message: '"colour" is not a known field. Expected one of id, name, aliases, kind, parent_id, notes.', in: 'body' }])
   const query = json<Detailed>(await app.inject({ method: 'GET', url: '/claims?metrc=killed' }))
-  t.strictSame(query.errors, [{ path: '/metrc', message: '"metrc" is not a known parameter. Did you mean "metric"?', in: 'query' }])
+  t.strictSame(query.errors, [{ path: '/metrc', message: '"metrc" is not a known field. Did you mean "metric"?', in: 'query' }])
 })
 
 t.test('a number cell such as "1,200", "1 200" or "70+" is refused with the value quoted, never guessed', async (t) => {
