@@ -54,8 +54,8 @@ export function choice<const T extends Values>(values: T, description?: string):
       })
       // A check, not a transform: zod keeps the examples and defaults of an object without transforms in its input document.
       .overwrite(canonical)
-      // No example: Swagger UI would fill it into every optional query filter.
-      .meta({ description: documented(values, description), pattern: choicePattern(values) })
+      // An example, or Swagger UI makes its sample body from the pattern ("metric": "DiSpLaceD").
+      .meta({ description: documented(values, description), pattern: choicePattern(values), examples: [values[0]] })
     // The check above admits only the canonical values.
   ) as z.ZodType<T[number], string>
 }
