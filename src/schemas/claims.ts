@@ -11,7 +11,12 @@ export const VALUE_QUALIFIERS = ['exact', 'at_least', 'more_than', 'at_most', 'f
 export const MAX_COUNT = 1_000_000_000_000
 const Count = z
   // "1,200", "1 200" and "70+" are refused, never guessed at: the sender says what they meant.
-  .int({ error: (issue) => `must be a whole number such as 1200, without separators; got ${quoted(issue.input)}.` })
+  .int({
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+        ? `must be a JSON number, not a string: write ${issue.input} without quotes; got ${quoted(issue.input)}.`
+        : `must be a whole number such as 1200, without separators; got ${quoted(issue.input)}.`,
+  })
   .min(0, 'must not be negative')
   .max(MAX_COUNT, 'must be at most 10^12')
 

@@ -219,6 +219,8 @@ t.test('a number cell such as "1,200", "1 200" or "70+" is refused with the valu
     const res = json<Detailed>(await post(app, '/claims', row({ value })))
     t.strictSame(res.errors, [{ path: '/value', message: `must be a whole number such as 1200, without separators; got "${value}".`, in: 'body' }], value)
   }
+  const string = json<Detailed>(await post(app, '/claims', row({ value: '1200' })))
+  t.strictSame(string.errors, [{ path: '/value', message: 'must be a JSON number, not a string: write 1200 without quotes; got "1200".', in: 'body' }])
   const fraction = json<Detailed>(await post(app, '/claims', row({ value: 12.5 })))
   t.strictSame(fraction.errors, [{ path: '/value', message: 'must be a whole number such as 1200, without separators; got 12.5.', in: 'body' }])
   const negative = json<Detailed>(await bulk(app, 'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,-3\n', 'text/csv'))
