@@ -36,7 +36,8 @@ export function parseNdjson(text: string): ParsedRows<unknown> {
   const rows: unknown[] = []
   const lines: number[] = []
   const errors: FieldError[] = []
-  text.split('\n').forEach((line, i) => {
+  // A byte order mark (spreadsheets and Windows editors write one) is not part of the first line.
+  text.replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
     if (line.trim() === '') return
     try {
       rows.push(JSON.parse(line))

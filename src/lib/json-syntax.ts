@@ -16,6 +16,8 @@ export interface JsonSyntaxError {
   message: string
 }
 
+const BOM = 0xfeff
+
 /** Line, column and byte offset of the UTF-16 index `index` of `text`. */
 export function positionOf(text: string, index: number): Omit<JsonSyntaxError, 'message'> {
   let line = 1
@@ -27,7 +29,8 @@ export function positionOf(text: string, index: number): Omit<JsonSyntaxError, '
       lineStart = i + 1
     }
   }
-  const before = text.slice(lineStart, index)
+  // A byte order mark is not a column: editors do not show it.
+  const before = text.slice(lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : lineStart, index)
   return { line, column: [...before].length + 1, offset: Buffer.byteLength(text.slice(0, index), 'utf8') }
 }
 
@@ -45,11 +48,12 @@ function describe(c: string | undefined): string {
   return /^[\x21-\x7e]$/.test(c) ? `'${c}'` : `character U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
 }
 
-/** The first syntax error of `text`, or null when it is JSON. */
+/** The first syntax error of `text`, or null when it is JSON (after a byte order mark, if any). */
 export function findJsonError(text: string): JsonSyntaxError | null {
   const stack: Array<'{' | '['> = []
   let want: Want = 'value'
-  let i = 0
+  // Fastify's parser (secure-json-parse) skips a leading byte order mark.
+  let i = text.charCodeAt(0) === BOM ? 1 : 0
   const fail = (at: number, expected: string, message = `found ${describe(text[at])}, expected ${expected}`): JsonSyntaxError => ({
     ...positionOf(text, at),
     message,

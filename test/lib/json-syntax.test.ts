@@ -3,6 +3,8 @@ import fc from 'fast-check'
 import t from 'tap'
 import { findJsonError, positionOf } from '../../src/lib/json-syntax.js'
 
+const VALUE_EXPECTED = (found: string) => `found ${found}, expected a value (a string in double quotes, a number, true, false, null, an object or an array)`
+
 t.test('the first syntax error, where JSON.parse gives a position and where it does not', async (t) => {
   const cases: Array<[string, { line: number; column: number; offset: number; message: string }]> = [
     ['{"name": "SOHR", "kind": ', { line: 1, column: 26, offset: 25, message: 'found the end of the text, expected a value (a string in double quotes, a number, true, false, null, an object or an array)' }],
@@ -25,6 +27,8 @@ t.test('the first syntax error, where JSON.parse gives a position and where it d
   for (const [text, expected] of cases) t.strictSame(findJsonError(text), expected, JSON.stringify(text))
   t.equal(findJsonError('{"a":[1,{"b":null}],"c":-1.5e3,"d":"\\u00e9\\n","e":true,"f":false}'), null)
   t.equal(findJsonError(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), null, 'deep nesting does not overflow the stack')
+  t.equal(findJsonError('\uFEFF{"a":1}'), null, 'a byte order mark is skipped, as Fastify does')
+  t.strictSame(findJsonError('\uFEFF{"a":}'), { line: 1, column: 6, offset: 8, message: VALUE_EXPECTED("'}'") }, 'and is not a column, but 3 bytes')
 })
 
 t.test('positionOf counts \\n, \\r\\n and \\r as line ends; columns in code points', async (t) => {
@@ -45,7 +49,7 @@ t.test('property: a text is JSON exactly when no error is found; the error lies 
     fc.property(texts, (text) => {
       let parses = true
       try {
-        JSON.parse(text)
+        JSON.parse(text.replace(/^\uFEFF/, ''))
       } catch {
         parses = false
       }

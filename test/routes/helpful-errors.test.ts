@@ -288,6 +288,10 @@ t.test('NDJSON: a line that is not JSON is named by its line in the file, with t
       column: 39,
     },
   ])
+  const bom = await bulk(app, `\uFEFF${JSON.stringify(row({ external_id: 'bom' }))}\n`, 'application/x-ndjson')
+  t.equal(bom.statusCode, 201, 'a byte order mark before the first line is not a JSON error')
+  const csvBom = json<Detailed>(await bulk(app, '\uFEFFevent_id,kind,source_id,stated_at,metric,qualifier,value\r\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,1 200\r\n', 'text/csv'))
+  t.strictSame(csvBom.errors, [{ path: '/0/value', message: 'line 2: must be a whole number such as 1200, without separators; got "1 200".', in: 'body', line: 2 }], 'a CSV with a byte order mark counts lines alike')
   const valid = json<Detailed>(await bulk(app, [JSON.stringify(row()), '', JSON.stringify(row({ metric: 'kiled' }))].join('\n'), 'application/x-ndjson'))
   t.strictSame(valid.errors, [
     { path: '/1/metric', message: `line 3: must be one of ${METRIC_LIST} (any letter case); got "kiled". Did you mean "killed"?`, in: 'body', line: 3 },
