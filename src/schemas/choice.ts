@@ -66,7 +66,7 @@ export function choice<const T extends Values>(values: T, description?: string):
  */
 export function tag<const V extends string>(value: V) {
   // `const: undefined` drops the literal's const from the document: the pattern says what is accepted.
-  return z.literal(value).meta({ const: undefined, type: 'string', pattern: choicePattern([value]), example: value })
+  return z.literal(value).meta({ const: undefined, type: 'string', pattern: choicePattern([value]), examples: [value] })
 }
 
 /** `union`, with `key` made canonical first when it names one of `values` in another case. */
