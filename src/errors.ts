@@ -8,6 +8,12 @@ export interface FieldError {
   path: string
   message: string
   in?: 'body' | 'query' | 'path' | 'header'
+  /** Where in the text of the body: the 1-based line (of a JSON, NDJSON or CSV file). */
+  line?: number
+  /** The 1-based column (in characters) of a JSON syntax error. */
+  column?: number
+  /** The 0-based byte offset of a JSON syntax error. */
+  offset?: number
 }
 
 export class ProblemError extends Error {

@@ -1,9 +1,13 @@
 /**
  * Turning an NDJSON or CSV body into rows (contract §9), so that all three
- * formats go through the same validation. Rows are counted from 0.
+ * formats go through the same validation. Rows are counted from 0; each row
+ * also keeps the line of the file it starts on, for error messages.
  */
 import { parse } from 'csv-parse/sync'
-import { BadRequestError, ProblemError } from '../errors.js'
+import type { FastifyRequest } from 'fastify'
+import { BadRequestError, type FieldError, ProblemError } from '../errors.js'
+import { findJsonError } from './json-syntax.js'
+import { didYouMean, quoted } from './suggest.js'
 
 export const MAX_BULK_ROWS = 50_000
 export const MAX_BULK_BYTES = 32 * 1024 * 1024
@@ -22,21 +26,32 @@ export function tooManyRows(count: number): ProblemError {
   )
 }
 
-export function parseNdjson(text: string): unknown[] {
+export interface ParsedRows<T> {
+  rows: T[]
+  /** The 1-based line of the file each row starts on. */
+  lines: number[]
+}
+
+export function parseNdjson(text: string): ParsedRows<unknown> {
   const rows: unknown[] = []
-  const errors: Array<{ path: string; in: 'body'; message: string }> = []
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue
+  const lines: number[] = []
+  const errors: FieldError[] = []
+  // A byte order mark (spreadsheets and Windows editors write one) is not part of the first line.
+  text.replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
+    if (line.trim() === '') return
     try {
       rows.push(JSON.parse(line))
     } catch {
-      errors.push({ path: `/${rows.length}`, in: 'body', message: 'is not valid JSON' })
+      const where = findJsonError(line)
+      const at = where ? `at column ${where.column}, ${where.message}` : 'it is not JSON'
+      errors.push({ path: `/${rows.length}`, in: 'body', message: `line ${i + 1}: is not valid JSON: ${at}.`, line: i + 1, ...(where ? { column: where.column } : {}) })
       rows.push(null)
     }
+    lines.push(i + 1)
     if (rows.length > MAX_BULK_ROWS) throw tooManyRows(rows.length)
-  }
-  if (errors.length > 0) throw new BadRequestError('Some NDJSON lines are not JSON.', errors)
-  return rows
+  })
+  if (errors.length > 0) throw new BadRequestError(`Some NDJSON lines are not JSON: line ${errors.map((e) => e.line).join(', ')}.`, errors)
+  return { rows, lines }
 }
 
 function cell(column: string, text: string): unknown {
@@ -46,32 +61,104 @@ function cell(column: string, text: string): unknown {
       .map((part) => part.trim())
       .filter((part) => part !== '')
   }
-  if (NUMBER_COLUMNS.has(column) && /^\d+$/.test(text)) return Number(text)
+  // Anything else ("1,200", "70+") stays text, for the schema to refuse with the value quoted.
+  if (NUMBER_COLUMNS.has(column) && /^-?\d+$/.test(text)) return Number(text)
   return text
 }
 
-/** A header row of contract field names; an empty cell is an absent field. */
-export function parseCsv(text: string): Array<Record<string, unknown>> {
-  let records: string[][]
+/** Counts line breaks (\n, \r\n, \r) in bytes [from, to) of a UTF-8 buffer. */
+function breaks(bytes: Buffer, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) n++
+  }
+  return n
+}
+
+interface Parsed {
+  record: string[]
+  info: { bytes: number }
+}
+
+/**
+ * A header row of contract field names; an empty cell is an absent field.
+ * With `columns`, a header outside them is refused with the nearest name.
+ */
+export function parseCsv(text: string, columns?: readonly string[]): ParsedRows<Record<string, unknown>> {
+  let records: Parsed[]
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true }) as string[][]
+    records = parse(text, { bom: true, skip_empty_lines: true, info: true }) as unknown as Parsed[]
   } catch (err) {
     const line = typeof err === 'object' && err !== null && 'lines' in err ? Number(err.lines) : undefined
     const message = err instanceof Error ? err.message : String(err)
     throw new BadRequestError(`The CSV could not be read${line ? ` (line ${line})` : ''}: ${message}`, [
-      { path: line && line > 1 ? `/${line - 2}` : '', in: 'body', message: 'is not well-formed CSV' },
+      { path: line && line > 1 ? `/${line - 2}` : '', in: 'body', message: `${line ? `line ${line}: ` : ''}is not well-formed CSV`, ...(line ? { line } : {}) },
     ])
   }
+  // csv-parse's own line count goes astray on \r\n inside quoted cells: count the lines before each record from its byte offset.
+  const bytes = Buffer.from(text, 'utf8')
+  const lines: number[] = []
+  let line = 1
+  let end = 0
+  for (const { info } of records) {
+    let start = end
+    while (bytes[start] === 0x0a || bytes[start] === 0x0d) start++
+    line += breaks(bytes, end, start)
+    lines.push(line)
+    line += breaks(bytes, start, info.bytes)
+    end = info.bytes
+  }
   const [header, ...data] = records
-  if (!header) return []
+  if (!header) return { rows: [], lines: [] }
   if (data.length > MAX_BULK_ROWS) throw tooManyRows(data.length)
-  const columns = header.map((name) => name.trim())
-  return data.map((record) => {
+  const names = header.record.map((name) => name.trim())
+  if (columns) {
+    const unknown = names.filter((name) => name !== '' && !columns.includes(name))
+    if (unknown.length > 0) {
+      throw new BadRequestError(
+        `The CSV header (line ${lines[0]}) names ${unknown.length === 1 ? 'a column' : 'columns'} this operation does not read: ${unknown.map((u) => quoted(u)).join(', ')}. The columns are ${columns.join(', ')}.`,
+        unknown.map((name) => ({
+          path: '',
+          in: 'body' as const,
+          message: `line ${lines[0]}: unknown column ${quoted(name)}.${didYouMean(name, columns) || ` Expected one of ${columns.join(', ')}.`}`,
+          line: lines[0] ?? 1,
+        })),
+      )
+    }
+  }
+  const rows = data.map(({ record }) => {
     const row: Record<string, unknown> = {}
-    columns.forEach((column, i) => {
+    names.forEach((column, i) => {
       const text = record[i] ?? ''
       if (text !== '') row[column] = cell(column, text)
     })
     return row
   })
+  return { rows, lines: lines.slice(1) }
 }
+
+/** The file lines of the rows of a request's NDJSON or CSV body, kept for its error messages. */
+const ROW_LINES = new WeakMap<FastifyRequest, number[]>()
+
+/** The line of the file on which row `row` of the request's body starts, if it came from a file. */
+export function rowLine(request: FastifyRequest, row: number): number | undefined {
+  return ROW_LINES.get(request)?.[row]
+}
+
+type Done = (err: Error | null, body?: unknown) => void
+
+function bodyParser(parseText: (text: string) => ParsedRows<unknown>) {
+  return (request: FastifyRequest, body: string | Buffer, done: Done) => {
+    try {
+      const { rows, lines } = parseText(body.toString())
+      ROW_LINES.set(request, lines)
+      done(null, rows)
+    } catch (err) {
+      done(err as Error)
+    }
+  }
+}
+
+/** Content type parsers (parseAs: 'string') for application/x-ndjson and text/csv. */
+export const ndjsonBody = bodyParser(parseNdjson)
+export const csvBody = (columns: readonly string[]) => bodyParser((text) => parseCsv(text, columns))

@@ -5,7 +5,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import type { z } from 'zod'
 import { type FieldError, ProblemError, pointerToken, problemType } from '../errors.js'
+import { rowLine } from '../lib/bulk-body.js'
+import { findJsonError } from '../lib/json-syntax.js'
+import { knownFields } from '../lib/known-fields.js'
+import { didYouMean, quoted } from '../lib/suggest.js'
 import { errors as documentedErrors } from '../schemas/common.js'
 
 type Where = NonNullable<FieldError['in']>
@@ -21,14 +26,25 @@ interface ValidationItem {
   params?: Record<string, unknown>
 }
 
+const REQUEST_PART: Record<Where, 'body' | 'querystring' | 'params' | 'headers'> = { body: 'body', query: 'querystring', path: 'params', header: 'headers' }
+
+/** "is not a known field", with the nearest known one, or the known ones when none is near. */
+function unknownField(key: string, known: string[]): string {
+  const hint = didYouMean(key, known) || (known.length > 0 ? ` Expected one of ${known.join(', ')}.` : '')
+  return `${quoted(key)} is not a known field.${hint}`
+}
+
 /** Zod issues → one `{ path, message }` per bad field; an unknown key gets its own path. */
-function fieldErrors(items: ValidationItem[], where: Where): FieldError[] {
+function fieldErrors(items: ValidationItem[], where: Where, request: FastifyRequest): FieldError[] {
   const out: FieldError[] = []
   for (const item of items) {
     const path = item.instancePath === '/' ? '' : item.instancePath
     const keys = item.params?.keys
     if (item.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
-      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: 'is not a known field' })
+      const schema = request.routeOptions.schema?.[REQUEST_PART[where]] as z.core.$ZodType | undefined
+      const sent: Record<Where, unknown> = { body: request.body, query: request.query, path: request.params, header: request.headers }
+      const known = schema ? knownFields(schema, path.split('/').slice(1), sent[where]) : []
+      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known) })
     } else if (item.keyword === 'invalid_type' && item.message?.endsWith('received undefined')) {
       out.push({ path, in: where, message: 'is required' })
     } else {
@@ -36,6 +52,23 @@ function fieldErrors(items: ValidationItem[], where: Where): FieldError[] {
     }
   }
   return out
+}
+
+/** A row of an NDJSON or CSV body (`/<row>/…`) also names its line in the file. */
+function withLines(request: FastifyRequest, errors: FieldError[]): FieldError[] {
+  return errors.map((error) => {
+    if (error.line !== undefined || error.in !== 'body') return error
+    const row = /^\/(\d+)(?:\/|$)/.exec(error.path)?.[1]
+    const line = row === undefined ? undefined : rowLine(request, Number(row))
+    return line === undefined ? error : { ...error, message: `line ${line}: ${error.message}`, line }
+  })
+}
+
+/** The problem `detail` of field errors: each path with its message (the first ten, then how many more: a bulk body may have thousands). */
+function summary(errors: FieldError[]): string {
+  const shown = errors.slice(0, 10).map((e) => `${e.path || '(the whole)'}: ${e.message}${/[.?!]$/.test(e.message) ? '' : '.'}`)
+  const more = errors.length > 10 ? ` And ${errors.length - 10} more.` : ''
+  return `${shown.join(' ')}${more}`
 }
 
 interface ProblemBody {
@@ -54,7 +87,6 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: 
 }
 
 const FASTIFY_CODES: Record<string, { status: number; slug: string; title: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, slug: 'payload-too-large', title: 'Payload too large' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, slug: 'invalid-request', title: 'Invalid request' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, slug: 'invalid-json', title: 'Malformed JSON' },
@@ -112,7 +144,55 @@ function withBodyErrors(schema: FastifySchema, bodyLimit: number): FastifySchema
   return { ...schema, response }
 }
 
+/** The media types a route reads: its documented `consumes`, else JSON (the only parser outside the bulk routes). */
+function accepted(request: FastifyRequest): string[] {
+  const consumes = (request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes
+  return Array.isArray(consumes) && consumes.length > 0 ? consumes.map(String) : ['application/json']
+}
+
+function unsupportedMediaType(request: FastifyRequest, reply: FastifyReply) {
+  const types = accepted(request)
+  const sent = request.headers['content-type']
+  const expected = types.length === 1 ? `${types[0]}` : `one of ${types.join(', ')}`
+  const got = sent === undefined ? 'none' : quoted(sent)
+  const what = sent === undefined ? 'the request has no Content-Type' : `the Content-Type sent was ${got}`
+  return sendProblem(reply, request, {
+    type: problemType('unsupported-media-type'),
+    title: 'Unsupported media type',
+    status: 415,
+    detail: `This operation reads a body of ${expected}; ${what}.`,
+    errors: [{ path: '/content-type', in: 'header', message: `must be ${expected}; got ${got}.` }],
+  })
+}
+
+/**
+ * Fastify's JSON parser (with its refusal of __proto__ and constructor.prototype
+ * keys), whose syntax errors also say where: line, column and byte offset.
+ */
+function jsonParser(app: FastifyInstance) {
+  const parse = app.getDefaultJsonParser('error', 'error')
+  return (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
+    parse(request, body.toString(), (err, value) => {
+      if (err === null || (err as FastifyError).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, value)
+      const text = body.toString()
+      const where = findJsonError(text)
+      if (where === null) {
+        return done(new ProblemError(400, 'invalid-json', 'Malformed JSON', 'The body is refused: it has a "__proto__" or "constructor.prototype" key.'))
+      }
+      const at = `line ${where.line}, column ${where.column} (byte ${where.offset})`
+      done(
+        new ProblemError(400, 'invalid-json', 'Malformed JSON', `The body is not valid JSON: at ${at}, ${where.message}.`, [
+          { path: '', in: 'body', message: `is not valid JSON: at ${at}, ${where.message}.`, line: where.line, column: where.column, offset: where.offset },
+        ]),
+      )
+    })
+  }
+}
+
 export default fp(async function errorsPlugin(app: FastifyInstance) {
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser(app))
+
   // Must be registered before the routes: it sees only the routes added after it.
   app.addHook('onRoute', (route: RouteOptions) => {
     // Fastify reads a body on any of these methods, declared or not (a DELETE sent with one gets a 415 or 413 too).
@@ -126,22 +206,22 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       return sendProblem(
         reply,
         request,
-        { type: error.type, title: error.title, status: error.status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}) },
+        { type: error.type, title: error.title, status: error.status, detail: error.message, ...(error.errors ? { errors: withLines(request, error.errors) } : {}) },
         error.headers,
       )
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = WHERE[error.validationContext ?? 'body'] ?? 'body'
-      const errors = fieldErrors(error.validation, where)
-      const names = errors.map((e) => e.path || '(the whole)').join(', ')
+      const errors = withLines(request, fieldErrors(error.validation, where, request))
       return sendProblem(reply, request, {
         type: problemType('validation'),
         title: 'Invalid request',
         status: 400,
-        detail: `The ${PART[where]} is invalid: ${names}.`,
+        detail: `The ${PART[where]} is invalid. ${summary(errors)}`,
         errors,
       })
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(request, reply)
     const known = error.code ? FASTIFY_CODES[error.code] : undefined
     if (known && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       // Fastify's message names no number: the client is told the limit it passed.

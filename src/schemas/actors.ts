@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { choice } from './choice.js'
 import { Aliases, Name, Ref, Slug, Text, Timestamp } from './common.js'
 
 export const ACTOR_KINDS = ['state', 'armed_forces', 'armed_group', 'international', 'other', 'unknown'] as const
@@ -13,7 +14,7 @@ export const ActorCreate = z
     id: Slug.optional().meta({ description: 'Optional; derived from the name when absent.' }),
     name: Name.meta({ example: 'Syrian Arab Air Force' }),
     aliases: Aliases.optional(),
-    kind: z.enum(ACTOR_KINDS),
+    kind: choice(ACTOR_KINDS),
     parent_id: parent.nullish(),
     notes: Text.nullish(),
   })
@@ -26,7 +27,7 @@ export const ActorPatch = z
   .strictObject({
     name: Name.optional(),
     aliases: Aliases.optional(),
-    kind: z.enum(ACTOR_KINDS).optional(),
+    kind: choice(ACTOR_KINDS).optional(),
     parent_id: parent.nullish(),
     notes: Text.nullish(),
   })

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { CERTAINTIES, METRICS, POPULATIONS, QUALIFIERS, STANCES } from '../engine/types.js'
+import { quoted } from '../lib/suggest.js'
+import { caseInsensitiveTag, choice, tag, tagError } from './choice.js'
 import { HttpUrl, Ref, StatedAt, Text, Timestamp } from './common.js'
 
 /** Qualifiers that take a single `value` (§1, kind figure). */
@@ -7,7 +9,18 @@ export const VALUE_QUALIFIERS = ['exact', 'at_least', 'more_than', 'at_most', 'f
 
 /** Figures are counts of people: whole numbers from 0 to a trillion. */
 export const MAX_COUNT = 1_000_000_000_000
-const Count = z.int('must be a whole number').min(0, 'must not be negative').max(MAX_COUNT, 'must be at most 10^12')
+const Count = z
+  // "1,200", "1 200" and "70+" are refused, never guessed at: the sender says what they meant.
+  .int({
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+        ? `must be a JSON number, not a string: write ${issue.input} without quotes; got ${quoted(issue.input)}.`
+        : `must be a whole number such as 1200, without separators; got ${quoted(issue.input)}.`,
+  })
+  .min(0, 'must not be negative')
+  .max(MAX_COUNT, 'must be at most 10^12')
+
+export const CLAIM_KINDS = ['figure', 'attribution'] as const
 
 const Language = z
   .string()
@@ -87,12 +100,12 @@ function checkFigureNumbers(f: FigureShape, ctx: z.RefinementCtx): void {
 }
 
 const figureFields = {
-  kind: z.literal('figure'),
+  kind: tag('figure'),
   ...common,
-  metric: z.enum(METRICS),
-  population: z.enum(POPULATIONS).default('all'),
+  metric: choice(METRICS),
+  population: choice(POPULATIONS).default('all'),
   party: Ref.nullish().meta({ description: 'The actor whose people are counted.', example: 'russian-forces' }),
-  qualifier: z.enum(QUALIFIERS),
+  qualifier: choice(QUALIFIERS),
   value: Count.nullish(),
   low: Count.nullish(),
   high: Count.nullish(),
@@ -100,9 +113,9 @@ const figureFields = {
 }
 
 const attributionFields = {
-  kind: z.literal('attribution'),
+  kind: tag('attribution'),
   ...common,
-  stance: z.enum(STANCES),
+  stance: choice(STANCES),
   actor_ids: z
     .array(Ref)
     .min(1, 'must name at least one actor')
@@ -112,7 +125,7 @@ const attributionFields = {
       description: 'With accuses: one of these did it. With denies: none of these did.',
       example: ['syrian-government', 'russian-forces'],
     }),
-  certainty: z.enum(CERTAINTIES).default('asserted'),
+  certainty: choice(CERTAINTIES).default('asserted'),
   role: z.string().trim().min(1).max(500).nullish(),
 }
 
@@ -147,24 +160,26 @@ export const AttributionClaimCreate = z
   .strictObject(attributionFields)
   .meta({ id: 'AttributionClaimCreate', examples: [attributionExample] })
 
-export const ClaimCreate = z
-  .discriminatedUnion('kind', [FigureClaimCreate, AttributionClaimCreate], {
-    error: 'must be "figure" or "attribution"',
-  })
-  .meta({ id: 'ClaimCreate', description: 'One statement by one source about one event.' })
+export const ClaimCreate = caseInsensitiveTag(
+  'kind',
+  CLAIM_KINDS,
+  z.discriminatedUnion('kind', [FigureClaimCreate, AttributionClaimCreate], { error: tagError('kind', CLAIM_KINDS) }),
+).meta({ id: 'ClaimCreate', description: 'One statement by one source about one event.' })
 
 /** A claim of a bulk request: the same fields, with event_id required (contract §9). */
 const BulkEventId = { event_id: Ref.meta({ description: 'The event (id).', example: 'khan-shaykhun' }) }
-export const BulkClaim = z
-  .discriminatedUnion(
+export const BulkClaim = caseInsensitiveTag(
+  'kind',
+  CLAIM_KINDS,
+  z.discriminatedUnion(
     'kind',
     [
       z.strictObject({ ...figureFields, ...BulkEventId }).superRefine(checkFigureNumbers),
       z.strictObject({ ...attributionFields, ...BulkEventId }),
     ],
-    { error: 'must be "figure" or "attribution"' },
-  )
-  .meta({ id: 'BulkClaim', description: 'A claim with its event_id.' })
+    { error: tagError('kind', CLAIM_KINDS) },
+  ),
+).meta({ id: 'BulkClaim', description: 'A claim with its event_id.' })
 
 export type BulkClaimInput = z.output<typeof BulkClaim>
 

@@ -132,6 +132,9 @@ export const FieldErrorSchema = z.object({
   path: z.string().meta({ description: 'JSON Pointer to the bad field, in the part of the request named by `in`.' }),
   message: z.string(),
   in: z.enum(['body', 'query', 'path', 'header']).optional(),
+  line: z.int().optional().meta({ description: 'The 1-based line of the body where the error is: of a CSV or NDJSON file (the header is line 1), or of a JSON syntax error.' }),
+  column: z.int().optional().meta({ description: 'The 1-based column (in characters) of a JSON syntax error.' }),
+  offset: z.int().optional().meta({ description: 'The 0-based byte offset of a JSON syntax error.' }),
 })
 
 export const Problem = z

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type { Metric } from '../engine/types.js'
 import { type Column, column, columnsOf } from '../lib/formats.js'
+import { choice } from './choice.js'
 
 /** The HXL attribute of each metric (#affected alone already means "affected"). */
 const METRIC_ATTRIBUTE: Record<Metric, string> = {
@@ -113,11 +114,11 @@ const NESTED: Partial<Record<ClaimField, string[]>> = {
 }
 
 /** `view` chooses the CSV columns of claims; JSON and NDJSON always carry every field. */
-export const ClaimView = z.enum(['input', 'full']).optional().meta({
-  description:
-    'CSV columns. `input` (default): the claim input fields in contract order, so that the file can be posted back as it is to POST /claims/bulk. ' +
+export const ClaimView = choice(
+  ['input', 'full'],
+  'CSV columns. `input` (default): the claim input fields in contract order, so that the file can be posted back as it is to POST /claims/bulk. ' +
     '`full`: then the read-only fields id, recorded_at, status, superseded_by, retraction_at, retraction_reason, interval_low, interval_high, point.',
-})
+).optional()
 
 /** The claim input fields; with `full`, the read-only fields after them. */
 export function claimColumns(opts: { full: boolean; metric?: Metric | undefined }): Column[] {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { choice } from './choice.js'
 import { listFields } from '../lib/formats.js'
 import { Country, Name, PartialDate, Slug, Text, Timestamp } from './common.js'
 
@@ -170,17 +171,18 @@ export const EventListQuery = z
       description: 'Only events whose title, description or location.place contains this text (case-insensitive, Unicode-aware).',
       example: 'shaykhun',
     }),
-    level: z.enum([...DISPUTE_LEVELS, 'none']).optional().meta({
-      description: "Only events whose dispute.level (the most disputed figure group's) is this; `none`: events with no counted figure.",
-    }),
-    attribution_status: z.enum(ATTRIBUTION_STATUSES).optional().meta({ description: "Only events whose attribution status (dispute.status) is this." }),
-    sort: z.enum(EVENT_SORTS).optional().meta({
-      description:
-        'occurred_on: earliest first; -occurred_on: latest first (a partial date sorts before the days it contains: 2017 < 2017-04 < 2017-04-04); ' +
+    level: choice(
+      [...DISPUTE_LEVELS, 'none'],
+      "Only events whose dispute.level (the most disputed figure group's) is this; `none`: events with no counted figure.",
+    ).optional(),
+    attribution_status: choice(ATTRIBUTION_STATUSES, 'Only events whose attribution status (dispute.status) is this.').optional(),
+    sort: choice(
+      EVENT_SORTS,
+      'occurred_on: earliest first; -occurred_on: latest first (a partial date sorts before the days it contains: 2017 < 2017-04 < 2017-04-04); ' +
         '-dispute: by dispute level (conflicting first, events with no figure last), then relative_spread (highest first, null last); ' +
         '-claims: most claims first. Ties go by id (ascending for occurred_on, descending for the others). Default: id order. ' +
         'A cursor belongs to its sort: using it with another is a 400.',
-    }),
+    ).optional(),
     ...listFields,
   })
   .refine((q) => q.from === undefined || q.to === undefined || firstDay(q.from) <= lastDay(q.to), {

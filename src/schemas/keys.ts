@@ -1,14 +1,17 @@
 /** API keys (contract §13). */
 import { z } from 'zod'
+import { choice } from './choice.js'
 import { Name } from './common.js'
 
-export const ScopeName = z.enum(['read', 'write', 'admin']).meta({ description: 'read: every GET; write: every write (and read); admin: /keys (and all else).' })
+export const SCOPES = ['read', 'write', 'admin'] as const
+
+export const ScopeName = z.enum(SCOPES).meta({ description: 'read: every GET; write: every write (and read); admin: /keys (and all else).' })
 
 export const KeyCreate = z
   .strictObject({
     name: Name.meta({ description: 'Who or what the key is for (a desk, a script, a dashboard).', example: 'data desk' }),
     scopes: z
-      .array(ScopeName)
+      .array(choice(SCOPES, 'read: every GET; write: every write (and read); admin: /keys (and all else).'))
       .min(1, 'must name at least one scope')
       .max(3)
       .refine((s) => new Set(s).size === s.length, 'must not repeat a scope')

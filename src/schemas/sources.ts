@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { choice } from './choice.js'
 import { Aliases, Country, HttpUrl, Name, Ref, Slug, Text, Timestamp } from './common.js'
 
 export const SOURCE_KINDS = [
@@ -17,7 +18,7 @@ export const SOURCE_KINDS = [
 const fields = {
   name: Name.meta({ example: 'Syrian Observatory for Human Rights' }),
   aliases: Aliases.meta({ example: ['SOHR'] }),
-  kind: z.enum(SOURCE_KINDS),
+  kind: choice(SOURCE_KINDS),
   country: Country,
   url: HttpUrl,
   affiliated_actor_id: Ref.meta({

@@ -1,5 +1,6 @@
 /** GET /summaries (contract §10): one flat row per (event, figure group). */
 import { z } from 'zod'
+import { choice } from './choice.js'
 import { METRICS, POPULATIONS } from '../engine/types.js'
 import { listFields } from '../lib/formats.js'
 import { Moment, Timestamp } from './common.js'
@@ -47,6 +48,6 @@ export const SummaryListQuery = z.strictObject({
     description: 'The moment to compute the summaries as of: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
     example: '2017-04-06',
   }),
-  metric: z.enum(METRICS).optional().meta({ description: 'Only the figure groups of this metric (and HXL tags such as #affected+killed).' }),
+  metric: choice(METRICS, 'Only the figure groups of this metric (and HXL tags such as #affected+killed).').optional(),
   ...listFields,
 })

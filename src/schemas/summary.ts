@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { choice } from './choice.js'
 import { CERTAINTIES, METRICS, POPULATIONS, QUALIFIERS } from '../engine/types.js'
 import { WARNING_CODES } from '../engine/warnings.js'
 import type { AttributionSummary as EngineAttribution, FigureSummary as EngineFigure } from '../engine/types.js'
@@ -117,8 +118,8 @@ const KnownAt = Moment.optional().meta({
 export const SummaryQuery = z.strictObject({ as_of: AsOf, known_at: KnownAt })
 
 export const TimelineQuery = z.strictObject({
-  metric: z.enum(METRICS).meta({ description: 'The figure group: metric (required).' }),
-  population: z.enum(POPULATIONS).default('all'),
+  metric: choice(METRICS, 'The figure group: metric (required).'),
+  population: choice(POPULATIONS).default('all'),
   party: z.string().min(1).max(200).optional().meta({ description: "The group's party (actor id); absent means no party." }),
   as_of: Moment.optional().meta({ description: 'Only steps up to this moment (a date means its end). Default: every step.' }),
   known_at: KnownAt,

@@ -7,7 +7,7 @@ import { build, json, post } from '../helper.js'
 
 interface Problem {
   status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
+  errors?: Array<{ path: string; message: string; in?: string; line?: number; column?: number }>
 }
 interface BulkResult {
   dry_run: boolean
@@ -109,14 +109,25 @@ t.test('a bad batch names every bad row and field, and writes nothing', async (t
   const csv = await bulk(app, 'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,many\n', 'text/csv')
   t.equal(csv.statusCode, 400)
   t.same(json<Problem>(csv).errors?.map((e) => e.path), ['/0/value'])
+  t.strictSame(
+    json<Problem>(csv).errors,
+    [{ path: '/0/value', message: 'line 2: must be a whole number such as 1200, without separators; got "many".', in: 'body', line: 2 }],
+    'the row of a CSV file also names its line (the header is line 1)',
+  )
 
   const ragged = await bulk(app, 'event_id,kind\nkhan-shaykhun,figure,extra\n', 'text/csv')
   t.equal(ragged.statusCode, 400)
   t.same(json<Problem>(ragged).errors?.map((e) => e.path), ['/0'])
+  t.strictSame(json<Problem>(ragged).errors, [{ path: '/0', message: 'line 2: is not well-formed CSV', in: 'body', line: 2 }])
 
   const ndjson = await bulk(app, `${JSON.stringify(row())}\nnot json\n${JSON.stringify(row())}\n{"a":\n`, 'application/x-ndjson')
   t.equal(ndjson.statusCode, 400)
   t.same(json<Problem>(ndjson).errors?.map((e) => e.path), ['/1', '/3'])
+  const VALUE = 'a value (a string in double quotes, a number, true, false, null, an object or an array)'
+  t.strictSame(json<Problem>(ndjson).errors, [
+    { path: '/1', message: `line 2: is not valid JSON: at column 1, found 'not', expected ${VALUE}.`, in: 'body', line: 2, column: 1 },
+    { path: '/3', message: `line 4: is not valid JSON: at column 6, found the end of the text, expected ${VALUE}.`, in: 'body', line: 4, column: 6 },
+  ])
 
   const notArray = await bulk(app, row() as unknown as object[])
   t.equal(notArray.statusCode, 400)

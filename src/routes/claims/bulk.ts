@@ -1,9 +1,10 @@
 /** POST /claims/bulk (contract §9): many claims, JSON, NDJSON or CSV, all or nothing. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { MAX_BULK_BYTES, MAX_BULK_ROWS, parseCsv, parseNdjson, tooManyRows } from '../../lib/bulk-body.js'
+import { MAX_BULK_BYTES, MAX_BULK_ROWS, csvBody, ndjsonBody, tooManyRows } from '../../lib/bulk-body.js'
 import { BulkClaim } from '../../schemas/claims.js'
 import { errorResponses } from '../../schemas/common.js'
+import { CLAIM_INPUT_FIELDS } from '../../schemas/csv-columns.js'
 import { writeSecurity } from '../resource-routes.js'
 
 const BulkQuery = z.strictObject({
@@ -26,20 +27,8 @@ const BulkResult = z
 
 const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
   // Scoped to this plugin: only the bulk route reads NDJSON and CSV.
-  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: MAX_BULK_BYTES }, (_req, body, done) => {
-    try {
-      done(null, parseNdjson(body as string))
-    } catch (err) {
-      done(err as Error)
-    }
-  })
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_BULK_BYTES }, (_req, body, done) => {
-    try {
-      done(null, parseCsv(body as string))
-    } catch (err) {
-      done(err as Error)
-    }
-  })
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: MAX_BULK_BYTES }, ndjsonBody)
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_BULK_BYTES }, csvBody(CLAIM_INPUT_FIELDS))
 
   app.post(
     '/bulk',

@@ -4,7 +4,8 @@ import { z } from 'zod'
 import { METRICS } from '../../engine/types.js'
 import { EXPORT_DOC, formatsResponse, listFields, sendList } from '../../lib/formats.js'
 import { CLAIM_STATUSES, createClaimsQuery } from '../../repositories/claims-query.js'
-import { Claim } from '../../schemas/claims.js'
+import { choice } from '../../schemas/choice.js'
+import { CLAIM_KINDS, Claim } from '../../schemas/claims.js'
 import { Moment, StatedAt, errorResponses, page } from '../../schemas/common.js'
 import { ClaimView, claimColumns } from '../../schemas/csv-columns.js'
 
@@ -12,11 +13,9 @@ const ClaimListQuery = z
   .strictObject({
     event_id: z.string().min(1).max(200).optional().meta({ description: 'Only the claims of this event.', example: 'khan-shaykhun' }),
     source_id: z.string().trim().min(1).max(200).optional().meta({ description: 'Only the claims of this origin source (its id or an alias).', example: 'sohr' }),
-    kind: z.enum(['figure', 'attribution']).optional(),
-    metric: z.enum(METRICS).optional().meta({ description: 'Only figures of this metric.' }),
-    status: z.enum(CLAIM_STATUSES).optional().meta({
-      description: 'active, superseded (a claim that is not retracted names it in `supersedes`) or retracted.',
-    }),
+    kind: choice(CLAIM_KINDS).optional(),
+    metric: choice(METRICS, 'Only figures of this metric.').optional(),
+    status: choice(CLAIM_STATUSES, 'active, superseded (a claim that is not retracted names it in `supersedes`) or retracted.').optional(),
     stated_from: StatedAt.optional().meta({ description: 'Stated at or after: a date (its start, 00:00:00Z) or a date-time.', example: '2017-04-04' }),
     stated_to: Moment.optional().meta({ description: 'Stated at or before: a date (its end, 23:59:59.999Z) or a date-time.', example: '2017-04-05' }),
     view: ClaimView,

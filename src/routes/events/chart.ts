@@ -3,13 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { renderFigureChart } from '../../charts/figure-chart.js'
 import { METRICS, POPULATIONS } from '../../engine/types.js'
+import { choice } from '../../schemas/choice.js'
 import { IdParams, Moment, errorResponses } from '../../schemas/common.js'
 
 export const SVG_TYPE = 'image/svg+xml; charset=utf-8'
 
 const ChartQuery = z.strictObject({
-  metric: z.enum(METRICS).default('killed').meta({ description: 'The figure group: metric. Default `killed`.' }),
-  population: z.enum(POPULATIONS).default('all').meta({ description: 'The figure group: population. Default `all`.' }),
+  metric: choice(METRICS, 'The figure group: metric. Default `killed`.').default('killed'),
+  population: choice(POPULATIONS, 'The figure group: population. Default `all`.').default('all'),
   party: z
     .string()
     .min(1)
