@@ -55,3 +55,17 @@ export function paths(problem: Problem): string[] {
 export function patch(app: FastifyInstance, url: string, payload: Record<string, unknown>) {
   return app.inject({ method: 'PATCH', url, payload })
 }
+
+/** A valid figure row of POST /claims/bulk (SOHR, Khan Shaykhun, exact 87 killed), with `extra` fields set or replaced. */
+export function figureRow(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    event_id: 'khan-shaykhun',
+    kind: 'figure',
+    source_id: 'sohr',
+    stated_at: '2017-04-08',
+    metric: 'killed',
+    qualifier: 'exact',
+    value: 87,
+    ...extra,
+  }
+}

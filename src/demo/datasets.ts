@@ -20,11 +20,16 @@ async function bulk(app: FastifyInstance, url: string, payload: object[]): Promi
   if (res.statusCode >= 300) throw new Error(`POST ${url} answered ${res.statusCode}: ${res.body}`)
 }
 
-/** Loads a fixture through the bulk routes: actors, sources and the event created or updated, the claims in one batch. */
-export async function loadFixtureInBulk(app: FastifyInstance, fixture: Fixture): Promise<void> {
+/** A fixture's actors, sources and event, created or updated through the bulk routes: what its claims refer to. */
+export async function loadMetadataInBulk(app: FastifyInstance, fixture: Fixture): Promise<void> {
   await bulk(app, '/actors/bulk', fixture.actors)
   await bulk(app, '/sources/bulk', fixture.sources)
   await bulk(app, '/events/bulk', [fixture.event])
+}
+
+/** Loads a fixture through the bulk routes: its metadata, then the claims in one batch. */
+export async function loadFixtureInBulk(app: FastifyInstance, fixture: Fixture): Promise<void> {
+  await loadMetadataInBulk(app, fixture)
   await bulk(
     app,
     '/claims/bulk',

@@ -3,7 +3,7 @@ import t from 'tap'
 import { MAX_BULK_ROWS } from '../../src/lib/bulk-body.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineDataset } from '../../src/demo/ukraine.js'
-import { build, json, post } from '../helper.js'
+import { build, figureRow, json, post } from '../helper.js'
 
 interface Problem {
   status: number
@@ -17,16 +17,7 @@ interface BulkResult {
 }
 
 const EVENT = 'khan-shaykhun'
-const row = (extra: object = {}) => ({
-  event_id: EVENT,
-  kind: 'figure',
-  source_id: 'sohr',
-  stated_at: '2017-04-08',
-  metric: 'killed',
-  qualifier: 'exact',
-  value: 87,
-  ...extra,
-})
+const row = figureRow
 
 function count(app: FastifyInstance, table: string): number {
   return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post, type Problem } from '../helper.js'
+import { build, figureRow, json, post, type Problem } from '../helper.js'
 
 interface LineError {
   path: string
@@ -20,16 +20,7 @@ type Detailed = Omit<Problem, 'errors'> & { errors?: LineError[] }
 const METRIC_LIST = 'killed, injured, casualties, missing, captured, detained, displaced, affected'
 const POPULATION_LIST = 'all, civilians, combatants, children, women, men, medical_workers, journalists'
 
-const row = (extra: Record<string, unknown> = {}) => ({
-  event_id: 'khan-shaykhun',
-  kind: 'figure',
-  source_id: 'sohr',
-  stated_at: '2017-04-08',
-  metric: 'killed',
-  qualifier: 'exact',
-  value: 87,
-  ...extra,
-})
+const row = figureRow
 
 async function khanShaykhun(t: Parameters<typeof build>[0]): Promise<FastifyInstance> {
   const app = await build(t)

@@ -1,15 +1,14 @@
 /** The README's spreadsheet import: fixtures/khan-shaykhun-claims.csv gives the §8 summary. */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { loadMetadataInBulk } from '../../src/demo/datasets.js'
 import { readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { build, json } from '../helper.js'
 
 t.test('the sample spreadsheet loads in one request and reproduces §8', async (t) => {
   const app = await build(t)
   const fixture = readFixture()
-  await post(app, '/actors/bulk', fixture.actors)
-  await post(app, '/sources/bulk', fixture.sources)
-  await post(app, '/events/bulk', [fixture.event])
+  await loadMetadataInBulk(app, fixture)
   const csv = readFileSync(new URL('../../fixtures/khan-shaykhun-claims.csv', import.meta.url), 'utf8')
   const send = () => app.inject({ method: 'POST', url: '/claims/bulk', headers: { 'content-type': 'text/csv' }, payload: csv })
   const res = await send()
@@ -30,9 +29,7 @@ t.test('the sample spreadsheet loads in one request and reproduces §8', async (
 t.test('the same spreadsheet as people type it (Capitalised, "At least") gives the same claims and the same §8 summary', async (t) => {
   const app = await build(t)
   const fixture = readFixture()
-  await post(app, '/actors/bulk', fixture.actors)
-  await post(app, '/sources/bulk', fixture.sources)
-  await post(app, '/events/bulk', [fixture.event])
+  await loadMetadataInBulk(app, fixture)
   const csv = readFileSync(new URL('../../fixtures/khan-shaykhun-claims.csv', import.meta.url), 'utf8')
   // The enum columns: kind, metric, population, qualifier, stance, certainty.
   const enumColumns = [1, 5, 6, 7, 9, 11]

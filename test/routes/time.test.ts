@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
+import { loadMetadataInBulk } from '../../src/demo/datasets.js'
 import { ukraineDataset } from '../../src/demo/ukraine.js'
 import type { EventSummaryOut } from '../../src/schemas/summary.js'
 import { build, json, post } from '../helper.js'
@@ -44,9 +45,7 @@ t.test('the §8 killed/all timeline', async (t) => {
 t.test('Ukraine 2022: every timeline step equals the summary as of that step', async (t) => {
   const app = await build(t)
   const data = ukraineDataset()
-  await post(app, '/actors/bulk', data.actors)
-  await post(app, '/sources/bulk', data.sources)
-  await post(app, '/events/bulk', [data.event])
+  await loadMetadataInBulk(app, data)
   const rows = data.claims.map((c) => ({ ...c, event_id: data.event.id }))
   t.equal((await post(app, '/claims/bulk', rows)).statusCode, 201)
   const base = `/events/${data.event.id}`
