@@ -16,6 +16,7 @@ import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
 import { BadRequestError } from '../errors.js'
 import { Cursor, Limit, Raw } from '../schemas/common.js'
+import { canonical, choice } from '../schemas/choice.js'
 import { slugify } from './slug.js'
 import type { Page } from './pages.js'
 
@@ -36,9 +37,7 @@ export const EXPORT_BATCH = 500
 // ---- query parameters ----
 
 export const formatFields = {
-  format: z.enum(FORMATS).optional().meta({
-    description: 'json (default), ndjson or csv. Wins over the Accept header (application/json, application/x-ndjson, text/csv).',
-  }),
+  format: choice(FORMATS, 'The default is json. Wins over the Accept header (application/json, application/x-ndjson, text/csv).').optional(),
   hxl: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -181,7 +180,8 @@ export function chooseFormat(request: FastifyRequest, query: FormatQuery): Forma
  * with a valid one.
  */
 export function representationOf(format: unknown, hxl: unknown, accept: string | undefined): string {
-  const chosen = format === undefined ? negotiateFormat(accept) : (FORMATS as readonly unknown[]).includes(format) ? (format as Format) : null
+  const named = typeof format === 'string' ? canonical(format) : format // as the schema reads it: CSV is csv
+  const chosen = named === undefined ? negotiateFormat(accept) : (FORMATS as readonly unknown[]).includes(named) ? (named as Format) : null
   if (chosen === null) return `!format=${String(format)}`
   if (hxl === undefined || hxl === 'false') return chosen
   return hxl === 'true' && chosen === 'csv' ? 'csv+hxl' : `!${chosen}+hxl=${String(hxl)}`

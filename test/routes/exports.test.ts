@@ -243,11 +243,29 @@ t.test('hxl=true adds a hashtag row under the CSV header; it is a 400 for other 
 
 t.test('an unknown format is a 400 naming the parameter', async (t) => {
   const { app } = await khanShaykhun(t)
-  for (const url of ['/claims?format=xml', '/sources?format=CSV', `/events/${EVENT}/summary?format=xlsx`, '/summaries?format=', `/events/${EVENT}/claims?format=tsv`]) {
+  for (const url of ['/claims?format=xml', `/events/${EVENT}/summary?format=xlsx`, '/summaries?format=', `/events/${EVENT}/claims?format=tsv`]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.same(json<Problem>(res).errors?.map((e) => e.path), ['/format'], url)
+    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/format'], url)
+  }
+  const res = await get(app, '/claims?format=xml')
+  t.equal(
+    json<Problem>(res).errors?.[0]?.message,
+    'must be one of json, ndjson, csv (any letter case); got "xml".',
+    'the message lists the formats and quotes what was sent',
+  )
+})
+
+t.test('a format in any letter case is that format, with its tag', async (t) => {
+  const { app } = await khanShaykhun(t)
+  const lower = await get(app, '/sources?format=csv')
+  for (const format of ['CSV', 'Csv']) {
+    const res = await get(app, `/sources?format=${format}`)
+    t.equal(res.statusCode, 200, format)
+    t.equal(res.headers['content-type'], 'text/csv; charset=utf-8')
+    t.equal(res.body, lower.body)
+    t.equal(res.headers.etag, lower.headers.etag, 'the same representation, the same ETag')
   }
 })
 
