@@ -32,6 +32,10 @@ export function choiceMessage(values: readonly string[], sent: unknown): string 
   return `must be one of ${values.join(', ')} (any letter case); got ${quoted(sent)}.${suggestion}`
 }
 
+function longest(values: readonly string[]): number {
+  return Math.max(...values.map((v) => v.length))
+}
+
 function documented(values: readonly string[], description: string | undefined): string {
   const rule = values.some((v) => v.includes('_')) ? 'in any letter case, a space for `_`' : 'in any letter case'
   const list = `One of ${values.map((v) => `\`${v}\``).join(', ')} (${rule}; answered in lower case).`
@@ -55,7 +59,8 @@ export function choice<const T extends Values>(values: T, description?: string):
       // A check, not a transform: zod keeps the examples and defaults of an object without transforms in its input document.
       .overwrite(canonical)
       // An example, or Swagger UI makes its sample body from the pattern ("metric": "DiSpLaceD").
-      .meta({ description: documented(values, description), pattern: choicePattern(values), examples: [values[0]] })
+      // maxLength: the longest value, exact since canonical() keeps lengths; it bounds what a client may send (OWASP API4).
+      .meta({ description: documented(values, description), pattern: choicePattern(values), maxLength: longest(values), examples: [values[0]] })
     // The check above admits only the canonical values.
   ) as z.ZodType<T[number], string>
 }
@@ -66,7 +71,7 @@ export function choice<const T extends Values>(values: T, description?: string):
  */
 export function tag<const V extends string>(value: V) {
   // `const: undefined` drops the literal's const from the document: the pattern says what is accepted.
-  return z.literal(value).meta({ const: undefined, type: 'string', pattern: choicePattern([value]), examples: [value] })
+  return z.literal(value).meta({ const: undefined, type: 'string', pattern: choicePattern([value]), maxLength: value.length, examples: [value] })
 }
 
 /** `union`, with `key` made canonical first when it names one of `values` in another case. */
