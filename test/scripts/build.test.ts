@@ -1,5 +1,5 @@
 /**
- * `npm start` runs `prestart` (npm run build) first. The build is tsc's build
+ * `npm start` runs `prestart` (tsc -b) first. The build is tsc's build
  * mode, which compares the sources with what dist/ holds: after the first
  * build, a start of unchanged code compiles nothing and goes straight to
  * serving, instead of a minute of silence recompiling every time.
@@ -21,9 +21,10 @@ interface Manifest {
 t.test('npm start builds through tsc -b, which leaves an up-to-date dist/ untouched', async (t) => {
   t.setTimeout(240_000)
   const { scripts } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as Manifest
-  t.equal(scripts.prestart, 'npm run build')
-  t.equal(scripts.start, 'node dist/server.js')
+  t.equal(scripts.prestart, 'tsc -b tsconfig.build.json', 'tsc itself, not through a second npm')
+  t.equal(scripts.predemo, 'tsc -b tsconfig.build.json')
   t.equal(scripts.build, 'tsc -b tsconfig.build.json')
+  t.equal(scripts.start, 'node dist/server.js')
 
   const build = () => run(tsc, ['-b', 'tsconfig.build.json'], { cwd: root.pathname })
   await build()
