@@ -23,9 +23,25 @@ const ChartQuery = z.strictObject({
   known_at: Moment.optional().meta({
     description: 'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end.',
   }),
+  // Exactly `true` or `false`, as dry_run: anything else is a 400 naming the field rather than a guess.
+  median: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v !== 'false')
+    .meta({ description: "Draw the median of the sources' figures (a dashed line, labelled with its value): `true` (default) or `false`." }),
 })
 
 const chartRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** The credit line's names: a source's first alias ("SOHR"), else its name. */
+  const sourceLabels = (ids: string[]): Record<string, string> => {
+    const labels: Record<string, string> = {}
+    for (const id of new Set(ids)) {
+      const source = app.repos.sources.get(id)
+      if (source !== null) labels[id] = source.aliases[0] ?? source.name
+    }
+    return labels
+  }
+
   app.get(
     '/:id/chart.svg',
     {
@@ -37,7 +53,11 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'An accessible SVG (720 px wide, taller with each source) for embedding in a page or an article: one row per counted source with ' +
           'the numbers its words allow drawn as a bar (an arrow when there is no upper bound) and its figure as a dot, on one axis from zero; ' +
-          'the agreement band (where the most claims overlap) shaded behind the rows; the median as a dashed line; the disagreement level in a footnote. ' +
+          'a vague word ("dozens", "hundreds", "thousands") as the hatched range it stands for, with no dot; ' +
+          'the agreement band (where the most claims overlap) shaded behind the rows and labelled in the words of the disagreement level ' +
+          '("all sources agree", "every figure fits here", "where most sources overlap (k of n)"); the median of the sources\' figures as a dashed line ' +
+          '(`median=false` leaves it out); the disagreement level in a footnote; a credit line naming each source with its relay chain ("SOHR via Reuters, TASS") ' +
+          'and the date the figures are as of. ' +
           'It has a `<title>` and a full-sentence `<desc>` for screen readers. The group is `metric`/`population`/`party` (default killed/all, no party), ' +
           'counted as in the summary as of `as_of`. A group with no counted claim is still a 200: a chart that says so.',
         tags: ['events'],
@@ -53,7 +73,7 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { metric, population, as_of, known_at } = request.query
+      const { metric, population, as_of, known_at, median } = request.query
       // An alias names the same party; an unknown party is a group with no claims.
       const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
       const summary = app.summaryService.summarize(request.params.id, as_of, known_at)
@@ -65,7 +85,10 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
         party,
         partyName: party === null ? null : (app.repos.actors.get(party)?.name ?? null),
         asOf: summary.as_of,
+        asOfNow: as_of === undefined,
         knownAt: summary.known_at,
+        median,
+        sourceLabels: group === null ? {} : sourceLabels(group.claims.flatMap((c) => [c.source_id, ...c.via])),
       })
       // A string with a non-JSON content type goes out as it is: the zod serializer is not called.
       return reply
