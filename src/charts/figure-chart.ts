@@ -305,11 +305,12 @@ function subtitleOf(summary: FigureSummary | null, meta: ChartMeta): string {
   return n === 0 ? `${groupHeading(meta)}, by source, ${asOf}` : `${groupHeading(meta)}: figures from ${n} ${n === 1 ? 'source' : 'sources'}, ${asOf}`
 }
 
-function creditOf(summary: FigureSummary | null, meta: ChartMeta): string {
+/** The credit: the sources (when there are any), then how they are counted; each starts a line. */
+function creditOf(summary: FigureSummary | null, meta: ChartMeta): string[] {
   const claims = summary?.claims ?? []
-  const sources = claims.length === 0 ? '' : `${claims.length === 1 ? 'Source' : 'Sources'}: ${sourcesCredit(claims, meta.sourceLabels)}. `
+  const sources = claims.length === 0 ? [] : [`${claims.length === 1 ? 'Source' : 'Sources'}: ${sourcesCredit(claims, meta.sourceLabels)}.`]
   const known = meta.knownAt ? `, as recorded by ${formatMoment(meta.knownAt)}` : ''
-  return `${sources}Each source counts once: its latest claim stated by ${asOfWords(meta)}${known}. Chart: Reckon.`
+  return [...sources, `Each source counts once: its latest claim stated by ${asOfWords(meta)}${known}. Chart: Reckon.`]
 }
 
 function footnoteOf(f: FigureSummary, meta: ChartMeta): string {
@@ -418,7 +419,7 @@ function layout(summary: FigureSummary | null, meta: ChartMeta): Layout {
   const titleLines = wrapText(meta.title, TEXT_WIDTH, TITLE_SIZE, 2, true)
   const subtitleLines = wrapText(subtitleOf(summary, meta), TEXT_WIDTH, SUBTITLE_SIZE, 2)
   // The credit names every source: it wraps as far as it must and is never cut.
-  const creditLines = wrapText(creditOf(summary, meta), TEXT_WIDTH, SMALL_SIZE, Number.POSITIVE_INFINITY)
+  const creditLines = creditOf(summary, meta).flatMap((part) => wrapText(part, TEXT_WIDTH, SMALL_SIZE, Number.POSITIVE_INFINITY))
   const subtitleY = 8 + 24 * titleLines.length + 23
   const headerBottom = subtitleY + 18 * (subtitleLines.length - 1)
   const creditHeight = 16 * (creditLines.length - 1)
