@@ -17,7 +17,8 @@ const ChartQuery = z.strictObject({
     .optional()
     .meta({ description: "The group's party: an actor id or alias. Absent means the group without a party." }),
   as_of: Moment.optional().meta({
-    description: 'Draw the claims stated by this moment: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
+    description:
+      "Draw the claims stated by this moment: a date (its end, 23:59:59.999Z) or a date-time; the chart's date line shows it. Default: now (the date line shows the date of the request).",
     example: '2017-04-06',
   }),
   known_at: Moment.optional().meta({
