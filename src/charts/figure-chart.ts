@@ -349,11 +349,12 @@ function legendItems(f: FigureSummary, ids: { arrow: string; hatch: string }): L
       label: 'no upper bound',
     })
   }
-  if (f.claims.some((c) => isVague(c.qualifier))) {
+  const vague = [...new Set(f.claims.filter((c) => isVague(c.qualifier)).map((c) => `"${c.qualifier}"`))]
+  if (vague.length > 0) {
     items.push({
       swatch: (x, y) => el('rect', { x, y: y - 5, width: 28, height: 10, ...vagueStyle(ids.hatch) }),
       swatchWidth: 28,
-      label: 'vague words ("hundreds"): the range they stand for, no figure',
+      label: `vague words (${vague.join(', ')}): the range they stand for, no figure`,
     })
   }
   return items

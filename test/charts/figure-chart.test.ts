@@ -558,3 +558,13 @@ t.test('random groups (seeded): no label crosses a mark or another label', async
   )
   t.pass('150 random charts')
 })
+
+t.test('the legend names the vague words the chart holds', async (t) => {
+  const f = summaryOf([
+    { source: 'a', qualifier: 'thousands' },
+    { source: 'b', qualifier: 'dozens' },
+    { source: 'c', qualifier: 'thousands' },
+  ])
+  const legend = single(byClass(parseXml(renderFigureChart(f, META)), 'legend'), 'legend')
+  t.strictSame(byName(legend, 'text').map((e) => e.text), ['vague words ("dozens", "thousands"): the range they stand for, no figure'], 'no dot, no plain bar: only the hatching')
+})
