@@ -250,6 +250,23 @@ export function sourcesCredit(claims: readonly CountedFigureClaim[], labels: Rea
     .join('; ')
 }
 
+/**
+ * The `sourceLabels` for a group's credit: each origin's and relay's first
+ * alias, else its name, looked up with `lookup` (e.g. the sources repository's
+ * get). Ids it does not know are left out (credited by name or id).
+ */
+export function sourceLabelsFor(
+  claims: readonly CountedFigureClaim[],
+  lookup: (id: string) => { name: string; aliases: readonly string[] } | null,
+): Record<string, string> {
+  const labels: Record<string, string> = {}
+  for (const id of new Set(claims.flatMap((c) => [c.source_id, ...c.via]))) {
+    const source = lookup(id)
+    if (source !== null) labels[id] = source.aliases[0] ?? source.name
+  }
+  return labels
+}
+
 // ---- drawing ----
 
 type Attrs = Record<string, string | number | undefined>

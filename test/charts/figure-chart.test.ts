@@ -8,6 +8,7 @@ import {
   groupHeading,
   isVague,
   renderFigureChart,
+  sourceLabelsFor,
   sourcesCredit,
   statedFigure,
 } from '../../src/charts/figure-chart.js'
@@ -164,6 +165,7 @@ t.test('no counted claim: still a chart, saying so', async (t) => {
     t.equal(byName(svg, 'title')[0]?.text, 'Chemical attack on Khan Shaykhun: people injured, by source, as of 6 April 2017')
     t.equal(byName(svg, 'marker').length, 0)
     t.equal(findAll(svg, (e) => e.attrs.class === 'source').length, 0)
+    t.strictSame(collisions(svg), [], 'nothing crosses in the empty chart either')
   }
   t.equal(figureChartSize(null, META).width, 720)
 })
@@ -430,6 +432,16 @@ t.test('the credit names the sources and their relays, short names first; it wra
   ])
   t.equal(sourcesCredit(f.claims), 'Syrian Observatory for Human Rights via reuters, tass; World Health Organization via tass', 'without labels: names and ids')
   t.equal(sourcesCredit([sohr]), 'Syrian Observatory for Human Rights via reuters, tass')
+  const directory: Record<string, { name: string; aliases: string[] }> = {
+    sohr: { name: 'Syrian Observatory for Human Rights', aliases: ['SOHR', 'Observatory'] },
+    who: { name: 'World Health Organization', aliases: ['WHO'] },
+    tass: { name: 'TASS', aliases: [] },
+  }
+  t.strictSame(
+    sourceLabelsFor(f.claims, (id) => directory[id] ?? null),
+    { sohr: 'SOHR', tass: 'TASS', who: 'WHO' },
+    'first alias, else name; an unknown relay is left out',
+  )
 
   const many = summaryOf(
     Array.from({ length: 30 }, (_, i) => ({

@@ -1,7 +1,7 @@
 /** GET /events/{id}/chart.svg (contract §13): one figure group as an embeddable SVG chart. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { renderFigureChart } from '../../charts/figure-chart.js'
+import { renderFigureChart, sourceLabelsFor } from '../../charts/figure-chart.js'
 import { METRICS, POPULATIONS } from '../../engine/types.js'
 import { IdParams, Moment, errorResponses } from '../../schemas/common.js'
 
@@ -33,16 +33,6 @@ const ChartQuery = z.strictObject({
 })
 
 const chartRoutes: FastifyPluginAsyncZod = async (app) => {
-  /** The credit line's names: a source's first alias ("SOHR"), else its name. */
-  const sourceLabels = (ids: string[]): Record<string, string> => {
-    const labels: Record<string, string> = {}
-    for (const id of new Set(ids)) {
-      const source = app.repos.sources.get(id)
-      if (source !== null) labels[id] = source.aliases[0] ?? source.name
-    }
-    return labels
-  }
-
   app.get(
     '/:id/chart.svg',
     {
@@ -89,7 +79,8 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
         asOfNow: as_of === undefined,
         knownAt: summary.known_at,
         median,
-        sourceLabels: group === null ? {} : sourceLabels(group.claims.flatMap((c) => [c.source_id, ...c.via])),
+        // The credit names sources by their first alias ("SOHR"), else their name.
+        sourceLabels: group === null ? {} : sourceLabelsFor(group.claims, (id) => app.repos.sources.get(id)),
       })
       // A string with a non-JSON content type goes out as it is: the zod serializer is not called.
       return reply
