@@ -31,6 +31,13 @@ export function formatNumber(n: number): string {
   return NUMBER.format(n)
 }
 
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
+
+/** 1234567 → "1.2M": for a label with no room for every digit (the tooltip and description keep them). */
+export function formatCompact(n: number): string {
+  return COMPACT.format(n)
+}
+
 const MONTHS = [
   'January',
   'February',
@@ -59,6 +66,13 @@ export function formatMoment(iso: string): string {
   const hh = String(date.getUTCHours()).padStart(2, '0')
   const mm = String(date.getUTCMinutes()).padStart(2, '0')
   return `${day}, ${hh}:${mm} UTC`
+}
+
+/** An ISO moment's date alone: "6 April 2017". */
+export function formatDay(iso: string): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()] ?? ''} ${date.getUTCFullYear()}`
 }
 
 /** An event's occurred_on (YYYY-MM-DD, YYYY-MM or YYYY) in words: "4 April 2017", "April 2017", "2017". */

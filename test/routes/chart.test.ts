@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
+import { formatDay } from '../../src/charts/text.js'
+import { collisions } from '../charts/layout-check.js'
 import { byName, findAll, parseXml } from '../charts/xml.js'
 import { build, json, post } from '../helper.js'
 
@@ -31,11 +33,18 @@ t.test('GET /events/{id}/chart.svg: the §8 chart, as SVG, past the JSON seriali
 
   const svg = parseXml(res.body)
   t.equal(byName(svg, 'title')[0]?.text, 'Chemical attack on Khan Shaykhun: people killed, by source, as of 6 April 2017')
-  t.match(byName(svg, 'desc')[0]?.text ?? '', /^2 sources\. Figures range from 58 to no upper bound; median 64\. The figures conflict/)
+  t.match(byName(svg, 'desc')[0]?.text ?? '', /^2 sources\. Figures range from 58 to no upper bound; median of the sources' figures: 64\. The figures conflict/)
   const all = texts(res.body)
   t.equal(all[0], 'Chemical attack on Khan Shaykhun')
   t.equal(all[1], 'People killed: figures from 2 sources, as of 6 April 2017')
-  t.ok(all.includes('median 64'))
+  t.ok(all.includes("median of the sources' figures: 64"))
+  t.ok(all.includes('no two sources overlap; shaded: 58 (1 of 2)'), 'a conflicting group: the band does not claim agreement')
+  t.strictSame(
+    findAll(svg, (e) => e.attrs.class === 'credit').map((e) => e.text),
+    ['Sources: SOHR via Reuters, TASS; WHO via TASS.', 'Each source counts once: its latest claim stated by 6 April 2017. Chart: Reckon.'],
+    'the credit names the sources by their first alias, with their relays',
+  )
+  t.strictSame(collisions(svg), [], 'no label crosses a mark or another label')
   t.ok(all.includes('World Health Organization') && all.includes('Syrian Observatory for') && all.includes('Human Rights'))
   t.equal(findAll(svg, (e) => e.attrs.class === 'open-end').length, 1, 'WHO’s "at least 70" is an arrow')
 
@@ -49,14 +58,26 @@ t.test('GET /events/{id}/chart.svg: the §8 chart, as SVG, past the JSON seriali
 
 t.test('the defaults: killed, all, no party, as of now; other groups by query', async (t) => {
   const app = await khanShaykhun(t)
+  const dayBefore = formatDay(new Date().toISOString())
   const now = await app.inject({ method: 'GET', url: CHART })
+  const dayAfter = formatDay(new Date().toISOString())
   t.equal(now.statusCode, 200)
-  t.ok(texts(now.body).includes('median 64'), 'killed/all as of now')
+  t.ok(texts(now.body).includes("median of the sources' figures: 64"), 'killed/all as of now')
+  // The request's date (read on both sides of it, in case midnight falls between).
+  const dateLine = texts(now.body)[1]
+  t.ok(
+    [dayBefore, dayAfter].some((d) => dateLine === `People killed: figures from 2 sources, as of ${d}`),
+    `as of now: the date of the request, no clock time (${dateLine})`,
+  )
 
   const early = await app.inject({ method: 'GET', url: `${CHART}?as_of=2017-04-04` })
   const earlyTexts = texts(early.body)
   t.equal(earlyTexts[1], 'People killed: figures from 1 source, as of 4 April 2017', 'as of 4 April only SOHR counts')
   t.notOk(earlyTexts.some((s) => s.startsWith('median')), 'one source: no median line')
+  t.strictSame(
+    findAll(parseXml(early.body), (e) => e.attrs.class === 'credit').map((e) => e.text),
+    ['Source: SOHR via Reuters, TASS.', 'Each source counts once: its latest claim stated by 4 April 2017. Chart: Reckon.'],
+  )
   t.ok(earlyTexts.some((s) => s.startsWith('Single source')))
 
   const children = await app.inject({ method: 'GET', url: `${CHART}?population=children&as_of=2017-04-06` })
@@ -64,7 +85,29 @@ t.test('the defaults: killed, all, no party, as of now; other groups by query', 
   t.ok(texts(children.body).includes('11'))
 
   const affected = await app.inject({ method: 'GET', url: `${CHART}?metric=affected&as_of=2017-04-06` })
-  t.ok(texts(affected.body).includes('hundreds'))
+  const vague = parseXml(affected.body)
+  t.ok(texts(affected.body).includes('hundreds (vague)'), 'a vague word is labelled as one')
+  t.equal(findAll(vague, (e) => e.attrs.class === 'point').length, 0, 'no dot at the conventional 200')
+  t.strictSame(findAll(vague, (e) => e.attrs.class === 'interval vague').map((e) => e.attrs.fill), ['url(#reckon-chart-vague)'], 'the range, hatched')
+  t.equal(
+    byName(vague, 'desc')[0]?.text,
+    '1 source. World Health Organization gives hundreds (vague: 200 to 999). Only one source gives a figure. ' +
+      'Vague words are drawn as the range they stand for, without a figure.',
+  )
+})
+
+t.test('median=false leaves the median out; median=true is the default', async (t) => {
+  const app = await khanShaykhun(t)
+  const plain = await app.inject({ method: 'GET', url: `${CHART}?as_of=2017-04-06` })
+  const shown = await app.inject({ method: 'GET', url: `${CHART}?as_of=2017-04-06&median=true` })
+  t.equal(shown.body, plain.body, 'true is the default')
+  const hidden = await app.inject({ method: 'GET', url: `${CHART}?as_of=2017-04-06&median=false` })
+  t.equal(hidden.statusCode, 200)
+  const svg = parseXml(hidden.body)
+  t.equal(findAll(svg, (e) => e.attrs.class === 'median' || e.attrs.class === 'median-label').length, 0)
+  t.notOk(texts(hidden.body).some((s) => s.includes('median')))
+  t.equal(findAll(svg, (e) => e.attrs.class === 'agreement').length, 1, 'the band stays')
+  t.strictSame(collisions(svg), [])
 })
 
 t.test('a group with no counted claim is a 200 chart that says so', async (t) => {
@@ -103,7 +146,7 @@ t.test('a party by id or by alias; its name in the heading', async (t) => {
   t.equal(byAlias.body, byId.body, 'an alias names the same party')
   t.equal(texts(byId.body)[1], 'Combatants killed (Russian <armed> forces): figures from 2 sources, as of 6 April 2017')
   t.match(byId.body, /Russian &lt;armed&gt; forces/)
-  t.ok(texts(byId.body).includes('median 12'))
+  t.ok(texts(byId.body).includes("median of the sources' figures: 12"))
 })
 
 t.test('errors: unknown event 404, bad parameters 400, as problem documents', async (t) => {
@@ -121,12 +164,15 @@ t.test('errors: unknown event 404, bad parameters 400, as problem documents', as
     ['known_at=2017-13-01', '/known_at'],
     ['party=', '/party'],
     ['colour=red', '/colour'],
+    ['median=no', '/median'],
+    ['median=TRUE', '/median'],
+    ['median=', '/median'],
   ] as const) {
     const res = await app.inject({ method: 'GET', url: `${CHART}?${query}` })
     t.equal(res.statusCode, 400, query)
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
     const body = json<{ errors: Array<{ path: string; in: string }> }>(res)
-    t.same(body.errors.map((e) => [e.path, e.in]), [[path, 'query']], `${query} names ${path}`)
+    t.strictSame(body.errors.map((e) => [e.path, e.in]), [[path, 'query']], `${query} names ${path}`)
   }
 })
 
@@ -137,7 +183,7 @@ t.test('documented in OpenAPI as image/svg+xml', async (t) => {
   )
   const op = doc.paths['/events/{id}/chart.svg']?.get
   t.equal(op?.operationId, 'getEventChart')
-  t.same(op?.tags, ['events'])
-  t.same(Object.keys(op?.responses?.['200']?.content ?? {}), ['image/svg+xml'])
+  t.strictSame(op?.tags, ['events'])
+  t.strictSame(Object.keys(op?.responses?.['200']?.content ?? {}), ['image/svg+xml'])
   t.ok(op?.responses?.['404']?.content?.['application/problem+json'])
 })

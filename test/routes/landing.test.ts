@@ -84,7 +84,7 @@ t.test('GET /: the most disputed events first, each with date, level, chart and 
   t.match(first, /Khan Shaykhun, Idlib, SY/)
   t.match(first, /<span class="level level-conflicting">conflicting<\/span>/)
   t.match(first, /9 claims/)
-  t.match(first, /<img src="\/events\/khan-shaykhun\/chart\.svg" alt="Chemical attack on Khan Shaykhun: people killed, by source, as of [^"]+\. 2 sources\. Figures range from 58 to no upper bound; median 64\. The figures conflict[^"]*" width="720" height="\d+"/)
+  t.match(first, /<img src="\/events\/khan-shaykhun\/chart\.svg" alt="Chemical attack on Khan Shaykhun: people killed, by source, as of [^"]+\. 2 sources\. Figures range from 58 to no upper bound; median of the sources&#39; figures: 64\. The figures conflict[^"]*" width="720" height="\d+"/)
   for (const href of ['/events/khan-shaykhun/summary', '/events/khan-shaykhun/summary?format=csv', '/events/khan-shaykhun/claims']) {
     t.match(first, `<a href="${href}">`)
   }

@@ -1,7 +1,7 @@
 /** GET /events/{id}/chart.svg (contract §13): one figure group as an embeddable SVG chart. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { renderFigureChart } from '../../charts/figure-chart.js'
+import { renderFigureChart, sourceLabelsFor } from '../../charts/figure-chart.js'
 import { METRICS, POPULATIONS } from '../../engine/types.js'
 import { choice } from '../../schemas/choice.js'
 import { IdParams, Moment, errorResponses } from '../../schemas/common.js'
@@ -18,12 +18,19 @@ const ChartQuery = z.strictObject({
     .optional()
     .meta({ description: "The group's party: an actor id or alias. Absent means the group without a party." }),
   as_of: Moment.optional().meta({
-    description: 'Draw the claims stated by this moment: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
+    description:
+      "Draw the claims stated by this moment: a date (its end, 23:59:59.999Z) or a date-time; the chart's date line shows it. Default: now (the date line shows the date of the request).",
     example: '2017-04-06',
   }),
   known_at: Moment.optional().meta({
     description: 'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end.',
   }),
+  // Exactly `true` or `false`, as dry_run: anything else is a 400 naming the field rather than a guess.
+  median: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v !== 'false')
+    .meta({ description: "Draw the median of the sources' figures (a dashed line, labelled with its value): `true` (default) or `false`." }),
 })
 
 const chartRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -38,7 +45,11 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'An accessible SVG (720 px wide, taller with each source) for embedding in a page or an article: one row per counted source with ' +
           'the numbers its words allow drawn as a bar (an arrow when there is no upper bound) and its figure as a dot, on one axis from zero; ' +
-          'the agreement band (where the most claims overlap) shaded behind the rows; the median as a dashed line; the disagreement level in a footnote. ' +
+          'a vague word ("dozens", "hundreds", "thousands") as the hatched range it stands for, with no dot; ' +
+          'the agreement band (where the most claims overlap) shaded behind the rows and labelled in the words of the disagreement level ' +
+          '("all sources agree", "every figure fits here", "where most sources overlap (k of n)"); the median of the sources\' figures as a dashed line ' +
+          '(`median=false` leaves it out); the disagreement level in a footnote; a credit line naming each source with its relay chain ("SOHR via Reuters, TASS") ' +
+          'and the date the figures are as of. ' +
           'It has a `<title>` and a full-sentence `<desc>` for screen readers. The group is `metric`/`population`/`party` (default killed/all, no party), ' +
           'counted as in the summary as of `as_of`. A group with no counted claim is still a 200: a chart that says so.',
         tags: ['events'],
@@ -54,7 +65,7 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { metric, population, as_of, known_at } = request.query
+      const { metric, population, as_of, known_at, median } = request.query
       // An alias names the same party; an unknown party is a group with no claims.
       const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
       const summary = app.summaryService.summarize(request.params.id, as_of, known_at)
@@ -66,7 +77,11 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
         party,
         partyName: party === null ? null : (app.repos.actors.get(party)?.name ?? null),
         asOf: summary.as_of,
+        asOfNow: as_of === undefined,
         knownAt: summary.known_at,
+        median,
+        // The credit names sources by their first alias ("SOHR"), else their name.
+        sourceLabels: group === null ? {} : sourceLabelsFor(group.claims, (id) => app.repos.sources.get(id)),
       })
       // A string with a non-JSON content type goes out as it is: the zod serializer is not called.
       return reply
