@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { type ChartMeta, chartTitle, describeFigures, figureChartSize, groupKey } from '../charts/figure-chart.js'
+import { type ChartMeta, chartTitle, describeFigures, figureChartSize, groupKey, sourceLabelsFor } from '../charts/figure-chart.js'
 import { escapeXml as esc, formatPartialDate } from '../charts/text.js'
 import type { DisagreementLevel, FigureSummary } from '../engine/types.js'
 import { nowIso } from '../lib/time.js'
@@ -104,16 +104,23 @@ function place(location: Record<string, string | number>): string {
     .join(', ')
 }
 
-type PartyName = (id: string) => string | null
+/** What the page needs to name a party and a source as the chart route does. */
+export interface Names {
+  party: (id: string) => string | null
+  source: (id: string) => { name: string; aliases: readonly string[] } | null
+}
 
-function chartMeta(d: Disputed, partyName: PartyName): ChartMeta {
+/** The chart's meta exactly as GET /events/{id}/chart.svg (no as_of) builds it, so the <img> size and alt text match the image. */
+function chartMeta(d: Disputed, names: Names): ChartMeta {
   return {
     title: d.summary.event.title,
     metric: d.shown.metric,
     population: d.shown.population,
     party: d.shown.party,
-    partyName: d.shown.party === null ? null : partyName(d.shown.party),
+    partyName: d.shown.party === null ? null : names.party(d.shown.party),
     asOf: d.summary.as_of,
+    asOfNow: true,
+    sourceLabels: sourceLabelsFor(d.shown.claims, names.source),
   }
 }
 
@@ -124,11 +131,11 @@ function chartImage(d: Disputed, meta: ChartMeta): string {
   return `<img src="${esc(chartUrl(d.summary.event.id, d.shown))}" alt="${esc(alt)}" width="${size.width}" height="${size.height}"`
 }
 
-function eventItem(d: Disputed, partyName: PartyName): string {
+function eventItem(d: Disputed, names: Names): string {
   const { event } = d.summary
   const id = encodeURIComponent(event.id)
   const level = d.top.disagreement.level
-  const meta = chartMeta(d, partyName)
+  const meta = chartMeta(d, names)
   const where = place(event.location)
   const facts = [
     `<time datetime="${esc(event.occurred_on)}">${esc(formatPartialDate(event.occurred_on))}</time>`,
@@ -194,11 +201,11 @@ const ATTRIBUTION_WORDS: Record<EventSummaryOut['attribution']['status'], string
  * as well as figures (it shows both halves of a summary), else the most
  * disputed; with none yet, how to record one.
  */
-function startHere(first: Disputed | undefined, partyName: PartyName): string {
+function startHere(first: Disputed | undefined, names: Names): string {
   const example =
     first === undefined
       ? '<li><p><strong>Record an event and its claims.</strong> Create an event with <code>POST /events</code>, then its claims with <code>POST /events/{id}/claims</code>, or load a spreadsheet with <code>POST /claims/bulk</code>.</p></li>'
-      : startExample(first, partyName)
+      : startExample(first, names)
   return `<section class="start" aria-labelledby="start">
 <h2 id="start">Start here</h2>
 <p class="sentence">Reckon keeps every claim about a violent event — a casualty figure, or who is to blame — with its source, and shows for each event how far the figures agree, as of any moment.</p>
@@ -209,20 +216,20 @@ ${example}
 </section>`
 }
 
-function startExample(d: Disputed, partyName: PartyName): string {
+function startExample(d: Disputed, names: Names): string {
   const { event, attribution } = d.summary
-  const meta = chartMeta(d, partyName)
+  const meta = chartMeta(d, names)
   const summaryUrl = `/events/${encodeURIComponent(event.id)}/summary`
   return `<li><p><strong>Read an event's summary.</strong> ${esc(event.title)}: ${esc(describeFigures(d.shown, meta))} ${esc(ATTRIBUTION_WORDS[attribution.status])} The API answers it as JSON: <a href="${esc(summaryUrl)}"><code>GET ${esc(summaryUrl)}</code></a>.</p></li>
 <li><p><strong>See its chart.</strong> One row per source: the numbers its words allow, and its figure.</p>
 <figure>${chartImage(d, meta)}></figure></li>`
 }
 
-export function renderLanding(events: Disputed[], partyName: PartyName): string {
+export function renderLanding(events: Disputed[], names: Names): string {
   const list =
     events.length === 0
       ? '<p class="empty">No event has a casualty figure yet. Record claims with <code>POST /events/{id}/claims</code> or load a spreadsheet with <code>POST /claims/bulk</code>; see the API below.</p>'
-      : `<ol class="events">\n${events.map((d) => eventItem(d, partyName)).join('\n')}\n</ol>`
+      : `<ol class="events">\n${events.map((d) => eventItem(d, names)).join('\n')}\n</ol>`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -236,7 +243,7 @@ export function renderLanding(events: Disputed[], partyName: PartyName): string 
 <h1>Reckon</h1>
 </header>
 <main>
-${startHere(events.find((d) => d.summary.attribution.status !== 'none') ?? events[0], partyName)}
+${startHere(events.find((d) => d.summary.attribution.status !== 'none') ?? events[0], names)}
 <h2>Most disputed events</h2>
 <p class="note">Events whose sources disagree most, as of now. Each chart shows one row per source: the numbers its words allow as a bar (an arrow when there is no upper bound), its figure as a dot, the median as a dashed line, and, shaded, where the most sources overlap.</p>
 ${list}
@@ -274,7 +281,10 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
     async (_request, reply) => {
       app.repos.disputes.refreshDue() // blocks queued by recent writes, before ranking on them
       const events = disputed(nowIso(), LANDING_EVENTS)
-      const html = renderLanding(events, (id) => app.repos.actors.get(id)?.name ?? null)
+      const html = renderLanding(events, {
+        party: (id) => app.repos.actors.get(id)?.name ?? null,
+        source: (id) => app.repos.sources.get(id),
+      })
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-cache')

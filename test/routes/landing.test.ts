@@ -40,7 +40,7 @@ t.test('GET /: "Start here" says what Reckon is, shows one event as the API does
   const steps = [
     '<h2 id="start">Start here</h2>',
     '<p class="sentence">Reckon keeps every claim about a violent event',
-    "<strong>Read an event's summary.</strong> Chemical attack on Khan Shaykhun: 2 sources. Figures range from 58 to no upper bound; median 64.",
+    "<strong>Read an event's summary.</strong> Chemical attack on Khan Shaykhun: 2 sources. Figures range from 58 to no upper bound; median of the sources&#39; figures: 64.",
     'Blame is contested: sources accuse and deny.',
     '<a href="/events/khan-shaykhun/summary"><code>GET /events/khan-shaykhun/summary</code></a>',
     '<strong>See its chart.</strong>',
@@ -130,4 +130,18 @@ t.test('GET / is in the OpenAPI document as text/html', async (t) => {
   )
   t.equal(doc.paths['/']?.get?.operationId, 'getLanding')
   t.same(Object.keys(doc.paths['/']?.get?.responses?.['200']?.content ?? {}), ['text/html'])
+})
+
+t.test('GET /: every chart is embedded at the size the chart route draws it, with its description', async (t) => {
+  const app = await world(t)
+  const html = (await app.inject({ method: 'GET', url: '/' })).body
+  const images = [...html.matchAll(/<img src="([^"]+)" alt="([^"]*)" width="(\d+)" height="(\d+)"/g)]
+  t.ok(images.length >= 4, `${images.length} charts: the start's and the list's`)
+  for (const [, src = '', alt = '', width, height] of images) {
+    const svg = (await app.inject({ method: 'GET', url: src.replace(/&amp;/g, '&') })).body
+    const size = /^<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg)
+    t.strictSame([width, height], [size?.[1], size?.[2]], `${src}: the <img> is the chart's size`)
+    const title = /<title[^>]*>([^<]*)<\/title>/.exec(svg)?.[1] ?? ''
+    t.ok(title.length > 0 && alt.startsWith(title), `${src}: the alternative text starts with the chart's own title`)
+  }
 })
