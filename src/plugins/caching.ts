@@ -148,9 +148,16 @@ function matches(header: string | undefined, etag: string): boolean {
 const RESPONSE_CACHE_ENTRIES = 500
 const RESPONSE_CACHE_MAX_BYTES = 256 * 1024
 
+/**
+ * The headers a handler sets that belong to its representation, replayed with
+ * the body: without them a replayed landing page had the API's CSP (which
+ * refuses its inline style), a chart lost its own, a CSV page its file name.
+ */
+const REPLAYED_HEADERS = ['content-type', 'content-security-policy', 'x-content-type-options', 'content-disposition'] as const
+
 interface CachedResponse {
   body: string
-  contentType: string
+  headers: Record<string, string>
   /** The URL answered and its `Link: rel="next"`, if any: a page's Link is part of the answer. */
   url: string
   link: string | undefined
@@ -223,7 +230,7 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       responses.set(etag, hit)
       const link = linkFor(request.url, hit)
       if (link !== undefined) reply.header('link', link)
-      reply.type(hit.contentType).send(hit.body)
+      reply.headers(hit.headers).send(hit.body)
       return
     }
     done()
@@ -252,9 +259,14 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       !responses.has(etag)
     ) {
       const link = reply.getHeader('link')
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }
+      for (const name of REPLAYED_HEADERS) {
+        const value = reply.getHeader(name)
+        if (typeof value === 'string') headers[name] = value
+      }
       responses.set(etag, {
         body: payload,
-        contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+        headers,
         url: request.url,
         link: typeof link === 'string' ? link : undefined,
       })

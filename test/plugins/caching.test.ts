@@ -365,3 +365,22 @@ t.test('GET and HEAD share a tag; a write moves the tag of every representation'
     t.not(res.headers.etag, before[i], `${v.url} ${v.name}: a new tag`)
   }
 })
+
+t.test('a response replayed from memory keeps the headers of its representation', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  const urls = ['/', '/events/khan-shaykhun/chart.svg?as_of=2017-04-06', '/claims?format=csv&limit=2', '/events/khan-shaykhun/summary?as_of=2017-04-06']
+  for (const url of urls) {
+    const first = await app.inject({ method: 'GET', url })
+    const again = await app.inject({ method: 'GET', url })
+    t.equal(again.statusCode, 200, url)
+    t.equal(again.body, first.body, `${url}: the same body`)
+    for (const name of ['content-type', 'content-security-policy', 'x-content-type-options', 'content-disposition']) {
+      t.equal(again.headers[name], first.headers[name], `${url}: the same ${name}`)
+    }
+  }
+  const page = await app.inject({ method: 'GET', url: '/' })
+  t.match(page.headers['content-security-policy'], /style-src 'unsafe-inline'/, 'the landing page, served again, may still use its own style')
+  const csv = await app.inject({ method: 'GET', url: '/claims?format=csv&limit=2' })
+  t.match(csv.headers['content-disposition'], /^attachment; filename="reckon-claims\.csv"$/, 'a CSV page, served again, keeps its file name')
+})
