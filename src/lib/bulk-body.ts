@@ -50,7 +50,11 @@ export function parseNdjson(text: string): ParsedRows<unknown> {
     lines.push(i + 1)
     if (rows.length > MAX_BULK_ROWS) throw tooManyRows(rows.length)
   })
-  if (errors.length > 0) throw new BadRequestError(`Some NDJSON lines are not JSON: line ${errors.map((e) => e.line).join(', ')}.`, errors)
+  if (errors.length > 0) {
+    // The first ten in the detail, as for field errors (plugins/errors): a bad file may have thousands.
+    const more = errors.length > 10 ? `, and ${errors.length - 10} more` : ''
+    throw new BadRequestError(`Some NDJSON lines are not JSON: line ${errors.slice(0, 10).map((e) => e.line).join(', ')}${more}.`, errors)
+  }
   return { rows, lines }
 }
 

@@ -30,8 +30,10 @@ export function positionOf(text: string, index: number): Omit<JsonSyntaxError, '
     }
   }
   // A byte order mark is not a column: editors do not show it.
-  const before = text.slice(lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : lineStart, index)
-  return { line, column: [...before].length + 1, offset: Buffer.byteLength(text.slice(0, index), 'utf8') }
+  // Columns count characters (code points): a low surrogate ends a character already counted. A loop, not a spread: a minified body is one line.
+  let column = 1
+  for (let i = lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : lineStart; i < index; i++) if ((text.charCodeAt(i) & 0xfc00) !== 0xdc00) column++
+  return { line, column, offset: Buffer.byteLength(text.slice(0, index), 'utf8') }
 }
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r'])

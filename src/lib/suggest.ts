@@ -35,6 +35,8 @@ export function nearest(sent: string, candidates: readonly string[]): string | u
   let best: { candidate: string; distance: number } | undefined
   for (const candidate of candidates) {
     const c = folded(candidate)
+    // The distance is at least the difference in length: a far longer text (a megabyte sent as a metric) is near nothing, unmeasured.
+    if (Math.abs(s.length - c.length) > 2 && !(s.length >= 3 && c.startsWith(s))) continue
     const distance = editDistance(s, c)
     const close = (distance <= 2 && distance * 3 < c.length) || (s.length >= 3 && c.startsWith(s))
     if (close && (best === undefined || distance < best.distance)) best = { candidate, distance }

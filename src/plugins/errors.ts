@@ -172,9 +172,9 @@ function unsupportedMediaType(request: FastifyRequest, reply: FastifyReply) {
 function jsonParser(app: FastifyInstance) {
   const parse = app.getDefaultJsonParser('error', 'error')
   return (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
-    parse(request, body.toString(), (err, value) => {
+    const text = body.toString() // a string already (parseAs: 'string'); the type admits a Buffer
+    parse(request, text, (err, value) => {
       if (err === null || (err as FastifyError).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, value)
-      const text = body.toString()
       const where = findJsonError(text)
       if (where === null) {
         return done(new ProblemError(400, 'invalid-json', 'Malformed JSON', 'The body is refused: it has a "__proto__" or "constructor.prototype" key.'))

@@ -60,3 +60,10 @@ t.test('property: a text is JSON exactly when no error is found; the error lies 
     { seed, numRuns: 2000 },
   )
 })
+
+t.test('columns count characters: a character outside the BMP is one column, not two', async (t) => {
+  const text = '{"quote": "😀😀", x}'
+  const where = findJsonError(text)
+  t.equal(where?.column, 17, 'the x is the 17th character of the line')
+  t.equal(where?.offset, Buffer.byteLength('{"quote": "😀😀", '), 'and its byte offset counts each emoji as 4 bytes')
+})

@@ -42,3 +42,10 @@ t.test('quoted: what was sent, as JSON, cut short when long', async (t) => {
   t.equal(quoted(undefined), 'nothing')
   t.equal(quoted('x'.repeat(100)), `"${'x'.repeat(76)}...`)
 })
+
+t.test('nearest: a text far longer than every candidate is near none of them, and is not measured against them', async (t) => {
+  const huge = `killed${'x'.repeat(1_000_000)}`
+  t.equal(nearest(huge, METRICS), undefined, 'a megabyte is no metric')
+  t.equal(nearest('kiled', METRICS), 'killed', 'within two letters of length, still measured')
+  t.equal(nearest('sou', ['source_id']), 'source_id', 'a beginning of a longer name still suggests it')
+})
