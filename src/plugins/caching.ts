@@ -28,6 +28,8 @@ export type EtagScope = 'event' | 'database'
 declare module 'fastify' {
   interface FastifyContextConfig {
     etag?: EtagScope
+    /** Without `as_of` the answer is stamped with the moment of the request (GET /summaries): never replayed from memory then. */
+    stampsNow?: boolean
     /**
      * Set by this plugin on tagged routes: true when the route answers
      * several formats (by `format` and Accept); otherwise its one media type.
@@ -222,7 +224,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       reply.code(304).send()
       return
     }
-    if (scope === 'event' && (request.query as { as_of?: string }).as_of === undefined) return done()
+    const config = request.routeOptions.config
+    if ((scope === 'event' || config.stampsNow === true) && (request.query as { as_of?: string }).as_of === undefined) return done()
     cacheable.add(request)
     const hit = responses.get(etag)
     if (hit) {

@@ -384,3 +384,15 @@ t.test('a response replayed from memory keeps the headers of its representation'
   const csv = await app.inject({ method: 'GET', url: '/claims?format=csv&limit=2' })
   t.match(csv.headers['content-disposition'], /^attachment; filename="reckon-claims\.csv"$/, 'a CSV page, served again, keeps its file name')
 })
+
+t.test('GET /summaries without as_of is computed as of each request, never replayed with an earlier moment', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  const asOf = async (url: string) => (JSON.parse((await app.inject({ method: 'GET', url })).body) as { items: Array<{ as_of: string }> }).items[0]?.as_of
+  const first = await asOf('/summaries')
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const second = await asOf('/summaries')
+  t.ok(first !== undefined && second !== undefined && second > first, `a later request, a later as_of (${first} then ${second})`)
+  t.equal(await asOf('/summaries?as_of=2017-04-06'), '2017-04-06T23:59:59.999Z')
+  t.equal(await asOf('/summaries?as_of=2017-04-06'), '2017-04-06T23:59:59.999Z', 'a pinned moment may come from memory: it cannot go stale')
+})

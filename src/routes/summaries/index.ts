@@ -13,7 +13,7 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
-      config: { etag: 'database' },
+      config: { etag: 'database', stampsNow: true },
       schema: {
         operationId: 'listSummaries',
         summary: 'Every event’s figure groups, one row each',
