@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync'
 import type { FastifyRequest } from 'fastify'
 import { BadRequestError, type FieldError, ProblemError } from '../errors.js'
 import { findJsonError } from './json-syntax.js'
+import { fromSpreadsheetSafe } from './spreadsheet-safe.js'
 import { didYouMean, quoted } from './suggest.js'
 
 export const MAX_BULK_ROWS = 50_000
@@ -67,7 +68,7 @@ function cell(column: string, text: string): unknown {
   }
   // Anything else ("1,200", "70+") stays text, for the schema to refuse with the value quoted.
   if (NUMBER_COLUMNS.has(column) && /^-?\d+$/.test(text)) return Number(text)
-  return text
+  return fromSpreadsheetSafe(text)
 }
 
 /** Counts line breaks (\n, \r\n, \r) in bytes [from, to) of a UTF-8 buffer. */

@@ -18,6 +18,7 @@ import { BadRequestError } from '../errors.js'
 import { Cursor, Limit, Raw } from '../schemas/common.js'
 import { canonical, choice } from '../schemas/choice.js'
 import { slugify } from './slug.js'
+import { spreadsheetSafe } from './spreadsheet-safe.js'
 import type { Page } from './pages.js'
 
 export const FORMATS = ['json', 'ndjson', 'csv'] as const
@@ -244,17 +245,6 @@ function valueAt(item: unknown, path: readonly string[]): unknown {
 // delimiter, a quote or the record delimiter, and this makes it quote a lone
 // \n or \r as well, which spreadsheets would otherwise read as a new row.
 const CSV_OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const
-
-/**
- * What a spreadsheet takes for the start of a formula (OWASP, CSV injection):
- * `=`, `+`, `-`, `@`, and a tab or carriage return before one of them.
- */
-const FORMULA_START = /^[=+\-@\t\r]/
-
-/** A text cell a spreadsheet would run as a formula, with a leading apostrophe that makes it text. */
-export function spreadsheetSafe(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text
-}
 
 /**
  * One CSV cell. Numbers and booleans are written as they are (a -3 stays -3);

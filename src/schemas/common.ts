@@ -114,9 +114,10 @@ export const Raw = z
   .meta({
     description:
       'CSV only. By default (`false`) a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading ' +
-      "apostrophe (`'=HYPERLINK(…)`), so that a spreadsheet shows it as text instead of running it as a formula (CSV injection, OWASP); " +
-      'numbers are never changed, and ids, slugs, dates and codes cannot begin with those characters. `true`: every cell exactly as stored, ' +
-      'for machines (an export to be posted back to POST /claims/bulk). JSON and NDJSON are always exact: there `raw` is accepted and changes nothing.',
+      "apostrophe (`'=HYPERLINK(…)`; one more before apostrophes already there), so that a spreadsheet shows it as text instead of " +
+      'running it as a formula (CSV injection, OWASP); numbers are never changed. POST /claims/bulk reads that apostrophe back, so the ' +
+      'default claims CSV is also the file to post back. `true`: every cell exactly as stored, for other programs. JSON and NDJSON are ' +
+      'always exact: there `raw` is accepted and changes nothing.',
   })
 
 export function page<T extends z.ZodType>(item: T) {

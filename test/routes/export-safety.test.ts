@@ -185,3 +185,36 @@ t.test('NDJSON and CSV downloads are named; JSON is not', async (t) => {
   const arabic = await get(app, `/events?format=csv&q=${encodeURIComponent('قتيلا')}`)
   t.equal(arabic.headers['content-disposition'], 'attachment; filename="reckon-events.csv"', 'a value with nothing ASCII in it: left out')
 })
+
+t.test('the default, spreadsheet-safe claims CSV posts back as it was stored: replays are existing, texts unchanged', async (t) => {
+  const app = await khanShaykhun(t)
+  const tricky = [
+    { external_id: '-2017-001', quote: '+3 more injured', note: FORMULA },
+    { external_id: '@desk-7', quote: "'=already quoted", note: '-' },
+  ]
+  for (const [i, extra] of tricky.entries()) {
+    const res = await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: `2017-04-0${7 + i}`, metric: 'injured', qualifier: 'exact', value: 10 + i, ...extra })
+    t.equal(res.statusCode, 201, res.body)
+  }
+  const csv = (await get(app, '/claims?format=csv&source_id=who&metric=injured')).body
+  t.match(csv, /,'-2017-001,/, 'the export is spreadsheet-safe…')
+  const again = await app.inject({ method: 'POST', url: '/claims/bulk?dry_run=true', headers: { 'content-type': 'text/csv' }, payload: csv })
+  t.equal(again.statusCode, 200, again.body)
+  t.strictSame(
+    [json<{ inserted: number; existing: number }>(again).inserted, json<{ inserted: number; existing: number }>(again).existing],
+    [0, 2],
+    '…and posted back, both claims are recognised as the ones already stored (no duplicate)',
+  )
+
+  const other = await build(t)
+  await loadFixture(other, { ...readFixture(), claims: [] })
+  const loaded = await other.inject({ method: 'POST', url: '/claims/bulk', headers: { 'content-type': 'text/csv' }, payload: csv })
+  t.equal(loaded.statusCode, 201, loaded.body)
+  const stored = json<PageBody<{ external_id: string; quote: string; note: string }>>(await get(other, '/claims?source_id=who&metric=injured'))
+  t.strictSame(
+    stored.items.map((c) => ({ external_id: c.external_id, quote: c.quote, note: c.note })),
+    tricky,
+    'loaded into another database, every text is what was first stored',
+  )
+  t.equal((await get(other, '/claims?format=csv&source_id=who&metric=injured')).body, csv, 'and exports to the same file, byte for byte')
+})

@@ -9,8 +9,8 @@ import { ukraineDataset } from '../../src/demo/ukraine.js'
 import { build, post } from '../helper.js'
 
 async function exportCsv(app: FastifyInstance): Promise<string> {
-  // raw=true: the exact text, for a machine (the default would make formula-like quotes spreadsheet-safe).
-  const res = await app.inject({ method: 'GET', url: '/claims?format=csv&raw=true' })
+  // The default, spreadsheet-safe export: POST /claims/bulk reads its apostrophes back (lib/spreadsheet-safe).
+  const res = await app.inject({ method: 'GET', url: '/claims?format=csv' })
   if (res.statusCode !== 200) throw new Error(`export: ${res.statusCode} ${res.body.slice(0, 300)}`)
   return res.body
 }
