@@ -46,11 +46,20 @@ function hasBody(raw: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || raw.headers['transfer-encoding'] !== undefined
 }
 
-/** Replaces Node's destroySoon on this socket: end, discard what still comes within the limits, then destroy. */
+/**
+ * Counts what still comes of the body, from before the answer is out (were
+ * nobody listening then, Node would dump the body itself, where no bound can
+ * see it), and replaces Node's destroySoon on this socket: end, discard what
+ * still comes within the limits, then destroy.
+ */
 function lingerOn(raw: IncomingMessage, socket: Socket, limits: LingerLimits): void {
+  let read = 0
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length
+    if (read > limits.maxBytes) socket.destroy()
+  })
   socket.destroySoon = function lingeringDestroySoon(this: Socket): void {
     this.end()
-    let read = 0
     const destroy = (): void => {
       clearTimeout(timer)
       this.destroy()
@@ -64,10 +73,6 @@ function lingerOn(raw: IncomingMessage, socket: Socket, limits: LingerLimits): v
     timer.unref()
     this.once('close', () => clearTimeout(timer))
     if (raw.complete) return done()
-    raw.on('data', (chunk: Buffer) => {
-      read += chunk.length
-      if (read > limits.maxBytes) destroy()
-    })
     raw.once('end', done)
     this.once('end', done) // the client stopped sending
   }

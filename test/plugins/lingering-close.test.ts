@@ -187,6 +187,11 @@ t.test('bounded: an endless sender is cut after the byte bound, a trickling one 
   // What the kernel's buffers on both ends hold comes on top of the 1 MiB read and the bound; well under 64 MiB.
   t.ok(endless.sent > 1 * MiB + maxBytes && endless.sent < 64 * MiB, `cut after ${endless.sent} bytes`)
   t.ok(endless.ms < 20_000, `in ${endless.ms} ms, not after the time bound`)
+  // A body nobody began to read (a 415: no parser for text/plain) is counted against the same bound.
+  const unread = await upload(fast, { url: '/events', size: Infinity, chunked: true, headers: { 'content-type': 'text/plain' } })
+  t.not(unread.writeError, null, 'an unread body is cut too')
+  t.ok(unread.sent > maxBytes && unread.sent < 64 * MiB, `after ${unread.sent} bytes`)
+  t.ok(unread.ms < 20_000, `in ${unread.ms} ms, not after the time bound`)
 
   const maxMs = 1500
   const slow = await listen(t, { lingering: { maxBytes: 256 * MiB, maxMs } })
