@@ -7,7 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { nowIso } from '../lib/time.js'
 import type { ActorCreateInput, ActorOut, ActorPatchInput } from '../schemas/actors.js'
 import { assertAliasesFree, replaceAliases } from './aliases.js'
-import { allocateId, inTransaction, patched, recordChange, resolveRef } from './records.js'
+import { allocateId, committedCache, inTransaction, patched, recordChange, resolveRef } from './records.js'
 
 type Row = typeof actors.$inferSelect
 
@@ -33,20 +33,16 @@ export function createActorsRepository(db: Db) {
   // Every summary walks the actor tree: it is kept in memory, read again after any write through
   // this repository (this process is the database's only writer).
   const allActors = db.$client.prepare('SELECT id, name, parent_id, updated_at FROM actors')
-  let cached: { tree: Map<string, ActorInfo>; revision: string } | null = null
-  function treeCache() {
-    if (!cached) {
-      const rows = allActors.all() as Array<ActorInfo & { updated_at: string }>
-      const tree = new Map<string, ActorInfo>()
-      let revision = ''
-      for (const { updated_at, ...info } of rows) {
-        tree.set(info.id, info)
-        if (updated_at > revision) revision = updated_at
-      }
-      cached = { tree, revision: `${rows.length}@${revision}` }
+  const treeCache = committedCache(db, () => {
+    const rows = allActors.all() as Array<ActorInfo & { updated_at: string }>
+    const tree = new Map<string, ActorInfo>()
+    let revision = ''
+    for (const { updated_at, ...info } of rows) {
+      tree.set(info.id, info)
+      if (updated_at > revision) revision = updated_at
     }
-    return cached
-  }
+    return { tree, revision: `${rows.length}@${revision}` }
+  })
 
   function resolveParent(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
@@ -91,12 +87,12 @@ export function createActorsRepository(db: Db) {
 
     /** Every actor with its parent: the tree the attribution rules walk. */
     tree(): ReadonlyMap<string, ActorInfo> {
-      return treeCache().tree
+      return treeCache.get().tree
     },
 
     /** Changes whenever an actor is created or edited: part of the summaries' ETags. */
     revision(): string {
-      return treeCache().revision
+      return treeCache.get().revision
     },
 
     list(opts: { limit: number; cursor?: string | undefined }) {
@@ -131,7 +127,7 @@ export function createActorsRepository(db: Db) {
           .run()
         replaceAliases(db, 'actor', id, list)
         recordChange(db, 'actor.created', id, null, now)
-        cached = null
+        treeCache.clear()
         return this.require(id)
       })
     },
@@ -158,7 +154,7 @@ export function createActorsRepository(db: Db) {
           .where(eq(actors.id, id))
           .run()
         recordChange(db, 'actor.updated', id, null, now)
-        cached = null
+        treeCache.clear()
         return this.require(id)
       })
     },

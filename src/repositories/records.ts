@@ -59,6 +59,27 @@ export function recordChange(db: Db, type: ChangeType, id: string, eventId: stri
 }
 
 /** Runs `fn` in one SQLite transaction: everything lands, or nothing does. */
+/**
+ * A value read from the database and kept in memory until `clear()`. It is
+ * kept only when read outside a transaction: inside one, the rows may yet be
+ * rolled back, so the value is built, used and forgotten, and a batch refused
+ * halfway leaves nothing of itself behind in memory.
+ */
+export function committedCache<T>(db: Db, build: () => T): { get(): T; clear(): void } {
+  let kept: T | null = null
+  return {
+    get(): T {
+      if (kept !== null) return kept
+      const value = build()
+      if (!db.$client.inTransaction) kept = value
+      return value
+    },
+    clear(): void {
+      kept = null
+    },
+  }
+}
+
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn)()
 }

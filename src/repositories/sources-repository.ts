@@ -7,7 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { nowIso } from '../lib/time.js'
 import type { SourceCreateInput, SourceOut, SourcePatchInput } from '../schemas/sources.js'
 import { assertAliasesFree, replaceAliases } from './aliases.js'
-import { allocateId, inTransaction, patched, recordChange, resolveRef } from './records.js'
+import { allocateId, committedCache, inTransaction, patched, recordChange, resolveRef } from './records.js'
 
 type Row = typeof sources.$inferSelect
 
@@ -36,20 +36,16 @@ export function createSourcesRepository(db: Db) {
   // Summaries name sources on every request: the few hundred sources are kept in memory, read again
   // after any write through this repository (this process is the database's only writer).
   const allSources = db.$client.prepare('SELECT id, name, affiliated_actor_id, updated_at FROM sources')
-  let cached: { byId: Map<string, SourceInfo>; revision: string } | null = null
-  function directoryCache() {
-    if (!cached) {
-      const rows = allSources.all() as Array<SourceInfo & { updated_at: string }>
-      const byId = new Map<string, SourceInfo>()
-      let revision = ''
-      for (const { updated_at, ...info } of rows) {
-        byId.set(info.id, info)
-        if (updated_at > revision) revision = updated_at
-      }
-      cached = { byId, revision: `${rows.length}@${revision}` }
+  const directoryCache = committedCache(db, () => {
+    const rows = allSources.all() as Array<SourceInfo & { updated_at: string }>
+    const byId = new Map<string, SourceInfo>()
+    let revision = ''
+    for (const { updated_at, ...info } of rows) {
+      byId.set(info.id, info)
+      if (updated_at > revision) revision = updated_at
     }
-    return cached
-  }
+    return { byId, revision: `${rows.length}@${revision}` }
+  })
 
   function affiliatedActor(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
@@ -76,7 +72,7 @@ export function createSourcesRepository(db: Db) {
 
     /** Names and affiliations of the given sources, as the engine needs them. */
     directory(ids: Iterable<string>): Map<string, SourceInfo> {
-      const all = directoryCache().byId
+      const all = directoryCache.get().byId
       const out = new Map<string, SourceInfo>()
       for (const id of ids) {
         const info = all.get(id)
@@ -87,7 +83,7 @@ export function createSourcesRepository(db: Db) {
 
     /** Changes whenever a source is created or edited: part of the summaries' ETags. */
     revision(): string {
-      return directoryCache().revision
+      return directoryCache.get().revision
     },
 
     /** An id or an alias → the source id, or null. */
@@ -145,7 +141,7 @@ export function createSourcesRepository(db: Db) {
           .run()
         replaceAliases(db, 'source', id, list)
         recordChange(db, 'source.created', id, null, now)
-        cached = null
+        directoryCache.clear()
         return this.require(id)
       })
     },
@@ -173,7 +169,7 @@ export function createSourcesRepository(db: Db) {
           .where(eq(sources.id, id))
           .run()
         recordChange(db, 'source.updated', id, null, now)
-        cached = null
+        directoryCache.clear()
         return this.require(id)
       })
     },
