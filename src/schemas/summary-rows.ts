@@ -5,8 +5,7 @@ import { METRICS, POPULATIONS } from '../engine/types.js'
 import { listFields } from '../lib/formats.js'
 import { Moment, Timestamp } from './common.js'
 
-/** A figure group's row as the summary service builds it; the routes add `as_of` (rowsAsOf). */
-export const SummaryGroupRow = z
+export const SummaryRow = z
   .object({
     event_id: z.string(),
     event_title: z.string(),
@@ -23,25 +22,15 @@ export const SummaryGroupRow = z
     ratio: z.number().nullable(),
     relative_spread: z.number().nullable(),
     attribution_status: z.enum(['none', 'unattributed', 'contested', 'uncontested']).meta({ description: "The event's attribution status (§5)." }),
+    // The contract's columns in their order, then `as_of`: a file that leaves the API still says when its figures hold.
+    as_of: Timestamp.meta({
+      description: 'The moment the row is computed as of (ISO 8601 UTC): the `as_of` asked for (a date meaning its end), or the moment of the request.',
+      example: '2017-04-06T23:59:59.999Z',
+    }),
   })
+  .meta({ id: 'SummaryRow', description: 'One figure group of one event, as of `as_of` (contract §4, §10).' })
 
-/** The contract's columns in their order, then `as_of`: a file that leaves the API still says when its figures hold. */
-export const SummaryRow = SummaryGroupRow.extend({
-  as_of: Timestamp.meta({
-    description: 'The moment the row is computed as of (ISO 8601 UTC): the `as_of` asked for (a date meaning its end), or the moment of the request.',
-    example: '2017-04-06T23:59:59.999Z',
-  }),
-}).meta({ id: 'SummaryRow', description: 'One figure group of one event, as of `as_of` (contract §4, §10).' })
-
-/** A row without its as_of (what the summary service builds). */
-export type SummaryRowOut = z.output<typeof SummaryGroupRow>
-export type SummaryRowAsOf = z.output<typeof SummaryRow>
-
-/** The rows stamped with the moment they were computed as of; they are fresh objects, so stamped in place (no copy a row). */
-export function rowsAsOf(rows: SummaryRowOut[], asOf: string): SummaryRowAsOf[] {
-  for (const row of rows) Object.assign(row, { as_of: asOf })
-  return rows as SummaryRowAsOf[]
-}
+export type SummaryRowOut = z.output<typeof SummaryRow>
 
 export const SummaryListQuery = z.strictObject({
   as_of: Moment.optional().meta({

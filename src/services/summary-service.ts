@@ -11,8 +11,8 @@ import type { Repositories } from './claims-service.js'
 import type { SummaryRowOut } from '../schemas/summary-rows.js'
 import type { EventSummaryOut } from '../schemas/summary.js'
 
-/** One row per figure group (contract §10), in the summary's order of groups. */
-export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figures' | 'attribution'>): SummaryRowOut[] {
+/** One row per figure group (contract §10), in the summary's order of groups, with the moment it is computed as of. */
+export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figures' | 'attribution'>, asOf: string): SummaryRowOut[] {
   return summary.figures.map((f) => ({
     event_id: event.id,
     event_title: event.title,
@@ -29,6 +29,7 @@ export function summaryRows(event: EventHead, summary: Pick<EventSummary, 'figur
     ratio: f.disagreement.ratio,
     relative_spread: f.disagreement.relative_spread,
     attribution_status: summary.attribution.status,
+    as_of: asOf,
   }))
 }
 
@@ -105,7 +106,7 @@ export function createSummaryService(repos: Repositories) {
       const events = repos.events.pageWithFigures(opts)
       const actors = repos.actors.tree()
       const items = events.items.flatMap((event) =>
-        summaryRows(event, compute(event.id, opts.asOf, actors)).filter((row) => opts.metric === undefined || row.metric === opts.metric),
+        summaryRows(event, compute(event.id, opts.asOf, actors), opts.asOf).filter((row) => opts.metric === undefined || row.metric === opts.metric),
       )
       return { items, next_cursor: events.next_cursor }
     },

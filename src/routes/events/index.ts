@@ -6,8 +6,7 @@ import { Claim, ClaimCreate } from '../../schemas/claims.js'
 import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.js'
 import { ClaimView, claimColumns, summaryColumns } from '../../schemas/csv-columns.js'
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
-import { EventSummary, SummaryQuery, Timeline, TimelineQuery } from '../../schemas/summary.js'
-import { rowsAsOf } from '../../schemas/summary-rows.js'
+import { EventSummary, type EventSummaryOut, SummaryQuery, Timeline, TimelineQuery } from '../../schemas/summary.js'
 import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { bulkUpsertRoutes } from '../bulk-metadata.js'
@@ -65,8 +64,8 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { id } = request.params
       const { as_of, known_at } = request.query
-      const summary = () => app.summaryService.summarize(id, as_of, known_at)
-      let rowsAsOfMoment = as_of ?? ''
+      let computed: EventSummaryOut | undefined
+      const summary = () => (computed ??= app.summaryService.summarize(id, as_of, known_at))
       // "Now": the stored summary, as read for the ETag (or read here when no ETag was computed).
       const stored = () => (as_of !== undefined || known_at !== undefined ? null : request.eventNow ? request.eventNow.summary : app.summaryService.storedNow(id))
       return sendDocument(request, reply, request.query, {
@@ -76,12 +75,11 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         rows: () => {
           const s = summary()
-          rowsAsOfMoment = s.as_of
-          return rowsAsOf(summaryRows(s.event, s), s.as_of)
+          return summaryRows(s.event, s, s.as_of)
         },
         columns: SUMMARY_COLUMNS,
-        // The file is named by the moment the rows were computed as of ("now" is only known then).
-        asOf: () => rowsAsOfMoment,
+        // The file is named by the moment the rows are computed as of ("now" is only known then).
+        asOf: () => summary().as_of,
       })
     },
   )

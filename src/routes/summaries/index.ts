@@ -4,7 +4,7 @@ import { EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
 import { nowIso } from '../../lib/time.js'
 import { errorResponses, page } from '../../schemas/common.js'
 import { summaryColumns } from '../../schemas/csv-columns.js'
-import { SummaryListQuery, SummaryRow, rowsAsOf } from '../../schemas/summary-rows.js'
+import { SummaryListQuery, SummaryRow } from '../../schemas/summary-rows.js'
 
 /** Events summarized per query while streaming: each costs a summary, so fewer than claim rows. */
 const EVENTS_PER_BATCH = 100
@@ -36,10 +36,7 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
         columns: summaryColumns(metric),
         batch: EVENTS_PER_BATCH,
         asOf,
-        page: (cursor, limit) => {
-          const rows = app.summaryService.rowsPage({ asOf, metric, cursor, limit })
-          return { items: rowsAsOf(rows.items, asOf), next_cursor: rows.next_cursor }
-        },
+        page: (cursor, limit) => app.summaryService.rowsPage({ asOf, metric, cursor, limit }),
       })
     },
   )
