@@ -7,7 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { nowIso } from '../lib/time.js'
 import type { ActorCreateInput, ActorOut, ActorPatchInput } from '../schemas/actors.js'
 import { assertAliasesFree, replaceAliases } from './aliases.js'
-import { allocateId, committedCache, inTransaction, patched, recordChange, resolveRef } from './records.js'
+import { allocateId, committedDirectory, inTransaction, patched, recordChange, resolveRef } from './records.js'
 
 type Row = typeof actors.$inferSelect
 
@@ -32,17 +32,11 @@ export function createActorsRepository(db: Db) {
     .prepare()
   // Every summary walks the actor tree: it is kept in memory, read again after any write through
   // this repository (this process is the database's only writer).
-  const allActors = db.$client.prepare('SELECT id, name, parent_id, updated_at FROM actors')
-  const treeCache = committedCache(db, () => {
-    const rows = allActors.all() as Array<ActorInfo & { updated_at: string }>
-    const tree = new Map<string, ActorInfo>()
-    let revision = ''
-    for (const { updated_at, ...info } of rows) {
-      tree.set(info.id, info)
-      if (updated_at > revision) revision = updated_at
-    }
-    return { tree, revision: `${rows.length}@${revision}` }
-  })
+  const treeCache = committedDirectory(
+    db,
+    'SELECT id, name, parent_id, updated_at FROM actors',
+    (row: ActorInfo & { updated_at: string }): ActorInfo => ({ id: row.id, name: row.name, parent_id: row.parent_id }),
+  )
 
   function resolveParent(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
@@ -87,7 +81,7 @@ export function createActorsRepository(db: Db) {
 
     /** Every actor with its parent: the tree the attribution rules walk. */
     tree(): ReadonlyMap<string, ActorInfo> {
-      return treeCache.get().tree
+      return treeCache.get().byId
     },
 
     /** Changes whenever an actor is created or edited: part of the summaries' ETags. */

@@ -80,6 +80,25 @@ export function committedCache<T>(db: Db, build: () => T): { get(): T; clear(): 
   }
 }
 
+/**
+ * A small table (sources, actors) kept in memory by id, read again after a
+ * write clears it (committedCache), with a revision that moves on every
+ * write: part of the summaries' ETags. `sql` selects what `info` keeps, and `updated_at`.
+ */
+export function committedDirectory<Row extends { id: string; updated_at: string }, T>(db: Db, sql: string, info: (row: Row) => T) {
+  const all = db.$client.prepare(sql)
+  return committedCache(db, () => {
+    const rows = all.all() as Row[]
+    const byId = new Map<string, T>()
+    let latest = ''
+    for (const row of rows) {
+      byId.set(row.id, info(row))
+      if (row.updated_at > latest) latest = row.updated_at
+    }
+    return { byId, revision: `${rows.length}@${latest}` }
+  })
+}
+
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn)()
 }

@@ -7,7 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { nowIso } from '../lib/time.js'
 import type { SourceCreateInput, SourceOut, SourcePatchInput } from '../schemas/sources.js'
 import { assertAliasesFree, replaceAliases } from './aliases.js'
-import { allocateId, committedCache, inTransaction, patched, recordChange, resolveRef } from './records.js'
+import { allocateId, committedDirectory, inTransaction, patched, recordChange, resolveRef } from './records.js'
 
 type Row = typeof sources.$inferSelect
 
@@ -35,17 +35,12 @@ export function createSourcesRepository(db: Db) {
 
   // Summaries name sources on every request: the few hundred sources are kept in memory, read again
   // after any write through this repository (this process is the database's only writer).
-  const allSources = db.$client.prepare('SELECT id, name, affiliated_actor_id, updated_at FROM sources')
-  const directoryCache = committedCache(db, () => {
-    const rows = allSources.all() as Array<SourceInfo & { updated_at: string }>
-    const byId = new Map<string, SourceInfo>()
-    let revision = ''
-    for (const { updated_at, ...info } of rows) {
-      byId.set(info.id, info)
-      if (updated_at > revision) revision = updated_at
-    }
-    return { byId, revision: `${rows.length}@${revision}` }
-  })
+  const directoryCache = committedDirectory(
+    db,
+    'SELECT id, name, affiliated_actor_id, updated_at FROM sources',
+    (row: SourceInfo & { updated_at: string }): SourceInfo => ({ id: row.id, name: row.name, affiliated_actor_id: row.affiliated_actor_id }),
+  )
+
 
   function affiliatedActor(ref: string | null | undefined): string | null {
     if (ref === undefined || ref === null) return null
