@@ -75,7 +75,7 @@ export const events = sqliteTable(
     description: text('description'),
     tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
     externalIds: text('external_ids', { mode: 'json' }).$type<Record<string, string>>().notNull(),
-    /** Bumped by every write that touches the event or its claims (for ETags later). */
+    /** The seq of the latest change (the change log's) to the event or its claims: its revision, for caches and ETags. */
     revision: integer('revision').notNull().default(1),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),

@@ -34,8 +34,9 @@ export function createActorsRepository(db: Db) {
   // this repository (this process is the database's only writer).
   const treeCache = committedDirectory(
     db,
-    'SELECT id, name, parent_id, updated_at FROM actors',
-    (row: ActorInfo & { updated_at: string }): ActorInfo => ({ id: row.id, name: row.name, parent_id: row.parent_id }),
+    'SELECT id, name, parent_id FROM actors',
+    ['actor.created', 'actor.updated'],
+    (row: ActorInfo): ActorInfo => ({ id: row.id, name: row.name, parent_id: row.parent_id }),
   )
 
   function resolveParent(ref: string | null | undefined): string | null {
@@ -85,7 +86,7 @@ export function createActorsRepository(db: Db) {
     },
 
     /** Changes whenever an actor is created or edited: part of the summaries' ETags. */
-    revision(): string {
+    revision(): number {
       return treeCache.get().revision
     },
 
@@ -121,7 +122,7 @@ export function createActorsRepository(db: Db) {
           .run()
         replaceAliases(db, 'actor', id, list)
         recordChange(db, 'actor.created', id, null, now)
-        treeCache.clear()
+        treeCache.written()
         return this.require(id)
       })
     },
@@ -148,7 +149,7 @@ export function createActorsRepository(db: Db) {
           .where(eq(actors.id, id))
           .run()
         recordChange(db, 'actor.updated', id, null, now)
-        treeCache.clear()
+        treeCache.written()
         return this.require(id)
       })
     },

@@ -40,11 +40,8 @@ export function createEventsRepository(db: Db) {
     .from(events)
     .where(eq(events.id, sql.placeholder('id')))
     .prepare()
-  const bump = db
-    .update(events)
-    .set({ revision: sql`${events.revision} + 1` })
-    .where(eq(events.id, sql.placeholder('id')))
-    .prepare()
+  // The event's revision is the seq of its latest change (claims.created, event.updated, …): one number with the change log.
+  const bump = db.$client.prepare('UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = @id) WHERE id = @id')
   // Ids are slugs, never empty: '' sorts before them all. Read with iterate(), so the page's rows are taken one by one.
   const withFigures = db.$client.prepare(`SELECT e.id, e.title, e.occurred_on FROM events AS e
     WHERE e.id > @after AND EXISTS (
@@ -70,7 +67,7 @@ export function createEventsRepository(db: Db) {
       return event
     },
 
-    /** Bumped by every write to the event or its claims; undefined for an unknown event. */
+    /** The seq of the latest change to the event or its claims (its revision); undefined for an unknown event. */
     revisionOf(id: string): number | undefined {
       return revisionOf.get(id) as number | undefined
     },
@@ -92,7 +89,11 @@ export function createEventsRepository(db: Db) {
       return event
     },
 
-    /** Marks the event as changed (its claims or metadata), for caches and ETags; its stored summary no longer shows it. */
+    /**
+     * After a change to the event or its claims is recorded (recordChange):
+     * its revision becomes that change's seq, for caches and ETags, and its
+     * stored summary no longer shows it.
+     */
     touch(id: string): void {
       bump.run({ id })
       dropStoredSummary.run(id)
@@ -139,6 +140,7 @@ export function createEventsRepository(db: Db) {
           })
           .run()
         recordChange(db, 'event.created', id, id, now)
+        bump.run({ id })
         recordEmptyDispute(db, id, now)
         return this.snapshot(id, 'event.created', now)
       })
@@ -166,13 +168,12 @@ export function createEventsRepository(db: Db) {
             description: patched(patch.description, current.description),
             tags: patch.tags ?? current.tags,
             externalIds: patch.external_ids ?? current.external_ids,
-            revision: sql`${events.revision} + 1`,
             updatedAt: now,
           })
           .where(eq(events.id, id))
           .run()
         recordChange(db, 'event.updated', id, id, now)
-        dropStoredSummary.run(id) // it shows the event's title and place: computed live until refreshed
+        this.touch(id) // the stored summary shows the event's title and place: computed live until refreshed
         queueDisputeRefresh(db, id)
         return this.snapshot(id, 'event.updated', now)
       })

@@ -48,59 +48,117 @@ function prepareChangeInsert(db: Db) {
 }
 const changeInserts = new WeakMap<Db, ReturnType<typeof prepareChangeInsert>>()
 
-/** Appends to the change log; prepared once per database, as bulk ingest calls it per claim. */
-export function recordChange(db: Db, type: ChangeType, id: string, eventId: string | null, at = nowIso()): void {
+/**
+ * Appends to the change log and returns the change's seq: the one revision
+ * number of everything cached (events, the source and actor directories,
+ * ETags). Prepared once per database, as bulk ingest calls it per claim.
+ */
+export function recordChange(db: Db, type: ChangeType, id: string, eventId: string | null, at = nowIso()): number {
   let insert = changeInserts.get(db)
   if (!insert) {
     insert = prepareChangeInsert(db)
     changeInserts.set(db, insert)
   }
-  insert.run(at, type, id, eventId)
+  return Number(insert.run(at, type, id, eventId).lastInsertRowid)
 }
 
-/** Runs `fn` in one SQLite transaction: everything lands, or nothing does. */
+// ---- the unit of work ----
+
+/** The open transaction of a database: how deep it is nested, and who waits for its end. */
+interface Unit {
+  depth: number
+  ended: Array<(committed: boolean) => void>
+}
+const units = new WeakMap<Db, Unit>()
+
 /**
- * A value read from the database and kept in memory until `clear()`. It is
- * kept only when read outside a transaction: inside one, the rows may yet be
- * rolled back, so the value is built, used and forgotten, and a batch refused
- * halfway leaves nothing of itself behind in memory.
+ * Runs `fn` in one transaction: everything lands, or nothing does. Nested
+ * calls are savepoints of the outermost one, which alone commits; what waits
+ * for the end (onTransactionEnd) is told then whether it committed.
  */
-export function committedCache<T>(db: Db, build: () => T): { get(): T; clear(): void } {
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  let unit = units.get(db)
+  if (!unit) {
+    unit = { depth: 0, ended: [] }
+    units.set(db, unit)
+  }
+  unit.depth++
+  let committed = false
+  try {
+    const result = db.$client.transaction(fn)()
+    committed = true
+    return result
+  } finally {
+    unit.depth--
+    if (unit.depth === 0) for (const end of unit.ended.splice(0)) end(committed)
+  }
+}
+
+/**
+ * Calls `fn` when the open transaction ends, with whether it committed (a
+ * savepoint's end does not count: only the outermost transaction commits),
+ * and returns true; outside a transaction, calls it at once, as committed,
+ * and returns false.
+ */
+export function onTransactionEnd(db: Db, fn: (committed: boolean) => void): boolean {
+  const unit = units.get(db)
+  if (unit === undefined || unit.depth === 0) {
+    fn(true)
+    return false
+  }
+  unit.ended.push(fn)
+  return true
+}
+
+/**
+ * A value read from the database and kept in memory, for what every request
+ * reads and few requests write. It only ever keeps what is committed:
+ *   - a write (`written()`) drops the kept value when its transaction
+ *     commits, not before, and a rolled-back write leaves it as it was;
+ *   - inside the transaction that wrote, reads see the transaction's own
+ *     state, built afresh after each write and forgotten at its end;
+ *   - a value read inside any other transaction is used, not kept (the
+ *     transaction may yet roll back what it read).
+ */
+export function committedCache<T extends object>(db: Db, build: () => T): { get(): T; written(): void } {
   let kept: T | null = null
+  /** Set while the open transaction has written: its own view, built on demand. */
+  let own: { value: T | null } | null = null
   return {
     get(): T {
+      if (own !== null) return (own.value ??= build())
       if (kept !== null) return kept
       const value = build()
       if (!db.$client.inTransaction) kept = value
       return value
     },
-    clear(): void {
-      kept = null
+    written(): void {
+      const waiting =
+        own !== null ||
+        onTransactionEnd(db, (committed) => {
+          own = null
+          if (committed) kept = null
+        })
+      if (waiting) own = { value: null }
     },
   }
 }
 
 /**
- * A small table (sources, actors) kept in memory by id, read again after a
- * write clears it (committedCache), with a revision that moves on every
- * write: part of the summaries' ETags. `sql` selects what `info` keeps, and `updated_at`.
+ * A small table (sources, actors) kept in memory by id (committedCache),
+ * with its revision: the seq of the latest change of `types` (they are
+ * changes of no event), read with the rows. Part of the summaries' ETags.
  */
-export function committedDirectory<Row extends { id: string; updated_at: string }, T>(db: Db, sql: string, info: (row: Row) => T) {
+export function committedDirectory<Row extends { id: string }, T>(db: Db, sql: string, types: readonly ChangeType[], info: (row: Row) => T) {
   const all = db.$client.prepare(sql)
+  const latest = db.$client
+    .prepare(`SELECT COALESCE(MAX(seq), 0) FROM changes WHERE event_id IS NULL AND type IN (${types.map(() => '?').join(', ')})`)
+    .pluck()
   return committedCache(db, () => {
-    const rows = all.all() as Row[]
     const byId = new Map<string, T>()
-    let latest = ''
-    for (const row of rows) {
-      byId.set(row.id, info(row))
-      if (row.updated_at > latest) latest = row.updated_at
-    }
-    return { byId, revision: `${rows.length}@${latest}` }
+    for (const row of all.all() as Row[]) byId.set(row.id, info(row))
+    return { byId, revision: latest.get(...types) as number }
   })
-}
-
-export function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.$client.transaction(fn)()
 }
 
 /** For PATCH: a key present with null clears, a key absent keeps. */

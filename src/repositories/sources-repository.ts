@@ -37,8 +37,9 @@ export function createSourcesRepository(db: Db) {
   // after any write through this repository (this process is the database's only writer).
   const directoryCache = committedDirectory(
     db,
-    'SELECT id, name, affiliated_actor_id, updated_at FROM sources',
-    (row: SourceInfo & { updated_at: string }): SourceInfo => ({ id: row.id, name: row.name, affiliated_actor_id: row.affiliated_actor_id }),
+    'SELECT id, name, affiliated_actor_id FROM sources',
+    ['source.created', 'source.updated'],
+    (row: SourceInfo): SourceInfo => ({ id: row.id, name: row.name, affiliated_actor_id: row.affiliated_actor_id }),
   )
 
 
@@ -77,7 +78,7 @@ export function createSourcesRepository(db: Db) {
     },
 
     /** Changes whenever a source is created or edited: part of the summaries' ETags. */
-    revision(): string {
+    revision(): number {
       return directoryCache.get().revision
     },
 
@@ -136,7 +137,7 @@ export function createSourcesRepository(db: Db) {
           .run()
         replaceAliases(db, 'source', id, list)
         recordChange(db, 'source.created', id, null, now)
-        directoryCache.clear()
+        directoryCache.written()
         return this.require(id)
       })
     },
@@ -164,7 +165,7 @@ export function createSourcesRepository(db: Db) {
           .where(eq(sources.id, id))
           .run()
         recordChange(db, 'source.updated', id, null, now)
-        directoryCache.clear()
+        directoryCache.written()
         return this.require(id)
       })
     },

@@ -235,9 +235,9 @@ export function createClaimsService(db: Db, repos: Repositories) {
         }
         const at = nowIso()
         repos.claims.retract(claimId, at, reason)
+        recordChange(db, 'claim.retracted', claimId, claim.event_id, at)
         repos.events.touch(claim.event_id)
         repos.disputes.queue(claim.event_id)
-        recordChange(db, 'claim.retracted', claimId, claim.event_id, at)
         const after = repos.claims.get(claimId)
         if (!after) throw new Error(`claim ${claimId} vanished after retraction`)
         return after
