@@ -30,8 +30,8 @@ export function createActorsRepository(db: Db) {
     .from(actors)
     .where(eq(actors.id, sql.placeholder('id')))
     .prepare()
-  // Every summary walks the actor tree: it is kept in memory, read again after any write through
-  // this repository (this process is the database's only writer).
+  // Every summary walks the actor tree: it is kept in memory, read again once a write through
+  // this repository commits (this process is the database's only writer).
   const treeCache = committedDirectory(
     db,
     'SELECT id, name, parent_id FROM actors',
@@ -85,7 +85,7 @@ export function createActorsRepository(db: Db) {
       return treeCache.get().byId
     },
 
-    /** Changes whenever an actor is created or edited: part of the summaries' ETags. */
+    /** The seq of the latest actor change: part of the summaries' ETags. */
     revision(): number {
       return treeCache.get().revision
     },

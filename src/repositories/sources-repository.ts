@@ -34,7 +34,7 @@ export function createSourcesRepository(db: Db) {
     .prepare()
 
   // Summaries name sources on every request: the few hundred sources are kept in memory, read again
-  // after any write through this repository (this process is the database's only writer).
+  // once a write through this repository commits (this process is the database's only writer).
   const directoryCache = committedDirectory(
     db,
     'SELECT id, name, affiliated_actor_id FROM sources',
@@ -77,7 +77,7 @@ export function createSourcesRepository(db: Db) {
       return out
     },
 
-    /** Changes whenever a source is created or edited: part of the summaries' ETags. */
+    /** The seq of the latest source change: part of the summaries' ETags. */
     revision(): number {
       return directoryCache.get().revision
     },
