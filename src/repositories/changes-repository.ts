@@ -13,12 +13,12 @@
  * resume from, and the watermark of the SSE stream is the same number.
  * (A rolled-back transaction leaves no row and its seq is used again.)
  *
- * Every query is a prepared statement, prepared once per repository: one per
+ * Every query is a prepared statement, prepared once per database: one per
  * combination of the two filters.
  */
-import type Database from 'better-sqlite3'
 import { z } from 'zod'
 import type { Db } from '../db/client.js'
+import { prepared } from '../db/statements.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { ChangeType } from './records.js'
 
@@ -119,16 +119,6 @@ function selectSql(byEvent: boolean, byType: boolean): string {
 }
 
 export function createChangesRepository(db: Db) {
-  const statements = new Map<string, Database.Statement>()
-  function statement(byEvent: boolean, byType: boolean): Database.Statement {
-    const key = `${byEvent}|${byType}`
-    let stmt = statements.get(key)
-    if (!stmt) {
-      stmt = db.$client.prepare(selectSql(byEvent, byType))
-      statements.set(key, stmt)
-    }
-    return stmt
-  }
   const latest = db.$client.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes')
 
   return {
@@ -139,7 +129,7 @@ export function createChangesRepository(db: Db) {
       const params: Record<string, string | number> = { after, limit }
       if (byEvent) params.event_id = filters.event_id as string
       if (byType) params.types = JSON.stringify(filters.types)
-      const rows = statement(byEvent, byType).all(params) as Row[]
+      const rows = prepared(db, selectSql(byEvent, byType)).all(params) as Row[]
       // `type` is written only by recordChange, whose parameter is a ChangeType.
       return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type as ChangeType, id: r.id, event_id: r.event_id }))
     },

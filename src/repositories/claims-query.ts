@@ -5,8 +5,8 @@
  * iterator outlives the call (see src/lib/formats.ts on streaming).
  */
 import { getTableColumns } from 'drizzle-orm'
-import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
+import { prepared } from '../db/statements.js'
 import { claims } from '../db/schema.js'
 import type { Metric } from '../engine/types.js'
 import { decodeCursor } from '../lib/cursor.js'
@@ -82,18 +82,6 @@ function toJoined(raw: RawRow): Parameters<typeof toClaimOut>[0] {
 }
 
 export function createClaimsQuery(db: Db) {
-  // One prepared statement per combination of filters, prepared when first asked for.
-  const statements = new Map<string, Database.Statement>()
-  function statement(where: string[]): Database.Statement {
-    const text = selectSql(where)
-    let stmt = statements.get(text)
-    if (!stmt) {
-      stmt = db.$client.prepare(text)
-      statements.set(text, stmt)
-    }
-    return stmt
-  }
-
   return {
     /** At most `limit` claims after `cursor`, ordered by (stated_at, id); the cursor is the last one's key. */
     page(filters: ClaimFilters, cursor: string | undefined, limit: number): Page<ClaimOut> {
@@ -112,7 +100,8 @@ export function createClaimsQuery(db: Db) {
         params.after_stated_at = statedAt
         params.after_id = id
       }
-      const rows = statement(where).iterate(params) as IterableIterator<RawRow>
+      // One prepared statement per combination of filters, prepared when first asked for.
+      const rows = prepared(db, selectSql(where)).iterate(params) as IterableIterator<RawRow>
       return takePage(rows, limit, (raw) => toClaimOut(toJoined(raw)), (c) => [c.stated_at, c.id])
     },
   }

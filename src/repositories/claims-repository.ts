@@ -36,8 +36,7 @@ function retractionOf(row: Joined): { at: string; reason: string } | null {
 }
 
 /** The row as the engine reads it (contract §3–§5). */
-// Object.assign, not an object spread: on Node 20 `{ ...base, kind }` here cost 2–14 µs a claim
-// (0.2 µs assigned), and every claim a list, an export or a write answers passes through it.
+// Object.assign, not an object spread (docs/operators.md#performance): every claim a list, an export or a write answers passes through it.
 export function toEngineClaim(row: Joined): EngineClaim {
   const c = row.claim
   const base = {
@@ -102,7 +101,7 @@ type EngineRow = [
   retraction_reason: string | null,
 ]
 
-// Plain object literals: on Node 20 an object spread here cost ~9 µs a claim, and this runs for every claim of every summary.
+// Object literals, one per kind (docs/operators.md#performance): this runs for every claim of every summary.
 function engineClaimOf(r: EngineRow): EngineClaim {
   const retraction = r[22] !== null ? { at: r[22], reason: r[23] ?? '' } : null
   if (r[2] === 'figure') {

@@ -2,6 +2,7 @@
 import { eq } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client.js'
+import { prepared } from '../db/statements.js'
 import { ConflictError } from '../errors.js'
 import { slugify, uniqueSlug } from '../lib/slug.js'
 import { nowIso } from '../lib/time.js'
@@ -43,23 +44,15 @@ export type ChangeType =
   | 'event.created'
   | 'event.updated'
 
-function prepareChangeInsert(db: Db) {
-  return db.$client.prepare('INSERT INTO changes (at, type, id, event_id) VALUES (?, ?, ?, ?)')
-}
-const changeInserts = new WeakMap<Db, ReturnType<typeof prepareChangeInsert>>()
+const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?, ?, ?)'
 
 /**
  * Appends to the change log and returns the change's seq: the one revision
  * number of everything cached (events, the source and actor directories,
- * ETags). Prepared once per database, as bulk ingest calls it per claim.
+ * ETags). Bulk ingest calls it per claim.
  */
 export function recordChange(db: Db, type: ChangeType, id: string, eventId: string | null, at = nowIso()): number {
-  let insert = changeInserts.get(db)
-  if (!insert) {
-    insert = prepareChangeInsert(db)
-    changeInserts.set(db, insert)
-  }
-  return Number(insert.run(at, type, id, eventId).lastInsertRowid)
+  return Number(prepared(db, INSERT_CHANGE).run(at, type, id, eventId).lastInsertRowid)
 }
 
 // ---- the unit of work ----
