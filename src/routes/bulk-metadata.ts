@@ -9,8 +9,7 @@ import type { Db } from '../db/client.js'
 import { type FieldError, ProblemError } from '../errors.js'
 import { MAX_BULK_BYTES, MAX_BULK_ROWS, tooManyRows } from '../lib/bulk-body.js'
 import { inTransaction } from '../repositories/records.js'
-import { errorResponses } from '../schemas/common.js'
-import { writeSecurity } from './resource-routes.js'
+import { errorResponses, writeSecurity } from '../schemas/common.js'
 
 export interface BulkSpec<C extends z.ZodType> {
   name: string

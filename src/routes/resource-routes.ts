@@ -1,12 +1,14 @@
 /**
  * Sources, actors and events share one shape of routes (contract §1):
- * POST /, GET /, GET /{id}, PATCH /{id}. This builds them from the
+ * POST /, GET /, GET /{id}, PATCH /{id}, POST /bulk. This builds them from the
  * resource's schemas and repository, so the three stay alike.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList, withListFields } from '../lib/formats.js'
-import { IdParams, errorResponses, page } from '../schemas/common.js'
+import type { Db } from '../db/client.js'
+import { IdParams, errorResponses, page, writeSecurity } from '../schemas/common.js'
+import { type BulkSpec, bulkUpsertRoutes } from './bulk-metadata.js'
 import { resourceColumns } from '../schemas/csv-columns.js'
 
 interface Page<T> {
@@ -26,16 +28,15 @@ export interface ResourceSpec<C extends z.ZodType, P extends z.ZodType, O extend
   listDescription: string
   /** True when the resource registers its own GET / (events: filters and sorts of their own); none is built here. */
   ownList?: boolean
-  repo: {
+  /** For POST /bulk: its rows land in one transaction of this database. */
+  db: Db
+  repo: BulkSpec<C>['repo'] & {
     create(input: z.output<C>): z.output<O>
     update(id: string, patch: z.output<P>): z.output<O>
     require(id: string): z.output<O>
     list(query: z.output<Q>): Page<z.output<O>>
   }
 }
-
-/** Writes take a bearer token; `{}` because keys are optional (none configured: open). */
-const writeSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, {}]
 
 function capitalized(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1)
@@ -125,7 +126,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       async (request, reply) =>
         reply.send(spec.repo.update((request.params as z.output<typeof IdParams>).id, request.body as z.output<P>)),
     )
+
+    await app.register(bulkUpsertRoutes(spec))
   }
 }
-
-export { writeSecurity }

@@ -157,6 +157,9 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: Problem } },
 })
 
+/** Writes take a bearer token; `{}` because keys are optional (none configured: open). */
+export const writeSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, {}]
+
 /** Documented error responses, spread into a route's `response`. */
 export const errors = {
   400: problemResponse('Malformed or invalid input; `errors` names each bad field.'),

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { Actor, ActorCreate, ActorPatch } from '../../schemas/actors.js'
 import { ListQuery } from '../../schemas/common.js'
-import { bulkUpsertRoutes } from '../bulk-metadata.js'
 import { resourceRoutes } from '../resource-routes.js'
 
 const actorsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -15,11 +14,9 @@ const actorsRoutes: FastifyPluginAsyncZod = async (app) => {
       out: Actor,
       listQuery: ListQuery,
       listDescription: 'Actors in id order.',
+      db: app.db,
       repo: app.repos.actors,
     }),
-  )
-  await app.register(
-    bulkUpsertRoutes({ name: 'actor', plural: 'actors', tag: 'actors', create: ActorCreate, db: app.db, repo: app.repos.actors }),
   )
 }
 

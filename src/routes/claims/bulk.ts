@@ -3,9 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { MAX_BULK_BYTES, MAX_BULK_ROWS, csvBody, ndjsonBody, tooManyRows } from '../../lib/bulk-body.js'
 import { BulkClaim } from '../../schemas/claims.js'
-import { errorResponses } from '../../schemas/common.js'
+import { errorResponses, writeSecurity } from '../../schemas/common.js'
 import { CLAIM_INPUT_FIELDS } from '../../schemas/csv-columns.js'
-import { writeSecurity } from '../resource-routes.js'
 
 const BulkQuery = z.strictObject({
   // Exactly what is documented (as hxl): a value outside it is a 400, never a write the caller meant as a dry run.

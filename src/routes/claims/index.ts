@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { Claim, ClaimCreate, RetractionCreate } from '../../schemas/claims.js'
-import { IdParams, errorResponses } from '../../schemas/common.js'
+import { IdParams, errorResponses, writeSecurity } from '../../schemas/common.js'
 import { BadRequestError, NotFoundError } from '../../errors.js'
-import { writeSecurity } from '../resource-routes.js'
 
 const claimsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(

@@ -3,14 +3,13 @@ import { z } from 'zod'
 import { EXPORT_DOC, formatFields, formatsResponse, JsonText, listFields, sendDocument, sendList } from '../../lib/formats.js'
 import { createClaimsQuery } from '../../repositories/claims-query.js'
 import { Claim, ClaimCreate } from '../../schemas/claims.js'
-import { IdParams, ListQuery, errorResponses, page } from '../../schemas/common.js'
+import { IdParams, ListQuery, errorResponses, page, writeSecurity } from '../../schemas/common.js'
 import { ClaimView, claimColumns, summaryColumns } from '../../schemas/csv-columns.js'
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
 import { EventSummary, type EventSummaryOut, SummaryQuery, Timeline, TimelineQuery } from '../../schemas/summary.js'
 import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
-import { bulkUpsertRoutes } from '../bulk-metadata.js'
-import { resourceRoutes, writeSecurity } from '../resource-routes.js'
+import { resourceRoutes } from '../resource-routes.js'
 import chartRoutes from './chart.js'
 import eventsListRoutes from './list.js'
 import provenanceRoutes from './provenance.js'
@@ -31,13 +30,11 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       listQuery: ListQuery,
       listDescription: 'Events in id order.',
       ownList: true,
+      db: app.db,
       repo: app.repos.events,
     }),
   )
   await app.register(eventsListRoutes)
-  await app.register(
-    bulkUpsertRoutes({ name: 'event', plural: 'events', tag: 'events', create: EventCreate, db: app.db, repo: app.repos.events }),
-  )
 
   await app.register(provenanceRoutes)
   await app.register(chartRoutes)

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Cursor, Limit } from '../../schemas/common.js'
 import { Source, SourceCreate, SourcePatch } from '../../schemas/sources.js'
-import { bulkUpsertRoutes } from '../bulk-metadata.js'
 import { resourceRoutes } from '../resource-routes.js'
 
 const SourceListQuery = z.strictObject({
@@ -22,11 +21,9 @@ const sourcesRoutes: FastifyPluginAsyncZod = async (app) => {
       out: Source,
       listQuery: SourceListQuery,
       listDescription: 'Sources in id order; `q` matches id, name and aliases.',
+      db: app.db,
       repo: app.repos.sources,
     }),
-  )
-  await app.register(
-    bulkUpsertRoutes({ name: 'source', plural: 'sources', tag: 'sources', create: SourceCreate, db: app.db, repo: app.repos.sources }),
   )
 }
 
