@@ -3,8 +3,8 @@ import { actors } from '../db/schema.js'
 import { UnprocessableError } from '../errors.js'
 import type { ActorInfo } from '../engine/types.js'
 import type { ActorCreateInput, ActorOut, ActorPatchInput } from '../schemas/actors.js'
-import { createRecordStore } from './record-store.js'
-import { committedDirectory, patched, resolveRef } from './records.js'
+import { createRecordStore, namedColumns, patchedNamedColumns } from './record-store.js'
+import { committedDirectory, requireRef } from './records.js'
 
 type Row = typeof actors.$inferSelect
 
@@ -32,16 +32,7 @@ export function createActorsRepository(db: Db) {
     (row: ActorInfo): ActorInfo => ({ id: row.id, name: row.name, parent_id: row.parent_id }),
   )
 
-  function resolveParent(ref: string | null | undefined): string | null {
-    if (ref === undefined || ref === null) return null
-    const id = resolveRef(db, actors, 'actor', ref)
-    if (id === null) {
-      throw new UnprocessableError(`No parent actor "${ref}".`, [
-        { path: '/parent_id', in: 'body', message: `no actor with id or alias "${ref}"` },
-      ])
-    }
-    return id
-  }
+  const resolveParent = (ref: string | null | undefined) => requireRef(db, actors, 'actor', ref, 'parent_id', `No parent actor "${ref}".`)
 
   /** Walks up from `parent`; meeting `id` on the way means the change would make a cycle. */
   function assertNoCycle(id: string, parent: string | null): void {
@@ -63,27 +54,11 @@ export function createActorsRepository(db: Db) {
     aliases: 'actor',
     toOut: toActor,
     nameOf: (input: ActorCreateInput) => input.name,
-    inserted: (input, id, now) => ({
-      id,
-      name: input.name,
-      aliases: input.aliases ?? [],
-      kind: input.kind,
-      parentId: resolveParent(input.parent_id),
-      notes: input.notes ?? null,
-      createdAt: now,
-      updatedAt: now,
-    }),
-    updated: (patch: ActorPatchInput, current, id, now) => {
+    inserted: (input) => ({ ...namedColumns(input), parentId: resolveParent(input.parent_id) }),
+    updated: (patch: ActorPatchInput, current, id) => {
       const parentId = patch.parent_id === undefined ? current.parent_id : resolveParent(patch.parent_id)
       assertNoCycle(id, parentId)
-      return {
-        name: patch.name ?? current.name,
-        aliases: patch.aliases ?? current.aliases,
-        kind: patch.kind ?? current.kind,
-        parentId,
-        notes: patched(patch.notes, current.notes),
-        updatedAt: now,
-      }
+      return { ...patchedNamedColumns(patch, current), parentId }
     },
     written: () => treeCache.written(),
   })

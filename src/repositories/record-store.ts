@@ -16,7 +16,9 @@ import { nowIso } from '../lib/time.js'
 import { type AliasNamespace, assertAliasesFree, replaceAliases } from './aliases.js'
 import { type ChangeType, allocateId, idExists, inTransaction, recordChange, resolveRef } from './records.js'
 
-type Table = SQLiteTable & { id: SQLiteColumn }
+type Table = SQLiteTable & { id: SQLiteColumn; createdAt: SQLiteColumn; updatedAt: SQLiteColumn }
+/** The columns the store sets on every record. */
+type Stamped = 'id' | 'createdAt' | 'updatedAt'
 
 export interface RecordSpec<T extends Table, Out, Create, Patch> {
   table: T
@@ -27,10 +29,10 @@ export interface RecordSpec<T extends Table, Out, Create, Patch> {
   toOut(row: InferSelectModel<T>): Out
   /** What the id is derived from. */
   nameOf(input: Create): string
-  /** The row of a new record; may throw a problem naming a field (a reference that does not exist). */
-  inserted(input: Create, id: string, now: string): InferInsertModel<T>
-  /** The columns a patch sets on `current`; may throw a problem naming a field. */
-  updated(patch: Patch, current: Out, id: string, now: string): Partial<InferInsertModel<T>>
+  /** The columns of a new record but its id and times; may throw a problem naming a field (a reference that does not exist). */
+  inserted(input: Create): Omit<InferInsertModel<T>, Stamped>
+  /** The columns a patch sets on the record `current` (its id `id`) but updated_at; may throw a problem naming a field. */
+  updated(patch: Patch, current: Out, id: string): Partial<InferInsertModel<T>>
   /** What else a write does, in its transaction, after its change-log row (caches, history, disputes). */
   written?(id: string, type: ChangeType, now: string): void
 }
@@ -98,7 +100,7 @@ export function createRecordStore<T extends Table, Out, Create extends { id?: st
         const now = nowIso()
         write(id, input.aliases ?? [], () => {
           db.insert(table)
-            .values(spec.inserted(input, id, now) as InferInsertModel<Table>)
+            .values({ ...spec.inserted(input), id, createdAt: now, updatedAt: now } as InferInsertModel<Table>)
             .run()
         })
         written(id, created, now)
@@ -112,7 +114,7 @@ export function createRecordStore<T extends Table, Out, Create extends { id?: st
         const now = nowIso()
         write(id, patch.aliases, () => {
           db.update(table)
-            .set(spec.updated(patch, current, id, now) as Partial<InferInsertModel<Table>>)
+            .set({ ...spec.updated(patch, current, id), updatedAt: now } as Partial<InferInsertModel<Table>>)
             .where(eq(table.id, id))
             .run()
         })
@@ -122,4 +124,27 @@ export function createRecordStore<T extends Table, Out, Create extends { id?: st
     },
   }
   return store
+}
+
+/** What a named record (a source, an actor) is created with: its name, aliases, kind and notes. */
+interface Named<K extends string> {
+  name: string
+  aliases?: string[] | undefined
+  kind: K
+  notes?: string | null | undefined
+}
+
+/** The columns of a named record's own fields, as created. */
+export function namedColumns<K extends string>(input: Named<K>) {
+  return { name: input.name, aliases: input.aliases ?? [], kind: input.kind, notes: input.notes ?? null }
+}
+
+/** The columns of a named record's own fields, as a patch leaves them on `current` (null clears notes). */
+export function patchedNamedColumns<K extends string>(patch: Partial<Named<K>>, current: { name: string; aliases: string[]; kind: K; notes: string | null }) {
+  return {
+    name: patch.name ?? current.name,
+    aliases: patch.aliases ?? current.aliases,
+    kind: patch.kind ?? current.kind,
+    notes: patch.notes === undefined ? current.notes : patch.notes,
+  }
 }

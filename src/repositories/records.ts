@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client.js'
 import { prepared } from '../db/statements.js'
-import { ConflictError } from '../errors.js'
+import { ConflictError, UnprocessableError } from '../errors.js'
 import { slugify, uniqueSlug } from '../lib/slug.js'
 import { nowIso } from '../lib/time.js'
 import { type AliasNamespace, ownerOfAlias } from './aliases.js'
@@ -32,6 +32,17 @@ export function allocateId(db: Db, table: TableWithId, requested: string | undef
 export function resolveRef(db: Db, table: TableWithId, namespace: AliasNamespace, ref: string): string | null {
   if (idExists(db, table, ref)) return ref
   return ownerOfAlias(db, namespace, ref)
+}
+
+/**
+ * A reference a body gives (an id or an alias) → the id, null for none given;
+ * a 422 naming `field` when it names no record: `refused` is the problem's title.
+ */
+export function requireRef(db: Db, table: TableWithId, namespace: AliasNamespace, ref: string | null | undefined, field: string, refused: string): string | null {
+  if (ref === undefined || ref === null) return null
+  const id = resolveRef(db, table, namespace, ref)
+  if (id === null) throw new UnprocessableError(refused, [{ path: `/${field}`, in: 'body', message: `no ${namespace} with id or alias "${ref}"` }])
+  return id
 }
 
 export type ChangeType =

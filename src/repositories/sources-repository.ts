@@ -1,11 +1,10 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { actors, aliases, sources } from '../db/schema.js'
-import { UnprocessableError } from '../errors.js'
 import type { SourceInfo } from '../engine/types.js'
 import type { SourceCreateInput, SourceOut, SourcePatchInput } from '../schemas/sources.js'
-import { createRecordStore } from './record-store.js'
-import { committedDirectory, patched, resolveRef } from './records.js'
+import { createRecordStore, namedColumns, patchedNamedColumns } from './record-store.js'
+import { committedDirectory, patched, requireRef } from './records.js'
 
 type Row = typeof sources.$inferSelect
 
@@ -34,16 +33,8 @@ export function createSourcesRepository(db: Db) {
     (row: SourceInfo): SourceInfo => ({ id: row.id, name: row.name, affiliated_actor_id: row.affiliated_actor_id }),
   )
 
-  function affiliatedActor(ref: string | null | undefined): string | null {
-    if (ref === undefined || ref === null) return null
-    const id = resolveRef(db, actors, 'actor', ref)
-    if (id === null) {
-      throw new UnprocessableError(`No actor "${ref}" to affiliate the source with.`, [
-        { path: '/affiliated_actor_id', in: 'body', message: `no actor with id or alias "${ref}"` },
-      ])
-    }
-    return id
-  }
+  const affiliatedActor = (ref: string | null | undefined) =>
+    requireRef(db, actors, 'actor', ref, 'affiliated_actor_id', `No actor "${ref}" to affiliate the source with.`)
 
   const store = createRecordStore(db, {
     table: sources,
@@ -51,27 +42,17 @@ export function createSourcesRepository(db: Db) {
     aliases: 'source',
     toOut: toSource,
     nameOf: (input: SourceCreateInput) => input.name,
-    inserted: (input, id, now) => ({
-      id,
-      name: input.name,
-      aliases: input.aliases ?? [],
-      kind: input.kind,
+    inserted: (input) => ({
+      ...namedColumns(input),
       country: input.country ?? null,
       url: input.url ?? null,
       affiliatedActorId: affiliatedActor(input.affiliated_actor_id),
-      notes: input.notes ?? null,
-      createdAt: now,
-      updatedAt: now,
     }),
-    updated: (patch: SourcePatchInput, current, _id, now) => ({
-      name: patch.name ?? current.name,
-      aliases: patch.aliases ?? current.aliases,
-      kind: patch.kind ?? current.kind,
+    updated: (patch: SourcePatchInput, current) => ({
+      ...patchedNamedColumns(patch, current),
       country: patched(patch.country, current.country),
       url: patched(patch.url, current.url),
       affiliatedActorId: patch.affiliated_actor_id === undefined ? current.affiliated_actor_id : affiliatedActor(patch.affiliated_actor_id),
-      notes: patched(patch.notes, current.notes),
-      updatedAt: now,
     }),
     written: () => directoryCache.written(),
   })
