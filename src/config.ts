@@ -9,44 +9,44 @@ export interface ApiKey {
   scopes: Set<Scope>
 }
 
-/** `token:scopes,token:scopes`, scopes joined by `+` (e.g. `s3cret:read+write`). */
-export function parseApiKeys(text: string): ApiKey[] {
+/** The non-empty items of a comma-separated setting, trimmed. */
+function commaList(text: string): string[] {
   return text
     .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .map((entry, i) => {
-      const colon = entry.lastIndexOf(':')
-      if (colon <= 0) throw new Error(`RECKON_API_KEYS entry ${i + 1} must be token:scopes (e.g. s3cret:read+write)`)
-      const token = entry.slice(0, colon)
-      const scopes = entry.slice(colon + 1).split('+').map((s) => s.trim())
-      for (const scope of scopes) {
-        if (!(SCOPES as readonly string[]).includes(scope)) {
-          throw new Error(`RECKON_API_KEYS entry ${i + 1}: unknown scope "${scope}" (use ${SCOPES.join(', ')})`)
-        }
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+}
+
+/** `token:scopes,token:scopes`, scopes joined by `+` (e.g. `s3cret:read+write`). */
+export function parseApiKeys(text: string): ApiKey[] {
+  return commaList(text).map((entry, i) => {
+    const colon = entry.lastIndexOf(':')
+    if (colon <= 0) throw new Error(`RECKON_API_KEYS entry ${i + 1} must be token:scopes (e.g. s3cret:read+write)`)
+    const token = entry.slice(0, colon)
+    const scopes = entry.slice(colon + 1).split('+').map((s) => s.trim())
+    for (const scope of scopes) {
+      if (!(SCOPES as readonly string[]).includes(scope)) {
+        throw new Error(`RECKON_API_KEYS entry ${i + 1}: unknown scope "${scope}" (use ${SCOPES.join(', ')})`)
       }
-      return { token, scopes: new Set(scopes as Scope[]) }
-    })
+    }
+    return { token, scopes: new Set(scopes as Scope[]) }
+  })
 }
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
 /** `https://a.example,https://b.example`: each an origin (scheme://host[:port]), no path. */
 export function parseOrigins(text: string): string[] {
-  return text
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0)
-    .map((o, i) => {
-      let url: URL
-      try {
-        url = new URL(o)
-      } catch {
-        throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") is not an origin such as https://desk.example.org`)
-      }
-      if (url.origin !== o.replace(/\/$/, '')) throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") must be an origin only (scheme://host[:port]), as ${url.origin}`)
-      return url.origin
-    })
+  return commaList(text).map((o, i) => {
+    let url: URL
+    try {
+      url = new URL(o)
+    } catch {
+      throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") is not an origin such as https://desk.example.org`)
+    }
+    if (url.origin !== o.replace(/\/$/, '')) throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") must be an origin only (scheme://host[:port]), as ${url.origin}`)
+    return url.origin
+  })
 }
 
 const Env = z.object({

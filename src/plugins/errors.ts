@@ -97,6 +97,17 @@ const FASTIFY_CODES: Record<string, { status: number; slug: string; title: strin
  * reach the error handler: pass this as the `frameworkErrors` option of
  * Fastify() so that they are problem documents too.
  */
+/** A 500 that tells the client nothing of the cause, which is logged (`what`: where it was caught). */
+function internalError(request: FastifyRequest, reply: FastifyReply, error: unknown, what: string) {
+  request.log.error({ err: error }, what)
+  return sendProblem(reply, request, {
+    type: problemType('internal'),
+    title: 'Internal server error',
+    status: 500,
+    detail: 'Something went wrong on our side. It has been logged.',
+  })
+}
+
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
@@ -115,13 +126,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
         detail: 'A path parameter is too long.',
       })
     default:
-      request.log.error({ err: error }, 'framework error')
-      return sendProblem(reply, request, {
-        type: problemType('internal'),
-        title: 'Internal server error',
-        status: 500,
-        detail: 'Something went wrong on our side. It has been logged.',
-      })
+      return internalError(request, reply, error, 'framework error')
   }
 }
 
@@ -241,13 +246,7 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       const status = error.statusCode ?? 400
       return sendProblem(reply, request, { type: problemType('invalid-request'), title: 'Invalid request', status, detail: error.message })
     }
-    request.log.error({ err: error }, 'unhandled error')
-    return sendProblem(reply, request, {
-      type: problemType('internal'),
-      title: 'Internal server error',
-      status: 500,
-      detail: 'Something went wrong on our side. It has been logged.',
-    })
+    return internalError(request, reply, error, 'unhandled error')
   })
 
   app.setNotFoundHandler((request, reply) =>

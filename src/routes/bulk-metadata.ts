@@ -12,9 +12,8 @@ import { inTransaction } from '../repositories/records.js'
 import { errorResponses, writeSecurity } from '../schemas/common.js'
 
 export interface BulkSpec<C extends z.ZodType> {
-  name: string
-  plural: string
-  tag: string
+  /** Singular; the plural (+s) is the path and the tag. */
+  name: 'source' | 'actor' | 'event'
   create: C
   db: Db
   repo: {
@@ -38,7 +37,8 @@ const BulkUpsertResult = z
 const PRECEDENCE = [400, 422, 409, 404]
 
 export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): FastifyPluginAsync {
-  const Plural = spec.plural.charAt(0).toUpperCase() + spec.plural.slice(1)
+  const plural = `${spec.name}s`
+  const Plural = plural.charAt(0).toUpperCase() + plural.slice(1)
   return async (app) => {
     app.post(
       '/bulk',
@@ -50,12 +50,12 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
         },
         schema: {
           operationId: `upsert${Plural}Bulk`,
-          summary: `Create or update many ${spec.plural}`,
+          summary: `Create or update many ${plural}`,
           description:
-            `A JSON array of ${spec.plural}. A row whose id exists updates that ${spec.name} with the fields it gives (absent fields are kept); ` +
+            `A JSON array of ${plural}. A row whose id exists updates that ${spec.name} with the fields it gives (absent fields are kept); ` +
             `any other row creates one (its id given or derived). Rows may refer to rows before them. All or nothing: errors name ` +
             `\`/<row>/<field>\`, rows counted from 0. At most ${MAX_BULK_ROWS} rows.`,
-          tags: [spec.tag],
+          tags: [plural],
           security: writeSecurity,
           // maxItems documents the preValidation check above (413, not 400).
           body: z.array(spec.create).meta({ maxItems: MAX_BULK_ROWS }),

@@ -17,10 +17,8 @@ interface Page<T> {
 }
 
 export interface ResourceSpec<C extends z.ZodType, P extends z.ZodType, O extends z.ZodType, Q extends z.ZodType> {
-  /** Singular, for prose and operation ids: "source". */
-  name: string
-  plural: string
-  tag: string
+  /** Singular, for prose and operation ids; the plural (+s) is the path and the tag. */
+  name: 'source' | 'actor' | 'event'
   create: C
   patch: P
   out: O
@@ -47,7 +45,8 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
 ): FastifyPluginAsync {
   const Name = capitalized(spec.name)
   const a = /^[aeiou]/.test(spec.name) ? 'an' : 'a'
-  const Plural = capitalized(spec.plural)
+  const plural = `${spec.name}s`
+  const Plural = capitalized(plural)
   // Typed as a plain plugin: a type provider cannot infer through generic
   // schemas. The zod compilers set on the root still validate and serialize.
   return async (app) => {
@@ -58,7 +57,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
           operationId: `create${Name}`,
           summary: `Create ${a} ${spec.name}`,
           description: `Creates ${a} ${spec.name}. The id is derived from the name when not given (with -2, -3, … on collision); a given id that is taken is a 409.`,
-          tags: [spec.tag],
+          tags: [plural],
           security: writeSecurity,
           body: spec.create,
           response: { 201: spec.out, ...errorResponses(400, 401, 409, 415, 422) },
@@ -67,23 +66,23 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
       async (request, reply) => {
         const created = spec.repo.create(request.body as z.output<C>)
         const id = (created as { id: string }).id
-        return reply.code(201).header('location', `/${spec.plural}/${id}`).send(created)
+        return reply.code(201).header('location', `/${plural}/${id}`).send(created)
       },
     )
 
     if (!spec.ownList) {
-      const columns = resourceColumns(spec.plural, spec.out)
+      const columns = resourceColumns(plural, spec.out)
       app.get(
         '/',
         {
           config: { etag: 'database' },
           schema: {
             operationId: `list${Plural}`,
-            summary: `List ${spec.plural}`,
+            summary: `List ${plural}`,
             description: `${spec.listDescription} ${EXPORT_DOC}`,
-            tags: [spec.tag],
+            tags: [plural],
             querystring: withListFields(spec.listQuery),
-            response: { 200: formatsResponse(page(spec.out), `A page of ${spec.plural}, or the export.`), ...errorResponses(400) },
+            response: { 200: formatsResponse(page(spec.out), `A page of ${plural}, or the export.`), ...errorResponses(400) },
           },
         },
         async (request, reply) => {
@@ -101,7 +100,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
           operationId: `get${Name}`,
           summary: `Get ${a} ${spec.name}`,
           description: `The ${spec.name} with this id; 404 when there is none.`,
-          tags: [spec.tag],
+          tags: [plural],
           params: IdParams,
           response: { 200: spec.out, ...errorResponses(404) },
         },
@@ -116,7 +115,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
           operationId: `update${Name}`,
           summary: `Update ${a} ${spec.name}`,
           description: 'Changes the fields given; null clears an optional field. The id never changes.',
-          tags: [spec.tag],
+          tags: [plural],
           security: writeSecurity,
           params: IdParams,
           body: spec.patch,

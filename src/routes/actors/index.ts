@@ -7,8 +7,6 @@ const actorsRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(
     resourceRoutes({
       name: 'actor',
-      plural: 'actors',
-      tag: 'actors',
       create: ActorCreate,
       patch: ActorPatch,
       out: Actor,

@@ -22,8 +22,6 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(
     resourceRoutes({
       name: 'event',
-      plural: 'events',
-      tag: 'events',
       create: EventCreate,
       patch: EventPatch,
       out: Event,

@@ -14,8 +14,6 @@ const sourcesRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(
     resourceRoutes({
       name: 'source',
-      plural: 'sources',
-      tag: 'sources',
       create: SourceCreate,
       patch: SourcePatch,
       out: Source,
