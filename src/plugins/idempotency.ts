@@ -44,7 +44,7 @@ import { errors } from '../schemas/common.js'
 export { IDEMPOTENCY_KEY_TTL_MS }
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
-export const REPLAYED_HEADER = 'idempotent-replayed'
+const REPLAYED_HEADER = 'idempotent-replayed'
 
 /** 1 to 255 printable ASCII characters (space to tilde). */
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/

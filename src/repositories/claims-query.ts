@@ -106,5 +106,3 @@ export function createClaimsQuery(db: Db) {
     },
   }
 }
-
-export type ClaimsQuery = ReturnType<typeof createClaimsQuery>

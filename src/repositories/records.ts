@@ -45,15 +45,18 @@ export function requireRef(db: Db, table: TableWithId, namespace: AliasNamespace
   return id
 }
 
-export type ChangeType =
-  | 'claim.created'
-  | 'claim.retracted'
-  | 'source.created'
-  | 'source.updated'
-  | 'actor.created'
-  | 'actor.updated'
-  | 'event.created'
-  | 'event.updated'
+/** What a change-log row says was written (contract §11). */
+export const CHANGE_TYPES = [
+  'claim.created',
+  'claim.retracted',
+  'source.created',
+  'source.updated',
+  'actor.created',
+  'actor.updated',
+  'event.created',
+  'event.updated',
+] as const
+export type ChangeType = (typeof CHANGE_TYPES)[number]
 
 const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?, ?, ?)'
 

@@ -181,7 +181,6 @@ export const BulkClaim = caseInsensitiveTag(
   ),
 ).meta({ id: 'BulkClaim', description: 'A claim with its event_id.' })
 
-export type BulkClaimInput = z.output<typeof BulkClaim>
 
 export type ClaimCreateInput = z.output<typeof ClaimCreate>
 

@@ -3,7 +3,7 @@
  * thing: it validates requests, serializes responses and documents the route.
  */
 import { z } from 'zod'
-import { isCalendarDate, isPartialDate, parseMoment, parseStatedAt } from '../lib/time.js'
+import { isPartialDate, parseMoment, parseStatedAt } from '../lib/time.js'
 import { SLUG_PATTERN } from '../lib/slug.js'
 
 export const Slug = z
@@ -85,8 +85,6 @@ export const Moment = z
   .meta({ pattern: DATE_OR_DATE_TIME_PATTERN })
 
 export const Timestamp = z.string().meta({ description: 'ISO 8601 UTC date-time.', example: '2017-04-06T12:00:00.000Z' })
-
-export const CalendarDate = z.string().refine(isCalendarDate)
 
 export const Limit = z.coerce
   .number()

@@ -190,4 +190,3 @@ export const EventListQuery = z
     path: ['to'],
   })
 
-export type EventListQueryOut = z.output<typeof EventListQuery>

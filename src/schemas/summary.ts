@@ -2,7 +2,6 @@ import { z } from 'zod'
 import { choice } from './choice.js'
 import { CERTAINTIES, METRICS, POPULATIONS, QUALIFIERS } from '../engine/types.js'
 import { WARNING_CODES } from '../engine/warnings.js'
-import type { AttributionSummary as EngineAttribution, FigureSummary as EngineFigure } from '../engine/types.js'
 import { Moment, Timestamp } from './common.js'
 import { IntervalOut } from './claims.js'
 
@@ -139,9 +138,6 @@ export const Timeline = z
   })
   .meta({ id: 'Timeline', description: 'Contract §11: how one figure group moved, step by step.' })
 
-// The engine's types and these schemas describe the same objects: keep them in step.
-type Assert<T extends true> = T
-export type _FigureInStep = Assert<EngineFigure extends z.input<typeof FigureSummary> ? true : false>
-export type _AttributionInStep = Assert<EngineAttribution extends z.input<typeof AttributionSummary> ? true : false>
+// The engine's types and these schemas describe the same objects: test/schemas/engine-in-step.test.ts keeps them in step.
 
 export type EventSummaryOut = z.output<typeof EventSummary>
