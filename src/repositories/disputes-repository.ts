@@ -27,45 +27,17 @@ import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
 import { toEvent } from './events-repository.js'
 import { events } from '../db/schema.js'
-import type { EventSummary } from '../engine/event-summary.js'
-import type { FigureSummary } from '../engine/types.js'
+import { type DisputeRow, LEVEL_RANK, NO_FIGURES_RANK, disputeOf, toDispute } from '../engine/dispute.js'
 import { BadRequestError } from '../errors.js'
 import { encodeCursor } from '../lib/cursor.js'
 import type { Page } from '../lib/pages.js'
 import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../lib/summary-document.js'
 import { nowIso } from '../lib/time.js'
-import {
-  type AttributionStatusName,
-  type DisputeLevel,
-  type DisputeOut,
-  type EventListItemOut,
-  type EventSort,
-  firstDay,
-  lastDay,
-} from '../schemas/events.js'
+import { type AttributionStatusName, type DisputeLevel, type EventListItemOut, type EventSort, firstDay, lastDay } from '../schemas/events.js'
 import type { ActorsRepository } from './actors-repository.js'
 import type { ClaimsRepository } from './claims-repository.js'
 import { inTransaction } from './records.js'
 import type { SourcesRepository } from './sources-repository.js'
-
-/** `level_rank`: how disputed a level is; -1 when the event has no counted figure. */
-export const LEVEL_RANK: Record<DisputeLevel, number> = { conflicting: 3, compatible: 2, agreement: 1, single_source: 0 }
-export const NO_FIGURES_RANK = -1
-
-/** A row of event_disputes, as the repository reads and writes it. */
-export interface DisputeRow {
-  event_id: string
-  level: DisputeLevel | null
-  level_rank: number
-  relative_spread: number | null
-  killed_low: number | null
-  killed_high: number | null
-  /** 1 when the event has a counted killed/all group: killed_high null then means unbounded. */
-  killed_counted: 0 | 1
-  attribution_status: AttributionStatusName
-  claims: number
-  computed_at: string
-}
 
 /** An event as of a moment "now" (nowState). */
 export interface NowState {
@@ -86,50 +58,6 @@ interface StoredSummaryRow {
   stated: number
   until: string | null
   computed_at: string
-}
-
-/** More disputed: the higher level, then the higher relative_spread (null below every number). */
-function moreDisputed(a: FigureSummary, b: FigureSummary): boolean {
-  const ra = LEVEL_RANK[a.disagreement.level]
-  const rb = LEVEL_RANK[b.disagreement.level]
-  if (ra !== rb) return ra > rb
-  const sa = a.disagreement.relative_spread
-  const sb = b.disagreement.relative_spread
-  return sa !== null && (sb === null || sa > sb)
-}
-
-/**
- * The block of a summary: the most disputed group's level and relative_spread
- * (the first in summary order among equals), the range of the killed/all
- * group without a party, the attribution status, and every claim counted.
- */
-export function disputeOf(eventId: string, summary: Pick<EventSummary, 'figures' | 'attribution' | 'claims_total'>, computedAt: string): DisputeRow {
-  let top: FigureSummary | undefined
-  for (const figure of summary.figures) if (!top || moreDisputed(figure, top)) top = figure
-  const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
-  return {
-    event_id: eventId,
-    level: top?.disagreement.level ?? null,
-    level_rank: top ? LEVEL_RANK[top.disagreement.level] : NO_FIGURES_RANK,
-    relative_spread: top?.disagreement.relative_spread ?? null,
-    killed_low: killed?.range.low ?? null,
-    killed_high: killed?.range.high ?? null,
-    killed_counted: killed ? 1 : 0,
-    attribution_status: summary.attribution.status,
-    claims: summary.claims_total,
-    computed_at: computedAt,
-  }
-}
-
-/** The row as the API shows it. */
-export function toDispute(row: Pick<DisputeRow, 'level' | 'relative_spread' | 'killed_low' | 'killed_high' | 'killed_counted' | 'attribution_status' | 'claims'>): DisputeOut {
-  return {
-    level: row.level,
-    relative_spread: row.relative_spread,
-    range: row.killed_counted && row.killed_low !== null ? { low: row.killed_low, high: row.killed_high } : null,
-    status: row.attribution_status,
-    claims: row.claims,
-  }
 }
 
 const UPSERT = `INSERT INTO event_disputes
