@@ -18,7 +18,7 @@ export interface EventHead {
   occurred_on: string
 }
 
-/** The row as the API shows an event; the events list (disputes-repository) shows it the same way. */
+/** The row as the API shows an event; the events list (event-list-query) shows it the same way. */
 export function toEvent(row: Row): EventOut {
   return {
     id: row.id,
