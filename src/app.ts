@@ -121,7 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const repos: Repositories = {
     sources,
     actors: withDisputeRefresh(db, actors, disputes),
-    events: createEventsRepository(db),
+    events: createEventsRepository(db, disputes),
     claims,
     disputes,
   }

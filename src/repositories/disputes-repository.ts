@@ -22,7 +22,6 @@
  * stated between their row's `computed_at` and now (a range on the
  * claims_stated_idx index, normally empty).
  */
-import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
 import { type DisputeRow, NO_FIGURES_RANK, disputeOf } from '../engine/dispute.js'
 import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../lib/summary-document.js'
@@ -62,41 +61,6 @@ ON CONFLICT (event_id) DO UPDATE SET level = excluded.level, level_rank = exclud
 
 const STORE = `INSERT OR REPLACE INTO stored_summaries (event_id, head, tail, revision, directory, stated, until, computed_at)
 VALUES (@event_id, @head, @tail, @revision, @directory, @stated, @until, @computed_at)`
-
-const emptyInserts = new WeakMap<Db, Database.Statement>()
-
-/** A new event's row: no figure, no stance, no claim (events-repository create). */
-export function recordEmptyDispute(db: Db, eventId: string, at: string): void {
-  let insert = emptyInserts.get(db)
-  if (!insert) {
-    insert = db.$client.prepare(UPSERT)
-    emptyInserts.set(db, insert)
-  }
-  insert.run({
-    event_id: eventId,
-    level: null,
-    level_rank: NO_FIGURES_RANK,
-    relative_spread: null,
-    killed_low: null,
-    killed_high: null,
-    killed_counted: 0,
-    attribution_status: 'none',
-    claims: 0,
-    computed_at: at,
-  } satisfies DisputeRow)
-}
-
-const queueInserts = new WeakMap<Db, Database.Statement>()
-
-/** Marks the event's stored summary out of date (an edit of the event's own fields: its title shows in the summary). */
-export function queueDisputeRefresh(db: Db, eventId: string): void {
-  let insert = queueInserts.get(db)
-  if (!insert) {
-    insert = db.$client.prepare('INSERT OR IGNORE INTO dispute_queue (event_id) VALUES (?)')
-    queueInserts.set(db, insert)
-  }
-  insert.run(eventId)
-}
 
 export interface DisputeDeps {
   claims: Pick<ClaimsRepository, 'forEngine' | 'countStatedBy'>
@@ -202,7 +166,28 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   return {
     directoryStamp,
 
-    /** Marks the event's block out of date; the next reader refreshes it (refreshQueued). */
+    /** A new event's row: no figure, no stance, no claim (events-repository create). */
+    recordEmpty(eventId: string, at: string): void {
+      upsertBlock.run({
+        event_id: eventId,
+        level: null,
+        level_rank: NO_FIGURES_RANK,
+        relative_spread: null,
+        killed_low: null,
+        killed_high: null,
+        killed_counted: 0,
+        attribution_status: 'none',
+        claims: 0,
+        computed_at: at,
+      } satisfies DisputeRow)
+    },
+
+    /**
+     * Marks the event's block and stored summary out of date; the next reader
+     * refreshes them (refreshQueued). The one way in: a write to the event's
+     * claims (claims-service) or to its own fields (events-repository: its
+     * title shows in the summary).
+     */
     queue(eventId: string): void {
       enqueue.run(eventId)
       lastQueued = Date.now()

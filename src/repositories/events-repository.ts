@@ -6,7 +6,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js'
 import { type Page, takePage } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
 import { type EventCreateInput, type EventOut, type EventPatchInput, endsNotBeforeStart } from '../schemas/events.js'
-import { queueDisputeRefresh, recordEmptyDispute } from './disputes-repository.js'
+import type { DisputesRepository } from './disputes-repository.js'
 import { allocateId, inTransaction, patched, recordChange } from './records.js'
 
 type Row = typeof events.$inferSelect
@@ -34,7 +34,8 @@ export function toEvent(row: Row): EventOut {
   }
 }
 
-export function createEventsRepository(db: Db) {
+/** `disputes`: where a new event gets its empty dispute block, and an edited one is queued for a fresh one. */
+export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue'>) {
   const byId = db
     .select()
     .from(events)
@@ -139,7 +140,7 @@ export function createEventsRepository(db: Db) {
           })
           .run()
         recordChange(db, 'event.created', id, id, now)
-        recordEmptyDispute(db, id, now)
+        disputes.recordEmpty(id, now)
         return this.snapshot(id, 'event.created', now)
       })
     },
@@ -173,7 +174,7 @@ export function createEventsRepository(db: Db) {
           .run()
         recordChange(db, 'event.updated', id, id, now)
         dropStoredSummary.run(id) // it shows the event's title and place: computed live until refreshed
-        queueDisputeRefresh(db, id)
+        disputes.queue(id)
         return this.snapshot(id, 'event.updated', now)
       })
     },
