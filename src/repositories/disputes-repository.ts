@@ -302,21 +302,3 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
 }
 
 export type DisputesRepository = ReturnType<typeof createDisputesRepository>
-
-/**
- * The actors repository, with a new parent refreshing the disputes it
- * changes, in the same transaction (PATCH /actors/{id} and POST /actors/bulk).
- */
-export function withDisputeRefresh(db: Db, actors: ActorsRepository, disputes: DisputesRepository): ActorsRepository {
-  return {
-    ...actors,
-    update(id, patch) {
-      return inTransaction(db, () => {
-        const before = actors.get(id)
-        const after = actors.update(id, patch)
-        if (before !== null && before.parent_id !== after.parent_id) disputes.refreshNaming(id)
-        return after
-      })
-    },
-  }
-}
