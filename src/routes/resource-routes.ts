@@ -5,9 +5,10 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList, withListFields } from '../lib/formats.js'
+import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList } from '../lib/formats.js'
 import { IdParams, errorResponses, page } from '../schemas/common.js'
 import { resourceColumns } from '../schemas/csv-columns.js'
+import { withListFields } from '../schemas/list-fields.js'
 
 interface Page<T> {
   items: T[]

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { choice } from './choice.js'
-import { listFields } from '../lib/formats.js'
+import { listFields } from './list-fields.js'
 import { Country, Name, PartialDate, Slug, Text, Timestamp } from './common.js'
 
 export const Location = z
