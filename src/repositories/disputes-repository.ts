@@ -24,8 +24,8 @@
  */
 import type { Db } from '../db/client.js'
 import { type DisputeRow, NO_FIGURES_RANK, disputeOf } from '../engine/dispute.js'
-import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../lib/summary-document.js'
 import { nowIso } from '../lib/time.js'
+import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../schemas/summary-document.js'
 import type { ActorsRepository } from './actors-repository.js'
 import type { ClaimsRepository } from './claims-repository.js'
 import { inTransaction } from './records.js'
