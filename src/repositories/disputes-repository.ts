@@ -1,15 +1,18 @@
 /**
- * Each event's dispute block (contract §10), kept in `event_disputes` so that
- * GET /events filters and sorts on it without summarising every event.
+ * The store of each event's dispute block (contract §10) and its queue:
+ * blocks are kept in `event_disputes` so that GET /events (event-list-query)
+ * filters and sorts on them without summarising every event. The block's
+ * rules are the engine's (engine/dispute).
  *
  * The row is the event's summary as of the moment it was computed
  * (`computed_at`), reduced to the block: every write to an event's claims
- * (claims-service recordAll and retract) or fields queues the event
- * (dispute_queue), and the next reader of the blocks (GET /events, the
- * landing page) or the background refresher recomputes it; an event is
- * created with an empty one, and a new parent of an actor refreshes the
- * events that name it or a descendant at once (the attribution status walks
- * ancestors, §5). Names of sources and actors are not in the block.
+ * (claims-service recordAll and retract) or fields (events-repository)
+ * queues the event (`queue`, into dispute_queue), and the next reader of the
+ * blocks (GET /events, the landing page) or the background refresher
+ * recomputes it; an event is created with an empty one, and a new parent of
+ * an actor refreshes the events that name it or a descendant at once
+ * (refreshNaming, from services/with-dispute-refresh: the attribution status
+ * walks ancestors, §5). Names of sources and actors are not in the block.
  *
  * The same computation stores the whole summary document beside the block
  * (stored_summaries, see nowState): that one shows names, so it also records
