@@ -15,7 +15,7 @@ import lingeringClosePlugin, { type LingerLimits } from './plugins/lingering-clo
 import swaggerPlugin from './plugins/swagger.js'
 import { createActorsRepository } from './repositories/actors-repository.js'
 import { createClaimsRepository } from './repositories/claims-repository.js'
-import { createDisputesRepository, withDisputeRefresh } from './repositories/disputes-repository.js'
+import { createDisputesRepository } from './repositories/disputes-repository.js'
 import { createEventsRepository } from './repositories/events-repository.js'
 import { type KeysRepository, createKeysRepository } from './repositories/keys-repository.js'
 import { createSourcesRepository } from './repositories/sources-repository.js'
@@ -33,6 +33,7 @@ import summariesRoutes from './routes/summaries/index.js'
 import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
 import { REFRESHER_DEFAULTS, type RefresherOptions, createRefresher } from './services/dispute-refresher.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
+import { withDisputeRefresh } from './services/with-dispute-refresh.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -121,7 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const repos: Repositories = {
     sources,
     actors: withDisputeRefresh(db, actors, disputes),
-    events: createEventsRepository(db),
+    events: createEventsRepository(db, disputes),
     claims,
     disputes,
   }

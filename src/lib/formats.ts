@@ -15,8 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
 import { BadRequestError } from '../errors.js'
-import { Cursor, Limit, Raw } from '../schemas/common.js'
-import { canonical, choice } from '../schemas/choice.js'
+import { canonical } from './canonical.js'
 import { slugify } from './slug.js'
 import { spreadsheetSafe } from './spreadsheet-safe.js'
 import type { Page } from './pages.js'
@@ -35,34 +34,7 @@ export const DEFAULT_LIMIT = 50
 /** Rows read per query while streaming an export. */
 export const EXPORT_BATCH = 500
 
-// ---- query parameters ----
-
-export const formatFields = {
-  format: choice(FORMATS, 'The default is json. Wins over the Accept header (application/json, application/x-ndjson, text/csv).').optional(),
-  hxl: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .meta({ description: 'CSV only: adds a row of HXL hashtags (hxlstandard.org) under the header.' }),
-  raw: Raw,
-}
-
-/** `limit` without a default: for NDJSON and CSV, leaving it out means every row. */
-export const ExportLimit = Limit.unwrap()
-  .optional()
-  .meta({
-    description:
-      'Items per page (default 50, at most 1000). As NDJSON or CSV without `limit`, every row from the cursor on is streamed, with no Link header.',
-  })
-
-/** The query fields of every list, with the format choice. */
-export const listFields = { limit: ExportLimit, cursor: Cursor.optional(), ...formatFields }
-
-/** A resource's own list query (its filters) with the list fields; `limit` loses its default. */
-export function withListFields(query: z.ZodType) {
-  if (!(query instanceof z.ZodObject)) throw new TypeError('A list query must be an object schema.')
-  return query.extend(listFields)
-}
+// ---- the query (schemas/list-fields validates it) ----
 
 export interface FormatQuery {
   format?: Format | undefined

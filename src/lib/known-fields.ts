@@ -4,7 +4,7 @@
  * `_zod.def` that zod documents for library authors).
  */
 import type { z } from 'zod'
-import { canonical } from '../schemas/choice.js'
+import { canonical } from './canonical.js'
 
 type Schema = z.core.$ZodType
 

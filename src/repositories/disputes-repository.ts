@@ -1,15 +1,18 @@
 /**
- * Each event's dispute block (contract §10), kept in `event_disputes` so that
- * GET /events filters and sorts on it without summarising every event.
+ * The store of each event's dispute block (contract §10) and its queue:
+ * blocks are kept in `event_disputes` so that GET /events (event-list-query)
+ * filters and sorts on them without summarising every event. The block's
+ * rules are the engine's (engine/dispute).
  *
  * The row is the event's summary as of the moment it was computed
  * (`computed_at`), reduced to the block: every write to an event's claims
- * (claims-service recordAll and retract) or fields queues the event
- * (dispute_queue), and the next reader of the blocks (GET /events, the
- * landing page) or the background refresher recomputes it; an event is
- * created with an empty one, and a new parent of an actor refreshes the
- * events that name it or a descendant at once (the attribution status walks
- * ancestors, §5). Names of sources and actors are not in the block.
+ * (claims-service recordAll and retract) or fields (events-repository)
+ * queues the event (`queue`, into dispute_queue), and the next reader of the
+ * blocks (GET /events, the landing page) or the background refresher
+ * recomputes it; an event is created with an empty one, and a new parent of
+ * an actor refreshes the events that name it or a descendant at once
+ * (refreshNaming, from services/with-dispute-refresh: the attribution status
+ * walks ancestors, §5). Names of sources and actors are not in the block.
  *
  * The same computation stores the whole summary document beside the block
  * (stored_summaries, see nowState): that one shows names, so it also records
@@ -22,50 +25,14 @@
  * stated between their row's `computed_at` and now (a range on the
  * claims_stated_idx index, normally empty).
  */
-import { getTableColumns } from 'drizzle-orm'
-import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
-import { toEvent } from './events-repository.js'
-import { events } from '../db/schema.js'
-import type { EventSummary } from '../engine/event-summary.js'
-import type { FigureSummary } from '../engine/types.js'
-import { BadRequestError } from '../errors.js'
-import { encodeCursor } from '../lib/cursor.js'
-import type { Page } from '../lib/pages.js'
-import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../lib/summary-document.js'
+import { type DisputeRow, NO_FIGURES_RANK, disputeOf } from '../engine/dispute.js'
 import { nowIso } from '../lib/time.js'
-import {
-  type AttributionStatusName,
-  type DisputeLevel,
-  type DisputeOut,
-  type EventListItemOut,
-  type EventSort,
-  firstDay,
-  lastDay,
-} from '../schemas/events.js'
+import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../schemas/summary-document.js'
 import type { ActorsRepository } from './actors-repository.js'
 import type { ClaimsRepository } from './claims-repository.js'
 import { inTransaction } from './records.js'
 import type { SourcesRepository } from './sources-repository.js'
-
-/** `level_rank`: how disputed a level is; -1 when the event has no counted figure. */
-export const LEVEL_RANK: Record<DisputeLevel, number> = { conflicting: 3, compatible: 2, agreement: 1, single_source: 0 }
-export const NO_FIGURES_RANK = -1
-
-/** A row of event_disputes, as the repository reads and writes it. */
-export interface DisputeRow {
-  event_id: string
-  level: DisputeLevel | null
-  level_rank: number
-  relative_spread: number | null
-  killed_low: number | null
-  killed_high: number | null
-  /** 1 when the event has a counted killed/all group: killed_high null then means unbounded. */
-  killed_counted: 0 | 1
-  attribution_status: AttributionStatusName
-  claims: number
-  computed_at: string
-}
 
 /** An event as of a moment "now" (nowState). */
 export interface NowState {
@@ -88,50 +55,6 @@ interface StoredSummaryRow {
   computed_at: string
 }
 
-/** More disputed: the higher level, then the higher relative_spread (null below every number). */
-function moreDisputed(a: FigureSummary, b: FigureSummary): boolean {
-  const ra = LEVEL_RANK[a.disagreement.level]
-  const rb = LEVEL_RANK[b.disagreement.level]
-  if (ra !== rb) return ra > rb
-  const sa = a.disagreement.relative_spread
-  const sb = b.disagreement.relative_spread
-  return sa !== null && (sb === null || sa > sb)
-}
-
-/**
- * The block of a summary: the most disputed group's level and relative_spread
- * (the first in summary order among equals), the range of the killed/all
- * group without a party, the attribution status, and every claim counted.
- */
-export function disputeOf(eventId: string, summary: Pick<EventSummary, 'figures' | 'attribution' | 'claims_total'>, computedAt: string): DisputeRow {
-  let top: FigureSummary | undefined
-  for (const figure of summary.figures) if (!top || moreDisputed(figure, top)) top = figure
-  const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
-  return {
-    event_id: eventId,
-    level: top?.disagreement.level ?? null,
-    level_rank: top ? LEVEL_RANK[top.disagreement.level] : NO_FIGURES_RANK,
-    relative_spread: top?.disagreement.relative_spread ?? null,
-    killed_low: killed?.range.low ?? null,
-    killed_high: killed?.range.high ?? null,
-    killed_counted: killed ? 1 : 0,
-    attribution_status: summary.attribution.status,
-    claims: summary.claims_total,
-    computed_at: computedAt,
-  }
-}
-
-/** The row as the API shows it. */
-export function toDispute(row: Pick<DisputeRow, 'level' | 'relative_spread' | 'killed_low' | 'killed_high' | 'killed_counted' | 'attribution_status' | 'claims'>): DisputeOut {
-  return {
-    level: row.level,
-    relative_spread: row.relative_spread,
-    range: row.killed_counted && row.killed_low !== null ? { low: row.killed_low, high: row.killed_high } : null,
-    status: row.attribution_status,
-    claims: row.claims,
-  }
-}
-
 const UPSERT = `INSERT INTO event_disputes
   (event_id, level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims, computed_at)
 VALUES (@event_id, @level, @level_rank, @relative_spread, @killed_low, @killed_high, @killed_counted, @attribution_status, @claims, @computed_at)
@@ -141,41 +64,6 @@ ON CONFLICT (event_id) DO UPDATE SET level = excluded.level, level_rank = exclud
 
 const STORE = `INSERT OR REPLACE INTO stored_summaries (event_id, head, tail, revision, directory, stated, until, computed_at)
 VALUES (@event_id, @head, @tail, @revision, @directory, @stated, @until, @computed_at)`
-
-const emptyInserts = new WeakMap<Db, Database.Statement>()
-
-/** A new event's row: no figure, no stance, no claim (events-repository create). */
-export function recordEmptyDispute(db: Db, eventId: string, at: string): void {
-  let insert = emptyInserts.get(db)
-  if (!insert) {
-    insert = db.$client.prepare(UPSERT)
-    emptyInserts.set(db, insert)
-  }
-  insert.run({
-    event_id: eventId,
-    level: null,
-    level_rank: NO_FIGURES_RANK,
-    relative_spread: null,
-    killed_low: null,
-    killed_high: null,
-    killed_counted: 0,
-    attribution_status: 'none',
-    claims: 0,
-    computed_at: at,
-  } satisfies DisputeRow)
-}
-
-const queueInserts = new WeakMap<Db, Database.Statement>()
-
-/** Marks the event's stored summary out of date (an edit of the event's own fields: its title shows in the summary). */
-export function queueDisputeRefresh(db: Db, eventId: string): void {
-  let insert = queueInserts.get(db)
-  if (!insert) {
-    insert = db.$client.prepare('INSERT OR IGNORE INTO dispute_queue (event_id) VALUES (?)')
-    queueInserts.set(db, insert)
-  }
-  insert.run(eventId)
-}
 
 export interface DisputeDeps {
   claims: Pick<ClaimsRepository, 'forEngine' | 'countStatedBy'>
@@ -281,7 +169,28 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   return {
     directoryStamp,
 
-    /** Marks the event's block out of date; the next reader refreshes it (refreshQueued). */
+    /** A new event's row: no figure, no stance, no claim (events-repository create). */
+    recordEmpty(eventId: string, at: string): void {
+      upsertBlock.run({
+        event_id: eventId,
+        level: null,
+        level_rank: NO_FIGURES_RANK,
+        relative_spread: null,
+        killed_low: null,
+        killed_high: null,
+        killed_counted: 0,
+        attribution_status: 'none',
+        claims: 0,
+        computed_at: at,
+      } satisfies DisputeRow)
+    },
+
+    /**
+     * Marks the event's block and stored summary out of date; the next reader
+     * refreshes them (refreshQueued). The one way in: a write to the event's
+     * claims (claims-service) or to its own fields (events-repository: its
+     * title shows in the summary).
+     */
     queue(eventId: string): void {
       enqueue.run(eventId)
       lastQueued = Date.now()
@@ -396,279 +305,3 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
 }
 
 export type DisputesRepository = ReturnType<typeof createDisputesRepository>
-
-/**
- * The actors repository, with a new parent refreshing the disputes it
- * changes, in the same transaction (PATCH /actors/{id} and POST /actors/bulk).
- */
-export function withDisputeRefresh(db: Db, actors: ActorsRepository, disputes: DisputesRepository): ActorsRepository {
-  return {
-    ...actors,
-    update(id, patch) {
-      return inTransaction(db, () => {
-        const before = actors.get(id)
-        const after = actors.update(id, patch)
-        if (before !== null && before.parent_id !== after.parent_id) disputes.refreshNaming(id)
-        return after
-      })
-    },
-  }
-}
-
-// ---- GET /events ----
-
-export interface EventFilters {
-  /** Upper case. */
-  country?: string | undefined
-  /** Partial dates as given. */
-  from?: string | undefined
-  to?: string | undefined
-  tag?: string | undefined
-  q?: string | undefined
-  level?: DisputeLevel | 'none' | undefined
-  attribution_status?: AttributionStatusName | undefined
-}
-
-/** Without `sort`, id order. */
-export type EventOrder = EventSort | 'id'
-
-type Params = Record<string, string | number | null>
-
-/** A part of the keyset walk: rows after the cursor come from these conditions, in this order. */
-interface Segment {
-  where: string
-  params: Params
-}
-
-interface SortSpec {
-  order: string
-  /** The cursor's key after the sort's name. */
-  key(item: ListedEvent): string[]
-  /** Null when the key is not one this sort gives out. */
-  after(key: readonly string[]): Segment[] | null
-}
-
-interface ListedEvent {
-  item: EventListItemOut
-  levelRank: number
-}
-
-/** A number from a cursor, or null when it is not one. */
-function num(text: string | undefined): number | null {
-  if (text === undefined || text === '' || text.trim() !== text) return null
-  const n = Number(text)
-  return Number.isFinite(n) ? n : null
-}
-
-const SORTS: Record<EventOrder, SortSpec> = {
-  id: {
-    order: 'e.id',
-    key: ({ item }) => [item.id],
-    after: ([id]) => (id === undefined ? null : [{ where: 'e.id > @after_id', params: { after_id: id } }]),
-  },
-  occurred_on: {
-    order: 'e.occurred_on, e.id',
-    key: ({ item }) => [item.occurred_on, item.id],
-    after: ([on, id]) =>
-      on === undefined || id === undefined ? null : [{ where: '(e.occurred_on, e.id) > (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
-  },
-  '-occurred_on': {
-    order: 'e.occurred_on DESC, e.id DESC',
-    key: ({ item }) => [item.occurred_on, item.id],
-    after: ([on, id]) =>
-      on === undefined || id === undefined ? null : [{ where: '(e.occurred_on, e.id) < (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
-  },
-  '-claims': {
-    order: 'd.claims DESC, d.event_id DESC',
-    key: ({ item }) => [String(item.dispute.claims), item.id],
-    after: ([claims, id]) => {
-      const n = num(claims)
-      return n === null || id === undefined ? null : [{ where: '(d.claims, d.event_id) < (@after_claims, @after_id)', params: { after_claims: n, after_id: id } }]
-    },
-  },
-  // Walks event_disputes_rank_idx backwards. relative_spread may be null, which a
-  // row-value comparison cannot order, so the walk after a cursor is in seeks:
-  // the rest of the cursor's (rank, spread), lower spreads of its rank, its
-  // rank's null spreads, then the lower ranks.
-  '-dispute': {
-    order: 'd.level_rank DESC, d.relative_spread DESC, d.event_id DESC',
-    key: ({ item, levelRank }) => [String(levelRank), item.dispute.relative_spread === null ? '' : String(item.dispute.relative_spread), item.id],
-    after: ([rankText, spreadText, id]) => {
-      const rank = num(rankText)
-      const spread = spreadText === '' ? null : num(spreadText)
-      if (rank === null || id === undefined || (spread === null && spreadText !== '')) return null
-      const base = { after_rank: rank, after_id: id }
-      const lower: Segment = { where: 'd.level_rank < @after_rank', params: { after_rank: rank } }
-      if (spread === null) {
-        return [{ where: 'd.level_rank = @after_rank AND d.relative_spread IS NULL AND d.event_id < @after_id', params: base }, lower]
-      }
-      return [
-        { where: 'd.level_rank = @after_rank AND d.relative_spread = @after_spread AND d.event_id < @after_id', params: { ...base, after_spread: spread } },
-        { where: 'd.level_rank = @after_rank AND d.relative_spread < @after_spread', params: { after_rank: rank, after_spread: spread } },
-        { where: 'd.level_rank = @after_rank AND d.relative_spread IS NULL', params: { after_rank: rank } },
-        lower,
-      ]
-    },
-  },
-}
-
-/** An event's occurred_on as the first and the last day it can mean (2017-04 → 2017-04-01, 2017-04-30). */
-const FIRST_DAY = "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-01-01' WHEN 7 THEN e.occurred_on || '-01' ELSE e.occurred_on END)"
-const LAST_DAY =
-  "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-12-31' WHEN 7 THEN date(e.occurred_on || '-01', '+1 month', '-1 day') ELSE e.occurred_on END)"
-
-/**
- * The least occurred_on text whose first day is on or after `day`: the day
- * without its trailing "-01"s (2017-04-01 → 2017-04, 2017-01-01 → 2017), so
- * that `e.occurred_on >= floor` is a range on events_occurred_on_idx.
- */
-function occurredFloor(day: string): string {
-  if (day.endsWith('-01-01')) return day.slice(0, 4)
-  if (day.endsWith('-01')) return day.slice(0, 7)
-  return day
-}
-
-function filterSql(f: EventFilters): Segment {
-  const where: string[] = []
-  const params: Params = {}
-  if (f.country !== undefined) {
-    where.push("upper(json_extract(e.location, '$.country')) = @country")
-    params.country = f.country.toUpperCase()
-  }
-  // Rule: an event is within from…to when every day its occurred_on can mean is.
-  if (f.from !== undefined) {
-    const day = firstDay(f.from)
-    where.push(`e.occurred_on >= @from_floor AND ${FIRST_DAY} >= @from_day`)
-    params.from_floor = occurredFloor(day)
-    params.from_day = day
-  }
-  if (f.to !== undefined) {
-    // occurred_on is a prefix of its last day, so never after it: the first term is a range on the index.
-    where.push(`e.occurred_on <= @to_day AND ${LAST_DAY} <= @to_day`)
-    params.to_day = lastDay(f.to)
-  }
-  if (f.tag !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM json_each(e.tags) AS t WHERE unicode_lower(t.value) = @tag)')
-    params.tag = f.tag.toLowerCase()
-  }
-  if (f.q !== undefined) {
-    where.push(
-      "(instr(unicode_lower(e.title), @q) > 0 OR instr(unicode_lower(e.description), @q) > 0 OR instr(unicode_lower(json_extract(e.location, '$.place')), @q) > 0)",
-    )
-    params.q = f.q.toLowerCase()
-  }
-  if (f.level !== undefined) {
-    where.push('d.level_rank = @level_rank')
-    params.level_rank = f.level === 'none' ? NO_FIGURES_RANK : LEVEL_RANK[f.level]
-  }
-  if (f.attribution_status !== undefined) {
-    where.push('d.attribution_status = @attribution_status')
-    params.attribution_status = f.attribution_status
-  }
-  return { where: where.map((w) => `(${w})`).join(' AND '), params }
-}
-
-function listSql(where: readonly string[], order: string): string {
-  const conditions = where.filter((w) => w !== '')
-  return `SELECT e.*, d.level AS d_level, d.level_rank AS d_level_rank, d.relative_spread AS d_relative_spread,
-  d.killed_low AS d_killed_low, d.killed_high AS d_killed_high, d.killed_counted AS d_killed_counted,
-  d.attribution_status AS d_attribution_status, d.claims AS d_claims
-FROM events AS e JOIN event_disputes AS d ON d.event_id = e.id
-${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-ORDER BY ${order}
-LIMIT @limit`
-}
-
-type RawRow = Record<string, unknown> & {
-  d_level: DisputeLevel | null
-  d_level_rank: number
-  d_relative_spread: number | null
-  d_killed_low: number | null
-  d_killed_high: number | null
-  d_killed_counted: 0 | 1
-  d_attribution_status: AttributionStatusName
-  d_claims: number
-}
-
-const EVENT_COLUMNS = Object.entries(getTableColumns(events))
-
-function toListed(raw: RawRow): ListedEvent {
-  const row: Record<string, unknown> = {}
-  for (const [key, col] of EVENT_COLUMNS) {
-    const value = raw[col.name]
-    row[key] = value === null || value === undefined ? null : col.mapFromDriverValue(value)
-  }
-  const dispute = toDispute({
-    level: raw.d_level,
-    relative_spread: raw.d_relative_spread,
-    killed_low: raw.d_killed_low,
-    killed_high: raw.d_killed_high,
-    killed_counted: raw.d_killed_counted,
-    attribution_status: raw.d_attribution_status,
-    claims: raw.d_claims,
-  })
-  // Assigned, not spread: `{ ...fresh, dispute }` costs ~1.4 µs on Node 20 (0.1 µs this way), once per item of every page.
-  return { item: Object.assign(toEvent(row as typeof events.$inferSelect), { dispute }), levelRank: raw.d_level_rank }
-}
-
-function badCursor(message: string): BadRequestError {
-  return new BadRequestError('The cursor is not one this API gave out for this list.', [{ path: '/cursor', in: 'query', message }])
-}
-
-/** The cursor's key for `order`: a 400 when it is not a cursor, or one of another sort. */
-function cursorKey(cursor: string, order: EventOrder): string[] {
-  let parts: unknown
-  try {
-    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    throw badCursor('is not a cursor from a previous page')
-  }
-  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((p): p is string => typeof p === 'string')) {
-    throw badCursor('is not a cursor from a previous page')
-  }
-  const [sort, ...key] = parts
-  if (sort !== order) {
-    const named = (s: string) => (s === 'id' ? 'no sort (id order)' : `sort=${s}`)
-    throw badCursor(sort !== undefined && Object.hasOwn(SORTS, sort) ? `was given out for ${named(sort)}, not ${named(order)}` : 'is not a cursor from a previous page')
-  }
-  return key
-}
-
-/** GET /events: filtered in SQL, in the order of `sort`, a keyset page at a time. */
-export function createEventListQuery(db: Db) {
-  const statements = new Map<string, Database.Statement>()
-  function statement(text: string): Database.Statement {
-    let stmt = statements.get(text)
-    if (!stmt) {
-      stmt = db.$client.prepare(text)
-      statements.set(text, stmt)
-    }
-    return stmt
-  }
-
-  return {
-    page(filters: EventFilters, order: EventOrder, cursor: string | undefined, limit: number): Page<EventListItemOut> {
-      const spec = SORTS[order]
-      const filter = filterSql(filters)
-      let segments: Segment[] = [{ where: '', params: {} }]
-      if (cursor !== undefined) {
-        const after = spec.after(cursorKey(cursor, order))
-        if (after === null) throw badCursor('is not a cursor from a previous page')
-        segments = after
-      }
-      const rows: ListedEvent[] = []
-      for (const segment of segments) {
-        const wanted = limit + 1 - rows.length
-        if (wanted <= 0) break
-        const stmt = statement(listSql([filter.where, segment.where], spec.order))
-        for (const raw of stmt.iterate({ ...filter.params, ...segment.params, limit: wanted }) as IterableIterator<RawRow>) rows.push(toListed(raw))
-      }
-      if (rows.length <= limit) return { items: rows.map((r) => r.item), next_cursor: null }
-      const kept = rows.slice(0, limit)
-      const last = kept[kept.length - 1] as ListedEvent
-      return { items: kept.map((r) => r.item), next_cursor: encodeCursor([order, ...spec.key(last)]) }
-    },
-  }
-}
-
-export type EventListQuery = ReturnType<typeof createEventListQuery>

@@ -1,13 +1,12 @@
-import { asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { events } from '../db/schema.js'
-import { BadRequestError, NotFoundError } from '../errors.js'
-import { decodeCursor, paginate } from '../lib/cursor.js'
+import { BadRequestError } from '../errors.js'
+import { decodeCursor } from '../lib/cursor.js'
 import { type Page, takePage } from '../lib/pages.js'
-import { nowIso } from '../lib/time.js'
 import { type EventCreateInput, type EventOut, type EventPatchInput, endsNotBeforeStart } from '../schemas/events.js'
-import { queueDisputeRefresh, recordEmptyDispute } from './disputes-repository.js'
-import { allocateId, inTransaction, patched, recordChange } from './records.js'
+import type { DisputesRepository } from './disputes-repository.js'
+import { createRecordStore } from './record-store.js'
+import { patched } from './records.js'
 
 type Row = typeof events.$inferSelect
 
@@ -18,7 +17,7 @@ export interface EventHead {
   occurred_on: string
 }
 
-/** The row as the API shows an event; the events list (disputes-repository) shows it the same way. */
+/** The row as the API shows an event; the events list (event-list-query) shows it the same way. */
 export function toEvent(row: Row): EventOut {
   return {
     id: row.id,
@@ -34,12 +33,8 @@ export function toEvent(row: Row): EventOut {
   }
 }
 
-export function createEventsRepository(db: Db) {
-  const byId = db
-    .select()
-    .from(events)
-    .where(eq(events.id, sql.placeholder('id')))
-    .prepare()
+/** `disputes`: where a new event gets its empty dispute block, and an edited one is queued for a fresh one. */
+export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue'>) {
   // The event's revision is the seq of its latest change (claims.created, event.updated, …): one number with the change log.
   const bump = db.$client.prepare('UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = @id) WHERE id = @id')
   // Ids are slugs, never empty: '' sorts before them all. Read with iterate(), so the page's rows are taken one by one.
@@ -59,34 +54,68 @@ export function createEventsRepository(db: Db) {
   const dropStoredSummary = db.$client.prepare('DELETE FROM stored_summaries WHERE event_id = ?')
   const revisionsOf = db.$client.prepare('SELECT seq, at, type, snapshot FROM event_revisions WHERE event_id = ? ORDER BY seq')
 
-  return {
-    /** Records the event as it now stands (its history, contract §11) and returns it. */
-    snapshot(id: string, type: 'event.created' | 'event.updated', at: string): EventOut {
-      const event = this.require(id)
-      addRevision.run({ eventId: id, at, type, snapshot: JSON.stringify(event) })
-      return event
+  /** After a change to the event or its claims is recorded: see touch below. */
+  function touch(id: string): void {
+    bump.run({ id })
+    dropStoredSummary.run(id)
+  }
+
+  const store = createRecordStore(db, {
+    table: events,
+    name: 'event',
+    toOut: toEvent,
+    nameOf: (input: EventCreateInput) => input.title,
+    inserted: (input) => ({
+      title: input.title,
+      occurredOn: input.occurred_on,
+      endedOn: input.ended_on ?? null,
+      location: input.location ?? null,
+      description: input.description ?? null,
+      tags: input.tags ?? [],
+      externalIds: input.external_ids ?? {},
+    }),
+    updated: (patch: EventPatchInput, current) => {
+      const occurredOn = patch.occurred_on ?? current.occurred_on
+      const endedOn = patched(patch.ended_on, current.ended_on)
+      // The schema checks the two dates when both are in the patch; here, against what is stored.
+      if (!endsNotBeforeStart({ occurred_on: occurredOn, ended_on: endedOn })) {
+        const field = patch.ended_on === undefined ? 'occurred_on' : 'ended_on'
+        throw new BadRequestError('ended_on would be before occurred_on.', [
+          { path: `/${field}`, in: 'body', message: field === 'ended_on' ? `must not be before occurred_on (${occurredOn})` : `must not be after ended_on (${endedOn})` },
+        ])
+      }
+      return {
+        title: patch.title ?? current.title,
+        occurredOn,
+        endedOn,
+        location: patched(patch.location, current.location),
+        description: patched(patch.description, current.description),
+        tags: patch.tags ?? current.tags,
+        externalIds: patch.external_ids ?? current.external_ids,
+      }
     },
+    // The event's revision moves; its stored summary (it shows the title and place) is computed live until
+    // refreshed: an empty dispute block for a new event, a queued refresh for an edited one; and its history.
+    written: (id, type, now) => {
+      touch(id)
+      if (type === 'event.created') disputes.recordEmpty(id, now)
+      else disputes.queue(id)
+      addRevision.run({ eventId: id, at: now, type, snapshot: JSON.stringify(store.require(id)) })
+    },
+  })
+
+  return {
+    ...store,
 
     /** The seq of the latest change to the event or its claims (its revision); undefined for an unknown event. */
     revisionOf(id: string): number | undefined {
       return revisionOf.get(id) as number | undefined
     },
 
-    /** Every recorded state of the event's metadata, oldest first. */
+    /** Every recorded state of the event's metadata, oldest first (its history, contract §11). */
     revisions(id: string): Array<{ seq: number; at: string; type: string; event: EventOut }> {
       const rows = revisionsOf.all(id) as Array<{ seq: number; at: string; type: string; snapshot: string }>
       return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, event: JSON.parse(r.snapshot) as EventOut }))
-    },
-
-    get(id: string): EventOut | null {
-      const row = byId.get({ id })
-      return row ? toEvent(row) : null
-    },
-
-    require(id: string): EventOut {
-      const event = this.get(id)
-      if (!event) throw new NotFoundError('event', id)
-      return event
     },
 
     /**
@@ -94,22 +123,7 @@ export function createEventsRepository(db: Db) {
      * its revision becomes that change's seq, for caches and ETags, and its
      * stored summary no longer shows it.
      */
-    touch(id: string): void {
-      bump.run({ id })
-      dropStoredSummary.run(id)
-    },
-
-    list(opts: { limit: number; cursor?: string | undefined }) {
-      const after = opts.cursor ? decodeCursor(opts.cursor, 1)[0] : undefined
-      const rows = db
-        .select()
-        .from(events)
-        .where(after === undefined ? undefined : gt(events.id, after))
-        .orderBy(asc(events.id))
-        .limit(opts.limit + 1)
-        .all()
-      return paginate(rows.map(toEvent), opts.limit, (e) => [e.id])
-    },
+    touch,
 
     /**
      * GET /summaries: events in id order that have a figure claim, not
@@ -119,64 +133,6 @@ export function createEventsRepository(db: Db) {
       const after = opts.cursor ? (decodeCursor(opts.cursor, 1)[0] as string) : ''
       const rows = withFigures.iterate({ after, asOf: opts.asOf, metric: opts.metric ?? null, limit: opts.limit + 1 })
       return takePage(rows as IterableIterator<EventHead>, opts.limit, (row) => row, (e) => [e.id])
-    },
-
-    create(input: EventCreateInput): EventOut {
-      return inTransaction(db, () => {
-        const id = allocateId(db, events, input.id, input.title, 'event')
-        const now = nowIso()
-        db.insert(events)
-          .values({
-            id,
-            title: input.title,
-            occurredOn: input.occurred_on,
-            endedOn: input.ended_on ?? null,
-            location: input.location ?? null,
-            description: input.description ?? null,
-            tags: input.tags ?? [],
-            externalIds: input.external_ids ?? {},
-            createdAt: now,
-            updatedAt: now,
-          })
-          .run()
-        recordChange(db, 'event.created', id, id, now)
-        bump.run({ id })
-        recordEmptyDispute(db, id, now)
-        return this.snapshot(id, 'event.created', now)
-      })
-    },
-
-    update(id: string, patch: EventPatchInput): EventOut {
-      return inTransaction(db, () => {
-        const current = this.require(id)
-        const occurredOn = patch.occurred_on ?? current.occurred_on
-        const endedOn = patched(patch.ended_on, current.ended_on)
-        // The schema checks the two dates when both are in the patch; here, against what is stored.
-        if (!endsNotBeforeStart({ occurred_on: occurredOn, ended_on: endedOn })) {
-          const field = patch.ended_on === undefined ? 'occurred_on' : 'ended_on'
-          throw new BadRequestError('ended_on would be before occurred_on.', [
-            { path: `/${field}`, in: 'body', message: field === 'ended_on' ? `must not be before occurred_on (${occurredOn})` : `must not be after ended_on (${endedOn})` },
-          ])
-        }
-        const now = nowIso()
-        db.update(events)
-          .set({
-            title: patch.title ?? current.title,
-            occurredOn,
-            endedOn,
-            location: patched(patch.location, current.location),
-            description: patched(patch.description, current.description),
-            tags: patch.tags ?? current.tags,
-            externalIds: patch.external_ids ?? current.external_ids,
-            updatedAt: now,
-          })
-          .where(eq(events.id, id))
-          .run()
-        recordChange(db, 'event.updated', id, id, now)
-        this.touch(id) // the stored summary shows the event's title and place: computed live until refreshed
-        queueDisputeRefresh(db, id)
-        return this.snapshot(id, 'event.updated', now)
-      })
     },
   }
 }

@@ -37,7 +37,7 @@ export interface RecordSpec<T extends Table, Out, Create, Patch> {
   written?(id: string, type: ChangeType, now: string): void
 }
 
-export function createRecordStore<T extends Table, Out, Create extends { id?: string | undefined; aliases?: string[] | undefined }, Patch extends { aliases?: string[] | undefined }>(
+export function createRecordStore<T extends Table, Out, Create extends { id?: string | undefined; aliases?: string[] | undefined }, Patch extends object>(
   db: Db,
   spec: RecordSpec<T, Out, Create, Patch>,
 ) {
@@ -112,7 +112,8 @@ export function createRecordStore<T extends Table, Out, Create extends { id?: st
       return inTransaction(db, () => {
         const current = store.require(id)
         const now = nowIso()
-        write(id, patch.aliases, () => {
+        // A patch's aliases, when the record has them (the schema of one without has no such field).
+        write(id, (patch as { aliases?: string[] | undefined }).aliases, () => {
           db.update(table)
             .set({ ...spec.updated(patch, current, id), updatedAt: now } as Partial<InferInsertModel<Table>>)
             .where(eq(table.id, id))

@@ -5,11 +5,12 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList, withListFields } from '../lib/formats.js'
 import type { Db } from '../db/client.js'
+import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList } from '../lib/formats.js'
 import { IdParams, errorResponses, page, writeSecurity } from '../schemas/common.js'
 import { type BulkSpec, bulkUpsertRoutes } from './bulk-metadata.js'
 import { resourceColumns } from '../schemas/csv-columns.js'
+import { withListFields } from '../schemas/list-fields.js'
 
 interface Page<T> {
   items: T[]

@@ -6,14 +6,10 @@
  * keep plain `z.enum`s.
  */
 import { z } from 'zod'
+import { canonical } from '../lib/canonical.js'
 import { didYouMean, quoted } from '../lib/suggest.js'
 
 type Values = readonly [string, ...string[]]
-
-/** The canonical form of what was sent: ASCII letters lowered, spaces as "_" (nothing else, so the pattern below is exact). */
-export function canonical(text: string): string {
-  return text.replace(/[A-Z ]/g, (c) => (c === ' ' ? '_' : c.toLowerCase()))
-}
 
 function insensitive(value: string): string {
   return [...value]

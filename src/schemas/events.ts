@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { choice } from './choice.js'
-import { listFields } from '../lib/formats.js'
+import { listFields } from './list-fields.js'
 import { Country, Name, PartialDate, Slug, Text, Timestamp } from './common.js'
 
 export const Location = z
@@ -127,7 +127,6 @@ export const Dispute = z
     example: { level: 'conflicting', relative_spread: 0.1875, range: { low: 58, high: null }, status: 'contested', claims: 9 },
   })
 
-export type DisputeOut = z.output<typeof Dispute>
 
 export const EventListItem = Event.extend({ dispute: Dispute }).meta({
   id: 'EventListItem',

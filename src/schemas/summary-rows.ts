@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { choice } from './choice.js'
 import { METRICS, POPULATIONS } from '../engine/types.js'
-import { listFields } from '../lib/formats.js'
+import { listFields } from './list-fields.js'
 import { Moment, Timestamp } from './common.js'
 
 export const SummaryRow = z

@@ -2,12 +2,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { METRICS } from '../../engine/types.js'
-import { EXPORT_DOC, formatsResponse, listFields, sendList } from '../../lib/formats.js'
+import { EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
 import { CLAIM_STATUSES, createClaimsQuery } from '../../repositories/claims-query.js'
 import { choice } from '../../schemas/choice.js'
 import { CLAIM_KINDS, Claim } from '../../schemas/claims.js'
 import { Moment, StatedAt, errorResponses, page } from '../../schemas/common.js'
 import { ClaimView, claimColumns } from '../../schemas/csv-columns.js'
+import { listFields } from '../../schemas/list-fields.js'
 
 const ClaimListQuery = z
   .strictObject({

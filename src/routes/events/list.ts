@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
-import { createEventListQuery } from '../../repositories/disputes-repository.js'
+import { createEventListQuery } from '../../repositories/event-list-query.js'
 import { errorResponses, page } from '../../schemas/common.js'
 import { resourceColumns } from '../../schemas/csv-columns.js'
 import { EventListItem, EventListQuery } from '../../schemas/events.js'

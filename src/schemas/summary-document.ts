@@ -3,12 +3,14 @@
  * document serialized for storage: GET /events/{id}/summary computes it live
  * (summary-service) and the dispute refresh stores it for "now"
  * (disputes-repository), through these functions, so both send the same bytes.
+ * With the schemas: the document is the EventSummary schema's, and is
+ * serialized through it.
  */
 import { claimsInForce } from '../engine/counting.js'
 import { summarizeEvent } from '../engine/event-summary.js'
 import type { ActorInfo, Claim, Directory, SourceInfo } from '../engine/types.js'
 import { summaryWarnings } from '../engine/warnings.js'
-import { EventSummary, type EventSummaryOut } from '../schemas/summary.js'
+import { EventSummary, type EventSummaryOut } from './summary.js'
 
 /** What the summary shows of its event. */
 export interface SummaryEvent {
