@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { choice } from './choice.js'
-import { Aliases, Name, Ref, Slug, Text, Timestamp } from './common.js'
+import { Aliases, Name, Ref, Text } from './common.js'
+import { recordSchemas } from './record-schemas.js'
 
 export const ACTOR_KINDS = ['state', 'armed_forces', 'armed_group', 'international', 'other', 'unknown'] as const
 
@@ -9,45 +10,30 @@ const parent = Ref.meta({
   example: 'syrian-government',
 })
 
-export const ActorCreate = z
-  .strictObject({
-    id: Slug.optional().meta({ description: 'Optional; derived from the name when absent.' }),
+const schemas = recordSchemas({
+  id: 'Actor',
+  description: 'Who can be blamed.',
+  derivedFrom: 'name',
+  input: {
     name: Name.meta({ example: 'Syrian Arab Air Force' }),
     aliases: Aliases.optional(),
     kind: choice(ACTOR_KINDS),
     parent_id: parent.nullish(),
     notes: Text.nullish(),
-  })
-  .meta({
-    id: 'ActorCreate',
-    examples: [{ id: 'syrian-air-force', name: 'Syrian Arab Air Force', kind: 'armed_forces', parent_id: 'syrian-government' }],
-  })
-
-export const ActorPatch = z
-  .strictObject({
-    name: Name.optional(),
-    aliases: Aliases.optional(),
-    kind: choice(ACTOR_KINDS).optional(),
-    parent_id: parent.nullish(),
-    notes: Text.nullish(),
-  })
-  .meta({
-    id: 'ActorPatch',
-    description: 'Fields to change; null clears an optional field; `aliases` replaces the list. The id never changes.',
-  })
-
-export const Actor = z
-  .object({
-    id: Slug,
+  },
+  examples: [{ id: 'syrian-air-force', name: 'Syrian Arab Air Force', kind: 'armed_forces', parent_id: 'syrian-government' }],
+  patchNote: '`aliases` replaces the list',
+  output: {
     name: z.string(),
     aliases: z.array(z.string()),
     kind: z.enum(ACTOR_KINDS),
     parent_id: z.string().nullable(),
     notes: z.string().nullable(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  })
-  .meta({ id: 'Actor', description: 'Who can be blamed.' })
+  },
+})
+export const ActorCreate = schemas.create
+export const ActorPatch = schemas.patch
+export const Actor = schemas.out
 
 export type ActorCreateInput = z.output<typeof ActorCreate>
 export type ActorPatchInput = z.output<typeof ActorPatch>

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { choice } from './choice.js'
 import { listFields } from './list-fields.js'
-import { Country, Name, PartialDate, Slug, Text, Timestamp } from './common.js'
+import { Country, Name, PartialDate, Text } from './common.js'
+import { recordSchemas } from './record-schemas.js'
 
 export const Location = z
   .strictObject({
@@ -21,16 +22,16 @@ const ExternalIds = z
   )
   .meta({ description: 'Ids of this event in other datasets.', example: { ucdp_ged: '123456' } })
 
-export function endsNotBeforeStart(e: { occurred_on?: string; ended_on?: string | null }): boolean {
-  if (!e.occurred_on || !e.ended_on) return true
+export function endsNotBeforeStart(e: { occurred_on?: unknown; ended_on?: unknown }): boolean {
+  if (typeof e.occurred_on !== 'string' || typeof e.ended_on !== 'string') return true
   // Compare the earliest day each can mean: "2017" starts on 2017-01-01.
   return e.ended_on.padEnd(10, '9') >= e.occurred_on
 }
-const endedCheck = { message: 'must not be before occurred_on', path: ['ended_on'] }
-
-export const EventCreate = z
-  .strictObject({
-    id: Slug.optional().meta({ description: 'Optional; derived from the title when absent.' }),
+const schemas = recordSchemas({
+  id: 'Event',
+  description: 'Something that happened.',
+  derivedFrom: 'title',
+  input: {
     title: Name.meta({ example: 'Chemical attack on Khan Shaykhun' }),
     occurred_on: PartialDate,
     ended_on: PartialDate.nullish(),
@@ -38,40 +39,19 @@ export const EventCreate = z
     description: Text.nullish(),
     tags: Tags.optional(),
     external_ids: ExternalIds.optional(),
-  })
-  .refine(endsNotBeforeStart, endedCheck)
-  .meta({
-    id: 'EventCreate',
-    examples: [
-      {
-        id: 'khan-shaykhun-2017',
-        title: 'Chemical attack on Khan Shaykhun',
-        occurred_on: '2017-04-04',
-        location: { place: 'Khan Shaykhun', admin1: 'Idlib', country: 'SY' },
-        tags: ['chemical-weapons'],
-      },
-    ],
-  })
-
-export const EventPatch = z
-  .strictObject({
-    title: Name.optional(),
-    occurred_on: PartialDate.optional(),
-    ended_on: PartialDate.nullish(),
-    location: Location.nullish(),
-    description: Text.nullish(),
-    tags: Tags.optional(),
-    external_ids: ExternalIds.optional(),
-  })
-  .refine(endsNotBeforeStart, endedCheck)
-  .meta({
-    id: 'EventPatch',
-    description: 'Fields to change; null clears an optional field; lists and objects are replaced whole. The id never changes.',
-  })
-
-export const Event = z
-  .object({
-    id: Slug,
+  },
+  examples: [
+    {
+      id: 'khan-shaykhun-2017',
+      title: 'Chemical attack on Khan Shaykhun',
+      occurred_on: '2017-04-04',
+      location: { place: 'Khan Shaykhun', admin1: 'Idlib', country: 'SY' },
+      tags: ['chemical-weapons'],
+    },
+  ],
+  patchNote: 'lists and objects are replaced whole',
+  check: { test: endsNotBeforeStart, message: 'must not be before occurred_on', path: ['ended_on'] },
+  output: {
     title: z.string(),
     occurred_on: z.string(),
     ended_on: z.string().nullable(),
@@ -87,10 +67,11 @@ export const Event = z
     description: z.string().nullable(),
     tags: z.array(z.string()),
     external_ids: z.record(z.string(), z.string()),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  })
-  .meta({ id: 'Event', description: 'Something that happened.' })
+  },
+})
+export const EventCreate = schemas.create
+export const EventPatch = schemas.patch
+export const Event = schemas.out
 
 export type EventCreateInput = z.output<typeof EventCreate>
 export type EventPatchInput = z.output<typeof EventPatch>

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { choice } from './choice.js'
-import { Aliases, Country, HttpUrl, Name, Ref, Slug, Text, Timestamp } from './common.js'
+import { Aliases, Country, HttpUrl, Name, Ref, Text } from './common.js'
+import { recordSchemas } from './record-schemas.js'
 
 export const SOURCE_KINDS = [
   'news_agency',
@@ -28,9 +29,11 @@ const fields = {
   notes: Text,
 }
 
-export const SourceCreate = z
-  .strictObject({
-    id: Slug.optional().meta({ description: 'Optional; derived from the name when absent.' }),
+const schemas = recordSchemas({
+  id: 'Source',
+  description: 'Who makes statements.',
+  derivedFrom: 'name',
+  input: {
     name: fields.name,
     aliases: fields.aliases.optional(),
     kind: fields.kind,
@@ -38,30 +41,10 @@ export const SourceCreate = z
     url: fields.url.nullish(),
     affiliated_actor_id: fields.affiliated_actor_id.nullish(),
     notes: fields.notes.nullish(),
-  })
-  .meta({
-    id: 'SourceCreate',
-    examples: [{ id: 'sohr', name: 'Syrian Observatory for Human Rights', aliases: ['SOHR'], kind: 'monitor', country: 'GB' }],
-  })
-
-export const SourcePatch = z
-  .strictObject({
-    name: fields.name.optional(),
-    aliases: fields.aliases.optional(),
-    kind: fields.kind.optional(),
-    country: fields.country.nullish(),
-    url: fields.url.nullish(),
-    affiliated_actor_id: fields.affiliated_actor_id.nullish(),
-    notes: fields.notes.nullish(),
-  })
-  .meta({
-    id: 'SourcePatch',
-    description: 'Fields to change; null clears an optional field; `aliases` replaces the list. The id never changes.',
-  })
-
-export const Source = z
-  .object({
-    id: Slug,
+  },
+  examples: [{ id: 'sohr', name: 'Syrian Observatory for Human Rights', aliases: ['SOHR'], kind: 'monitor', country: 'GB' }],
+  patchNote: '`aliases` replaces the list',
+  output: {
     name: z.string(),
     aliases: z.array(z.string()),
     kind: z.enum(SOURCE_KINDS),
@@ -69,10 +52,11 @@ export const Source = z
     url: z.string().nullable(),
     affiliated_actor_id: z.string().nullable(),
     notes: z.string().nullable(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  })
-  .meta({ id: 'Source', description: 'Who makes statements.' })
+  },
+})
+export const SourceCreate = schemas.create
+export const SourcePatch = schemas.patch
+export const Source = schemas.out
 
 export type SourceCreateInput = z.output<typeof SourceCreate>
 export type SourcePatchInput = z.output<typeof SourcePatch>
