@@ -102,21 +102,30 @@ export const Cursor = z
 export const ListQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() })
 
 /**
+ * A query flag: exactly `true` or `false`, so that a misspelt value is a 400
+ * naming the field, never a guess (a write the caller meant as a dry run, a
+ * file that silently differs from the one asked for); absent is `byDefault`.
+ */
+export function flag(byDefault: boolean, description: string) {
+  return z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? byDefault : v === 'true'))
+    .meta({ description })
+}
+
+/**
  * `raw` of every CSV-capable read. Exactly `true` or `false` (as `dry_run`): a
  * misspelt value is a 400, never a file that silently differs from the one asked for.
  */
-export const Raw = z
-  .enum(['true', 'false'], { error: 'must be true or false' })
-  .optional()
-  .transform((v) => v === 'true')
-  .meta({
-    description:
-      'CSV only. By default (`false`) a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading ' +
-      "apostrophe (`'=HYPERLINK(…)`; one more before apostrophes already there), so that a spreadsheet shows it as text instead of " +
-      'running it as a formula (CSV injection, OWASP); numbers are never changed. POST /claims/bulk reads that apostrophe back, so the ' +
-      'default claims CSV is also the file to post back. `true`: every cell exactly as stored, for other programs. JSON and NDJSON are ' +
-      'always exact: there `raw` is accepted and changes nothing.',
-  })
+export const Raw = flag(
+  false,
+  'CSV only. By default (`false`) a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading ' +
+  "apostrophe (`'=HYPERLINK(…)`; one more before apostrophes already there), so that a spreadsheet shows it as text instead of " +
+  'running it as a formula (CSV injection, OWASP); numbers are never changed. POST /claims/bulk reads that apostrophe back, so the ' +
+  'default claims CSV is also the file to post back. `true`: every cell exactly as stored, for other programs. JSON and NDJSON are ' +
+  'always exact: there `raw` is accepted and changes nothing.',
+)
 
 export function page<T extends z.ZodType>(item: T) {
   return z.object({

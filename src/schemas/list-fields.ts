@@ -6,15 +6,11 @@
 import { z } from 'zod'
 import { FORMATS } from '../lib/formats.js'
 import { choice } from './choice.js'
-import { Cursor, Limit, Raw } from './common.js'
+import { Cursor, Limit, Raw, flag } from './common.js'
 
 export const formatFields = {
   format: choice(FORMATS, 'The default is json. Wins over the Accept header (application/json, application/x-ndjson, text/csv).').optional(),
-  hxl: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .meta({ description: 'CSV only: adds a row of HXL hashtags (hxlstandard.org) under the header.' }),
+  hxl: flag(false, 'CSV only: adds a row of HXL hashtags (hxlstandard.org) under the header.'),
   raw: Raw,
 }
 

@@ -3,16 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { MAX_BULK_BYTES, MAX_BULK_ROWS, csvBody, ndjsonBody, tooManyRows } from '../../lib/bulk-body.js'
 import { BulkClaim } from '../../schemas/claims.js'
-import { errorResponses, writeSecurity } from '../../schemas/common.js'
+import { errorResponses, flag, writeSecurity } from '../../schemas/common.js'
 import { CLAIM_INPUT_FIELDS } from '../../schemas/csv-columns.js'
 
 const BulkQuery = z.strictObject({
-  // Exactly what is documented (as hxl): a value outside it is a 400, never a write the caller meant as a dry run.
-  dry_run: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .optional()
-    .transform((v) => v === 'true')
-    .meta({ description: 'Validate and report without writing.' }),
+  dry_run: flag(false, 'Validate and report without writing.'),
 })
 
 const BulkResult = z

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { renderFigureChart, sourceLabelsFor } from '../../charts/figure-chart.js'
 import { METRICS, POPULATIONS } from '../../engine/types.js'
 import { choice } from '../../schemas/choice.js'
-import { IdParams, Moment, errorResponses } from '../../schemas/common.js'
+import { IdParams, Moment, errorResponses, flag } from '../../schemas/common.js'
 
 export const SVG_TYPE = 'image/svg+xml; charset=utf-8'
 
@@ -25,12 +25,7 @@ const ChartQuery = z.strictObject({
   known_at: Moment.optional().meta({
     description: 'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end.',
   }),
-  // Exactly `true` or `false`, as dry_run: anything else is a 400 naming the field rather than a guess.
-  median: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .optional()
-    .transform((v) => v !== 'false')
-    .meta({ description: "Draw the median of the sources' figures (a dashed line, labelled with its value): `true` (default) or `false`." }),
+  median: flag(true, "Draw the median of the sources' figures (a dashed line, labelled with its value): `true` (default) or `false`."),
 })
 
 const chartRoutes: FastifyPluginAsyncZod = async (app) => {
