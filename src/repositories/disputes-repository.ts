@@ -26,7 +26,8 @@
  * claims_stated_idx index, normally empty).
  */
 import type { Db } from '../db/client.js'
-import { type DisputeRow, NO_FIGURES_RANK, disputeOf } from '../engine/dispute.js'
+import { type DisputeRow, disputeOf } from '../engine/dispute.js'
+import { summarizeEvent } from '../engine/event-summary.js'
 import { nowIso } from '../lib/time.js'
 import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../schemas/summary-document.js'
 import type { ActorsRepository } from './actors-repository.js'
@@ -169,20 +170,9 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   return {
     directoryStamp,
 
-    /** A new event's row: no figure, no stance, no claim (events-repository create). */
+    /** A new event's row (events-repository create): the block of a summary of no claims. */
     recordEmpty(eventId: string, at: string): void {
-      upsertBlock.run({
-        event_id: eventId,
-        level: null,
-        level_rank: NO_FIGURES_RANK,
-        relative_spread: null,
-        killed_low: null,
-        killed_high: null,
-        killed_counted: 0,
-        attribution_status: 'none',
-        claims: 0,
-        computed_at: at,
-      } satisfies DisputeRow)
+      upsertBlock.run(disputeOf(eventId, summarizeEvent([], at, { sources: new Map(), actors: new Map() }), at))
     },
 
     /**
