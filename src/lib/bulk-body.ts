@@ -85,6 +85,11 @@ interface Parsed {
   info: { bytes: number }
 }
 
+/** 1, 3 and 5. */
+function inWords(items: string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
+}
+
 /**
  * A header row of contract field names; an empty cell is an absent field.
  * With `columns`, a header outside them is refused with the nearest name.
@@ -117,6 +122,20 @@ export function parseCsv(text: string, columns?: readonly string[]): ParsedRows<
   if (!header) return { rows: [], lines: [] }
   if (data.length > MAX_BULK_ROWS) throw tooManyRows(data.length)
   const names = header.record.map((name) => name.trim())
+  // A column named twice would have its later cells silently replace the earlier ones.
+  const twice = names.filter((name, i) => name !== '' && names.indexOf(name) !== i)
+  if (twice.length > 0) {
+    const each = [...new Set(twice)]
+    throw new BadRequestError(
+      `The CSV header (line ${lines[0]}) names ${each.length === 1 ? 'a column' : 'columns'} more than once: ${each.map((u) => quoted(u)).join(', ')}. Each column may appear once.`,
+      each.map((name) => ({
+        path: '',
+        in: 'body' as const,
+        message: `line ${lines[0]}: column ${quoted(name)} appears ${names.filter((n) => n === name).length} times (columns ${inWords(names.flatMap((n, i) => (n === name ? [String(i + 1)] : [])))})`,
+        line: lines[0] ?? 1,
+      })),
+    )
+  }
   if (columns) {
     const unknown = names.filter((name) => name !== '' && !columns.includes(name))
     if (unknown.length > 0) {
