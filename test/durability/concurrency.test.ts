@@ -370,7 +370,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const ev = await request('setup', admin, '/events', [201], { method: 'POST', body: { id: `seed-event-${i}`, title: `Seed event ${i}`, occurred_on: '2024' } })
     if (ev) events.push(`seed-event-${i}`)
   }
-  t.same(failures, [], 'the actors, sources and events to start from are recorded')
+  t.strictSame(failures, [], 'the actors, sources and events to start from are recorded')
 
   // ---- the run ----
   const deadline = Date.now() + DURATION_MS
@@ -406,8 +406,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
 
   // ---- afterwards: everything acknowledged is there, and nothing else ----
   t.equal(fiveHundreds, 0, 'no 5xx')
-  t.same(failures, [], `no unexpected status, failed connection, wrong answer or stale read (${failureCount} found, at most 50 listed)`)
-  t.same(server.errors, [], 'nothing logged at level error')
+  t.strictSame(failures, [], `no unexpected status, failed connection, wrong answer or stale read (${failureCount} found, at most 50 listed)`)
+  t.strictSame(server.errors, [], 'nothing logged at level error')
 
   // The checks go round the clients' keys, as the run did: no key comes near a per-key rate limit.
   let turn = 0
@@ -422,7 +422,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
       wrong.push(`${claim.id}: stored ${JSON.stringify(got)}, acknowledged ${JSON.stringify(claim)}`)
     }
   }
-  t.same(wrong.slice(0, 20), [], `every acknowledged claim (${claims.size}) is in the export with the content it was sent with`)
+  t.strictSame(wrong.slice(0, 20), [], `every acknowledged claim (${claims.size}) is in the export with the content it was sent with`)
   t.equal(stored.size, claims.size, 'the export holds as many claims as were acknowledged')
 
   // A sample one by one: GET /claims/{id}.
@@ -436,7 +436,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const claim = claims.get(id)
     if (!got || !claim || got.quote !== claim.quote || (got.value ?? null) !== claim.value || got.event_id !== claim.event_id) unreadable.push(id)
   }
-  t.same(unreadable, [], `a sample of ${sample.length} acknowledged claims reads back one by one`)
+  t.strictSame(unreadable, [], `a sample of ${sample.length} acknowledged claims reads back one by one`)
 
   // Per event: what the summary counts is what was acknowledged.
   const miscounted: string[] = []
@@ -445,7 +445,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const total = res ? ((await res.json()) as { claims_total: number }).claims_total : -1
     if (total !== ackedCount(eventId)) miscounted.push(`${eventId}: summary counts ${total}, ${ackedCount(eventId)} acknowledged`)
   }
-  t.same(miscounted, [], `for each of ${events.length} events, claims_total equals the claims acknowledged`)
+  t.strictSame(miscounted, [], `for each of ${events.length} events, claims_total equals the claims acknowledged`)
 
   const unreadableRecords: string[] = []
   for (const [path, list] of [['/events', events], ['/sources', sources]] as const) {
@@ -455,7 +455,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
       else unreadableRecords.push(`${path}/${id}`)
     }
   }
-  t.same(unreadableRecords, [], `every acknowledged event (${events.length}) and source (${sources.length}) reads back`)
+  t.strictSame(unreadableRecords, [], `every acknowledged event (${events.length}) and source (${sources.length}) reads back`)
 
   t.equal(reader.pragma('integrity_check', { simple: true }), 'ok', 'PRAGMA integrity_check is ok')
   t.equal(countClaims.get(), claims.size, 'SQLite holds as many claims as were acknowledged')

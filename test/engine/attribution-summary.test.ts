@@ -35,7 +35,7 @@ const summarize = (claims: AttributionClaim[], d: Directory = dir) =>
 const statusOf = (...claims: AttributionClaim[]) => summarize(claims).status
 
 t.test('none and unattributed', async (t) => {
-  t.same(summarize([]), { status: 'none', sources: 0, entropy: 0, actors: [] })
+  t.strictSame(summarize([]), { status: 'none', sources: 0, entropy: 0, actors: [] })
   t.equal(statusOf(denies('mod', ['gov']), denies('ngo', ['rebels'])), 'unattributed')
   t.equal(
     statusOf(accuses('ngo', ['gov']), denies('ngo', ['gov'], '2020-01-02')),
@@ -134,7 +134,7 @@ t.test('support, ordering and names', async (t) => {
     denies('af-press', ['air-force']),
     denies('ngo', ['mystery']),
   ])
-  t.same(
+  t.strictSame(
     s.actors.map((a) => [a.actor_id, a.name, a.support]),
     [
       ['rebels', 'Rebels', 2],
@@ -145,13 +145,13 @@ t.test('support, ordering and names', async (t) => {
     ],
   )
   t.equal(s.sources, 4)
-  t.same(
+  t.strictSame(
     s.actors[0]?.accused_by.map((a) => a.source_id),
     ['mod', 'wire'],
     'accused_by ordered by source',
   )
   const foreign = s.actors[1]?.accused_by
-  t.same(foreign, [
+  t.strictSame(foreign, [
     {
       source_id: 'ngo',
       claim_id: foreign?.[0]?.claim_id,
@@ -171,7 +171,7 @@ t.test('support is summed exactly, so equal supports tie on actor id', async (t)
     accuses('s4', ['bravo', 'y2', 'y3']),
     accuses('s5', ['bravo', 'y4', 'y5', 'y6', 'y7', 'y8']),
   ])
-  t.same(
+  t.strictSame(
     s.actors.slice(0, 2).map((a) => [a.actor_id, a.support]),
     [
       ['bravo', 1],
@@ -187,7 +187,7 @@ t.test('self and admitted follow the actor tree', async (t) => {
     denies('ngo', ['air-force']),
   ])
   const standing = (id: string) => s.actors.find((a) => a.actor_id === id)
-  t.same(
+  t.strictSame(
     standing('air-force')?.denied_by.map((d) => [d.source_id, d.self]),
     [
       ['mod', true],
@@ -195,16 +195,16 @@ t.test('self and admitted follow the actor tree', async (t) => {
     ],
     'a source speaking for the parent denies for itself',
   )
-  t.same(
+  t.strictSame(
     standing('gov')?.denied_by.map((d) => d.self),
     [false],
     'a part does not speak for the whole',
   )
-  t.same(standing('rebels')?.denied_by.map((d) => d.self), [false])
+  t.strictSame(standing('rebels')?.denied_by.map((d) => d.self), [false])
 
   const admissions = summarize([accuses('mod', ['air-force']), accuses('ngo', ['gov'])])
   const admitted = Object.fromEntries(admissions.actors.map((a) => [a.actor_id, a.admitted]))
-  t.same(admitted, { 'air-force': true, gov: false })
+  t.strictSame(admitted, { 'air-force': true, gov: false })
   const partAdmits = summarize([accuses('af-press', ['gov'])])
   t.equal(partAdmits.actors[0]?.admitted, false, 'a part cannot admit for the whole')
   t.equal(summarize([accuses('ngo', ['gov'])]).actors[0]?.admitted, false)

@@ -81,11 +81,11 @@ t.test('CSV: RFC 4180 quoting, CRLF, header and HXL rows; csv-parse reads back e
   t.match(text, /"cr\ronly"/)
   t.ok(text.endsWith('\r\n'))
   const rows = parse(text, { from_line: 3 }) as string[][]
-  t.same(
+  t.strictSame(
     rows.map((r) => r[0]),
     tricky,
   )
-  t.same(rows[0], ['has, comma', 'x;y', '1'])
+  t.strictSame(rows[0], ['has, comma', 'x;y', '1'])
   t.equal(render.items([]), '', 'no items, no bytes')
 })
 
@@ -95,8 +95,8 @@ t.test('NDJSON: one JSON document per line', async (t) => {
   const lines = text.split('\n')
   t.equal(lines.length, 3)
   t.equal(lines[2], '', 'the last line ends with \\n')
-  t.same(JSON.parse(lines[0] ?? ''), { a: 'line\nbreak' })
-  t.same(JSON.parse(lines[1] ?? ''), { b: [1, 2] })
+  t.strictSame(JSON.parse(lines[0] ?? ''), { a: 'line\nbreak' })
+  t.strictSame(JSON.parse(lines[1] ?? ''), { b: [1, 2] })
 })
 
 t.test('columnsOf flattens nested objects and keeps lists and records whole', async (t) => {
@@ -107,7 +107,7 @@ t.test('columnsOf flattens nested objects and keeps lists and records whole', as
     external_ids: z.record(z.string(), z.string()),
   })
   const columns = columnsOf(schema, { id: '#event+id', location_place: '#loc+name' })
-  t.same(
+  t.strictSame(
     columns.map((c) => [c.name, c.hxl, c.path]),
     [
       ['id', '#event+id', ['id']],
@@ -136,14 +136,14 @@ t.test('takePage reads one row past the page, then closes the iterator', async (
     }
   }
   const page = takePage(rows(), 3, (r) => r, (r) => [r.id])
-  t.same(
+  t.strictSame(
     page.items.map((r) => r.id),
     ['r0', 'r1', 'r2'],
   )
-  t.same(decodeCursor(page.next_cursor ?? '', 1), ['r2'])
+  t.strictSame(decodeCursor(page.next_cursor ?? '', 1), ['r2'])
   t.equal(read, 4, 'one extra row tells there is a next page')
   t.ok(closed, 'the iterator was closed')
-  t.same(takePage([{ id: 'a' }], 3, (r) => r, (r) => [r.id]), { items: [{ id: 'a' }], next_cursor: null })
+  t.strictSame(takePage([{ id: 'a' }], 3, (r) => r, (r) => [r.id]), { items: [{ id: 'a' }], next_cursor: null })
 })
 
 /** A keyset list of `n` numbers, counting the queries made. */
@@ -176,7 +176,7 @@ t.test('exportStream: every item once, in order, one batch per read', async (t) 
   const body = await text(stream)
   const lines = body.trimEnd().split('\r\n')
   t.equal(lines[0], 'n')
-  t.same(
+  t.strictSame(
     lines.slice(1).map(Number),
     Array.from({ length: 1050 }, (_, i) => i),
   )

@@ -30,12 +30,12 @@ t.test('POST /actors', async (t) => {
     t.equal(res.statusCode, 201)
     t.equal(res.headers.location, '/actors/syrian-government')
     const body = json<Actor>(res)
-    t.same(Object.keys(body).sort(), ['aliases', 'created_at', 'id', 'kind', 'name', 'notes', 'parent_id', 'updated_at'])
+    t.strictSame(Object.keys(body).sort(), ['aliases', 'created_at', 'id', 'kind', 'name', 'notes', 'parent_id', 'updated_at'])
     t.match(body, { id: 'syrian-government', name: 'Syrian government', kind: 'state', parent_id: null, notes: null })
-    t.same(body.aliases, [])
+    t.strictSame(body.aliases, [])
     t.match(body.created_at, ISO_UTC)
     t.match(body.updated_at, ISO_UTC)
-    t.same(await getActor(app, 'syrian-government'), body)
+    t.strictSame(await getActor(app, 'syrian-government'), body)
   })
 
   t.test('every field given is stored; parent by id or alias', async (t) => {
@@ -56,7 +56,7 @@ t.test('POST /actors', async (t) => {
       notes: 'Fixed-wing and rotary.',
       kind: 'armed_forces',
     })
-    t.same(json<Actor>(byAlias).aliases, ['SyAAF'])
+    t.strictSame(json<Actor>(byAlias).aliases, ['SyAAF'])
     const byId = await createActor(app, { name: 'Syrian Arab Army', kind: 'armed_forces', parent_id: 'syrian-government' })
     t.equal(byId.parent_id, 'syrian-government')
   })
@@ -79,7 +79,7 @@ t.test('POST /actors', async (t) => {
     t.equal(json<Problem>(taken).errors?.[0]?.path, '/id')
     const invalid = await post(app, '/actors', { id: 'ISIS', name: 'Someone', kind: 'armed_group' })
     t.equal(invalid.statusCode, 400)
-    t.same(paths(json<Problem>(invalid)), ['/id'])
+    t.strictSame(paths(json<Problem>(invalid)), ['/id'])
   })
 
   t.test('kind is required and an enum', async (t) => {
@@ -89,10 +89,10 @@ t.test('POST /actors', async (t) => {
     }
     const bad = await post(app, '/actors', { name: 'X', kind: 'militia' })
     t.equal(bad.statusCode, 400)
-    t.same(paths(json<Problem>(bad)), ['/kind'])
+    t.strictSame(paths(json<Problem>(bad)), ['/kind'])
     const missing = await post(app, '/actors', { name: 'X' })
     t.equal(missing.statusCode, 400)
-    t.same(paths(json<Problem>(missing)), ['/kind'])
+    t.strictSame(paths(json<Problem>(missing)), ['/kind'])
   })
 
   t.test('an unknown parent_id is a 422 naming /parent_id; nothing is created', async (t) => {
@@ -102,7 +102,7 @@ t.test('POST /actors', async (t) => {
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     const problem = json<Problem>(res)
     t.equal(problem.status, 422)
-    t.same(paths(problem), ['/parent_id'])
+    t.strictSame(paths(problem), ['/parent_id'])
     t.equal((await app.inject({ method: 'GET', url: '/actors/syrian-arab-air-force' })).statusCode, 404)
   })
 
@@ -110,7 +110,7 @@ t.test('POST /actors', async (t) => {
     const app = await build(t)
     const res = await post(app, '/actors', { id: 'loop', name: 'Loop', kind: 'other', parent_id: 'loop' })
     t.equal(res.statusCode, 422)
-    t.same(paths(json<Problem>(res)), ['/parent_id'])
+    t.strictSame(paths(json<Problem>(res)), ['/parent_id'])
   })
 
   t.test('aliases: unique across actors case-insensitively (409), no repeats in one list (400)', async (t) => {
@@ -118,12 +118,12 @@ t.test('POST /actors', async (t) => {
     await createActor(app, { id: 'isis', name: 'Islamic State', aliases: ['ISIS', 'Daesh'], kind: 'armed_group' })
     const taken = await post(app, '/actors', { name: 'Other', aliases: ['IS', 'daesh'], kind: 'armed_group' })
     t.equal(taken.statusCode, 409)
-    t.same(paths(json<Problem>(taken)), ['/aliases/1'])
+    t.strictSame(paths(json<Problem>(taken)), ['/aliases/1'])
     const repeated = await post(app, '/actors', { name: 'Other', aliases: ['ISIL', 'isil'], kind: 'armed_group' })
     t.equal(repeated.statusCode, 400)
     t.ok(paths(json<Problem>(repeated)).some((p) => p.startsWith('/aliases')))
     const list = json<Page<Actor>>(await app.inject({ method: 'GET', url: '/actors' }))
-    t.same(list.items.map((a) => a.id), ['isis'], 'neither failure created anything')
+    t.strictSame(list.items.map((a) => a.id), ['isis'], 'neither failure created anything')
   })
 })
 
@@ -143,7 +143,7 @@ t.test('PATCH /actors/{id}', async (t) => {
     const res = await patch(app, '/actors/af', { notes: null })
     t.equal(res.statusCode, 200)
     const body = json<Actor>(res)
-    t.same(body, { ...created, notes: null, updated_at: body.updated_at })
+    t.strictSame(body, { ...created, notes: null, updated_at: body.updated_at })
     t.ok(body.updated_at > created.updated_at, 'updated_at moves forward')
     t.equal(body.created_at, created.created_at)
 
@@ -153,8 +153,8 @@ t.test('PATCH /actors/{id}', async (t) => {
 
     const renamed = await patch(app, '/actors/af', { name: 'Arab Air Force', aliases: ['SyAAF'], kind: 'other', parent_id: 'gov' })
     t.match(json<Actor>(renamed), { id: 'af', name: 'Arab Air Force', kind: 'other', parent_id: 'gov' })
-    t.same(json<Actor>(renamed).aliases, ['SyAAF'], 'aliases are replaced')
-    t.same(await getActor(app, 'af'), json<Actor>(renamed))
+    t.strictSame(json<Actor>(renamed).aliases, ['SyAAF'], 'aliases are replaced')
+    t.strictSame(await getActor(app, 'af'), json<Actor>(renamed))
   })
 
   t.test('a parent that would make a cycle is a 422 naming /parent_id', async (t) => {
@@ -165,16 +165,16 @@ t.test('PATCH /actors/{id}', async (t) => {
 
     const self = await patch(app, '/actors/a', { parent_id: 'a' })
     t.equal(self.statusCode, 422, 'self-parent')
-    t.same(paths(json<Problem>(self)), ['/parent_id'])
+    t.strictSame(paths(json<Problem>(self)), ['/parent_id'])
 
     const twoCycle = await patch(app, '/actors/a', { parent_id: 'b' })
     t.equal(twoCycle.statusCode, 422, 'a→b→a')
-    t.same(paths(json<Problem>(twoCycle)), ['/parent_id'])
+    t.strictSame(paths(json<Problem>(twoCycle)), ['/parent_id'])
 
     const deep = await patch(app, '/actors/a', { parent_id: 'c' })
     t.equal(deep.statusCode, 422, 'a→b→c→a')
     t.match(deep.headers['content-type'], /^application\/problem\+json/)
-    t.same(paths(json<Problem>(deep)), ['/parent_id'])
+    t.strictSame(paths(json<Problem>(deep)), ['/parent_id'])
 
     t.equal((await getActor(app, 'a')).parent_id, null, 'the failed PATCHes changed nothing')
 
@@ -189,7 +189,7 @@ t.test('PATCH /actors/{id}', async (t) => {
     await createActor(app, { id: 'b', name: 'B', aliases: ['Beta'], kind: 'other', parent_id: 'alpha' })
     const res = await patch(app, '/actors/a', { parent_id: 'BETA' })
     t.equal(res.statusCode, 422)
-    t.same(paths(json<Problem>(res)), ['/parent_id'])
+    t.strictSame(paths(json<Problem>(res)), ['/parent_id'])
   })
 
   t.test('an unknown parent_id is a 422', async (t) => {
@@ -197,7 +197,7 @@ t.test('PATCH /actors/{id}', async (t) => {
     await createActor(app, { id: 'a', name: 'A', kind: 'other' })
     const res = await patch(app, '/actors/a', { parent_id: 'ghost' })
     t.equal(res.statusCode, 422)
-    t.same(paths(json<Problem>(res)), ['/parent_id'])
+    t.strictSame(paths(json<Problem>(res)), ['/parent_id'])
   })
 
   t.test('id in the body is a 400; unknown id is a 404', async (t) => {
@@ -205,7 +205,7 @@ t.test('PATCH /actors/{id}', async (t) => {
     await createActor(app, { id: 'a', name: 'A', kind: 'other' })
     const withId = await patch(app, '/actors/a', { id: 'z' })
     t.equal(withId.statusCode, 400)
-    t.same(paths(json<Problem>(withId)), ['/id'])
+    t.strictSame(paths(json<Problem>(withId)), ['/id'])
     const missing = await patch(app, '/actors/nope', { name: 'X' })
     t.equal(missing.statusCode, 404)
     t.match(missing.headers['content-type'], /^application\/problem\+json/)
@@ -217,8 +217,8 @@ t.test('PATCH /actors/{id}', async (t) => {
     await createActor(app, { id: 'b', name: 'B', kind: 'other' })
     const res = await patch(app, '/actors/b', { aliases: ['Bravo', 'ALPHA'] })
     t.equal(res.statusCode, 409)
-    t.same(paths(json<Problem>(res)), ['/aliases/1'])
-    t.same((await getActor(app, 'b')).aliases, [])
+    t.strictSame(paths(json<Problem>(res)), ['/aliases/1'])
+    t.strictSame((await getActor(app, 'b')).aliases, [])
   })
 })
 
@@ -241,7 +241,7 @@ t.test('GET /actors and /actors/{id}', async (t) => {
     }
     t.equal(cursors.length, 3)
     t.equal(cursors[2], null)
-    t.same(seen, ['a', 'b', 'c', 'd', 'e'])
+    t.strictSame(seen, ['a', 'b', 'c', 'd', 'e'])
   })
 
   t.test('bad limit and cursor are 400s in the query', async (t) => {

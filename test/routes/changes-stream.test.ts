@@ -285,7 +285,7 @@ t.test('the stream sends what is there, then each change as it is written', asyn
   await client.until(() => client.events.length === 4, 'the catch-up')
   t.equal(client.retry, 3000, 'a retry hint')
   t.ok(client.retryFirst, 'before the first event')
-  t.same(client.ids, [1, 2, 3, 4])
+  t.strictSame(client.ids, [1, 2, 3, 4])
 
   const written = Date.now()
   await write(app, 1) // a bulk of three claims
@@ -296,9 +296,9 @@ t.test('the stream sends what is there, then each change as it is written', asyn
 
   const feed = await changes(app)
   t.equal(feed.length, 8)
-  t.same(client.ids, feed.map((c) => c.seq), 'every change, in seq order')
-  t.same(client.events.map((e) => e.event), feed.map((c) => c.type), 'event: is the type')
-  t.same(client.events.map((e) => JSON.parse(e.data) as unknown), feed, 'data: is the item of GET /changes')
+  t.strictSame(client.ids, feed.map((c) => c.seq), 'every change, in seq order')
+  t.strictSame(client.events.map((e) => e.event), feed.map((c) => c.type), 'event: is the type')
+  t.strictSame(client.events.map((e) => JSON.parse(e.data) as unknown), feed, 'data: is the item of GET /changes')
 })
 
 t.test('the stream resumes without gaps or duplicates after a disconnect', async (t) => {
@@ -333,7 +333,7 @@ t.test('the stream resumes without gaps or duplicates after a disconnect', async
 
   const feed = await changes(app, 'after=1')
   t.ok(feed.length > 20, `a long enough run (${feed.length} changes)`)
-  t.same(received, feed.map((c) => c.seq), 'every change exactly once, in order, across four connections')
+  t.strictSame(received, feed.map((c) => c.seq), 'every change exactly once, in order, across four connections')
   t.equal(new Set(received).size, received.length, 'no duplicate')
 })
 
@@ -357,7 +357,7 @@ t.test('Last-Event-ID wins over last_event_id, which wins over after', async (t)
     const client = await SseClient.connect(`${base}/changes/stream${query}`, headers)
     const what = `${query} ${JSON.stringify(headers)}`
     await client.until(() => client.ids.at(-1) === 7, `${what}: seq 7`)
-    t.same(client.ids, Array.from({ length: 8 - first }, (_, i) => first + i), `${what} starts at ${first}`)
+    t.strictSame(client.ids, Array.from({ length: 8 - first }, (_, i) => first + i), `${what} starts at ${first}`)
     client.disconnect()
   }
 })
@@ -380,16 +380,16 @@ t.test('writes through another connection to the database file reach the stream;
   const feed = await changes(writes)
   const last = feed.at(-1)?.seq ?? 0
   await all.until(() => all.ids.at(-1) === last, `seq ${last}`)
-  t.same(all.ids, feed.map((c) => c.seq), 'every change written by the other connection')
+  t.strictSame(all.ids, feed.map((c) => c.seq), 'every change written by the other connection')
 
   const wantClaims = feed.filter((c) => c.type === 'claim.created' && c.event_id === 'ev')
   const wantEdits = feed.filter((c) => c.type === 'source.updated' || c.type === 'event.updated')
   await claims.until(() => claims.events.length >= wantClaims.length, 'the claims of ev')
   await edits.until(() => edits.events.length >= wantEdits.length, 'the edits')
   await sleep(100)
-  t.same(claims.events.map((e) => JSON.parse(e.data) as unknown), wantClaims, 'type and event_id filters, ids kept as the feed’s seq')
-  t.same(edits.events.map((e) => JSON.parse(e.data) as unknown), wantEdits, 'a list of types')
-  t.same(
+  t.strictSame(claims.events.map((e) => JSON.parse(e.data) as unknown), wantClaims, 'type and event_id filters, ids kept as the feed’s seq')
+  t.strictSame(edits.events.map((e) => JSON.parse(e.data) as unknown), wantEdits, 'a list of types')
+  t.strictSame(
     claims.ids,
     (await changes(writes, 'type=claim.created&event_id=ev')).map((c) => c.seq),
     'the same as the filtered GET /changes',
@@ -403,7 +403,7 @@ t.test('heartbeats arrive while the stream is idle', async (t) => {
   t.teardown(() => client.disconnect())
   await client.until(() => client.heartbeats.length >= 5, 'five heartbeats', 3000)
   t.equal(client.retry, 1234, 'the retry hint follows the option')
-  t.same(client.events, [], 'no event: nothing was written')
+  t.strictSame(client.events, [], 'no event: nothing was written')
   const beats = client.heartbeats
   const gaps = beats.slice(1).map((at, i) => at - (beats[i] ?? 0))
   t.ok(
@@ -465,7 +465,7 @@ t.test('closing the server ends open streams, promptly', async (t) => {
   t.ok(took < 500, `app.close() took ${took} ms`)
   await idle.until(() => idle.ended, 'the end of the stream', 2000)
   await filtered.until(() => filtered.ended, 'the end of the stream', 2000)
-  t.same([idle.endedBy, filtered.endedBy], ['end', 'end'], 'both clients saw their stream end cleanly')
+  t.strictSame([idle.endedBy, filtered.endedBy], ['end', 'end'], 'both clients saw their stream end cleanly')
 })
 
 t.test('closing the server does not wait for a client that does not read', async (t) => {
@@ -506,6 +506,6 @@ t.test('HEAD answers the headers alone; a bad position is a 400 naming it', asyn
     const res = await app.inject({ method: 'GET', url: `/changes/stream${query}`, headers })
     t.equal(res.statusCode, 400, `${query} ${JSON.stringify(headers)}`)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.same(json<{ errors: Array<{ path: string; in: string }> }>(res).errors.map((e) => [e.path, e.in]), [[path, where]])
+    t.strictSame(json<{ errors: Array<{ path: string; in: string }> }>(res).errors.map((e) => [e.path, e.in]), [[path, where]])
   }
 })

@@ -62,17 +62,17 @@ t.test('a figure claim is recorded with its read-only fields', async (t) => {
   const claim = json<ClaimBody>(res)
   t.equal(res.headers.location, `/claims/${claim.id}`)
   t.match(claim.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/, 'a UUIDv7')
-  t.same(claim.interval, { low: 58, high: 58 })
+  t.strictSame(claim.interval, { low: 58, high: 58 })
   t.equal(claim.point, 58)
   t.equal(claim.status, 'active')
   t.equal(claim.superseded_by, null)
   t.equal(claim.retraction, null)
   t.equal(claim.stated_at, '2017-04-04T00:00:00.000Z', 'a date means 00:00:00Z that day')
   t.match(claim.recorded_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-  t.same(claim.via, ['reuters'])
+  t.strictSame(claim.via, ['reuters'])
   const again = await app.inject({ method: 'GET', url: `/claims/${claim.id}` })
   t.equal(again.statusCode, 200)
-  t.same(json(again), claim, 'GET /claims/{id} answers the same claim')
+  t.strictSame(json(again), claim, 'GET /claims/{id} answers the same claim')
 })
 
 t.test('intervals and points follow contract §2', async (t) => {
@@ -94,7 +94,7 @@ t.test('intervals and points follow contract §2', async (t) => {
     const res = await post(app, '/events/ev/claims', figure(extra))
     t.equal(res.statusCode, 201, JSON.stringify(extra))
     const claim = json<ClaimBody>(res)
-    t.same(claim.interval, interval, JSON.stringify(extra))
+    t.strictSame(claim.interval, interval, JSON.stringify(extra))
     t.equal(claim.point, point, JSON.stringify(extra))
   }
 })
@@ -108,12 +108,12 @@ t.test('POST /claims takes event_id from the body', async (t) => {
 
   const missing = await post(app, '/claims', figure())
   t.equal(missing.statusCode, 400)
-  t.same(json<Problem>(missing).errors?.map((e) => e.path), ['/event_id'])
+  t.strictSame(json<Problem>(missing).errors?.map((e) => e.path), ['/event_id'])
 
   const unknown = await post(app, '/claims', figure({ event_id: 'nope' }))
   t.equal(unknown.statusCode, 422)
   t.match(unknown.headers['content-type'], /^application\/problem\+json/)
-  t.same(json<Problem>(unknown).errors?.map((e) => e.path), ['/event_id'])
+  t.strictSame(json<Problem>(unknown).errors?.map((e) => e.path), ['/event_id'])
 })
 
 t.test('the event in the path must exist and agree with the body', async (t) => {
@@ -124,7 +124,7 @@ t.test('the event in the path must exist and agree with the body', async (t) => 
   t.equal(json<Problem>(missing).status, 404)
   const mismatch = await post(app, '/events/ev/claims', figure({ event_id: 'other' }))
   t.equal(mismatch.statusCode, 400)
-  t.same(json<Problem>(mismatch).errors?.map((e) => e.path), ['/event_id'])
+  t.strictSame(json<Problem>(mismatch).errors?.map((e) => e.path), ['/event_id'])
   const same = await post(app, '/events/ev/claims', figure({ event_id: 'ev' }))
   t.equal(same.statusCode, 201)
 })
@@ -142,7 +142,7 @@ t.test('aliases resolve to ids wherever a source or actor is expected', async (t
   })
   t.equal(res.statusCode, 201)
   const claim = json<ClaimBody>(res)
-  t.same(claim.actor_ids, ['gov', 'air-force'])
+  t.strictSame(claim.actor_ids, ['gov', 'air-force'])
   const byAlias = await post(app, '/events/ev/claims', figure({ source_id: 'sohr', party: 'THE REGIME', population: 'combatants' }))
   t.equal(byAlias.statusCode, 201)
   t.equal(json<ClaimBody>(byAlias).party, 'gov')
@@ -156,7 +156,7 @@ t.test('every unknown reference is named in one 422, and nothing is written', as
   const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
   const res = await post(app, '/events/ev/claims', figure({ source_id: 'ghost', via: ['reuters', 'phantom'], party: 'nobody' }))
   t.equal(res.statusCode, 422)
-  t.same(
+  t.strictSame(
     json<Problem>(res).errors?.map((e) => e.path),
     ['/source_id', '/via/1', '/party'],
   )
@@ -168,8 +168,8 @@ t.test('every unknown reference is named in one 422, and nothing is written', as
     actor_ids: ['gov', 'ghost'],
   })
   t.equal(attribution.statusCode, 422)
-  t.same(json<Problem>(attribution).errors?.map((e) => e.path), ['/actor_ids/1'])
-  t.same({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
+  t.strictSame(json<Problem>(attribution).errors?.map((e) => e.path), ['/actor_ids/1'])
+  t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
 })
 
 t.test('figure numbers must fit the qualifier (400, naming each field)', async (t) => {
@@ -203,7 +203,7 @@ t.test('figure numbers must fit the qualifier (400, naming each field)', async (
     t.equal(res.statusCode, 400, JSON.stringify(extra))
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     const problem = json<Problem>(res)
-    t.same(problem.errors?.map((e) => e.path), paths, JSON.stringify(extra))
+    t.strictSame(problem.errors?.map((e) => e.path), paths, JSON.stringify(extra))
     t.ok(problem.errors?.every((e) => e.in === 'body' && e.message.length > 0))
   }
   t.equal(count(app, 'claims'), before, 'nothing written')
@@ -214,7 +214,7 @@ t.test('kind decides the fields', async (t) => {
   await seed(app)
   const noKind = await post(app, '/events/ev/claims', { source_id: 'sohr', stated_at: '2017-04-04' })
   t.equal(noKind.statusCode, 400)
-  t.same(json<Problem>(noKind).errors?.map((e) => e.path), ['/kind'])
+  t.strictSame(json<Problem>(noKind).errors?.map((e) => e.path), ['/kind'])
   const figureFieldOnAttribution = await post(app, '/events/ev/claims', {
     kind: 'attribution',
     source_id: 'sohr',
@@ -224,7 +224,7 @@ t.test('kind decides the fields', async (t) => {
     value: 3,
   })
   t.equal(figureFieldOnAttribution.statusCode, 400)
-  t.same(json<Problem>(figureFieldOnAttribution).errors?.map((e) => e.path), ['/value'])
+  t.strictSame(json<Problem>(figureFieldOnAttribution).errors?.map((e) => e.path), ['/value'])
   const emptyActors = await post(app, '/events/ev/claims', {
     kind: 'attribution',
     source_id: 'sohr',
@@ -233,7 +233,7 @@ t.test('kind decides the fields', async (t) => {
     actor_ids: [],
   })
   t.equal(emptyActors.statusCode, 400)
-  t.same(json<Problem>(emptyActors).errors?.map((e) => e.path), ['/actor_ids'])
+  t.strictSame(json<Problem>(emptyActors).errors?.map((e) => e.path), ['/actor_ids'])
   const defaults = await post(app, '/events/ev/claims', {
     kind: 'attribution',
     source_id: 'sohr',
@@ -261,7 +261,7 @@ t.test('external_id makes a claim idempotent per source', async (t) => {
   t.equal(viaPath.statusCode, 200, 'aliases, defaults and the other route are the same content')
   const different = await post(app, '/events/ev/claims', figure({ external_id: 'row-1', value: 59 }))
   t.equal(different.statusCode, 409)
-  t.same(json<Problem>(different).errors?.map((e) => e.path), ['/external_id'])
+  t.strictSame(json<Problem>(different).errors?.map((e) => e.path), ['/external_id'])
   const otherSource = await post(app, '/events/ev/claims', figure({ external_id: 'row-1', source_id: 'reuters' }))
   t.equal(otherSource.statusCode, 201, 'external ids are unique per source only')
   t.equal(count(app, 'claims'), 2)
@@ -275,10 +275,10 @@ t.test('supersedes replaces an earlier claim of the same event', async (t) => {
 
   const unknown = await post(app, '/events/ev/claims', figure({ supersedes: 'nope' }))
   t.equal(unknown.statusCode, 422)
-  t.same(json<Problem>(unknown).errors?.map((e) => e.path), ['/supersedes'])
+  t.strictSame(json<Problem>(unknown).errors?.map((e) => e.path), ['/supersedes'])
   const crossEvent = await post(app, '/events/ev/claims', figure({ supersedes: other.id }))
   t.equal(crossEvent.statusCode, 422)
-  t.same(json<Problem>(crossEvent).errors?.map((e) => e.path), ['/supersedes'])
+  t.strictSame(json<Problem>(crossEvent).errors?.map((e) => e.path), ['/supersedes'])
 
   const correction = json<ClaimBody>(await post(app, '/events/ev/claims', figure({ value: 60, stated_at: '2017-04-05', supersedes: old.id })))
   t.equal(correction.supersedes, old.id)
@@ -315,7 +315,7 @@ t.test('a retraction is recorded once and keeps the claim readable', async (t) =
   t.equal(unknown.statusCode, 404)
   const noReason = await post(app, `/claims/${claim.id}/retraction`, {})
   t.equal(noReason.statusCode, 400)
-  t.same(json<Problem>(noReason).errors?.map((e) => e.path), ['/reason'])
+  t.strictSame(json<Problem>(noReason).errors?.map((e) => e.path), ['/reason'])
   const blank = await post(app, `/claims/${claim.id}/retraction`, { reason: '  ' })
   t.equal(blank.statusCode, 400)
 })
@@ -330,7 +330,7 @@ t.test('claims cannot be edited or deleted', async (t) => {
     t.match(res.headers['content-type'], /^application\/problem\+json/)
   }
   const unchanged = json<ClaimBody>(await app.inject({ method: 'GET', url: `/claims/${claim.id}` }))
-  t.same(unchanged, claim)
+  t.strictSame(unchanged, claim)
   const missing = await app.inject({ method: 'GET', url: '/claims/nope' })
   t.equal(missing.statusCode, 404)
   t.equal(json<Problem>(missing).title, 'Not found')
@@ -358,7 +358,7 @@ t.test("GET /events/{id}/claims pages through every claim, retracted included, i
   } while (cursor !== null && pages < 10)
   t.equal(pages, 3)
   t.equal(seen.length, 5)
-  t.same(
+  t.strictSame(
     seen.map((c) => c.stated_at.slice(0, 10)),
     ['2017-04-04', '2017-04-05', '2017-04-05', '2017-04-06', '2017-04-07'],
   )

@@ -40,7 +40,7 @@ t.test('POST /events', async (t) => {
     t.equal(res.statusCode, 201)
     t.equal(res.headers.location, '/events/chemical-attack-on-khan-shaykhun')
     const body = json<Event>(res)
-    t.same(Object.keys(body).sort(), [
+    t.strictSame(Object.keys(body).sort(), [
       'created_at',
       'description',
       'ended_on',
@@ -60,11 +60,11 @@ t.test('POST /events', async (t) => {
       location: null,
       description: null,
     })
-    t.same(body.tags, [])
-    t.same(body.external_ids, {})
+    t.strictSame(body.tags, [])
+    t.strictSame(body.external_ids, {})
     t.match(body.created_at, ISO_UTC)
     t.match(body.updated_at, ISO_UTC)
-    t.same(await getEvent(app, body.id), body)
+    t.strictSame(await getEvent(app, body.id), body)
   })
 
   t.test('every field given is stored and returned', async (t) => {
@@ -90,17 +90,17 @@ t.test('POST /events', async (t) => {
       ended_on: input.ended_on,
       description: input.description,
     })
-    t.same(body.location, { place: 'Khan Shaykhun', admin1: 'Idlib', country: 'SY', lat: 35.44, lon: 36.65 }, 'country upper-cased')
-    t.same(body.tags, ['chemical-weapons', 'airstrike'])
-    t.same(body.external_ids, { ucdp_ged: '123456', acled: 'SYR1234', airwars: 'R1' })
+    t.strictSame(body.location, { place: 'Khan Shaykhun', admin1: 'Idlib', country: 'SY', lat: 35.44, lon: 36.65 }, 'country upper-cased')
+    t.strictSame(body.tags, ['chemical-weapons', 'airstrike'])
+    t.strictSame(body.external_ids, { ucdp_ged: '123456', acled: 'SYR1234', airwars: 'R1' })
   })
 
   t.test('location fields are all optional and validated', async (t) => {
     const app = await build(t)
     const partial = await createEvent(app, { title: 'Somewhere', occurred_on: '2020', location: { place: 'Aleppo' } })
-    t.same(partial.location, { place: 'Aleppo' })
+    t.strictSame(partial.location, { place: 'Aleppo' })
     const empty = await createEvent(app, { title: 'Nowhere', occurred_on: '2020', location: {} })
-    t.same(empty.location, {})
+    t.strictSame(empty.location, {})
 
     const bad = await post(app, '/events', {
       title: 'Bad place',
@@ -108,13 +108,13 @@ t.test('POST /events', async (t) => {
       location: { country: 'SYR', lat: 91, lon: -181, city: 'X' },
     })
     t.equal(bad.statusCode, 400)
-    t.same(paths(json<Problem>(bad)).sort(), ['/location/city', '/location/country', '/location/lat', '/location/lon'])
+    t.strictSame(paths(json<Problem>(bad)).sort(), ['/location/city', '/location/country', '/location/lat', '/location/lon'])
 
     const edges = await createEvent(app, { title: 'Edges', occurred_on: '2020', location: { lat: -90, lon: 180 } })
-    t.same(edges.location, { lat: -90, lon: 180 })
+    t.strictSame(edges.location, { lat: -90, lon: 180 })
     const latString = await post(app, '/events', { title: 'x', occurred_on: '2020', location: { lat: '35.4' } })
     t.equal(latString.statusCode, 400)
-    t.same(paths(json<Problem>(latString)), ['/location/lat'])
+    t.strictSame(paths(json<Problem>(latString)), ['/location/lat'])
   })
 
   t.test('occurred_on accepts YYYY-MM-DD, YYYY-MM and YYYY', async (t) => {
@@ -132,15 +132,15 @@ t.test('POST /events', async (t) => {
     for (const occurred_on of bad) {
       const res = await post(app, '/events', { title: 'Bad date', occurred_on })
       t.equal(res.statusCode, 400, occurred_on)
-      t.same(paths(json<Problem>(res)), ['/occurred_on'], occurred_on)
+      t.strictSame(paths(json<Problem>(res)), ['/occurred_on'], occurred_on)
     }
     const missing = await post(app, '/events', { title: 'No date' })
     t.equal(missing.statusCode, 400)
-    t.same(paths(json<Problem>(missing)), ['/occurred_on'])
+    t.strictSame(paths(json<Problem>(missing)), ['/occurred_on'])
     const notString = await post(app, '/events', { title: 'Number', occurred_on: 2017 })
     t.equal(notString.statusCode, 400)
-    t.same(paths(json<Problem>(notString)), ['/occurred_on'])
-    t.same(json<Page<Event>>(await app.inject({ method: 'GET', url: '/events' })).items, [], 'nothing created')
+    t.strictSame(paths(json<Problem>(notString)), ['/occurred_on'])
+    t.strictSame(json<Page<Event>>(await app.inject({ method: 'GET', url: '/events' })).items, [], 'nothing created')
   })
 
   t.test('ended_on: same forms, not before occurred_on', async (t) => {
@@ -167,21 +167,21 @@ t.test('POST /events', async (t) => {
     for (const [occurred_on, ended_on] of before) {
       const res = await post(app, '/events', { title: 'Backwards', occurred_on, ended_on })
       t.equal(res.statusCode, 400, `${occurred_on} → ${ended_on}`)
-      t.same(paths(json<Problem>(res)), ['/ended_on'], `${occurred_on} → ${ended_on}`)
+      t.strictSame(paths(json<Problem>(res)), ['/ended_on'], `${occurred_on} → ${ended_on}`)
     }
     const invalid = await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' })
     t.equal(invalid.statusCode, 400)
-    t.same(paths(json<Problem>(invalid)), ['/ended_on'])
+    t.strictSame(paths(json<Problem>(invalid)), ['/ended_on'])
   })
 
   t.test('tags and external_ids are validated', async (t) => {
     const app = await build(t)
     const badTags = await post(app, '/events', { title: 'x', occurred_on: '2017', tags: ['ok', '', 3] })
     t.equal(badTags.statusCode, 400)
-    t.same(paths(json<Problem>(badTags)).sort(), ['/tags/1', '/tags/2'])
+    t.strictSame(paths(json<Problem>(badTags)).sort(), ['/tags/1', '/tags/2'])
     const notArray = await post(app, '/events', { title: 'x', occurred_on: '2017', tags: 'airstrike' })
     t.equal(notArray.statusCode, 400)
-    t.same(paths(json<Problem>(notArray)), ['/tags'])
+    t.strictSame(paths(json<Problem>(notArray)), ['/tags'])
     const badIds = await post(app, '/events', { title: 'x', occurred_on: '2017', external_ids: { acled: 42 } })
     t.equal(badIds.statusCode, 400)
     t.ok(paths(json<Problem>(badIds)).includes('/external_ids/acled'))
@@ -201,7 +201,7 @@ t.test('POST /events', async (t) => {
     t.equal(json<Problem>(taken).errors?.[0]?.path, '/id')
     const badSlug = await post(app, '/events', { id: 'Khan Shaykhun', title: 'Another', occurred_on: '2016' })
     t.equal(badSlug.statusCode, 400)
-    t.same(paths(json<Problem>(badSlug)), ['/id'])
+    t.strictSame(paths(json<Problem>(badSlug)), ['/id'])
   })
 })
 
@@ -223,20 +223,20 @@ t.test('PATCH /events/{id}', async (t) => {
     const res = await patch(app, '/events/ks', { description: null, tags: ['c'] })
     t.equal(res.statusCode, 200)
     const body = json<Event>(res)
-    t.same(body, { ...created, description: null, tags: ['c'], updated_at: body.updated_at })
+    t.strictSame(body, { ...created, description: null, tags: ['c'], updated_at: body.updated_at })
     t.ok(body.updated_at > created.updated_at)
     t.equal(body.created_at, created.created_at)
 
     const res2 = await patch(app, '/events/ks', { ended_on: null, location: null, external_ids: { airwars: 'X' } })
     t.equal(res2.statusCode, 200)
     t.match(json<Event>(res2), { ended_on: null, location: null, title: 'Khan Shaykhun', occurred_on: '2017-04-04' })
-    t.same(json<Event>(res2).external_ids, { airwars: 'X' })
-    t.same(json<Event>(res2).tags, ['c'])
+    t.strictSame(json<Event>(res2).external_ids, { airwars: 'X' })
+    t.strictSame(json<Event>(res2).tags, ['c'])
 
     const res3 = await patch(app, '/events/ks', { title: 'Khan Shaykhun chemical attack', occurred_on: '2017-04', location: { admin1: 'Idlib' } })
     t.match(json<Event>(res3), { id: 'ks', title: 'Khan Shaykhun chemical attack', occurred_on: '2017-04' })
-    t.same(json<Event>(res3).location, { admin1: 'Idlib' })
-    t.same(await getEvent(app, 'ks'), json<Event>(res3))
+    t.strictSame(json<Event>(res3).location, { admin1: 'Idlib' })
+    t.strictSame(await getEvent(app, 'ks'), json<Event>(res3))
   })
 
   t.test('validation: id is unknown, dates are checked, title and occurred_on cannot be cleared', async (t) => {
@@ -244,16 +244,16 @@ t.test('PATCH /events/{id}', async (t) => {
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
     const withId = await patch(app, '/events/ks', { id: 'other' })
     t.equal(withId.statusCode, 400)
-    t.same(paths(json<Problem>(withId)), ['/id'])
+    t.strictSame(paths(json<Problem>(withId)), ['/id'])
     const badDate = await patch(app, '/events/ks', { occurred_on: 'April 2017' })
     t.equal(badDate.statusCode, 400)
-    t.same(paths(json<Problem>(badDate)), ['/occurred_on'])
+    t.strictSame(paths(json<Problem>(badDate)), ['/occurred_on'])
     const cleared = await patch(app, '/events/ks', { title: null, occurred_on: null })
     t.equal(cleared.statusCode, 400)
-    t.same(paths(json<Problem>(cleared)).sort(), ['/occurred_on', '/title'])
+    t.strictSame(paths(json<Problem>(cleared)).sort(), ['/occurred_on', '/title'])
     const backwards = await patch(app, '/events/ks', { occurred_on: '2017-04-04', ended_on: '2017-04-01' })
     t.equal(backwards.statusCode, 400)
-    t.same(paths(json<Problem>(backwards)), ['/ended_on'])
+    t.strictSame(paths(json<Problem>(backwards)), ['/ended_on'])
     const got = await getEvent(app, 'ks')
     t.match(got, { title: 'KS', occurred_on: '2017-04-04', ended_on: null })
     t.equal(got.updated_at, got.created_at, 'failed PATCHes touched nothing')
@@ -264,7 +264,7 @@ t.test('PATCH /events/{id}', async (t) => {
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
     const endOnly = await patch(app, '/events/ks', { ended_on: '2017-04-01' })
     t.equal(endOnly.statusCode, 400, 'ended_on alone before the stored occurred_on')
-    t.same(paths(json<Problem>(endOnly)), ['/ended_on'])
+    t.strictSame(paths(json<Problem>(endOnly)), ['/ended_on'])
     t.equal((await getEvent(app, 'ks')).ended_on, null, 'the bad ended_on was not stored')
 
     await createEvent(app, { id: 'span', title: 'Span', occurred_on: '2017-04-04', ended_on: '2017-04-10' })
@@ -297,7 +297,7 @@ t.test('GET /events and /events/{id}', async (t) => {
       cursor = page.next_cursor
     } while (cursor !== null && pages.length < 10)
     t.equal(pages.length, 3)
-    t.same(
+    t.strictSame(
       pages.map((p) => p.items.map((e) => e.id)),
       [['e1', 'e2'], ['e3', 'e4'], ['e5']],
     )

@@ -72,11 +72,11 @@ t.test('GET /claims lists every claim in (stated_at, id) order', async (t) => {
   const { app, ids } = await khanShaykhun(t)
   const all = await claims(app, '')
   t.equal(all.length, 9)
-  t.same(new Set(all.map((c) => c.id)), new Set(ids))
+  t.strictSame(new Set(all.map((c) => c.id)), new Set(ids))
   const keys = all.map((c) => `${c.stated_at} ${c.id}`)
-  t.same(keys, [...keys].sort(), 'ordered by stated_at, then id')
+  t.strictSame(keys, [...keys].sort(), 'ordered by stated_at, then id')
   const one = await get(app, `/claims/${all[0]?.id ?? ''}`)
-  t.same(all[0], json(one), 'an item is the claim as GET /claims/{id} shows it')
+  t.strictSame(all[0], json(one), 'an item is the claim as GET /claims/{id} shows it')
 })
 
 t.test('GET /claims filters by event, source (id or alias), kind and metric', async (t) => {
@@ -88,21 +88,21 @@ t.test('GET /claims filters by event, source (id or alias), kind and metric', as
   const ofEvent = await claims(app, `event_id=${EVENT}`)
   t.equal(ofEvent.length, 9)
   t.ok(ofEvent.every((c) => c.event_id === EVENT))
-  t.same(
+  t.strictSame(
     (await claims(app, 'event_id=other')).map((c) => c.metric),
     ['injured'],
   )
-  t.same(await claims(app, 'event_id=nowhere'), [], 'an unknown event matches nothing')
+  t.strictSame(await claims(app, 'event_id=nowhere'), [], 'an unknown event matches nothing')
 
   const sohr = await claims(app, 'source_id=sohr')
   t.equal(sohr.length, 3)
   t.ok(sohr.every((c) => c.source_id === 'sohr'))
-  t.same(
+  t.strictSame(
     (await claims(app, 'source_id=SOHR')).map((c) => c.id),
     sohr.map((c) => c.id),
     'an alias names its source',
   )
-  t.same(await claims(app, 'source_id=nobody'), [])
+  t.strictSame(await claims(app, 'source_id=nobody'), [])
 
   const figures = await claims(app, 'kind=figure')
   t.equal(figures.length, 5)
@@ -115,7 +115,7 @@ t.test('GET /claims filters by event, source (id or alias), kind and metric', as
   t.equal(killed.length, 3)
   t.ok(killed.every((c) => c.metric === 'killed'))
   t.equal((await claims(app, 'metric=affected')).length, 1)
-  t.same(await claims(app, 'metric=killed&kind=attribution'), [], 'filters combine')
+  t.strictSame(await claims(app, 'metric=killed&kind=attribution'), [], 'filters combine')
   t.equal((await claims(app, `metric=killed&source_id=who&event_id=${EVENT}`)).length, 1)
 })
 
@@ -127,18 +127,18 @@ t.test('GET /claims filters by stated_from and stated_to: a date is the start, o
   t.equal((await stated('stated_from=2017-04-05')).length, 6, 'every claim of the 5th, from 00:00:00Z')
   t.ok((await stated('stated_from=2017-04-05')).every((s) => s >= '2017-04-05T00:00:00.000Z'))
   t.equal((await stated('stated_to=2017-04-04')).length, 4, 'to a date: through the end of that day')
-  t.same(await stated('stated_to=2017-04-03'), [])
+  t.strictSame(await stated('stated_to=2017-04-03'), [])
   t.equal((await stated('stated_to=2017-04-05')).length, 10, 'the 16:30Z claim is within the 5th')
-  t.same(await stated('stated_from=2017-04-05T16:30:00Z&stated_to=2017-04-05T16:30:00Z'), ['2017-04-05T16:30:00.000Z'], 'both ends inclusive')
-  t.same(await stated('stated_from=2017-04-05T18:00:00%2B02:00&stated_to=2017-04-05T17:00:00Z'), ['2017-04-05T16:30:00.000Z'], 'offsets are read')
-  t.same(await stated('stated_from=2017-04-06'), [])
+  t.strictSame(await stated('stated_from=2017-04-05T16:30:00Z&stated_to=2017-04-05T16:30:00Z'), ['2017-04-05T16:30:00.000Z'], 'both ends inclusive')
+  t.strictSame(await stated('stated_from=2017-04-05T18:00:00%2B02:00&stated_to=2017-04-05T17:00:00Z'), ['2017-04-05T16:30:00.000Z'], 'offsets are read')
+  t.strictSame(await stated('stated_from=2017-04-06'), [])
 
   const backwards = await get(app, '/claims?stated_from=2017-04-06&stated_to=2017-04-05')
   t.equal(backwards.statusCode, 400)
-  t.same(json<Problem>(backwards).errors?.map((e) => e.path), ['/stated_to'])
+  t.strictSame(json<Problem>(backwards).errors?.map((e) => e.path), ['/stated_to'])
   const bad = await get(app, '/claims?stated_from=yesterday')
   t.equal(bad.statusCode, 400)
-  t.same(json<Problem>(bad).errors?.map((e) => [e.path, e.in]), [['/stated_from', 'query']])
+  t.strictSame(json<Problem>(bad).errors?.map((e) => [e.path, e.in]), [['/stated_from', 'query']])
 })
 
 t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{id} does', async (t) => {
@@ -157,8 +157,8 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
   await post(app, `/claims/${badCorrection.id}/retraction`, { reason: 'misattributed' })
 
   const ofStatus = async (status: string) => (await claims(app, `status=${status}`)).map((c) => c.id).sort()
-  t.same(await ofStatus('retracted'), [whoAffected, badCorrection.id].sort())
-  t.same(await ofStatus('superseded'), [sohrKilled])
+  t.strictSame(await ofStatus('retracted'), [whoAffected, badCorrection.id].sort())
+  t.strictSame(await ofStatus('superseded'), [sohrKilled])
   const active = await ofStatus('active')
   t.equal(active.length, 8, '11 claims: 2 retracted, 1 superseded')
   t.ok(active.includes(whoKilled), 'superseded only by a retracted claim: still active')
@@ -166,9 +166,9 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
 
   for (const claim of await claims(app, '')) {
     const one = json<ClaimBody>(await get(app, `/claims/${claim.id}`))
-    t.same([claim.status, claim.superseded_by], [one.status, one.superseded_by], `status of ${claim.id} as GET /claims/{id} has it`)
+    t.strictSame([claim.status, claim.superseded_by], [one.status, one.superseded_by], `status of ${claim.id} as GET /claims/{id} has it`)
   }
-  t.same((await claims(app, `status=superseded&event_id=${EVENT}`)).map((c) => c.superseded_by), [json<{ id: string }>(correction).id])
+  t.strictSame((await claims(app, `status=superseded&event_id=${EVENT}`)).map((c) => c.superseded_by), [json<{ id: string }>(correction).id])
   t.equal((await get(app, '/claims?status=deleted')).statusCode, 400)
 })
 
@@ -192,7 +192,7 @@ t.test('lists page with Link headers: following them gives every item once', asy
     t.notOk(all.headers.link, `${c.url}: one page, no Link`)
     const { items, urls } = await follow<Record<string, unknown>>(app, c.url)
     const got = items.map(c.key)
-    t.same(got, expected, `${c.url}: the pages add up to the list, in order`)
+    t.strictSame(got, expected, `${c.url}: the pages add up to the list, in order`)
     t.equal(new Set(got).size, got.length, `${c.url}: no duplicates`)
     t.equal(urls.length, Math.max(1, Math.ceil(expected.length / c.limit)), `${c.url}: ${urls.length} pages`)
     t.ok(expected.length > c.limit, `${c.url}: more than one page to follow`)
@@ -223,12 +223,12 @@ t.test('limit defaults to 50 and is at most 1000; a bad cursor is a 400', async 
   for (const url of ['/claims?limit=0', '/claims?limit=1001', '/claims?limit=x', '/sources?limit=1001', '/summaries?limit=0', `/events/${EVENT}/claims?limit=1001`]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
-    t.same(json<Problem>(res).errors?.map((e) => e.path), ['/limit'], url)
+    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/limit'], url)
   }
   for (const url of ['/claims?cursor=nonsense', `/events/${EVENT}/claims?cursor=WyJ4Il0`, '/summaries?cursor=%5B%5D', '/claims?cursor=nonsense&format=csv']) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, `${url}: a problem, before any export byte`)
-    t.same(json<Problem>(res).errors?.map((e) => e.path), ['/cursor'], url)
+    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/cursor'], url)
   }
 })
 
@@ -266,11 +266,11 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
   t.equal(res.statusCode, 200)
   const body = json<PageBody<Row>>(res)
   t.equal(body.next_cursor, null)
-  t.same(
+  t.strictSame(
     body.items.map((r) => `${r.metric}/${r.population}`),
     ['killed/all', 'killed/children', 'affected/all'],
   )
-  t.same(body.items[0], {
+  t.strictSame(body.items[0], {
     event_id: EVENT,
     event_title: 'Chemical attack on Khan Shaykhun',
     occurred_on: '2017-04-04',
@@ -288,7 +288,7 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     attribution_status: 'contested',
     as_of: '2017-04-06T23:59:59.999Z',
   })
-  t.same(body.items[2], {
+  t.strictSame(body.items[2], {
     ...body.items[2],
     sources: 1,
     range_low: 200,
@@ -300,14 +300,14 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
   const summary = json<{ figures: Array<{ sources: number; range: { low: number; high: number | null } }> }>(
     await get(app, `/events/${EVENT}/summary?as_of=2017-04-06`),
   )
-  t.same(
+  t.strictSame(
     body.items.map((r) => [r.sources, r.range_low, r.range_high]),
     summary.figures.map((f) => [f.sources, f.range.low, f.range.high]),
     'the rows say what the event summary says',
   )
 
   const early = json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-04'))
-  t.same(
+  t.strictSame(
     early.items.map((r) => [r.metric, r.population, r.level, r.sources]),
     [
       ['killed', 'all', 'single_source', 1],
@@ -315,8 +315,8 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     ],
     'as of the 4th, only SOHR',
   )
-  t.same(json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-03')).items, [], 'nothing stated yet: no rows')
-  t.same(
+  t.strictSame(json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-03')).items, [], 'nothing stated yet: no rows')
+  t.strictSame(
     json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-06&metric=affected')).items.map((r) => r.metric),
     ['affected'],
   )
@@ -337,7 +337,7 @@ t.test('GET /summaries pages over events: limit counts events, no group straddle
 
   const { items, urls } = await follow<Row>(app, '/summaries?as_of=2017-04-06&limit=1')
   t.equal(urls.length, 4, 'one page per event with figures')
-  t.same(
+  t.strictSame(
     [...new Set(items.map((r) => r.event_id))],
     ['a-event', 'b-event', EVENT, 'z-event'],
     'events in id order; one without figures has no row',

@@ -36,7 +36,7 @@ t.test('POST /sources', async (t) => {
     t.equal(res.headers.location, '/sources/syrian-observatory-for-human-rights')
     t.match(res.headers['content-type'], /^application\/json/)
     const body = json<Source>(res)
-    t.same(Object.keys(body).sort(), [
+    t.strictSame(Object.keys(body).sort(), [
       'affiliated_actor_id',
       'aliases',
       'country',
@@ -50,7 +50,7 @@ t.test('POST /sources', async (t) => {
     ])
     t.equal(body.id, 'syrian-observatory-for-human-rights')
     t.equal(body.name, 'Syrian Observatory for Human Rights')
-    t.same(body.aliases, [])
+    t.strictSame(body.aliases, [])
     t.equal(body.kind, 'monitor')
     t.equal(body.country, null)
     t.equal(body.url, null)
@@ -63,7 +63,7 @@ t.test('POST /sources', async (t) => {
 
     const got = await app.inject({ method: 'GET', url: '/sources/syrian-observatory-for-human-rights' })
     t.equal(got.statusCode, 200)
-    t.same(json<Source>(got), body, 'GET returns what POST returned')
+    t.strictSame(json<Source>(got), body, 'GET returns what POST returned')
   })
 
   t.test('every field given is stored and returned', async (t) => {
@@ -91,7 +91,7 @@ t.test('POST /sources', async (t) => {
       affiliated_actor_id: 'russian-armed-forces',
       notes: 'Official briefings.',
     })
-    t.same(body.aliases, ['MoD', 'Минобороны'])
+    t.strictSame(body.aliases, ['MoD', 'Минобороны'])
   })
 
   t.test('the id is derived from the name: lower-case, accents folded, other runs become "-", trimmed', async (t) => {
@@ -117,7 +117,7 @@ t.test('POST /sources', async (t) => {
     const first = await createSource(app, { name: 'Reuters', kind: 'news_agency' })
     const second = await createSource(app, { name: 'REUTERS', kind: 'news_agency' })
     const third = await createSource(app, { name: 'Reuters.', kind: 'news_agency' })
-    t.same([first.id, second.id, third.id], ['reuters', 'reuters-2', 'reuters-3'])
+    t.strictSame([first.id, second.id, third.id], ['reuters', 'reuters-2', 'reuters-3'])
   })
 
   t.test('a name with no Latin letters or digits gets a fallback id', async (t) => {
@@ -175,15 +175,15 @@ t.test('POST /sources', async (t) => {
     const app = await build(t)
     const missing = await post(app, '/sources', {})
     t.equal(missing.statusCode, 400)
-    t.same(paths(json<Problem>(missing)).sort(), ['/kind', '/name'])
+    t.strictSame(paths(json<Problem>(missing)).sort(), ['/kind', '/name'])
 
     const blank = await post(app, '/sources', { name: '   ', kind: 'monitor' })
     t.equal(blank.statusCode, 400)
-    t.same(paths(json<Problem>(blank)), ['/name'])
+    t.strictSame(paths(json<Problem>(blank)), ['/name'])
 
     const badKind = await post(app, '/sources', { name: 'X', kind: 'blog' })
     t.equal(badKind.statusCode, 400)
-    t.same(paths(json<Problem>(badKind)), ['/kind'])
+    t.strictSame(paths(json<Problem>(badKind)), ['/kind'])
 
     const kinds = ['news_agency', 'media', 'monitor', 'ngo', 'igo', 'government', 'military', 'health_authority', 'individual', 'other']
     for (const kind of kinds) {
@@ -201,7 +201,7 @@ t.test('POST /sources', async (t) => {
     for (const country of ['SYR', 'S', '12', 'S1', '']) {
       const res = await post(app, '/sources', { name: 'Bad', kind: 'media', country })
       t.equal(res.statusCode, 400, country)
-      t.same(paths(json<Problem>(res)), ['/country'], country)
+      t.strictSame(paths(json<Problem>(res)), ['/country'], country)
     }
     const nulled = await post(app, '/sources', { name: 'No country', kind: 'media', country: null })
     t.equal(nulled.statusCode, 201)
@@ -218,7 +218,7 @@ t.test('POST /sources', async (t) => {
     for (const url of ['ftp://example.org/', 'javascript:alert(1)', 'not a url', 'www.example.org', 'mailto:a@b.org']) {
       const res = await post(app, '/sources', { name: 'Bad url', kind: 'media', url })
       t.equal(res.statusCode, 400, url)
-      t.same(paths(json<Problem>(res)), ['/url'], url)
+      t.strictSame(paths(json<Problem>(res)), ['/url'], url)
     }
   })
 
@@ -229,9 +229,9 @@ t.test('POST /sources', async (t) => {
     t.match(unknown.headers['content-type'], /^application\/problem\+json/)
     const problem = json<Problem>(unknown)
     t.equal(problem.status, 422)
-    t.same(paths(problem), ['/affiliated_actor_id'])
+    t.strictSame(paths(problem), ['/affiliated_actor_id'])
     const list = await app.inject({ method: 'GET', url: '/sources' })
-    t.same(json<Page<Source>>(list).items, [], 'nothing was created')
+    t.strictSame(json<Page<Source>>(list).items, [], 'nothing was created')
 
     await createActor(app, { id: 'russian-forces', name: 'Russian armed forces', aliases: ['VKS'], kind: 'armed_forces' })
     const byAlias = await post(app, '/sources', { name: 'Russian MoD', kind: 'military', affiliated_actor_id: 'vks' })
@@ -250,12 +250,12 @@ t.test('aliases', async (t) => {
     t.equal(res.statusCode, 409)
     const problem = json<Problem>(res)
     t.equal(problem.status, 409)
-    t.same(paths(problem), ['/aliases/1'])
+    t.strictSame(paths(problem), ['/aliases/1'])
     t.match(problem.errors?.[0]?.message, /sohr/)
 
     const two = await post(app, '/sources', { name: 'Copycat', aliases: ['THE OBSERVATORY', 'x', ' Sohr '], kind: 'monitor' })
     t.equal(two.statusCode, 409)
-    t.same(paths(json<Problem>(two)), ['/aliases/0', '/aliases/2'], 'each taken alias is named; surrounding spaces do not matter')
+    t.strictSame(paths(json<Problem>(two)), ['/aliases/0', '/aliases/2'], 'each taken alias is named; surrounding spaces do not matter')
 
     const list = await app.inject({ method: 'GET', url: '/sources' })
     t.equal(json<Page<Source>>(list).items.length, 1, 'nothing was created')
@@ -276,7 +276,7 @@ t.test('aliases', async (t) => {
     t.ok(paths(problem).some((p) => p.startsWith('/aliases')), 'names /aliases')
     const empty = await post(app, '/sources', { name: 'SOHR', aliases: [''], kind: 'monitor' })
     t.equal(empty.statusCode, 400)
-    t.same(paths(json<Problem>(empty)), ['/aliases/0'])
+    t.strictSame(paths(json<Problem>(empty)), ['/aliases/0'])
   })
 
   t.test('PATCH replaces the alias list; freed aliases can be reused; taken ones are a 409', async (t) => {
@@ -286,20 +286,20 @@ t.test('aliases', async (t) => {
 
     const keepOwn = await patch(app, '/sources/a', { aliases: ['ONE', 'Four'] })
     t.equal(keepOwn.statusCode, 200, 'a source may keep its own alias in another case')
-    t.same(json<Source>(keepOwn).aliases, ['ONE', 'Four'])
+    t.strictSame(json<Source>(keepOwn).aliases, ['ONE', 'Four'])
 
     const reuse = await patch(app, '/sources/b', { aliases: ['Three', 'two'] })
     t.equal(reuse.statusCode, 200, '"Two" was freed by the replacement')
-    t.same(json<Source>(reuse).aliases, ['Three', 'two'])
+    t.strictSame(json<Source>(reuse).aliases, ['Three', 'two'])
 
     const taken = await patch(app, '/sources/b', { aliases: ['four'] })
     t.equal(taken.statusCode, 409)
-    t.same(paths(json<Problem>(taken)), ['/aliases/0'])
+    t.strictSame(paths(json<Problem>(taken)), ['/aliases/0'])
     const b = await app.inject({ method: 'GET', url: '/sources/b' })
-    t.same(json<Source>(b).aliases, ['Three', 'two'], 'the failed PATCH changed nothing')
+    t.strictSame(json<Source>(b).aliases, ['Three', 'two'], 'the failed PATCH changed nothing')
 
     const q = await app.inject({ method: 'GET', url: '/sources?q=two' })
-    t.same(json<Page<Source>>(q).items.map((s) => s.id), ['b'], 'the alias index follows the replacement')
+    t.strictSame(json<Page<Source>>(q).items.map((s) => s.id), ['b'], 'the alias index follows the replacement')
   })
 })
 
@@ -314,15 +314,15 @@ t.test('GET /sources', async (t) => {
       t.equal(res.statusCode, 200, q)
       return json<Page<Source>>(res).items.map((s) => s.id)
     }
-    t.same(await ids('sohr'), ['sohr'], 'id / alias')
-    t.same(await ids('osdh'), ['obs-1'], 'by alias only, lower-case query')
-    t.same(await ids('oms'), ['who'], 'by alias only')
-    t.same(await ids('HEALTH'), ['who'], 'by name, upper-case query')
-    t.same(await ids('observ'), ['obs-1', 'sohr'], 'several, in id order')
-    t.same(await ids('OBS-'), ['obs-1'], 'by id')
-    t.same(await ids('nothing-matches'), [])
-    t.same(await ids('%'), [], 'LIKE wildcards are literal')
-    t.same(await ids('_'), [], 'LIKE wildcards are literal')
+    t.strictSame(await ids('sohr'), ['sohr'], 'id / alias')
+    t.strictSame(await ids('osdh'), ['obs-1'], 'by alias only, lower-case query')
+    t.strictSame(await ids('oms'), ['who'], 'by alias only')
+    t.strictSame(await ids('HEALTH'), ['who'], 'by name, upper-case query')
+    t.strictSame(await ids('observ'), ['obs-1', 'sohr'], 'several, in id order')
+    t.strictSame(await ids('OBS-'), ['obs-1'], 'by id')
+    t.strictSame(await ids('nothing-matches'), [])
+    t.strictSame(await ids('%'), [], 'LIKE wildcards are literal')
+    t.strictSame(await ids('_'), [], 'LIKE wildcards are literal')
   })
 
   t.test('q is case-insensitive beyond ASCII too', async (t) => {
@@ -336,14 +336,14 @@ t.test('GET /sources', async (t) => {
       t.equal(res.statusCode, 200, q)
       return json<Page<Source>>(res).items.map((s) => s.id)
     }
-    t.same(await ids('médecins'), ['msf'], 'name, same case')
-    t.same(await ids('MÉDECINS'), ['msf'], 'name, upper-case query with an accented capital')
-    t.same(await ids('FRONTIÈRES'), ['msf'], 'name, upper-case query')
-    t.same(await ids('ÄRZTE'), ['msf'], 'alias, upper-case query')
-    t.same(await ids('мид'), ['mid'], 'Cyrillic alias, lower-case query')
-    t.same(await ids('équipe'), ['ohchr'], 'name with an accented capital, lower-case query')
-    t.same(await ids('риа'), ['ria'], 'Cyrillic name in capitals, lower-case query')
-    t.same(await ids('НОВОСТИ'), ['ria'], 'Cyrillic name, upper-case query')
+    t.strictSame(await ids('médecins'), ['msf'], 'name, same case')
+    t.strictSame(await ids('MÉDECINS'), ['msf'], 'name, upper-case query with an accented capital')
+    t.strictSame(await ids('FRONTIÈRES'), ['msf'], 'name, upper-case query')
+    t.strictSame(await ids('ÄRZTE'), ['msf'], 'alias, upper-case query')
+    t.strictSame(await ids('мид'), ['mid'], 'Cyrillic alias, lower-case query')
+    t.strictSame(await ids('équipe'), ['ohchr'], 'name with an accented capital, lower-case query')
+    t.strictSame(await ids('риа'), ['ria'], 'Cyrillic name in capitals, lower-case query')
+    t.strictSame(await ids('НОВОСТИ'), ['ria'], 'Cyrillic name, upper-case query')
   })
 
   t.test('pagination: limit and cursor walk every item once', async (t) => {
@@ -357,14 +357,14 @@ t.test('GET /sources', async (t) => {
       const res = await app.inject({ method: 'GET', url })
       t.equal(res.statusCode, 200)
       const page = json<Page<Source>>(res)
-      t.same(Object.keys(page).sort(), ['items', 'next_cursor'])
+      t.strictSame(Object.keys(page).sort(), ['items', 'next_cursor'])
       t.ok(page.items.length <= 2)
       seen.push(...page.items.map((s) => s.id))
       cursor = page.next_cursor
       pages++
     } while (cursor !== null && pages < 10)
     t.equal(pages, 3)
-    t.same(seen, ['a', 'b', 'c', 'd', 'e'], 'no duplicates, none missing, id order')
+    t.strictSame(seen, ['a', 'b', 'c', 'd', 'e'], 'no duplicates, none missing, id order')
 
     const all = json<Page<Source>>(await app.inject({ method: 'GET', url: '/sources' }))
     t.equal(all.items.length, 5, 'default limit covers them')
@@ -379,12 +379,12 @@ t.test('GET /sources', async (t) => {
     const app = await build(t)
     for (const id of ['x-1', 'x-2', 'x-3', 'y-1']) await createSource(app, { id, name: `Name ${id}`, kind: 'media' })
     const first = json<Page<Source>>(await app.inject({ method: 'GET', url: '/sources?q=x-&limit=2' }))
-    t.same(first.items.map((s) => s.id), ['x-1', 'x-2'])
+    t.strictSame(first.items.map((s) => s.id), ['x-1', 'x-2'])
     t.type(first.next_cursor, 'string')
     const second = json<Page<Source>>(
       await app.inject({ method: 'GET', url: `/sources?q=x-&limit=2&cursor=${encodeURIComponent(first.next_cursor ?? '')}` }),
     )
-    t.same(second.items.map((s) => s.id), ['x-3'])
+    t.strictSame(second.items.map((s) => s.id), ['x-3'])
     t.equal(second.next_cursor, null)
   })
 
@@ -419,7 +419,7 @@ t.test('GET /sources', async (t) => {
     const app = await build(t)
     const res = await app.inject({ method: 'GET', url: '/sources?kinds=monitor' })
     t.equal(res.statusCode, 400)
-    t.same(paths(json<Problem>(res)), ['/kinds'])
+    t.strictSame(paths(json<Problem>(res)), ['/kinds'])
   })
 })
 
@@ -466,7 +466,7 @@ t.test('PATCH /sources/{id}', async (t) => {
     const res = await patch(app, '/sources/sana', { kind: 'government', notes: null, url: null })
     t.equal(res.statusCode, 200)
     const body = json<Source>(res)
-    t.same(body, {
+    t.strictSame(body, {
       ...created,
       kind: 'government',
       notes: null,
@@ -482,14 +482,14 @@ t.test('PATCH /sources/{id}', async (t) => {
     t.equal(json<Source>(cleared).country, null)
     t.equal(json<Source>(cleared).affiliated_actor_id, null)
     t.equal(json<Source>(cleared).name, 'SANA', 'untouched fields are kept')
-    t.same(json<Source>(cleared).aliases, ['Syrian Arab News Agency'])
+    t.strictSame(json<Source>(cleared).aliases, ['Syrian Arab News Agency'])
 
     const renamed = await patch(app, '/sources/sana', { name: 'Syrian Arab News Agency (SANA)', country: 'sy' })
     t.equal(json<Source>(renamed).id, 'sana', 'renaming keeps the id')
     t.equal(json<Source>(renamed).country, 'SY')
 
     const got = await app.inject({ method: 'GET', url: '/sources/sana' })
-    t.same(json<Source>(got), json<Source>(renamed), 'the change is stored')
+    t.strictSame(json<Source>(got), json<Source>(renamed), 'the change is stored')
   })
 
   t.test('an id in the body is an unknown field (400); nothing changes', async (t) => {
@@ -497,7 +497,7 @@ t.test('PATCH /sources/{id}', async (t) => {
     await createSource(app, { id: 'sohr', name: 'SOHR', kind: 'monitor' })
     const res = await patch(app, '/sources/sohr', { id: 'other', name: 'Changed' })
     t.equal(res.statusCode, 400)
-    t.same(paths(json<Problem>(res)), ['/id'])
+    t.strictSame(paths(json<Problem>(res)), ['/id'])
     const got = await app.inject({ method: 'GET', url: '/sources/sohr' })
     t.equal(json<Source>(got).name, 'SOHR')
     t.equal((await app.inject({ method: 'GET', url: '/sources/other' })).statusCode, 404)
@@ -508,7 +508,7 @@ t.test('PATCH /sources/{id}', async (t) => {
     await createSource(app, { id: 'sohr', name: 'SOHR', kind: 'monitor' })
     const res = await patch(app, '/sources/sohr', { name: null, kind: null })
     t.equal(res.statusCode, 400)
-    t.same(paths(json<Problem>(res)).sort(), ['/kind', '/name'])
+    t.strictSame(paths(json<Problem>(res)).sort(), ['/kind', '/name'])
   })
 
   t.test('validation applies as on create', async (t) => {
@@ -516,10 +516,10 @@ t.test('PATCH /sources/{id}', async (t) => {
     await createSource(app, { id: 'sohr', name: 'SOHR', kind: 'monitor' })
     const bad = await patch(app, '/sources/sohr', { country: 'SYR', url: 'ftp://x.org', kind: 'blog' })
     t.equal(bad.statusCode, 400)
-    t.same(paths(json<Problem>(bad)).sort(), ['/country', '/kind', '/url'])
+    t.strictSame(paths(json<Problem>(bad)).sort(), ['/country', '/kind', '/url'])
     const unknownActor = await patch(app, '/sources/sohr', { affiliated_actor_id: 'ghost' })
     t.equal(unknownActor.statusCode, 422)
-    t.same(paths(json<Problem>(unknownActor)), ['/affiliated_actor_id'])
+    t.strictSame(paths(json<Problem>(unknownActor)), ['/affiliated_actor_id'])
     const got = json<Source>(await app.inject({ method: 'GET', url: '/sources/sohr' }))
     t.equal(got.affiliated_actor_id, null)
     t.equal(got.updated_at, got.created_at, 'a failed PATCH does not touch updated_at')

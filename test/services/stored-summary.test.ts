@@ -110,7 +110,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
   t.equal(queued(), 0, 'queue drained')
   t.equal(unstored(), 0, 'every row has its summary')
   t.ok(steps >= 3, `in slices (${steps} steps of 2 events)`)
-  t.same(errors, [])
+  t.strictSame(errors, [])
   t.type(app.summaryService.storedNow('extra-0'), 'string')
 
   // A rename makes every stored summary stale: the next steps walk them all again.
