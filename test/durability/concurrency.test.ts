@@ -18,7 +18,8 @@
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import t from 'tap'
-import { bundleServer, ndjson, random, seed, sleep, startServer, tempDir } from './server-process.js'
+import { testSeed } from '../seed.js'
+import { bundleServer, ndjson, random, sleep, startServer, tempDir } from './server-process.js'
 
 const CLIENTS = 16
 /** How long the clients keep going; they then finish the request they are in. */
@@ -74,8 +75,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
   const server = await startServer({ entry, dbPath, apiKeys: KEYS.map((k) => `${k}:read+write`).join(',') })
   t.teardown(() => server.kill('SIGKILL'))
   const { base } = server
-  const s = seed()
-  t.comment(`seed ${s} (DURABILITY_SEED=${s} replays the choices, not the scheduling)`)
+  // The seed replays the clients' choices, not the scheduling.
+  const s = testSeed()
 
   // ---- what has been acknowledged ----
   const events: string[] = []

@@ -22,7 +22,8 @@ import Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { type ServerProcess, bundleServer, ndjson, random, seed, sleep, startServer, tempDir } from './server-process.js'
+import { testSeed } from '../seed.js'
+import { type ServerProcess, bundleServer, ndjson, random, sleep, startServer, tempDir } from './server-process.js'
 
 const ROUNDS = 20
 const CLIENTS = 4
@@ -100,9 +101,7 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
   const dir = tempDir(t, 'reckon-crash-')
   const entry = await bundleServer(dir)
   const dbPath = join(dir, 'reckon.db')
-  const s = seed()
-  const rand = random(s)
-  t.comment(`seed ${s} (DURABILITY_SEED=${s} replays it)`)
+  const rand = random(testSeed())
 
   let server: ServerProcess | undefined
   t.teardown(() => server?.kill('SIGKILL'))

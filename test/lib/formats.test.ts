@@ -18,6 +18,7 @@ import {
   ndjsonRenderer,
 } from '../../src/lib/formats.js'
 import { type Page, takePage } from '../../src/lib/pages.js'
+import { testSeed } from '../seed.js'
 
 t.test('negotiateFormat reads Accept as RFC 9110 does', async (t) => {
   const cases: Array<[string | undefined, string]> = [
@@ -251,8 +252,7 @@ t.test('csvCell: text made safe unless raw; numbers and booleans never touched',
   t.equal(safe.items([{ text: '=1+1', n: -3 }]), "'=1+1,-3\r\n")
   t.equal(raw.items([{ text: '=1+1', n: -3 }]), '=1+1,-3\r\n')
 
-  const seed = Number(process.env.FC_SEED ?? 20_170_404)
-  t.comment(`fast-check seed ${seed}`)
+  const seed = testSeed()
   const formulaStart = fc.constantFrom('=', '+', '-', '@', '\t', '\r')
   const text = fc.oneof(fc.string(), fc.tuple(formulaStart, fc.string()).map(([c, s]) => c + s))
   fc.assert(
@@ -298,20 +298,18 @@ t.test('exportFileName: one rule, from the route, its filters and the as-of date
     fc.property(fc.dictionary(fc.string({ minLength: 1 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant('2017-04-04T00:00:00.000Z'))), fc.string(), (query, id) =>
       /^reckon(-[a-z0-9]+)*\.csv$/.test(exportFileName('/events/:id/claims', { id }, query, 'csv', undefined)),
     ),
-    { seed: Number(process.env.FC_SEED ?? 20_170_404), numRuns: 1000 },
+    { seed: testSeed(), numRuns: 1000 },
   )
 })
 
 t.test('spreadsheet-safe cells read back as the text they stand for, whatever the text (seeded)', async (t) => {
-  const seed = Number(process.env.FC_SEED ?? 20170404)
-  t.comment(`seed ${seed} (FC_SEED=${seed} replays it)`)
   const text = fc.string({ unit: fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', 'a', ' ', '1') })
   fc.assert(
     fc.property(text, (s) => {
       const safe = spreadsheetSafe(s)
       return fromSpreadsheetSafe(safe) === s && !/^[=+\-@\t\r]/.test(safe)
     }),
-    { seed, numRuns: 5000 },
+    { seed: testSeed(), numRuns: 5000 },
   )
   t.equal(spreadsheetSafe("'=1+1"), "''=1+1", 'an apostrophe already there before a formula gets one more…')
   t.equal(fromSpreadsheetSafe("''=1+1"), "'=1+1", '…and reads back as it was')
