@@ -1,7 +1,10 @@
-/** The one way tests build the app: a fresh in-memory database, closed at teardown. */
+/** The one way tests build the app (a fresh in-memory database, closed at teardown), and what the tests share to drive it. */
+import { parse } from 'csv-parse/sync'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { type ApiKey, parseApiKeys } from '../src/config.js'
+import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
 
 export interface Teardown {
   teardown(fn: () => unknown): void
@@ -68,4 +71,117 @@ export function figureRow(extra: Record<string, unknown> = {}): Record<string, u
     value: 87,
     ...extra,
   }
+}
+
+/** A GET, with headers if given. */
+export function get(app: FastifyInstance, url: string, headers: InjectOptions['headers'] = {}): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'GET', url, headers })
+}
+
+/** The JSON body of a GET (set-up and reads, not an assertion of the status). */
+export async function getJson<T = Record<string, unknown>>(app: FastifyInstance, url: string): Promise<T> {
+  return json<T>(await get(app, url))
+}
+
+/** A request that must answer `status` (set-up, not an assertion): anything else throws with the body. */
+export async function succeeded(res: Promise<LightMyRequestResponse>, status = 201): Promise<LightMyRequestResponse> {
+  const done = await res
+  if (done.statusCode !== status) throw new Error(`expected ${status}, got ${done.statusCode}: ${done.body}`)
+  return done
+}
+
+/** POSTs a record that must be created (201) and returns what the API answered. */
+export async function created<T = Record<string, unknown>>(app: FastifyInstance, url: string, body: unknown): Promise<T> {
+  const res = await post(app, url, body)
+  if (res.statusCode !== 201) throw new Error(`POST ${url} failed: ${res.statusCode} ${res.body}`)
+  return json<T>(res)
+}
+
+/** Creates records in order: `[url, body]` pairs, each of which must answer 201. */
+export async function createAll(app: FastifyInstance, records: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
+  for (const [url, body] of records) await created(app, url, body)
+}
+
+/** An app holding the §8 worked example (fixtures/khan-shaykhun.json), and the ids of its claims. */
+export async function khanShaykhun(t: Teardown): Promise<{ app: FastifyInstance; ids: string[] }> {
+  const app = await build(t)
+  const ids = await loadFixture(app, readFixture())
+  return { app, ids }
+}
+
+/** The rows of a table. */
+export function countRows(app: FastifyInstance, table: string): number {
+  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+}
+
+/** A valid figure claim of event `ev`'s tests (SOHR, exact 58 killed on 2017-04-04), with `extra` fields set or replaced. */
+export function figureClaim(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58, ...extra }
+}
+
+/** CSV rows as objects keyed by the header; `skip` rows after the header (the HXL row). */
+export function csvRecords(text: string, skip = 0): Array<Record<string, string>> {
+  const [header = [], ...rest] = parse(text) as string[][]
+  return rest.slice(skip).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
+}
+
+/** The values of an NDJSON body, which must end with a newline. */
+export function ndjsonLines(text: string): unknown[] {
+  if (text !== '' && !text.endsWith('\n')) throw new Error('NDJSON must end with a newline')
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown)
+}
+
+/** The assertions the helpers below use; any tap test (root or subtest) has them. */
+export type Asserts = Pick<Test, 'equal' | 'match' | 'notMatch' | 'ok' | 'type' | 'strictSame'>
+
+/** A problem document: the content type, the members of RFC 9457, and no leak of internals. */
+export function assertProblem(t: Asserts, res: LightMyRequestResponse, status: number): Problem {
+  t.equal(res.statusCode, status, `status ${status}`)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, 'application/problem+json')
+  const problem = json<Problem>(res)
+  t.type(problem.type, 'string')
+  t.ok(problem.type.length > 0, 'type is not empty')
+  t.type(problem.title, 'string')
+  t.ok(problem.title.length > 0, 'title is not empty')
+  t.equal(problem.status, status, 'status member matches the HTTP status')
+  t.type(problem.detail, 'string')
+  assertNoLeak(t, res)
+  return problem
+}
+
+export function assertNoLeak(t: Asserts, res: LightMyRequestResponse): void {
+  t.notMatch(res.body, /\n\s*at /, 'no stack frames')
+  t.notMatch(res.body, /\bat [^"]*\(?[/\\][^"]*\.(?:ts|js):\d+/, 'no "at file:line" frames')
+  t.notMatch(res.body, /\/work\/|node_modules|file:\/\/|\.ts:\d+|\.js:\d+/, 'no file paths')
+  t.notMatch(res.body, /"stack"/, 'no stack member')
+}
+
+/** A 400 problem whose only error names the query parameter `path` (a JSON Pointer such as `/limit`). */
+export function assertQueryRefused(t: Asserts, res: LightMyRequestResponse, path: string, what: string): void {
+  t.equal(res.statusCode, 400, what)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: a problem document`)
+  t.strictSame(json<Problem>(res).errors?.map((e) => [e.path, e.in]), [[path, 'query']], `${what} names ${path} in the query`)
+}
+
+/** A 4xx whose problem names exactly the JSON Pointers `pointers`, in order. */
+export function assertRefused(t: Asserts, res: LightMyRequestResponse, status: number, pointers: string[], what = `${status} naming ${pointers.join(', ')}`): void {
+  t.equal(res.statusCode, status, what)
+  t.strictSame(paths(json<Problem>(res)), pointers, what)
+}
+
+/** Every page of a list, following next_cursor from `url` (at most 10 pages); each page must answer 200. */
+export async function allPages<T>(t: Asserts, app: FastifyInstance, url: string): Promise<Array<Page<T>>> {
+  const pages: Array<Page<T>> = []
+  let next: string | null = url
+  while (next !== null && pages.length < 10) {
+    const res = await get(app, next)
+    t.equal(res.statusCode, 200, next)
+    const page = json<Page<T>>(res)
+    pages.push(page)
+    next = page.next_cursor === null ? null : `${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(page.next_cursor)}`
+  }
+  return pages
 }

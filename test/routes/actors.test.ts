@@ -1,6 +1,22 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post, type Problem, type Page, ISO_UTC, paths, patch } from '../helper.js'
+import {
+  type Page,
+  type Problem,
+  ISO_UTC,
+  allPages,
+  assertProblem,
+  assertQueryRefused,
+  assertRefused,
+  build,
+  created,
+  get,
+  getJson,
+  json,
+  patch,
+  paths,
+  post,
+} from '../helper.js'
 
 interface Actor {
   id: string
@@ -13,15 +29,8 @@ interface Actor {
   updated_at: string
 }
 
-async function createActor(app: FastifyInstance, body: Record<string, unknown>): Promise<Actor> {
-  const res = await post(app, '/actors', body)
-  if (res.statusCode !== 201) throw new Error(`creating an actor failed: ${res.statusCode} ${res.body}`)
-  return json<Actor>(res)
-}
-
-async function getActor(app: FastifyInstance, id: string): Promise<Actor> {
-  return json<Actor>(await app.inject({ method: 'GET', url: `/actors/${id}` }))
-}
+const createActor = (app: FastifyInstance, body: Record<string, unknown>) => created<Actor>(app, '/actors', body)
+const getActor = (app: FastifyInstance, id: string) => getJson<Actor>(app, `/actors/${id}`)
 
 t.test('POST /actors', async (t) => {
   t.test('201 with Location and the full output shape', async (t) => {
@@ -77,9 +86,7 @@ t.test('POST /actors', async (t) => {
     t.equal(taken.statusCode, 409)
     t.match(taken.headers['content-type'], /^application\/problem\+json/)
     t.equal(json<Problem>(taken).errors?.[0]?.path, '/id')
-    const invalid = await post(app, '/actors', { id: 'ISIS', name: 'Someone', kind: 'armed_group' })
-    t.equal(invalid.statusCode, 400)
-    t.strictSame(paths(json<Problem>(invalid)), ['/id'])
+    assertRefused(t, await post(app, '/actors', { id: 'ISIS', name: 'Someone', kind: 'armed_group' }), 400, ['/id'])
   })
 
   t.test('kind is required and an enum', async (t) => {
@@ -87,12 +94,8 @@ t.test('POST /actors', async (t) => {
     for (const kind of ['state', 'armed_forces', 'armed_group', 'international', 'other', 'unknown']) {
       t.equal((await post(app, '/actors', { name: `Actor ${kind}`, kind })).statusCode, 201, kind)
     }
-    const bad = await post(app, '/actors', { name: 'X', kind: 'militia' })
-    t.equal(bad.statusCode, 400)
-    t.strictSame(paths(json<Problem>(bad)), ['/kind'])
-    const missing = await post(app, '/actors', { name: 'X' })
-    t.equal(missing.statusCode, 400)
-    t.strictSame(paths(json<Problem>(missing)), ['/kind'])
+    assertRefused(t, await post(app, '/actors', { name: 'X', kind: 'militia' }), 400, ['/kind'], 'not one of the kinds')
+    assertRefused(t, await post(app, '/actors', { name: 'X' }), 400, ['/kind'], 'missing')
   })
 
   t.test('an unknown parent_id is a 422 naming /parent_id; nothing is created', async (t) => {
@@ -103,26 +106,22 @@ t.test('POST /actors', async (t) => {
     const problem = json<Problem>(res)
     t.equal(problem.status, 422)
     t.strictSame(paths(problem), ['/parent_id'])
-    t.equal((await app.inject({ method: 'GET', url: '/actors/syrian-arab-air-force' })).statusCode, 404)
+    t.equal((await get(app, '/actors/syrian-arab-air-force')).statusCode, 404)
   })
 
   t.test('an actor cannot be created as its own parent', async (t) => {
     const app = await build(t)
-    const res = await post(app, '/actors', { id: 'loop', name: 'Loop', kind: 'other', parent_id: 'loop' })
-    t.equal(res.statusCode, 422)
-    t.strictSame(paths(json<Problem>(res)), ['/parent_id'])
+    assertRefused(t, await post(app, '/actors', { id: 'loop', name: 'Loop', kind: 'other', parent_id: 'loop' }), 422, ['/parent_id'])
   })
 
   t.test('aliases: unique across actors case-insensitively (409), no repeats in one list (400)', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'isis', name: 'Islamic State', aliases: ['ISIS', 'Daesh'], kind: 'armed_group' })
-    const taken = await post(app, '/actors', { name: 'Other', aliases: ['IS', 'daesh'], kind: 'armed_group' })
-    t.equal(taken.statusCode, 409)
-    t.strictSame(paths(json<Problem>(taken)), ['/aliases/1'])
+    assertRefused(t, await post(app, '/actors', { name: 'Other', aliases: ['IS', 'daesh'], kind: 'armed_group' }), 409, ['/aliases/1'])
     const repeated = await post(app, '/actors', { name: 'Other', aliases: ['ISIL', 'isil'], kind: 'armed_group' })
     t.equal(repeated.statusCode, 400)
     t.ok(paths(json<Problem>(repeated)).some((p) => p.startsWith('/aliases')))
-    const list = json<Page<Actor>>(await app.inject({ method: 'GET', url: '/actors' }))
+    const list = await getJson<Page<Actor>>(app, '/actors')
     t.strictSame(list.items.map((a) => a.id), ['isis'], 'neither failure created anything')
   })
 })
@@ -163,18 +162,12 @@ t.test('PATCH /actors/{id}', async (t) => {
     await createActor(app, { id: 'b', name: 'B', kind: 'other', parent_id: 'a' })
     await createActor(app, { id: 'c', name: 'C', kind: 'other', parent_id: 'b' })
 
-    const self = await patch(app, '/actors/a', { parent_id: 'a' })
-    t.equal(self.statusCode, 422, 'self-parent')
-    t.strictSame(paths(json<Problem>(self)), ['/parent_id'])
-
-    const twoCycle = await patch(app, '/actors/a', { parent_id: 'b' })
-    t.equal(twoCycle.statusCode, 422, 'a→b→a')
-    t.strictSame(paths(json<Problem>(twoCycle)), ['/parent_id'])
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'a' }), 422, ['/parent_id'], 'self-parent')
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'b' }), 422, ['/parent_id'], 'a→b→a')
 
     const deep = await patch(app, '/actors/a', { parent_id: 'c' })
-    t.equal(deep.statusCode, 422, 'a→b→c→a')
+    assertRefused(t, deep, 422, ['/parent_id'], 'a→b→c→a')
     t.match(deep.headers['content-type'], /^application\/problem\+json/)
-    t.strictSame(paths(json<Problem>(deep)), ['/parent_id'])
 
     t.equal((await getActor(app, 'a')).parent_id, null, 'the failed PATCHes changed nothing')
 
@@ -187,37 +180,27 @@ t.test('PATCH /actors/{id}', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', aliases: ['Alpha'], kind: 'other' })
     await createActor(app, { id: 'b', name: 'B', aliases: ['Beta'], kind: 'other', parent_id: 'alpha' })
-    const res = await patch(app, '/actors/a', { parent_id: 'BETA' })
-    t.equal(res.statusCode, 422)
-    t.strictSame(paths(json<Problem>(res)), ['/parent_id'])
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'BETA' }), 422, ['/parent_id'])
   })
 
   t.test('an unknown parent_id is a 422', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', kind: 'other' })
-    const res = await patch(app, '/actors/a', { parent_id: 'ghost' })
-    t.equal(res.statusCode, 422)
-    t.strictSame(paths(json<Problem>(res)), ['/parent_id'])
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'ghost' }), 422, ['/parent_id'])
   })
 
   t.test('id in the body is a 400; unknown id is a 404', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', kind: 'other' })
-    const withId = await patch(app, '/actors/a', { id: 'z' })
-    t.equal(withId.statusCode, 400)
-    t.strictSame(paths(json<Problem>(withId)), ['/id'])
-    const missing = await patch(app, '/actors/nope', { name: 'X' })
-    t.equal(missing.statusCode, 404)
-    t.match(missing.headers['content-type'], /^application\/problem\+json/)
+    assertRefused(t, await patch(app, '/actors/a', { id: 'z' }), 400, ['/id'])
+    assertProblem(t, await patch(app, '/actors/nope', { name: 'X' }), 404)
   })
 
   t.test('an alias taken by another actor is a 409', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', aliases: ['Alpha'], kind: 'other' })
     await createActor(app, { id: 'b', name: 'B', kind: 'other' })
-    const res = await patch(app, '/actors/b', { aliases: ['Bravo', 'ALPHA'] })
-    t.equal(res.statusCode, 409)
-    t.strictSame(paths(json<Problem>(res)), ['/aliases/1'])
+    assertRefused(t, await patch(app, '/actors/b', { aliases: ['Bravo', 'ALPHA'] }), 409, ['/aliases/1'])
     t.strictSame((await getActor(app, 'b')).aliases, [])
   })
 })
@@ -226,45 +209,21 @@ t.test('GET /actors and /actors/{id}', async (t) => {
   t.test('pagination: 5 actors, limit 2 → 3 pages', async (t) => {
     const app = await build(t)
     for (const id of ['d', 'b', 'e', 'a', 'c']) await createActor(app, { id, name: id, kind: 'other' })
-    const seen: string[] = []
-    const cursors: Array<string | null> = []
-    let cursor: string | null = null
-    for (let i = 0; i < 10; i++) {
-      const url: string = `/actors?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
-      const res = await app.inject({ method: 'GET', url })
-      t.equal(res.statusCode, 200)
-      const page = json<Page<Actor>>(res)
-      seen.push(...page.items.map((a) => a.id))
-      cursor = page.next_cursor
-      cursors.push(cursor)
-      if (cursor === null) break
-    }
-    t.equal(cursors.length, 3)
-    t.equal(cursors[2], null)
-    t.strictSame(seen, ['a', 'b', 'c', 'd', 'e'])
+    const pages = await allPages<Actor>(t, app, '/actors?limit=2')
+    t.equal(pages.length, 3)
+    t.equal(pages[2]?.next_cursor, null)
+    t.strictSame(pages.flatMap((p) => p.items.map((a) => a.id)), ['a', 'b', 'c', 'd', 'e'])
   })
 
   t.test('bad limit and cursor are 400s in the query', async (t) => {
     const app = await build(t)
-    for (const q of ['limit=0', 'limit=1001', 'limit=abc']) {
-      const res = await app.inject({ method: 'GET', url: `/actors?${q}` })
-      t.equal(res.statusCode, 400, q)
-      t.match(json<Problem>(res).errors, [{ path: '/limit', in: 'query' }], q)
-    }
-    const cursor = await app.inject({ method: 'GET', url: '/actors?cursor=%25%25' })
-    t.equal(cursor.statusCode, 400)
-    t.match(json<Problem>(cursor).errors, [{ path: '/cursor', in: 'query' }])
+    for (const q of ['limit=0', 'limit=1001', 'limit=abc']) assertQueryRefused(t, await get(app, `/actors?${q}`), '/limit', q)
+    assertQueryRefused(t, await get(app, '/actors?cursor=%25%25'), '/cursor', 'cursor=%25%25')
   })
 
   t.test('404 is a problem document', async (t) => {
     const app = await build(t)
-    const res = await app.inject({ method: 'GET', url: '/actors/nobody' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    const problem = json<Problem>(res)
-    t.equal(problem.status, 404)
-    t.type(problem.type, 'string')
-    t.type(problem.title, 'string')
+    const problem = assertProblem(t, await get(app, '/actors/nobody'), 404)
     t.match(problem.detail, /nobody/)
   })
 })

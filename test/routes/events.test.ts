@@ -1,6 +1,22 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post, type Problem, type Page, ISO_UTC, paths, patch } from '../helper.js'
+import {
+  type Page,
+  type Problem,
+  ISO_UTC,
+  allPages,
+  assertProblem,
+  assertQueryRefused,
+  assertRefused,
+  build,
+  created,
+  get,
+  getJson,
+  json,
+  patch,
+  paths,
+  post,
+} from '../helper.js'
 
 interface Location {
   place?: string
@@ -23,15 +39,8 @@ interface Event {
   updated_at: string
 }
 
-async function createEvent(app: FastifyInstance, body: Record<string, unknown>): Promise<Event> {
-  const res = await post(app, '/events', body)
-  if (res.statusCode !== 201) throw new Error(`creating an event failed: ${res.statusCode} ${res.body}`)
-  return json<Event>(res)
-}
-
-async function getEvent(app: FastifyInstance, id: string): Promise<Event> {
-  return json<Event>(await app.inject({ method: 'GET', url: `/events/${id}` }))
-}
+const createEvent = (app: FastifyInstance, body: Record<string, unknown>) => created<Event>(app, '/events', body)
+const getEvent = (app: FastifyInstance, id: string) => getJson<Event>(app, `/events/${id}`)
 
 t.test('POST /events', async (t) => {
   t.test('201 with Location and the full output shape; absent fields are null or empty', async (t) => {
@@ -112,9 +121,7 @@ t.test('POST /events', async (t) => {
 
     const edges = await createEvent(app, { title: 'Edges', occurred_on: '2020', location: { lat: -90, lon: 180 } })
     t.strictSame(edges.location, { lat: -90, lon: 180 })
-    const latString = await post(app, '/events', { title: 'x', occurred_on: '2020', location: { lat: '35.4' } })
-    t.equal(latString.statusCode, 400)
-    t.strictSame(paths(json<Problem>(latString)), ['/location/lat'])
+    assertRefused(t, await post(app, '/events', { title: 'x', occurred_on: '2020', location: { lat: '35.4' } }), 400, ['/location/lat'])
   })
 
   t.test('occurred_on accepts YYYY-MM-DD, YYYY-MM and YYYY', async (t) => {
@@ -130,17 +137,11 @@ t.test('POST /events', async (t) => {
     const app = await build(t)
     const bad = ['2017-02-30', '2017-02-29', '2017-13', '2017-00', '2017-04-00', 'April 2017', '17', '2017-4-4', '2017/04/04', '2017-04-04T10:00:00Z', '']
     for (const occurred_on of bad) {
-      const res = await post(app, '/events', { title: 'Bad date', occurred_on })
-      t.equal(res.statusCode, 400, occurred_on)
-      t.strictSame(paths(json<Problem>(res)), ['/occurred_on'], occurred_on)
+      assertRefused(t, await post(app, '/events', { title: 'Bad date', occurred_on }), 400, ['/occurred_on'], occurred_on)
     }
-    const missing = await post(app, '/events', { title: 'No date' })
-    t.equal(missing.statusCode, 400)
-    t.strictSame(paths(json<Problem>(missing)), ['/occurred_on'])
-    const notString = await post(app, '/events', { title: 'Number', occurred_on: 2017 })
-    t.equal(notString.statusCode, 400)
-    t.strictSame(paths(json<Problem>(notString)), ['/occurred_on'])
-    t.strictSame(json<Page<Event>>(await app.inject({ method: 'GET', url: '/events' })).items, [], 'nothing created')
+    assertRefused(t, await post(app, '/events', { title: 'No date' }), 400, ['/occurred_on'], 'missing')
+    assertRefused(t, await post(app, '/events', { title: 'Number', occurred_on: 2017 }), 400, ['/occurred_on'], 'a number')
+    t.strictSame((await getJson<Page<Event>>(app, '/events')).items, [], 'nothing created')
   })
 
   t.test('ended_on: same forms, not before occurred_on', async (t) => {
@@ -165,13 +166,9 @@ t.test('POST /events', async (t) => {
       ['2017', '2016-12-31'],
     ]
     for (const [occurred_on, ended_on] of before) {
-      const res = await post(app, '/events', { title: 'Backwards', occurred_on, ended_on })
-      t.equal(res.statusCode, 400, `${occurred_on} → ${ended_on}`)
-      t.strictSame(paths(json<Problem>(res)), ['/ended_on'], `${occurred_on} → ${ended_on}`)
+      assertRefused(t, await post(app, '/events', { title: 'Backwards', occurred_on, ended_on }), 400, ['/ended_on'], `${occurred_on} → ${ended_on}`)
     }
-    const invalid = await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' })
-    t.equal(invalid.statusCode, 400)
-    t.strictSame(paths(json<Problem>(invalid)), ['/ended_on'])
+    assertRefused(t, await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' }), 400, ['/ended_on'], 'no such day')
   })
 
   t.test('tags and external_ids are validated', async (t) => {
@@ -179,9 +176,7 @@ t.test('POST /events', async (t) => {
     const badTags = await post(app, '/events', { title: 'x', occurred_on: '2017', tags: ['ok', '', 3] })
     t.equal(badTags.statusCode, 400)
     t.strictSame(paths(json<Problem>(badTags)).sort(), ['/tags/1', '/tags/2'])
-    const notArray = await post(app, '/events', { title: 'x', occurred_on: '2017', tags: 'airstrike' })
-    t.equal(notArray.statusCode, 400)
-    t.strictSame(paths(json<Problem>(notArray)), ['/tags'])
+    assertRefused(t, await post(app, '/events', { title: 'x', occurred_on: '2017', tags: 'airstrike' }), 400, ['/tags'])
     const badIds = await post(app, '/events', { title: 'x', occurred_on: '2017', external_ids: { acled: 42 } })
     t.equal(badIds.statusCode, 400)
     t.ok(paths(json<Problem>(badIds)).includes('/external_ids/acled'))
@@ -199,9 +194,7 @@ t.test('POST /events', async (t) => {
     const taken = await post(app, '/events', { id: 'event', title: 'Another', occurred_on: '2016' })
     t.equal(taken.statusCode, 409)
     t.equal(json<Problem>(taken).errors?.[0]?.path, '/id')
-    const badSlug = await post(app, '/events', { id: 'Khan Shaykhun', title: 'Another', occurred_on: '2016' })
-    t.equal(badSlug.statusCode, 400)
-    t.strictSame(paths(json<Problem>(badSlug)), ['/id'])
+    assertRefused(t, await post(app, '/events', { id: 'Khan Shaykhun', title: 'Another', occurred_on: '2016' }), 400, ['/id'])
   })
 })
 
@@ -242,18 +235,12 @@ t.test('PATCH /events/{id}', async (t) => {
   t.test('validation: id is unknown, dates are checked, title and occurred_on cannot be cleared', async (t) => {
     const app = await build(t)
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
-    const withId = await patch(app, '/events/ks', { id: 'other' })
-    t.equal(withId.statusCode, 400)
-    t.strictSame(paths(json<Problem>(withId)), ['/id'])
-    const badDate = await patch(app, '/events/ks', { occurred_on: 'April 2017' })
-    t.equal(badDate.statusCode, 400)
-    t.strictSame(paths(json<Problem>(badDate)), ['/occurred_on'])
+    assertRefused(t, await patch(app, '/events/ks', { id: 'other' }), 400, ['/id'])
+    assertRefused(t, await patch(app, '/events/ks', { occurred_on: 'April 2017' }), 400, ['/occurred_on'])
     const cleared = await patch(app, '/events/ks', { title: null, occurred_on: null })
     t.equal(cleared.statusCode, 400)
     t.strictSame(paths(json<Problem>(cleared)).sort(), ['/occurred_on', '/title'])
-    const backwards = await patch(app, '/events/ks', { occurred_on: '2017-04-04', ended_on: '2017-04-01' })
-    t.equal(backwards.statusCode, 400)
-    t.strictSame(paths(json<Problem>(backwards)), ['/ended_on'])
+    assertRefused(t, await patch(app, '/events/ks', { occurred_on: '2017-04-04', ended_on: '2017-04-01' }), 400, ['/ended_on'])
     const got = await getEvent(app, 'ks')
     t.match(got, { title: 'KS', occurred_on: '2017-04-04', ended_on: null })
     t.equal(got.updated_at, got.created_at, 'failed PATCHes touched nothing')
@@ -262,9 +249,7 @@ t.test('PATCH /events/{id}', async (t) => {
   t.test('ended_on is checked against the stored occurred_on, and occurred_on against the stored ended_on', async (t) => {
     const app = await build(t)
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
-    const endOnly = await patch(app, '/events/ks', { ended_on: '2017-04-01' })
-    t.equal(endOnly.statusCode, 400, 'ended_on alone before the stored occurred_on')
-    t.strictSame(paths(json<Problem>(endOnly)), ['/ended_on'])
+    assertRefused(t, await patch(app, '/events/ks', { ended_on: '2017-04-01' }), 400, ['/ended_on'], 'ended_on alone before the stored occurred_on')
     t.equal((await getEvent(app, 'ks')).ended_on, null, 'the bad ended_on was not stored')
 
     await createEvent(app, { id: 'span', title: 'Span', occurred_on: '2017-04-04', ended_on: '2017-04-10' })
@@ -275,10 +260,7 @@ t.test('PATCH /events/{id}', async (t) => {
 
   t.test('404 for an unknown id', async (t) => {
     const app = await build(t)
-    const res = await patch(app, '/events/nope', { title: 'X' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.equal(json<Problem>(res).status, 404)
+    assertProblem(t, await patch(app, '/events/nope', { title: 'X' }), 404)
   })
 })
 
@@ -286,16 +268,7 @@ t.test('GET /events and /events/{id}', async (t) => {
   t.test('pagination: 5 events, limit 2 → 3 pages with no duplicates', async (t) => {
     const app = await build(t)
     for (const id of ['e5', 'e3', 'e1', 'e4', 'e2']) await createEvent(app, { id, title: id, occurred_on: '2020' })
-    const pages: Array<Page<Event>> = []
-    let cursor: string | null = null
-    do {
-      const url: string = `/events?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
-      const res = await app.inject({ method: 'GET', url })
-      t.equal(res.statusCode, 200)
-      const page = json<Page<Event>>(res)
-      pages.push(page)
-      cursor = page.next_cursor
-    } while (cursor !== null && pages.length < 10)
+    const pages = await allPages<Event>(t, app, '/events?limit=2')
     t.equal(pages.length, 3)
     t.strictSame(
       pages.map((p) => p.items.map((e) => e.id)),
@@ -306,26 +279,13 @@ t.test('GET /events and /events/{id}', async (t) => {
 
   t.test('bad limit and cursor are 400s naming the query parameter', async (t) => {
     const app = await build(t)
-    for (const q of ['limit=0', 'limit=1001', 'limit=abc']) {
-      const res = await app.inject({ method: 'GET', url: `/events?${q}` })
-      t.equal(res.statusCode, 400, q)
-      t.match(res.headers['content-type'], /^application\/problem\+json/)
-      t.match(json<Problem>(res).errors, [{ path: '/limit', in: 'query' }], q)
-    }
-    const cursor = await app.inject({ method: 'GET', url: '/events?cursor=not-a-cursor' })
-    t.equal(cursor.statusCode, 400)
-    t.match(json<Problem>(cursor).errors, [{ path: '/cursor', in: 'query' }])
+    for (const q of ['limit=0', 'limit=1001', 'limit=abc']) assertQueryRefused(t, await get(app, `/events?${q}`), '/limit', q)
+    assertQueryRefused(t, await get(app, '/events?cursor=not-a-cursor'), '/cursor', 'cursor=not-a-cursor')
   })
 
   t.test('404 is a problem document', async (t) => {
     const app = await build(t)
-    const res = await app.inject({ method: 'GET', url: '/events/nope' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    const problem = json<Problem>(res)
-    t.equal(problem.status, 404)
-    t.type(problem.type, 'string')
-    t.type(problem.title, 'string')
+    const problem = assertProblem(t, await get(app, '/events/nope'), 404)
     t.match(problem.detail, /nope/)
   })
 })
