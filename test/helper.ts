@@ -47,6 +47,15 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
+/** One write as GET /changes lists it (contract §11). */
+export interface Change {
+  seq: number
+  at: string
+  type: string
+  id: string
+  event_id: string | null
+}
+
 /** The timestamp format of every stored moment. */
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
@@ -55,7 +64,7 @@ export function paths(problem: Problem): string[] {
   return (problem.errors ?? []).map((e) => e.path)
 }
 
-export function patch(app: FastifyInstance, url: string, payload: Record<string, unknown>) {
+export function patch(app: FastifyInstance, url: string, payload: object) {
   return app.inject({ method: 'PATCH', url, payload })
 }
 
@@ -115,7 +124,7 @@ export function countRows(app: FastifyInstance, table: string): number {
 }
 
 /** A valid figure claim of event `ev`'s tests (SOHR, exact 58 killed on 2017-04-04), with `extra` fields set or replaced. */
-export function figureClaim(extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function figureClaim(extra: object = {}): Record<string, unknown> {
   return { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58, ...extra }
 }
 

@@ -8,15 +8,7 @@ import {
 } from '../../src/plugins/idempotency.js'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.js'
 import { generateOpenApi } from '../../src/openapi.js'
-import { build, json, post } from '../helper.js'
-
-interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
+import { type Problem, build, countRows as count, createAll, figureClaim, json, post } from '../helper.js'
 
 interface KeyRow {
   scope: string
@@ -35,10 +27,6 @@ type Asserts = Pick<typeof t, 'equal' | 'strictSame' | 'match' | 'ok'>
 
 const HEADER = 'idempotency-key'
 const REPLAYED = 'idempotent-replayed'
-
-function count(app: FastifyInstance, table: string): number {
-  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-}
 
 function keyRows(app: FastifyInstance): KeyRow[] {
   return app.db.$client.prepare('SELECT * FROM idempotency_keys ORDER BY scope, key').all() as KeyRow[]
@@ -85,17 +73,13 @@ function deferred() {
 
 const sohr = { id: 'sohr', name: 'Syrian Observatory for Human Rights', kind: 'monitor' }
 
-async function seedEvent(app: FastifyInstance) {
-  for (const [url, body] of [
+const seedEvent = (app: FastifyInstance) =>
+  createAll(app, [
     ['/sources', sohr],
     ['/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }],
-  ] as const) {
-    const res = await post(app, url, body)
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  }
-}
+  ])
 
-const figure = { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58 }
+const figure = figureClaim()
 
 t.test('a retry gets the first response again, and creates nothing', async (t) => {
   const app = await build(t)

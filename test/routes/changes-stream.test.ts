@@ -6,21 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import t from 'tap'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import errorsPlugin from '../../src/plugins/errors.js'
 import changesRoutes, { type ChangesRoutesOptions } from '../../src/routes/changes/index.js'
-import { type Teardown, build, json, post } from '../helper.js'
+import { type Change, type Teardown, build, createAll, figureClaim, get, json, patch, post, succeeded as ok } from '../helper.js'
 
-interface Change {
-  seq: number
-  at: string
-  type: string
-  id: string
-  event_id: string | null
-}
 interface SseEvent {
   id: string
   event: string
@@ -193,25 +186,20 @@ function dropSpareSockets(app: FastifyInstance): FastifyInstance {
   return app
 }
 
-async function ok(res: Promise<LightMyRequestResponse>, status = 201): Promise<LightMyRequestResponse> {
-  const done = await res
-  if (done.statusCode !== status) throw new Error(`expected ${status}, got ${done.statusCode}: ${done.body}`)
-  return done
-}
-
 async function changes(app: FastifyInstance, query = ''): Promise<Change[]> {
-  const res = await app.inject({ method: 'GET', url: `/changes?limit=1000${query ? `&${query}` : ''}` })
+  const res = await get(app, `/changes?limit=1000${query ? `&${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /changes: ${res.statusCode} ${res.body}`)
   return json<{ items: Change[] }>(res).items
 }
 
-const figure = (value: number) => ({ kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value })
+const figure = (value: number) => figureClaim({ value })
 
-async function seed(app: FastifyInstance): Promise<void> {
-  await ok(post(app, '/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }))
-  await ok(post(app, '/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }))
-  await ok(post(app, '/events', { id: 'other', title: 'Another event', occurred_on: '2017-04-05' }))
-}
+const seed = (app: FastifyInstance) =>
+  createAll(app, [
+    ['/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }],
+    ['/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }],
+    ['/events', { id: 'other', title: 'Another event', occurred_on: '2017-04-05' }],
+  ])
 
 /** The nth write of a varied mix: claims on two events, a bulk of three, metadata edits. */
 async function write(app: FastifyInstance, n: number): Promise<void> {
@@ -223,10 +211,10 @@ async function write(app: FastifyInstance, n: number): Promise<void> {
       await ok(post(app, '/claims/bulk', [{ event_id: 'other', ...figure(n) }, { event_id: 'ev', ...figure(n + 1) }, { event_id: 'other', ...figure(n + 2) }]))
       break
     case 2:
-      await ok(app.inject({ method: 'PATCH', url: '/sources/sohr', payload: { notes: `edit ${n}` } }), 200)
+      await ok(patch(app, '/sources/sohr', { notes: `edit ${n}` }), 200)
       break
     default:
-      await ok(app.inject({ method: 'PATCH', url: '/events/other', payload: { description: `edit ${n}` } }), 200)
+      await ok(patch(app, '/events/other', { description: `edit ${n}` }), 200)
   }
 }
 

@@ -1,47 +1,14 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { build, json, post } from '../helper.js'
+import { type Change, ISO_UTC as ISO, assertQueryRefused, build, figureClaim as figure, get, json, patch, post, succeeded as ok } from '../helper.js'
 
-interface Change {
-  seq: number
-  at: string
-  type: string
-  id: string
-  event_id: string | null
-}
 interface ChangesPage {
   items: Change[]
   next_cursor: string | null
   has_more: boolean
 }
-interface Problem {
-  type: string
-  status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
-const figure = (extra: object = {}) => ({
-  kind: 'figure',
-  source_id: 'sohr',
-  stated_at: '2017-04-04',
-  metric: 'killed',
-  qualifier: 'exact',
-  value: 58,
-  ...extra,
-})
-
-async function ok(res: Promise<LightMyRequestResponse>, status = 201): Promise<LightMyRequestResponse> {
-  const done = await res
-  if (done.statusCode !== status) throw new Error(`expected ${status}, got ${done.statusCode}: ${done.body}`)
-  return done
-}
-
-const patch = (app: FastifyInstance, url: string, payload: object) => app.inject({ method: 'PATCH', url, payload })
-
 async function feed(app: FastifyInstance, query = ''): Promise<ChangesPage> {
-  const res = await app.inject({ method: 'GET', url: `/changes${query ? `?${query}` : ''}` })
+  const res = await get(app, `/changes${query ? `?${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /changes?${query}: ${res.statusCode} ${res.body}`)
   return json<ChangesPage>(res)
 }
@@ -116,7 +83,7 @@ t.test('the feed lists every write in order, with its type, id and event', async
   t.strictSame(Object.keys(items[0] ?? {}), ['seq', 'at', 'type', 'id', 'event_id'], 'exactly the contract fields')
 
   const claim = items.find((c) => c.type === 'claim.created')
-  const shown = json<{ recorded_at: string }>(await app.inject({ method: 'GET', url: `/claims/${claim?.id ?? ''}` }))
+  const shown = json<{ recorded_at: string }>(await get(app, `/claims/${claim?.id ?? ''}`))
   t.equal(claim?.at, shown.recorded_at, 'a claim.created change is at the claim’s recorded_at')
 })
 
@@ -132,7 +99,7 @@ t.test('paging with after and limit has no gap and no duplicate, and the Link he
     let pages = 0
     let last: ChangesPage | undefined
     while (url !== null) {
-      const res: LightMyRequestResponse = await app.inject({ method: 'GET', url })
+      const res = await get(app, url)
       t.equal(res.statusCode, 200)
       const page: ChangesPage = json<ChangesPage>(res)
       t.ok(page.items.length <= limit, `limit ${limit}: at most ${limit} items`)
@@ -199,14 +166,10 @@ t.test('after takes a next_cursor or a bare seq; a bad one is a 400 naming /afte
   t.type(beyond.next_cursor, 'string', 'an empty page after a position still has one')
   t.strictSame((await feed(app, `after=${beyond.next_cursor ?? ''}`)).items, [], 'an empty page echoes its position')
 
-  const claimsCursor = json<{ next_cursor: string }>(await app.inject({ method: 'GET', url: '/claims?limit=1' })).next_cursor
+  const claimsCursor = json<{ next_cursor: string }>(await get(app, '/claims?limit=1')).next_cursor
   t.ok(claimsCursor, 'GET /claims gave a cursor')
   for (const bad of ['nope', '-1', '1.5', '1e3', 'WyJ4Il0', claimsCursor, '9'.repeat(20)]) {
-    const res = await app.inject({ method: 'GET', url: `/changes?after=${encodeURIComponent(bad)}` })
-    t.equal(res.statusCode, 400, `after=${bad}`)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    const problem = json<Problem>(res)
-    t.strictSame(problem.errors?.map((e) => [e.path, e.in]), [['/after', 'query']], `after=${bad} names /after`)
+    assertQueryRefused(t, await get(app, `/changes?after=${encodeURIComponent(bad)}`), '/after', `after=${bad}`)
   }
 })
 
@@ -219,11 +182,7 @@ t.test('other bad queries are 400s naming the field', async (t) => {
     ['type=claim.created,', '/type'],
     ['cursor=abc', '/cursor'],
   ]
-  for (const [query, path] of cases) {
-    const res = await app.inject({ method: 'GET', url: `/changes?${query}` })
-    t.equal(res.statusCode, 400, query)
-    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), [path], `${query} names ${path}`)
-  }
+  for (const [query, path] of cases) assertQueryRefused(t, await get(app, `/changes?${query}`), path, query)
 })
 
 t.test('event_id and type narrow the feed, and page like it', async (t) => {
@@ -260,14 +219,14 @@ t.test('event_id and type narrow the feed, and page like it', async (t) => {
 t.test('a follower that polls with If-None-Match gets a 304 until something is written', async (t) => {
   const app = await build(t)
   await ok(post(app, '/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }))
-  const first = await app.inject({ method: 'GET', url: '/changes?after=1' })
+  const first = await get(app, '/changes?after=1')
   const etag = first.headers.etag
   t.type(etag, 'string', 'GET /changes carries an ETag')
-  const same = await app.inject({ method: 'GET', url: '/changes?after=1', headers: { 'if-none-match': String(etag) } })
+  const same = await get(app, '/changes?after=1', { 'if-none-match': String(etag) })
   t.equal(same.statusCode, 304, 'nothing new: 304')
   t.equal(same.body, '')
   await ok(patch(app, '/sources/sohr', { notes: 'edited' }), 200)
-  const changed = await app.inject({ method: 'GET', url: '/changes?after=1', headers: { 'if-none-match': String(etag) } })
+  const changed = await get(app, '/changes?after=1', { 'if-none-match': String(etag) })
   t.equal(changed.statusCode, 200, 'a write: the page again')
   t.strictSame(json<ChangesPage>(changed).items.map((c) => c.type), ['source.updated'])
   t.not(changed.headers.etag, etag)
@@ -276,7 +235,7 @@ t.test('a follower that polls with If-None-Match gets a 304 until something is w
 t.test('the feed is documented in OpenAPI', async (t) => {
   const app = await build(t)
   const doc = json<{ paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, { content?: Record<string, unknown> }> }>> }>(
-    await app.inject({ method: 'GET', url: '/openapi.json' }),
+    await get(app, '/openapi.json'),
   )
   const list = doc.paths['/changes']?.get
   const stream = doc.paths['/changes/stream']?.get

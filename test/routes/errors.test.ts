@@ -1,43 +1,15 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import errorsPlugin, { frameworkErrors } from '../../src/plugins/errors.js'
-import { build, json, post, type Problem, paths } from '../helper.js'
-
-/** The assertions the helpers below use; any tap test (root or subtest) has them. */
-type Asserts = Pick<typeof t, 'equal' | 'match' | 'notMatch' | 'ok' | 'type'>
+import { type Problem, assertNoLeak, assertProblem, build, countRows, json, paths, post } from '../helper.js'
 
 const TABLES = ['sources', 'actors', 'events', 'aliases', 'changes'] as const
 type Counts = Record<(typeof TABLES)[number], number>
 
 function counts(app: FastifyInstance): Counts {
   const out = {} as Counts
-  for (const table of TABLES) {
-    const row = app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }
-    out[table] = row.n
-  }
+  for (const table of TABLES) out[table] = countRows(app, table)
   return out
-}
-
-/** A problem document: the content type, the members of RFC 9457, and no leak of internals. */
-function assertProblem(t: Asserts, res: LightMyRequestResponse, status: number): Problem {
-  t.equal(res.statusCode, status, `status ${status}`)
-  t.match(res.headers['content-type'], /^application\/problem\+json/, 'application/problem+json')
-  const problem = json<Problem>(res)
-  t.type(problem.type, 'string')
-  t.ok(problem.type.length > 0, 'type is not empty')
-  t.type(problem.title, 'string')
-  t.ok(problem.title.length > 0, 'title is not empty')
-  t.equal(problem.status, status, 'status member matches the HTTP status')
-  t.type(problem.detail, 'string')
-  assertNoLeak(t, res)
-  return problem
-}
-
-function assertNoLeak(t: Asserts, res: LightMyRequestResponse): void {
-  t.notMatch(res.body, /\n\s*at /, 'no stack frames')
-  t.notMatch(res.body, /\bat [^"]*\(?[/\\][^"]*\.(?:ts|js):\d+/, 'no "at file:line" frames')
-  t.notMatch(res.body, /\/work\/|node_modules|file:\/\/|\.ts:\d+|\.js:\d+/, 'no file paths')
-  t.notMatch(res.body, /"stack"/, 'no stack member')
 }
 
 const validSource = { name: 'Syrian Observatory for Human Rights', kind: 'monitor' }

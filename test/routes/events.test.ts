@@ -1,22 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import {
-  type Page,
-  type Problem,
-  ISO_UTC,
-  allPages,
-  assertProblem,
-  assertQueryRefused,
-  assertRefused,
-  build,
-  created,
-  get,
-  getJson,
-  json,
-  patch,
-  paths,
-  post,
-} from '../helper.js'
+import { type Page, type Problem, ISO_UTC, allPages, assertProblem, assertQueryRefused, assertRefused, build, created, get, getJson, json, patch, paths, post } from '../helper.js'
 
 interface Location {
   place?: string
