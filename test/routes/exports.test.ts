@@ -1,47 +1,12 @@
 import { type IncomingMessage, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { parse } from 'csv-parse/sync'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { CLAIM_INPUT_FIELDS, CLAIM_OUTPUT_FIELDS } from '../../src/schemas/csv-columns.js'
-import { build, json, post } from '../helper.js'
+import { type Page, type Problem, build, csvRecords, get, json, khanShaykhun, ndjsonLines, post } from '../helper.js'
 
 const EVENT = 'khan-shaykhun'
-
-interface PageBody<T> {
-  items: T[]
-  next_cursor: string | null
-}
-interface Problem {
-  status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
-
-async function khanShaykhun(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  const ids = await loadFixture(app, readFixture())
-  return { app, ids }
-}
-
-async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url, headers })
-}
-
-/** CSV rows as objects keyed by the header; `skip` rows after the header (the HXL row). */
-function csvRecords(text: string, skip = 0): Array<Record<string, string>> {
-  const rows = parse(text) as string[][]
-  const [header = [], ...rest] = rows
-  return rest.slice(skip).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
-}
-
-function ndjsonLines(text: string): unknown[] {
-  if (text !== '' && !text.endsWith('\n')) throw new Error('NDJSON must end with a newline')
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as unknown)
-}
 
 /** `n` figure claims of the Khan Shaykhun event, through POST /claims/bulk. */
 async function manyClaims(app: FastifyInstance, n: number): Promise<void> {
@@ -96,7 +61,7 @@ t.test('the format comes from ?format, else from Accept; ?format wins', async (t
 
 t.test('NDJSON and CSV are sent as they are: the JSON serializer never touches them', async (t) => {
   const { app } = await khanShaykhun(t)
-  const asJson = json<PageBody<Record<string, unknown>>>(await get(app, '/claims?limit=1000')).items
+  const asJson = json<Page<Record<string, unknown>>>(await get(app, '/claims?limit=1000')).items
   for (const url of ['/claims?format=ndjson', '/claims?format=ndjson&limit=1000']) {
     const res = await get(app, url)
     t.notMatch(res.body, /^"/, `${url}: not a JSON string`)
@@ -107,7 +72,7 @@ t.test('NDJSON and CSV are sent as they are: the JSON serializer never touches t
     t.ok(res.body.startsWith(`${CLAIM_INPUT_FIELDS.join(',')}\r\n`), `${url}: starts with the header row`)
   }
   const sources = await get(app, '/sources?format=ndjson')
-  t.strictSame(ndjsonLines(sources.body), json<PageBody<unknown>>(await get(app, '/sources')).items)
+  t.strictSame(ndjsonLines(sources.body), json<Page<unknown>>(await get(app, '/sources')).items)
 })
 
 t.test('claims CSV: the input fields in contract order; view=full adds the read-only ones', async (t) => {
@@ -285,7 +250,7 @@ t.test('the summary of one event as CSV and NDJSON: a row per figure group', asy
   t.equal(rows[0]?.event_title, 'Chemical attack on Khan Shaykhun')
   t.match(csv.body.split('\r\n')[1], /^#event\+id,#event\+name,/)
   const ndjson = ndjsonLines((await get(app, `/events/${EVENT}/summary?as_of=2017-04-06&format=ndjson`)).body)
-  const listed = json<PageBody<unknown>>(await get(app, '/summaries?as_of=2017-04-06')).items
+  const listed = json<Page<unknown>>(await get(app, '/summaries?as_of=2017-04-06')).items
   t.strictSame(ndjson, listed, 'the same rows as GET /summaries')
   const early = await get(app, `/events/${EVENT}/summary?as_of=2017-04-01&format=csv`)
   t.equal(early.body, `${(csv.body.split('\r\n')[0] ?? '')}\r\n`, 'no figure group yet: the header alone')
@@ -344,7 +309,7 @@ t.test('exports without limit stream every row; with limit they page', async (t)
   t.equal(rows.filter((r) => (r.quote ?? '').endsWith('"quoted"')).length, 3000)
 
   const fromCursor = await get(app, '/claims?limit=1000')
-  const cursor = json<PageBody<unknown>>(fromCursor).next_cursor ?? ''
+  const cursor = json<Page<unknown>>(fromCursor).next_cursor ?? ''
   const rest = await get(app, `/claims?format=ndjson&cursor=${cursor}`)
   t.equal(ndjsonLines(rest.body).length, total - 1000, 'an export starts at the cursor')
 
@@ -357,7 +322,7 @@ t.test('exports without limit stream every row; with limit they page', async (t)
   t.ok(paged.headers['content-length'], 'a page is sent whole')
   t.equal(csvRecords(paged.body).length, 1000)
   t.ok(paged.headers.link)
-  t.equal(json<PageBody<unknown>>(await get(app, '/claims')).items.length, 50, 'JSON always pages')
+  t.equal(json<Page<unknown>>(await get(app, '/claims')).items.length, 50, 'JSON always pages')
 })
 
 t.test('writes go on while a slow client holds an export open', async (t) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { readFixture } from '../../src/demo/load-fixture.js'
+import { type Page, type Problem, get, json, khanShaykhun, post } from '../helper.js'
 
 interface ClaimBody {
   id: string
@@ -13,31 +13,13 @@ interface ClaimBody {
   superseded_by: string | null
   metric?: string
 }
-interface PageBody<T> {
-  items: T[]
-  next_cursor: string | null
-}
-interface Problem {
-  status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
 
 const EVENT = 'khan-shaykhun'
-
-async function khanShaykhun(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  const ids = await loadFixture(app, readFixture())
-  return { app, ids }
-}
-
-async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url, headers })
-}
 
 async function claims(app: FastifyInstance, query: string): Promise<ClaimBody[]> {
   const res = await get(app, `/claims?limit=1000${query ? `&${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /claims?${query}: ${res.statusCode} ${res.body}`)
-  return json<PageBody<ClaimBody>>(res).items
+  return json<Page<ClaimBody>>(res).items
 }
 
 /** The URL in a `Link: <…>; rel="next"` header, or null. */
@@ -57,7 +39,7 @@ async function follow<T>(app: FastifyInstance, url: string): Promise<{ items: T[
     urls.push(at)
     const res = await get(app, at)
     if (res.statusCode !== 200) throw new Error(`GET ${at}: ${res.statusCode} ${res.body}`)
-    const body = json<PageBody<T>>(res)
+    const body = json<Page<T>>(res)
     items.push(...body.items)
     const next = nextUrl(res)
     if ((next === null) !== (body.next_cursor === null)) throw new Error(`Link and next_cursor disagree on ${at}`)
@@ -188,7 +170,7 @@ t.test('lists page with Link headers: following them gives every item once', asy
   ]
   for (const c of cases) {
     const all = await get(app, `${c.url.replace(/limit=\d+/, 'limit=1000')}`)
-    const expected = json<PageBody<Record<string, unknown>>>(all).items.map(c.key)
+    const expected = json<Page<Record<string, unknown>>>(all).items.map(c.key)
     t.notOk(all.headers.link, `${c.url}: one page, no Link`)
     const { items, urls } = await follow<Record<string, unknown>>(app, c.url)
     const got = items.map(c.key)
@@ -212,13 +194,13 @@ t.test('limit defaults to 50 and is at most 1000; a bad cursor is a 400', async 
   }))
   t.equal((await app.inject({ method: 'POST', url: '/claims/bulk', payload: rows })).statusCode, 201)
   const first = await get(app, '/claims')
-  t.equal(json<PageBody<unknown>>(first).items.length, 50)
+  t.equal(json<Page<unknown>>(first).items.length, 50)
   t.ok(first.headers.link)
   const rest = await get(app, nextUrl(first) ?? '')
-  t.equal(json<PageBody<unknown>>(rest).items.length, 19)
-  t.equal(json<PageBody<unknown>>(rest).next_cursor, null)
+  t.equal(json<Page<unknown>>(rest).items.length, 19)
+  t.equal(json<Page<unknown>>(rest).next_cursor, null)
   t.notOk(rest.headers.link, 'the last page has no Link')
-  t.equal(json<PageBody<unknown>>(await get(app, '/claims?limit=1000')).items.length, 69)
+  t.equal(json<Page<unknown>>(await get(app, '/claims?limit=1000')).items.length, 69)
 
   for (const url of ['/claims?limit=0', '/claims?limit=1001', '/claims?limit=x', '/sources?limit=1001', '/summaries?limit=0', `/events/${EVENT}/claims?limit=1001`]) {
     const res = await get(app, url)
@@ -264,7 +246,7 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
   const { app } = await khanShaykhun(t)
   const res = await get(app, '/summaries?as_of=2017-04-06')
   t.equal(res.statusCode, 200)
-  const body = json<PageBody<Row>>(res)
+  const body = json<Page<Row>>(res)
   t.equal(body.next_cursor, null)
   t.strictSame(
     body.items.map((r) => `${r.metric}/${r.population}`),
@@ -306,7 +288,7 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     'the rows say what the event summary says',
   )
 
-  const early = json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-04'))
+  const early = json<Page<Row>>(await get(app, '/summaries?as_of=2017-04-04'))
   t.strictSame(
     early.items.map((r) => [r.metric, r.population, r.level, r.sources]),
     [
@@ -315,12 +297,12 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     ],
     'as of the 4th, only SOHR',
   )
-  t.strictSame(json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-03')).items, [], 'nothing stated yet: no rows')
+  t.strictSame(json<Page<Row>>(await get(app, '/summaries?as_of=2017-04-03')).items, [], 'nothing stated yet: no rows')
   t.strictSame(
-    json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-06&metric=affected')).items.map((r) => r.metric),
+    json<Page<Row>>(await get(app, '/summaries?as_of=2017-04-06&metric=affected')).items.map((r) => r.metric),
     ['affected'],
   )
-  const defaultNow = json<PageBody<Row>>(await get(app, '/summaries'))
+  const defaultNow = json<Page<Row>>(await get(app, '/summaries'))
   t.equal(defaultNow.items.length, 3, 'as_of defaults to now')
   t.equal((await get(app, '/summaries?as_of=soon')).statusCode, 400)
 })
@@ -344,5 +326,5 @@ t.test('GET /summaries pages over events: limit counts events, no group straddle
   )
   t.equal(items.length, 12, 'three groups for each of four events')
   const two = await get(app, '/summaries?as_of=2017-04-06&limit=2')
-  t.equal(json<PageBody<Row>>(two).items.length, 6, 'limit=2: every row of two events')
+  t.equal(json<Page<Row>>(two).items.length, 6, 'limit=2: every row of two events')
 })
