@@ -47,6 +47,15 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
+/** The dispute block GET /events gives each event (contract §10). */
+export interface Dispute {
+  level: string | null
+  relative_spread: number | null
+  range: { low: number; high: number | null } | null
+  status: string
+  claims: number
+}
+
 /** One write as GET /changes lists it (contract §11). */
 export interface Change {
   seq: number

@@ -11,16 +11,9 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import type { FigureStatement } from '../../src/engine/types.js'
 import { statementArb } from '../engine/fixtures/claims.js'
-import { build, json, post } from '../helper.js'
+import { type Dispute, build, get, json, post } from '../helper.js'
 import { testSeed } from '../seed.js'
 
-interface Dispute {
-  level: string | null
-  relative_spread: number | null
-  range: { low: number; high: number | null } | null
-  status: string
-  claims: number
-}
 interface SummaryBody {
   figures: Array<{
     metric: string
@@ -56,10 +49,6 @@ function blockOf(summary: SummaryBody): Dispute {
     status: summary.attribution.status,
     claims: summary.claims_total,
   }
-}
-
-async function get(app: FastifyInstance, url: string): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'GET', url })
 }
 
 /** Every event's block as GET /events lists it, and as its summary says it; the ids where they differ. */

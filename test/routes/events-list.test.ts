@@ -1,17 +1,9 @@
 /** GET /events (contract §10): filters, sorts, keyset pages, the dispute block, formats. */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { parse } from 'csv-parse/sync'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { type Dispute, type Page, type Problem, build, csvRecords, get, json, post } from '../helper.js'
 
-interface Dispute {
-  level: string | null
-  relative_spread: number | null
-  range: { low: number; high: number | null } | null
-  status: string
-  claims: number
-}
 interface Item {
   id: string
   title: string
@@ -20,21 +12,8 @@ interface Item {
   tags: string[]
   dispute: Dispute
 }
-interface PageBody {
-  items: Item[]
-  next_cursor: string | null
-}
-interface Problem {
-  status: number
-  detail: string
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
 
 type App = FastifyInstance
-
-async function get(app: App, url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'GET', url, headers })
-}
 
 async function ok(res: Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
   const r = await res
@@ -45,17 +24,11 @@ async function ok(res: Promise<LightMyRequestResponse>): Promise<LightMyRequestR
 async function list(app: App, query = ''): Promise<Item[]> {
   const res = await get(app, `/events?limit=1000${query ? `&${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /events?${query}: ${res.statusCode} ${res.body}`)
-  return json<PageBody>(res).items
+  return json<Page<Item>>(res).items
 }
 
 async function ids(app: App, query = ''): Promise<string[]> {
   return (await list(app, query)).map((e) => e.id)
-}
-
-function csvRecords(text: string, skip = 0): Array<Record<string, string>> {
-  const rows = parse(text) as string[][]
-  const [header = [], ...rest] = rows
-  return rest.slice(skip).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
 }
 
 /** Follows next_cursor (checking the Link header says the same) from the first page; every page's ids. */
@@ -65,7 +38,7 @@ async function walk(app: App, query: string, limit: number): Promise<string[][]>
   while (url !== null) {
     const res = await get(app, url)
     if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`)
-    const body = json<PageBody>(res)
+    const body = json<Page<Item>>(res)
     pages.push(body.items.map((e) => e.id))
     const link = res.headers.link === undefined ? null : String(res.headers.link)
     if (body.next_cursor === null) {
@@ -390,7 +363,7 @@ t.test('every sort, page by page: no duplicates, no gaps, in order', async (t) =
   t.strictSame(noSort.flat(), all.map((e) => e.id), 'id order pages too')
 
   t.test('the order of a sort survives writes between pages', async (t) => {
-    const first = json<PageBody>(await get(app, '/events?sort=-claims&limit=5'))
+    const first = json<Page<Item>>(await get(app, '/events?sort=-claims&limit=5'))
     // An event seen on the first page gets claims: it moves up, and is not seen twice.
     const moved = first.items[4]?.id ?? ''
     await claims(app, Array.from({ length: 5 }, (_, k) => attribution(moved, SOURCES[k % 4] ?? 's1', 'denies', ['b'])))
@@ -406,7 +379,7 @@ t.test('a cursor belongs to its sort', async (t) => {
   await crowd(app)
   const cursors: Record<string, string> = {}
   for (const sort of ['', 'occurred_on', '-occurred_on', '-claims', '-dispute']) {
-    const body = json<PageBody>(await get(app, `/events?limit=2${sort ? `&sort=${sort}` : ''}`))
+    const body = json<Page<Item>>(await get(app, `/events?limit=2${sort ? `&sort=${sort}` : ''}`))
     cursors[sort] = body.next_cursor ?? ''
   }
   for (const [from, cursor] of Object.entries(cursors)) {
