@@ -203,3 +203,48 @@ export async function allPages<T>(t: Asserts, app: FastifyInstance, url: string)
   }
   return pages
 }
+
+/** What every record of the API carries. */
+export interface Stamped {
+  id: string
+  created_at: string
+  updated_at: string
+}
+
+/**
+ * POSTs `body` to the collection `url` and checks what every create answers:
+ * 201 as JSON with the Location of the new record `id`, exactly the output
+ * `fields` (in any order), both timestamps, and the same record from GET.
+ */
+export async function assertCreated<T extends Stamped>(t: Asserts, app: FastifyInstance, url: string, body: unknown, id: string, fields: string[]): Promise<T> {
+  const res = await post(app, url, body)
+  t.equal(res.statusCode, 201)
+  t.equal(res.headers.location, `${url}/${id}`)
+  t.match(res.headers['content-type'], /^application\/json/)
+  const record = json<T>(res)
+  t.equal(record.id, id)
+  t.strictSame(Object.keys(record).sort(), [...fields].sort(), 'exactly the output fields')
+  t.match(record.created_at, ISO_UTC)
+  t.match(record.updated_at, ISO_UTC)
+  const got = await get(app, `${url}/${id}`)
+  t.equal(got.statusCode, 200)
+  t.strictSame(json<T>(got), record, 'GET returns what POST returned')
+  return record
+}
+
+/**
+ * PATCHes `change` into the record `before` (at `url`), a few milliseconds
+ * later, and checks the answer: 200, the record with exactly those fields
+ * changed, updated_at moved forward and created_at kept.
+ */
+export async function assertPatched<T extends Stamped>(t: Asserts, app: FastifyInstance, url: string, before: T, change: Partial<T>): Promise<T> {
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const res = await patch(app, url, change)
+  t.equal(res.statusCode, 200)
+  const after = json<T>(res)
+  t.strictSame(after, { ...before, ...change, updated_at: after.updated_at }, 'only the fields given changed')
+  t.equal(after.created_at, before.created_at, 'created_at never changes')
+  t.match(after.updated_at, ISO_UTC)
+  t.ok(after.updated_at > before.updated_at, 'updated_at moves forward')
+  return after
+}
