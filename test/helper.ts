@@ -96,9 +96,11 @@ export function get(app: FastifyInstance, url: string, headers: InjectOptions['h
   return app.inject({ method: 'GET', url, headers })
 }
 
-/** The JSON body of a GET (set-up and reads, not an assertion of the status). */
+/** The JSON body of a GET that must answer 200 (a read the test relies on: anything else throws with the body). */
 export async function getJson<T = Record<string, unknown>>(app: FastifyInstance, url: string): Promise<T> {
-  return json<T>(await get(app, url))
+  const res = await get(app, url)
+  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`)
+  return json<T>(res)
 }
 
 /** A request that must answer `status` (set-up, not an assertion): anything else throws with the body. */
@@ -247,4 +249,14 @@ export async function assertPatched<T extends Stamped>(t: Asserts, app: FastifyI
   t.match(after.updated_at, ISO_UTC)
   t.ok(after.updated_at > before.updated_at, 'updated_at moves forward')
   return after
+}
+
+/** POSTs one record per `[name, id]` case, in order, and checks each is a 201 at the id derived from its name. */
+export async function assertDerivedIds(t: Asserts, app: FastifyInstance, url: string, body: (name: string) => Record<string, unknown>, cases: Array<[string, string]>): Promise<void> {
+  for (const [name, id] of cases) {
+    const res = await post(app, url, body(name))
+    t.equal(res.statusCode, 201, name)
+    t.equal(json<Stamped>(res).id, id, `${JSON.stringify(name)} → ${id}`)
+    t.equal(res.headers.location, `${url}/${id}`)
+  }
 }

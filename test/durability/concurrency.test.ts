@@ -160,6 +160,20 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     return expected
   }
 
+  /** POST of a new record (weight 4) to `path`, acknowledged into `list` once created. */
+  const creates = (path: string, prefix: string, list: string[], body: (id: string) => Record<string, unknown>): Op => ({
+    name: `POST ${path}`,
+    weight: 4,
+    run: async (c) => {
+      const id = `${prefix}-c${c.index}-${c.n++}`
+      const res = await request(`POST ${path}`, c, path, [201], { method: 'POST', body: body(id) })
+      if (res) {
+        await res.arrayBuffer()
+        list.push(id)
+      }
+    },
+  })
+
   const ops: Op[] = [
     {
       name: 'POST /events/{id}/claims',
@@ -228,30 +242,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
         })
       },
     },
-    {
-      name: 'POST /events',
-      weight: 4,
-      run: async (c) => {
-        const id = `event-c${c.index}-${c.n++}`
-        const res = await request('POST /events', c, '/events', [201], { method: 'POST', body: { id, title: `Event ${id}`, occurred_on: '2024-01' } })
-        if (res) {
-          await res.arrayBuffer()
-          events.push(id)
-        }
-      },
-    },
-    {
-      name: 'POST /sources',
-      weight: 4,
-      run: async (c) => {
-        const id = `source-c${c.index}-${c.n++}`
-        const res = await request('POST /sources', c, '/sources', [201], { method: 'POST', body: { id, name: `Source ${id}`, kind: 'other' } })
-        if (res) {
-          await res.arrayBuffer()
-          sources.push(id)
-        }
-      },
-    },
+    creates('/events', 'event', events, (id) => ({ id, title: `Event ${id}`, occurred_on: '2024-01' })),
+    creates('/sources', 'source', sources, (id) => ({ id, name: `Source ${id}`, kind: 'other' })),
     {
       name: 'GET /events/{id}/summary',
       weight: 18,

@@ -34,96 +34,56 @@ const summarize = (claims: AttributionClaim[], d: Directory = dir) =>
   attributionSummary(countedStances(claims), d)
 const statusOf = (...claims: AttributionClaim[]) => summarize(claims).status
 
+/** Each case: what it shows, the status expected, and the claims (built in order: their ids are c01, c02, …). */
+type StatusCase = [string, string, AttributionClaim[]]
+const statuses = (t: { equal: (a: unknown, b: unknown, m: string) => unknown }, cases: StatusCase[]) => {
+  for (const [message, expected, claims] of cases) t.equal(statusOf(...claims), expected, message)
+}
+
 t.test('none and unattributed', async (t) => {
   t.strictSame(summarize([]), { status: 'none', sources: 0, entropy: 0, actors: [] })
-  t.equal(statusOf(denies('mod', ['gov']), denies('ngo', ['rebels'])), 'unattributed')
-  t.equal(
-    statusOf(accuses('ngo', ['gov']), denies('ngo', ['gov'], '2020-01-02')),
-    'unattributed',
-    'a later denial replaces the accusation',
-  )
+  statuses(t, [
+    ['only denials', 'unattributed', [denies('mod', ['gov']), denies('ngo', ['rebels'])]],
+    ['a later denial replaces the accusation', 'unattributed', [accuses('ngo', ['gov']), denies('ngo', ['gov'], '2020-01-02')]],
+  ])
 })
 
 t.test('uncontested', async (t) => {
-  t.equal(statusOf(accuses('ngo', ['gov'])), 'uncontested')
-  t.equal(statusOf(accuses('ngo', ['gov']), accuses('wire', ['gov'])), 'uncontested')
-  t.equal(
-    statusOf(accuses('ngo', ['gov', 'rebels']), accuses('wire', ['rebels', 'foreign'])),
-    'uncontested',
-    'actor sets with an actor in common',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['air-force']), accuses('wire', ['gov'])),
-    'uncontested',
-    'one names an ancestor of the other',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['rebels']), accuses('ngo', ['foreign'], '2020-01-02')),
-    'uncontested',
-    'disjoint sets from the same source are not rule (b)',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['gov']), denies('wire', ['air-force'])),
-    'uncontested',
-    'denying a part of the accused actor is not rule (a)',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['air-force']), denies('ngo', ['gov'])),
-    'uncontested',
-    'a source cannot contest itself under rule (a)',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['rebels']), denies('wire', ['gov'])),
-    'uncontested',
-    'a denial of an actor nobody accuses',
-  )
+  statuses(t, [
+    ['one accusation', 'uncontested', [accuses('ngo', ['gov'])]],
+    ['two sources accuse the same actor', 'uncontested', [accuses('ngo', ['gov']), accuses('wire', ['gov'])]],
+    ['actor sets with an actor in common', 'uncontested', [accuses('ngo', ['gov', 'rebels']), accuses('wire', ['rebels', 'foreign'])]],
+    ['one names an ancestor of the other', 'uncontested', [accuses('ngo', ['air-force']), accuses('wire', ['gov'])]],
+    ['disjoint sets from the same source are not rule (b)', 'uncontested', [accuses('ngo', ['rebels']), accuses('ngo', ['foreign'], '2020-01-02')]],
+    ['denying a part of the accused actor is not rule (a)', 'uncontested', [accuses('ngo', ['gov']), denies('wire', ['air-force'])]],
+    ['a source cannot contest itself under rule (a)', 'uncontested', [accuses('ngo', ['air-force']), denies('ngo', ['gov'])]],
+    ['a denial of an actor nobody accuses', 'uncontested', [accuses('ngo', ['rebels']), denies('wire', ['gov'])]],
+  ])
 })
 
 t.test('contested', async (t) => {
-  t.equal(statusOf(accuses('ngo', ['gov']), denies('mod', ['gov'])), 'contested', '(a)')
-  t.equal(
-    statusOf(accuses('ngo', ['air-force']), denies('mod', ['gov'])),
-    'contested',
-    '(a) with the denial naming an ancestor',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['gov', 'foreign']), denies('mod', ['foreign'])),
-    'contested',
-    '(a) on one of several accused actors',
-  )
-  t.equal(statusOf(accuses('ngo', ['gov']), accuses('wire', ['rebels'])), 'contested', '(b)')
-  t.equal(
-    statusOf(accuses('ngo', ['gov', 'foreign']), accuses('wire', ['rebels'])),
-    'contested',
-    '(b) with several actors on one side',
-  )
-  t.equal(
-    statusOf(
-      accuses('ngo', ['air-force', 'rebels']),
-      accuses('ngo', ['air-force'], '2020-01-02'),
-      accuses('wire', ['gov']),
-    ),
-    'contested',
-    '(b) over counted stances: the earlier claim now counts for rebels alone, apart from gov',
-  )
-  t.equal(
-    statusOf(
-      accuses('ngo', ['air-force', 'rebels']),
-      accuses('ngo', ['rebels', 'air-force'], '2020-01-02'),
-      accuses('wire', ['gov']),
-    ),
-    'uncontested',
-    'a repeated claim replaces the earlier one on every pair',
-  )
-  t.equal(
-    statusOf(
-      accuses('ngo', ['air-force', 'rebels']),
-      denies('ngo', ['air-force'], '2020-01-02'),
-      accuses('wire', ['gov']),
-    ),
-    'contested',
-    '(b) over the actors each claim still counts for: rebels against gov',
-  )
+  statuses(t, [
+    ['(a)', 'contested', [accuses('ngo', ['gov']), denies('mod', ['gov'])]],
+    ['(a) with the denial naming an ancestor', 'contested', [accuses('ngo', ['air-force']), denies('mod', ['gov'])]],
+    ['(a) on one of several accused actors', 'contested', [accuses('ngo', ['gov', 'foreign']), denies('mod', ['foreign'])]],
+    ['(b)', 'contested', [accuses('ngo', ['gov']), accuses('wire', ['rebels'])]],
+    ['(b) with several actors on one side', 'contested', [accuses('ngo', ['gov', 'foreign']), accuses('wire', ['rebels'])]],
+    [
+      '(b) over counted stances: the earlier claim now counts for rebels alone, apart from gov',
+      'contested',
+      [accuses('ngo', ['air-force', 'rebels']), accuses('ngo', ['air-force'], '2020-01-02'), accuses('wire', ['gov'])],
+    ],
+    [
+      'a repeated claim replaces the earlier one on every pair',
+      'uncontested',
+      [accuses('ngo', ['air-force', 'rebels']), accuses('ngo', ['rebels', 'air-force'], '2020-01-02'), accuses('wire', ['gov'])],
+    ],
+    [
+      '(b) over the actors each claim still counts for: rebels against gov',
+      'contested',
+      [accuses('ngo', ['air-force', 'rebels']), denies('ngo', ['air-force'], '2020-01-02'), accuses('wire', ['gov'])],
+    ],
+  ])
 })
 
 t.test('support, ordering and names', async (t) => {

@@ -123,25 +123,13 @@ t.test('step 5: each (source, actor) pair is decided by its latest claim', async
     blame('late', 'reuters', '2020-01-02', 'accuses', ['gov']),
     blame('other', 'mod', '2020-01-01', 'denies', ['rus']),
   ]
-  t.strictSame(
-    decided(claims),
-    [
-      ['mod', 'rus', 'other'],
-      ['reuters', 'gov', 'late'],
-      ['reuters', 'rus', 'early'],
-    ],
-    'a later claim naming one of two actors decides only that pair',
-  )
   const flipped = [...claims, blame('denial', 'reuters', '2020-01-03', 'denies', ['rus'])]
-  t.strictSame(
-    decided(flipped),
-    [
-      ['mod', 'rus', 'other'],
-      ['reuters', 'gov', 'late'],
-      ['reuters', 'rus', 'denial'],
-    ],
-    'a later denial decides the pair whatever the earlier stance',
-  )
+  // [source, actor, the deciding claim] of each pair
+  const cases: Array<[string, typeof claims, string[][]]> = [
+    ['a later claim naming one of two actors decides only that pair', claims, [['mod', 'rus', 'other'], ['reuters', 'gov', 'late'], ['reuters', 'rus', 'early']]],
+    ['a later denial decides the pair whatever the earlier stance', flipped, [['mod', 'rus', 'other'], ['reuters', 'gov', 'late'], ['reuters', 'rus', 'denial']]],
+  ]
+  for (const [message, given, expected] of cases) t.strictSame(decided(given), expected, message)
 })
 
 t.test('step 5: the same tie-breaks as step 4', async (t) => {

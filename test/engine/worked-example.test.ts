@@ -29,57 +29,17 @@ const row = (i: number, source_id: string, via: string[], date: string) => ({
   stated_at: day(date),
   recorded_at: `2017-04-06T12:0${i}:00.000Z`,
 })
+// One line per row of the contract's table.
 const claims: Claim[] = [
-  figure({
-    ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'),
-    qualifier: 'exact',
-    value: 58,
-    quote: 'had killed 58 people including 11 children',
-  }),
-  figure({
-    ...row(2, 'sohr', ['reuters', 'tass'], '2017-04-04'),
-    population: 'children',
-    qualifier: 'exact',
-    value: 11,
-  }),
-  figure({
-    ...row(3, 'who', ['tass'], '2017-04-05'),
-    qualifier: 'at_least',
-    value: 70,
-    quote: 'at least 70 people have died',
-  }),
-  figure({
-    ...row(4, 'who', ['tass'], '2017-04-05'),
-    metric: 'affected',
-    qualifier: 'hundreds',
-    quote: 'hundreds more have been affected',
-  }),
-  attribution({
-    ...row(5, 'reuters', ['tass'], '2017-04-04'),
-    stance: 'accuses',
-    actor_ids: ['syrian-government', 'russian-forces'],
-    certainty: 'suspected',
-  }),
-  attribution({
-    ...row(6, 'russian-mod', ['tass'], '2017-04-04'),
-    stance: 'denies',
-    actor_ids: ['russian-forces'],
-  }),
-  attribution({
-    ...row(7, 'syrian-mod', ['tass'], '2017-04-05'),
-    stance: 'denies',
-    actor_ids: ['syrian-government'],
-  }),
-  attribution({
-    ...row(8, 'russian-mod', ['tass'], '2017-04-05'),
-    stance: 'accuses',
-    actor_ids: ['armed-opposition'],
-  }),
-  attribution({
-    ...row(9, 'syrian-mod', ['tass'], '2017-04-05'),
-    stance: 'accuses',
-    actor_ids: ['armed-opposition'],
-  }),
+  figure({ ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'), qualifier: 'exact', value: 58, quote: 'had killed 58 people including 11 children' }),
+  figure({ ...row(2, 'sohr', ['reuters', 'tass'], '2017-04-04'), population: 'children', qualifier: 'exact', value: 11 }),
+  figure({ ...row(3, 'who', ['tass'], '2017-04-05'), qualifier: 'at_least', value: 70, quote: 'at least 70 people have died' }),
+  figure({ ...row(4, 'who', ['tass'], '2017-04-05'), metric: 'affected', qualifier: 'hundreds', quote: 'hundreds more have been affected' }),
+  attribution({ ...row(5, 'reuters', ['tass'], '2017-04-04'), stance: 'accuses', actor_ids: ['syrian-government', 'russian-forces'], certainty: 'suspected' }),
+  attribution({ ...row(6, 'russian-mod', ['tass'], '2017-04-04'), stance: 'denies', actor_ids: ['russian-forces'] }),
+  attribution({ ...row(7, 'syrian-mod', ['tass'], '2017-04-05'), stance: 'denies', actor_ids: ['syrian-government'] }),
+  attribution({ ...row(8, 'russian-mod', ['tass'], '2017-04-05'), stance: 'accuses', actor_ids: ['armed-opposition'] }),
+  attribution({ ...row(9, 'syrian-mod', ['tass'], '2017-04-05'), stance: 'accuses', actor_ids: ['armed-opposition'] }),
 ]
 
 t.test('as of 2017-04-06', async (t) => {

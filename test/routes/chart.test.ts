@@ -3,7 +3,7 @@ import t from 'tap'
 import { formatDay } from '../../src/charts/text.js'
 import { collisions } from '../charts/layout-check.js'
 import { byName, findAll, parseXml } from '../charts/xml.js'
-import { build, get, json, khanShaykhun, post } from '../helper.js'
+import { assertQueryRefused, build, get, json, khanShaykhun, post } from '../helper.js'
 
 const CHART = '/events/khan-shaykhun/chart.svg'
 /** The §8 chart as the README shows it; RECKON_UPDATE_DOCS=1 rewrites it from the renderer. */
@@ -163,10 +163,8 @@ t.test('errors: unknown event 404, bad parameters 400, as problem documents', as
     ['median=', '/median'],
   ] as const) {
     const res = await get(app, `${CHART}?${query}`)
-    t.equal(res.statusCode, 400, query)
+    assertQueryRefused(t, res, path, query)
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
-    const body = json<{ errors: Array<{ path: string; in: string }> }>(res)
-    t.strictSame(body.errors.map((e) => [e.path, e.in]), [[path, 'query']], `${query} names ${path}`)
   }
 })
 

@@ -1,16 +1,9 @@
 /** §11: an event's history and its provenance view. */
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import type { z } from 'zod'
 import type { History, Provenance } from '../../src/schemas/provenance.js'
-import { build, json, post } from '../helper.js'
-
-const get = async <T>(app: FastifyInstance, url: string): Promise<T> => {
-  const res = await app.inject({ method: 'GET', url })
-  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  return json<T>(res)
-}
+import { build, getJson as get, json, post } from '../helper.js'
 
 t.test('history: claims, corrections, retractions and metadata edits, in order', async (t) => {
   const app = await build(t)

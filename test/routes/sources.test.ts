@@ -1,7 +1,7 @@
 /** POST, PATCH and GET of /sources; the pages, refused queries and unknown ids all three share are in collections.test.ts. */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { type Asserts, type Page, type Problem, allPages, assertCreated, assertPatched, assertRefused, build, created, get, getJson, json, patch, paths, post } from '../helper.js'
+import { type Asserts, type Page, type Problem, allPages, assertCreated, assertDerivedIds, assertPatched, assertRefused, build, created, get, getJson, json, patch, paths, post } from '../helper.js'
 
 interface Source {
   id: string
@@ -84,12 +84,7 @@ t.test('POST /sources', async (t) => {
       ['Zürich  &  Ångström', 'zurich-angstrom'],
       ['BBC News 24', 'bbc-news-24'],
     ]
-    for (const [name, id] of cases) {
-      const res = await post(app, '/sources', { name, kind: 'media' })
-      t.equal(res.statusCode, 201, name)
-      t.equal(json<Source>(res).id, id, name)
-      t.equal(res.headers.location, `/sources/${id}`)
-    }
+    await assertDerivedIds(t, app, '/sources', (name) => ({ name, kind: 'media' }), cases)
   })
 
   t.test('a derived id that is taken gets -2, -3, …', async (t) => {

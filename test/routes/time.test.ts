@@ -1,11 +1,10 @@
 /** Contract §11 through the API: timelines, known_at, and the summary's warnings. */
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { loadMetadataInBulk } from '../../src/demo/datasets.js'
 import { ukraineDataset } from '../../src/demo/ukraine.js'
 import type { EventSummaryOut } from '../../src/schemas/summary.js'
-import { build, json, post } from '../helper.js'
+import { build, getJson as get, json, post } from '../helper.js'
 
 type Summary = EventSummaryOut
 type Group = Summary['figures'][number]
@@ -14,12 +13,6 @@ interface Timeline {
   population: string
   party: string | null
   steps: Array<{ at: string; summary: Group | null }>
-}
-
-const get = async <T>(app: FastifyInstance, url: string): Promise<T> => {
-  const res = await app.inject({ method: 'GET', url })
-  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  return json<T>(res)
 }
 
 t.test('the §8 killed/all timeline', async (t) => {
