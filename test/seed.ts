@@ -6,10 +6,12 @@
  *
  *   RECKON_TEST_SEED=N npx tap test/lib/formats.test.ts
  *
- * It goes to stderr: tap's default reporter hides TAP comments of a passing
- * file but shows a file's stderr, and fast-check's own failure report names
- * the seed as well.
+ * It goes to stderr, with the file to rerun: tap's default reporter hides TAP
+ * comments but shows each file's stderr, and the TAP reporter passes stderr
+ * through as it comes. fast-check's own failure report names the seed too.
  */
+
+import { relative } from 'node:path'
 
 const VARIABLE = 'RECKON_TEST_SEED'
 
@@ -28,7 +30,10 @@ let shown = false
 export function testSeed(): number {
   if (!shown) {
     shown = true
-    console.error(`# seed: ${SEED} (rerun with ${VARIABLE}=${SEED})`)
+    // Named with its file: tap runs files in parallel and passes their stderr through as it comes.
+    const file = relative(process.cwd(), process.argv[1] ?? '')
+    const rerun = /\.test\.ts$/.test(file) ? ` npx tap ${file}` : ''
+    console.error(`# seed: ${SEED} (rerun with ${VARIABLE}=${SEED}${rerun})`)
   }
   return SEED
 }
