@@ -79,16 +79,7 @@ export function patch(app: FastifyInstance, url: string, payload: object) {
 
 /** A valid figure row of POST /claims/bulk (SOHR, Khan Shaykhun, exact 87 killed), with `extra` fields set or replaced. */
 export function figureRow(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    event_id: 'khan-shaykhun',
-    kind: 'figure',
-    source_id: 'sohr',
-    stated_at: '2017-04-08',
-    metric: 'killed',
-    qualifier: 'exact',
-    value: 87,
-    ...extra,
-  }
+  return { event_id: 'khan-shaykhun', ...figureClaim({ stated_at: '2017-04-08', value: 87, ...extra }) }
 }
 
 /** A GET, with headers if given. */
