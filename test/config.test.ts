@@ -6,23 +6,23 @@ t.test('parseApiKeys', async (t) => {
     const keys = parseApiKeys('s3cret:read+write, r1:read ,a1:admin')
     t.equal(keys.length, 3)
     t.equal(keys[0]?.token, 's3cret')
-    t.same([...(keys[0]?.scopes ?? [])].sort(), ['read', 'write'])
+    t.strictSame([...(keys[0]?.scopes ?? [])].sort(), ['read', 'write'])
     t.equal(keys[1]?.token, 'r1', 'entries are trimmed')
-    t.same([...(keys[1]?.scopes ?? [])], ['read'])
+    t.strictSame([...(keys[1]?.scopes ?? [])], ['read'])
     t.equal(keys[2]?.token, 'a1')
-    t.same([...(keys[2]?.scopes ?? [])], ['admin'])
+    t.strictSame([...(keys[2]?.scopes ?? [])], ['admin'])
   })
 
   t.test('empty input and empty entries give no keys', async (t) => {
-    t.same(parseApiKeys(''), [])
-    t.same(parseApiKeys(' , ,'), [])
+    t.strictSame(parseApiKeys(''), [])
+    t.strictSame(parseApiKeys(' , ,'), [])
     t.equal(parseApiKeys('a:read,,b:write').length, 2)
   })
 
   t.test('a token may contain a colon: the scopes follow the last one', async (t) => {
     const [key] = parseApiKeys('abc:def:write')
     t.equal(key?.token, 'abc:def')
-    t.same([...(key?.scopes ?? [])], ['write'])
+    t.strictSame([...(key?.scopes ?? [])], ['write'])
   })
 
   t.test('a missing colon or token is an error naming the entry', async (t) => {
@@ -42,7 +42,7 @@ t.test('parseApiKeys', async (t) => {
 t.test('loadConfig', async (t) => {
   t.test('defaults', async (t) => {
     const config = loadConfig({})
-    t.same(config, {
+    t.strictSame(config, {
       port: 3000,
       host: '127.0.0.1',
       dbPath: 'data/reckon.db',
@@ -71,7 +71,7 @@ t.test('loadConfig', async (t) => {
     })
     t.equal(config.readsNeedKey, true)
     t.equal(config.rateLimit, 60)
-    t.same(config.corsOrigins, ['https://desk.example.org', 'http://localhost:8080'])
+    t.strictSame(config.corsOrigins, ['https://desk.example.org', 'http://localhost:8080'])
     t.equal(config.requestTimeoutMs, 5000)
     t.equal(config.maxEventLoopDelayMs, 0)
     t.equal(config.port, 8080)

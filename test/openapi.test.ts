@@ -106,13 +106,13 @@ t.test('the server serves the document and Swagger UI', async (t) => {
   const app = await build(t)
   const res = await app.inject({ method: 'GET', url: '/openapi.json' })
   t.equal(res.statusCode, 200)
-  t.same(json(res), JSON.parse(readFileSync(committedPath, 'utf8')))
+  t.strictSame(json(res), JSON.parse(readFileSync(committedPath, 'utf8')))
   const docs = await app.inject({ method: 'GET', url: '/docs/' })
   t.equal(docs.statusCode, 200)
   t.match(docs.body, /swagger-ui/i)
   const health = await app.inject({ method: 'GET', url: '/health' })
   t.equal(health.statusCode, 200)
-  t.same(json(health), { status: 'ok' })
+  t.strictSame(json(health), { status: 'ok' })
 })
 
 t.test('the document shows the conditional GET exactly where the server answers one', async (t) => {

@@ -1,20 +1,14 @@
 /** The chart drawn by headless Chromium: not a blank, in its colours. */
 import t, { type Test } from 'tap'
-import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, post } from '../helper.js'
+import { khanShaykhun, post } from '../helper.js'
 import { MISSING_CHROMIUM, pictureFacts, screenshot } from './chromium.js'
 
 const CHART = '/events/khan-shaykhun/chart.svg'
 
-async function khanShaykhun(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  await loadFixture(app, readFixture())
-  return app
-}
 
 t.test('in a browser: headless Chromium draws the chart, not a blank', async (t) => {
   t.setTimeout(120_000)
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   let png: Buffer
   try {
@@ -44,7 +38,7 @@ async function shoot(t: Test, url: string, name: string): Promise<Buffer | null>
 
 t.test('in a browser: a vague figure, drawn as a hatched range without a dot', async (t) => {
   t.setTimeout(120_000)
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   // WHO's "hundreds more have been affected" (§8 claim 4): a single vague claim.
   const png = await shoot(t, `${base}${CHART}?metric=affected&as_of=2017-04-06`, 'chart-vague.png')
@@ -57,7 +51,7 @@ t.test('in a browser: a vague figure, drawn as a hatched range without a dot', a
 
 t.test('in a browser: a conflicting group of three, with a vague word, its band and its median', async (t) => {
   t.setTimeout(120_000)
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   const said = [
     { source_id: 'sohr', qualifier: 'exact', value: 300 },
     { source_id: 'who', qualifier: 'at_least', value: 500 },

@@ -18,7 +18,8 @@
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import t from 'tap'
-import { bundleServer, ndjson, random, seed, sleep, startServer, tempDir } from './server-process.js'
+import { testSeed } from '../seed.js'
+import { bundleServer, ndjson, random, sleep, startServer, tempDir } from './server-process.js'
 
 const CLIENTS = 16
 /** How long the clients keep going; they then finish the request they are in. */
@@ -74,8 +75,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
   const server = await startServer({ entry, dbPath, apiKeys: KEYS.map((k) => `${k}:read+write`).join(',') })
   t.teardown(() => server.kill('SIGKILL'))
   const { base } = server
-  const s = seed()
-  t.comment(`seed ${s} (DURABILITY_SEED=${s} replays the choices, not the scheduling)`)
+  // The seed replays the clients' choices, not the scheduling.
+  const s = testSeed()
 
   // ---- what has been acknowledged ----
   const events: string[] = []
@@ -159,6 +160,20 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     return expected
   }
 
+  /** POST of a new record (weight 4) to `path`, acknowledged into `list` once created. */
+  const creates = (path: string, prefix: string, list: string[], body: (id: string) => Record<string, unknown>): Op => ({
+    name: `POST ${path}`,
+    weight: 4,
+    run: async (c) => {
+      const id = `${prefix}-c${c.index}-${c.n++}`
+      const res = await request(`POST ${path}`, c, path, [201], { method: 'POST', body: body(id) })
+      if (res) {
+        await res.arrayBuffer()
+        list.push(id)
+      }
+    },
+  })
+
   const ops: Op[] = [
     {
       name: 'POST /events/{id}/claims',
@@ -227,30 +242,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
         })
       },
     },
-    {
-      name: 'POST /events',
-      weight: 4,
-      run: async (c) => {
-        const id = `event-c${c.index}-${c.n++}`
-        const res = await request('POST /events', c, '/events', [201], { method: 'POST', body: { id, title: `Event ${id}`, occurred_on: '2024-01' } })
-        if (res) {
-          await res.arrayBuffer()
-          events.push(id)
-        }
-      },
-    },
-    {
-      name: 'POST /sources',
-      weight: 4,
-      run: async (c) => {
-        const id = `source-c${c.index}-${c.n++}`
-        const res = await request('POST /sources', c, '/sources', [201], { method: 'POST', body: { id, name: `Source ${id}`, kind: 'other' } })
-        if (res) {
-          await res.arrayBuffer()
-          sources.push(id)
-        }
-      },
-    },
+    creates('/events', 'event', events, (id) => ({ id, title: `Event ${id}`, occurred_on: '2024-01' })),
+    creates('/sources', 'source', sources, (id) => ({ id, name: `Source ${id}`, kind: 'other' })),
     {
       name: 'GET /events/{id}/summary',
       weight: 18,
@@ -370,7 +363,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const ev = await request('setup', admin, '/events', [201], { method: 'POST', body: { id: `seed-event-${i}`, title: `Seed event ${i}`, occurred_on: '2024' } })
     if (ev) events.push(`seed-event-${i}`)
   }
-  t.same(failures, [], 'the actors, sources and events to start from are recorded')
+  t.strictSame(failures, [], 'the actors, sources and events to start from are recorded')
 
   // ---- the run ----
   const deadline = Date.now() + DURATION_MS
@@ -406,8 +399,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
 
   // ---- afterwards: everything acknowledged is there, and nothing else ----
   t.equal(fiveHundreds, 0, 'no 5xx')
-  t.same(failures, [], `no unexpected status, failed connection, wrong answer or stale read (${failureCount} found, at most 50 listed)`)
-  t.same(server.errors, [], 'nothing logged at level error')
+  t.strictSame(failures, [], `no unexpected status, failed connection, wrong answer or stale read (${failureCount} found, at most 50 listed)`)
+  t.strictSame(server.errors, [], 'nothing logged at level error')
 
   // The checks go round the clients' keys, as the run did: no key comes near a per-key rate limit.
   let turn = 0
@@ -422,7 +415,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
       wrong.push(`${claim.id}: stored ${JSON.stringify(got)}, acknowledged ${JSON.stringify(claim)}`)
     }
   }
-  t.same(wrong.slice(0, 20), [], `every acknowledged claim (${claims.size}) is in the export with the content it was sent with`)
+  t.strictSame(wrong.slice(0, 20), [], `every acknowledged claim (${claims.size}) is in the export with the content it was sent with`)
   t.equal(stored.size, claims.size, 'the export holds as many claims as were acknowledged')
 
   // A sample one by one: GET /claims/{id}.
@@ -436,7 +429,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const claim = claims.get(id)
     if (!got || !claim || got.quote !== claim.quote || (got.value ?? null) !== claim.value || got.event_id !== claim.event_id) unreadable.push(id)
   }
-  t.same(unreadable, [], `a sample of ${sample.length} acknowledged claims reads back one by one`)
+  t.strictSame(unreadable, [], `a sample of ${sample.length} acknowledged claims reads back one by one`)
 
   // Per event: what the summary counts is what was acknowledged.
   const miscounted: string[] = []
@@ -445,7 +438,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const total = res ? ((await res.json()) as { claims_total: number }).claims_total : -1
     if (total !== ackedCount(eventId)) miscounted.push(`${eventId}: summary counts ${total}, ${ackedCount(eventId)} acknowledged`)
   }
-  t.same(miscounted, [], `for each of ${events.length} events, claims_total equals the claims acknowledged`)
+  t.strictSame(miscounted, [], `for each of ${events.length} events, claims_total equals the claims acknowledged`)
 
   const unreadableRecords: string[] = []
   for (const [path, list] of [['/events', events], ['/sources', sources]] as const) {
@@ -455,7 +448,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
       else unreadableRecords.push(`${path}/${id}`)
     }
   }
-  t.same(unreadableRecords, [], `every acknowledged event (${events.length}) and source (${sources.length}) reads back`)
+  t.strictSame(unreadableRecords, [], `every acknowledged event (${events.length}) and source (${sources.length}) reads back`)
 
   t.equal(reader.pragma('integrity_check', { simple: true }), 'ok', 'PRAGMA integrity_check is ok')
   t.equal(countClaims.get(), claims.size, 'SQLite holds as many claims as were acknowledged')

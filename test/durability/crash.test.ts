@@ -22,7 +22,8 @@ import Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { type ServerProcess, bundleServer, ndjson, random, seed, sleep, startServer, tempDir } from './server-process.js'
+import { testSeed } from '../seed.js'
+import { type ServerProcess, bundleServer, ndjson, random, sleep, startServer, tempDir } from './server-process.js'
 
 const ROUNDS = 20
 const CLIENTS = 4
@@ -100,9 +101,7 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
   const dir = tempDir(t, 'reckon-crash-')
   const entry = await bundleServer(dir)
   const dbPath = join(dir, 'reckon.db')
-  const s = seed()
-  const rand = random(s)
-  t.comment(`seed ${s} (DURABILITY_SEED=${s} replays it)`)
+  const rand = random(testSeed())
 
   let server: ServerProcess | undefined
   t.teardown(() => server?.kill('SIGKILL'))
@@ -180,7 +179,7 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
     t.equal(exit.signal, 'SIGKILL', `round ${round}: killed by SIGKILL`)
     // What recovery will have to read: the write-ahead log the dead server left.
     figures.walAtKill.push(existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size : 0)
-    t.same(
+    t.strictSame(
       batches.filter((b) => b.outcome === 'refused').map((b) => `${b.id}: ${b.status}`),
       [],
       `round ${round}: no batch was refused before the kill`,
@@ -195,7 +194,7 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
     let changeIds: string[]
     try {
       t.equal(db.pragma('integrity_check', { simple: true }), 'ok', `round ${round}: PRAGMA integrity_check is ok`)
-      t.same(db.pragma('foreign_key_check'), [], `round ${round}: PRAGMA foreign_key_check finds nothing`)
+      t.strictSame(db.pragma('foreign_key_check'), [], `round ${round}: PRAGMA foreign_key_check finds nothing`)
       sqlRows = db.prepare('SELECT id, event_id, quote, external_id, value FROM claims WHERE event_id = ?').all(eventId) as ClaimRow[]
       changeIds = (
         db.prepare("SELECT id FROM changes WHERE type = 'claim.created' AND event_id = ?").all(eventId) as Array<{ id: string }>
@@ -256,13 +255,13 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
     t.equal(exported.status, 200, `round ${round}: GET /claims export`)
     const apiRows = ndjson<ClaimRow>(await exported.text())
     const key = (r: ClaimRow) => `${r.id} ${r.quote} ${r.external_id} ${r.value}`
-    t.same(apiRows.map(key).sort(), sqlRows.map(key).sort(), `round ${round}: the export lists exactly the claims SQLite holds (${sqlRows.length})`)
+    t.strictSame(apiRows.map(key).sort(), sqlRows.map(key).sort(), `round ${round}: the export lists exactly the claims SQLite holds (${sqlRows.length})`)
     const summary = await fetch(`${current.base}/events/${eventId}/summary`)
     t.equal(summary.status, 200, `round ${round}: GET summary`)
     const { claims_total } = (await summary.json()) as { claims_total: number }
     t.equal(claims_total, sqlRows.length, `round ${round}: the summary counts them all`)
 
-    t.same(problems, [], `round ${round}: ${batches.filter((b) => b.outcome === 'acknowledged').length} acknowledged of ${batches.length} batches, every one whole; no partial batch`)
+    t.strictSame(problems, [], `round ${round}: ${batches.filter((b) => b.outcome === 'acknowledged').length} acknowledged of ${batches.length} batches, every one whole; no partial batch`)
     foundPerEvent.set(eventId, sqlRows.length)
     figures.rounds++
     if (problems.length === 0) figures.roundsSurvived++

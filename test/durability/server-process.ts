@@ -166,11 +166,6 @@ export function random(seed: number): () => number {
   }
 }
 
-/** The seed: DURABILITY_SEED if set, else a fresh one (printed by the tests). */
-export function seed(): number {
-  const fromEnv = Number(process.env['DURABILITY_SEED'])
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.floor(Math.random() * 2 ** 31) + 1
-}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 

@@ -34,96 +34,56 @@ const summarize = (claims: AttributionClaim[], d: Directory = dir) =>
   attributionSummary(countedStances(claims), d)
 const statusOf = (...claims: AttributionClaim[]) => summarize(claims).status
 
+/** Each case: what it shows, the status expected, and the claims (built in order: their ids are c01, c02, …). */
+type StatusCase = [string, string, AttributionClaim[]]
+const statuses = (t: { equal: (a: unknown, b: unknown, m: string) => unknown }, cases: StatusCase[]) => {
+  for (const [message, expected, claims] of cases) t.equal(statusOf(...claims), expected, message)
+}
+
 t.test('none and unattributed', async (t) => {
-  t.same(summarize([]), { status: 'none', sources: 0, entropy: 0, actors: [] })
-  t.equal(statusOf(denies('mod', ['gov']), denies('ngo', ['rebels'])), 'unattributed')
-  t.equal(
-    statusOf(accuses('ngo', ['gov']), denies('ngo', ['gov'], '2020-01-02')),
-    'unattributed',
-    'a later denial replaces the accusation',
-  )
+  t.strictSame(summarize([]), { status: 'none', sources: 0, entropy: 0, actors: [] })
+  statuses(t, [
+    ['only denials', 'unattributed', [denies('mod', ['gov']), denies('ngo', ['rebels'])]],
+    ['a later denial replaces the accusation', 'unattributed', [accuses('ngo', ['gov']), denies('ngo', ['gov'], '2020-01-02')]],
+  ])
 })
 
 t.test('uncontested', async (t) => {
-  t.equal(statusOf(accuses('ngo', ['gov'])), 'uncontested')
-  t.equal(statusOf(accuses('ngo', ['gov']), accuses('wire', ['gov'])), 'uncontested')
-  t.equal(
-    statusOf(accuses('ngo', ['gov', 'rebels']), accuses('wire', ['rebels', 'foreign'])),
-    'uncontested',
-    'actor sets with an actor in common',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['air-force']), accuses('wire', ['gov'])),
-    'uncontested',
-    'one names an ancestor of the other',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['rebels']), accuses('ngo', ['foreign'], '2020-01-02')),
-    'uncontested',
-    'disjoint sets from the same source are not rule (b)',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['gov']), denies('wire', ['air-force'])),
-    'uncontested',
-    'denying a part of the accused actor is not rule (a)',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['air-force']), denies('ngo', ['gov'])),
-    'uncontested',
-    'a source cannot contest itself under rule (a)',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['rebels']), denies('wire', ['gov'])),
-    'uncontested',
-    'a denial of an actor nobody accuses',
-  )
+  statuses(t, [
+    ['one accusation', 'uncontested', [accuses('ngo', ['gov'])]],
+    ['two sources accuse the same actor', 'uncontested', [accuses('ngo', ['gov']), accuses('wire', ['gov'])]],
+    ['actor sets with an actor in common', 'uncontested', [accuses('ngo', ['gov', 'rebels']), accuses('wire', ['rebels', 'foreign'])]],
+    ['one names an ancestor of the other', 'uncontested', [accuses('ngo', ['air-force']), accuses('wire', ['gov'])]],
+    ['disjoint sets from the same source are not rule (b)', 'uncontested', [accuses('ngo', ['rebels']), accuses('ngo', ['foreign'], '2020-01-02')]],
+    ['denying a part of the accused actor is not rule (a)', 'uncontested', [accuses('ngo', ['gov']), denies('wire', ['air-force'])]],
+    ['a source cannot contest itself under rule (a)', 'uncontested', [accuses('ngo', ['air-force']), denies('ngo', ['gov'])]],
+    ['a denial of an actor nobody accuses', 'uncontested', [accuses('ngo', ['rebels']), denies('wire', ['gov'])]],
+  ])
 })
 
 t.test('contested', async (t) => {
-  t.equal(statusOf(accuses('ngo', ['gov']), denies('mod', ['gov'])), 'contested', '(a)')
-  t.equal(
-    statusOf(accuses('ngo', ['air-force']), denies('mod', ['gov'])),
-    'contested',
-    '(a) with the denial naming an ancestor',
-  )
-  t.equal(
-    statusOf(accuses('ngo', ['gov', 'foreign']), denies('mod', ['foreign'])),
-    'contested',
-    '(a) on one of several accused actors',
-  )
-  t.equal(statusOf(accuses('ngo', ['gov']), accuses('wire', ['rebels'])), 'contested', '(b)')
-  t.equal(
-    statusOf(accuses('ngo', ['gov', 'foreign']), accuses('wire', ['rebels'])),
-    'contested',
-    '(b) with several actors on one side',
-  )
-  t.equal(
-    statusOf(
-      accuses('ngo', ['air-force', 'rebels']),
-      accuses('ngo', ['air-force'], '2020-01-02'),
-      accuses('wire', ['gov']),
-    ),
-    'contested',
-    '(b) over counted stances: the earlier claim now counts for rebels alone, apart from gov',
-  )
-  t.equal(
-    statusOf(
-      accuses('ngo', ['air-force', 'rebels']),
-      accuses('ngo', ['rebels', 'air-force'], '2020-01-02'),
-      accuses('wire', ['gov']),
-    ),
-    'uncontested',
-    'a repeated claim replaces the earlier one on every pair',
-  )
-  t.equal(
-    statusOf(
-      accuses('ngo', ['air-force', 'rebels']),
-      denies('ngo', ['air-force'], '2020-01-02'),
-      accuses('wire', ['gov']),
-    ),
-    'contested',
-    '(b) over the actors each claim still counts for: rebels against gov',
-  )
+  statuses(t, [
+    ['(a)', 'contested', [accuses('ngo', ['gov']), denies('mod', ['gov'])]],
+    ['(a) with the denial naming an ancestor', 'contested', [accuses('ngo', ['air-force']), denies('mod', ['gov'])]],
+    ['(a) on one of several accused actors', 'contested', [accuses('ngo', ['gov', 'foreign']), denies('mod', ['foreign'])]],
+    ['(b)', 'contested', [accuses('ngo', ['gov']), accuses('wire', ['rebels'])]],
+    ['(b) with several actors on one side', 'contested', [accuses('ngo', ['gov', 'foreign']), accuses('wire', ['rebels'])]],
+    [
+      '(b) over counted stances: the earlier claim now counts for rebels alone, apart from gov',
+      'contested',
+      [accuses('ngo', ['air-force', 'rebels']), accuses('ngo', ['air-force'], '2020-01-02'), accuses('wire', ['gov'])],
+    ],
+    [
+      'a repeated claim replaces the earlier one on every pair',
+      'uncontested',
+      [accuses('ngo', ['air-force', 'rebels']), accuses('ngo', ['rebels', 'air-force'], '2020-01-02'), accuses('wire', ['gov'])],
+    ],
+    [
+      '(b) over the actors each claim still counts for: rebels against gov',
+      'contested',
+      [accuses('ngo', ['air-force', 'rebels']), denies('ngo', ['air-force'], '2020-01-02'), accuses('wire', ['gov'])],
+    ],
+  ])
 })
 
 t.test('support, ordering and names', async (t) => {
@@ -134,7 +94,7 @@ t.test('support, ordering and names', async (t) => {
     denies('af-press', ['air-force']),
     denies('ngo', ['mystery']),
   ])
-  t.same(
+  t.strictSame(
     s.actors.map((a) => [a.actor_id, a.name, a.support]),
     [
       ['rebels', 'Rebels', 2],
@@ -145,13 +105,13 @@ t.test('support, ordering and names', async (t) => {
     ],
   )
   t.equal(s.sources, 4)
-  t.same(
+  t.strictSame(
     s.actors[0]?.accused_by.map((a) => a.source_id),
     ['mod', 'wire'],
     'accused_by ordered by source',
   )
   const foreign = s.actors[1]?.accused_by
-  t.same(foreign, [
+  t.strictSame(foreign, [
     {
       source_id: 'ngo',
       claim_id: foreign?.[0]?.claim_id,
@@ -171,7 +131,7 @@ t.test('support is summed exactly, so equal supports tie on actor id', async (t)
     accuses('s4', ['bravo', 'y2', 'y3']),
     accuses('s5', ['bravo', 'y4', 'y5', 'y6', 'y7', 'y8']),
   ])
-  t.same(
+  t.strictSame(
     s.actors.slice(0, 2).map((a) => [a.actor_id, a.support]),
     [
       ['bravo', 1],
@@ -187,7 +147,7 @@ t.test('self and admitted follow the actor tree', async (t) => {
     denies('ngo', ['air-force']),
   ])
   const standing = (id: string) => s.actors.find((a) => a.actor_id === id)
-  t.same(
+  t.strictSame(
     standing('air-force')?.denied_by.map((d) => [d.source_id, d.self]),
     [
       ['mod', true],
@@ -195,16 +155,16 @@ t.test('self and admitted follow the actor tree', async (t) => {
     ],
     'a source speaking for the parent denies for itself',
   )
-  t.same(
+  t.strictSame(
     standing('gov')?.denied_by.map((d) => d.self),
     [false],
     'a part does not speak for the whole',
   )
-  t.same(standing('rebels')?.denied_by.map((d) => d.self), [false])
+  t.strictSame(standing('rebels')?.denied_by.map((d) => d.self), [false])
 
   const admissions = summarize([accuses('mod', ['air-force']), accuses('ngo', ['gov'])])
   const admitted = Object.fromEntries(admissions.actors.map((a) => [a.actor_id, a.admitted]))
-  t.same(admitted, { 'air-force': true, gov: false })
+  t.strictSame(admitted, { 'air-force': true, gov: false })
   const partAdmits = summarize([accuses('af-press', ['gov'])])
   t.equal(partAdmits.actors[0]?.admitted, false, 'a part cannot admit for the whole')
   t.equal(summarize([accuses('ngo', ['gov'])]).actors[0]?.admitted, false)

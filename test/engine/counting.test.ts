@@ -20,36 +20,36 @@ const decided = (claims: readonly Claim[]) =>
 
 t.test('step 1: claims stated up to and including T', async (t) => {
   const claims = [fig('a', 's', '2020-01-01'), fig('b', 's', '2020-01-02')]
-  t.same(ids(claimsInForce(claims, day('2020-01-02'))), ['a', 'b'], 'stated exactly at T counts')
-  t.same(ids(claimsInForce(claims, endOf('2020-01-01'))), ['a'])
-  t.same(ids(claimsInForce(claims, '2019-12-31T23:59:59.999Z')), [])
+  t.strictSame(ids(claimsInForce(claims, day('2020-01-02'))), ['a', 'b'], 'stated exactly at T counts')
+  t.strictSame(ids(claimsInForce(claims, endOf('2020-01-01'))), ['a'])
+  t.strictSame(ids(claimsInForce(claims, '2019-12-31T23:59:59.999Z')), [])
 })
 
 t.test('step 2: a retraction applies at every T, even before it was made', async (t) => {
   const retraction = { at: day('2020-06-01'), reason: 'duplicate' }
   const retracted = fig('a', 's', '2020-01-01', { retraction })
-  t.same(claimsInForce([retracted], endOf('2020-01-01')), [])
-  t.same(claimsInForce([retracted], endOf('2030-01-01')), [])
+  t.strictSame(claimsInForce([retracted], endOf('2020-01-01')), [])
+  t.strictSame(claimsInForce([retracted], endOf('2030-01-01')), [])
 })
 
 t.test('step 3: supersedes hides a claim only when the superseding claim is kept', async (t) => {
   const old = fig('old', 's', '2020-01-01')
   const fix = fig('fix', 'other', '2020-01-03', { qualifier: 'hundreds', supersedes: 'old' })
-  t.same(ids(claimsInForce([old, fix], endOf('2020-01-03'))), ['fix'], 'a kept correction hides')
-  t.same(
+  t.strictSame(ids(claimsInForce([old, fix], endOf('2020-01-03'))), ['fix'], 'a kept correction hides')
+  t.strictSame(
     ids(claimsInForce([old, fix], endOf('2020-01-02'))),
     ['old'],
     'a correction stated after T hides nothing',
   )
   const retractedFix = { ...fix, retraction: { at: day('2020-02-01'), reason: 'wrong' } }
-  t.same(
+  t.strictSame(
     ids(claimsInForce([old, retractedFix], endOf('2020-01-03'))),
     ['old'],
     'a retracted correction hides nothing',
   )
   const fixOfFix = fig('fix2', 's', '2020-01-04', { qualifier: 'thousands', supersedes: 'fix' })
-  t.same(ids(claimsInForce([old, fix, fixOfFix], endOf('2020-01-04'))), ['fix2'], 'a chain')
-  t.same(
+  t.strictSame(ids(claimsInForce([old, fix, fixOfFix], endOf('2020-01-04'))), ['fix2'], 'a chain')
+  t.strictSame(
     ids(claimsInForce([fixOfFix, fix, old], endOf('2020-01-04'))),
     ['fix2'],
     'a chain, in any arrival order',
@@ -69,8 +69,8 @@ t.test('step 4: one claim per origin source, the latest', async (t) => {
   ]
   const groups = countedFigureGroups(claimsInForce(claims, endOf('2020-01-02')))
   t.equal(groups.length, 1)
-  t.same(ids(groups[0]?.claims ?? []), ['a2', 'b1', 'c2'])
-  t.same(
+  t.strictSame(ids(groups[0]?.claims ?? []), ['a2', 'b1', 'c2'])
+  t.strictSame(
     ids(countedFigureGroups([...claims].reverse())[0]?.claims ?? []),
     ['a2', 'b1', 'c2'],
     'arrival order plays no part',
@@ -84,7 +84,7 @@ t.test('step 4: relays never add a source', async (t) => {
     fig('z', 'sohr', '2020-01-02', { via: ['reuters', 'tass'] }),
   ]
   const groups = countedFigureGroups(claims)
-  t.same(ids(groups[0]?.claims ?? []), ['z'], 'the origin keeps its latest claim, however relayed')
+  t.strictSame(ids(groups[0]?.claims ?? []), ['z'], 'the origin keeps its latest claim, however relayed')
   t.equal(groups.length, 1)
 })
 
@@ -99,7 +99,7 @@ t.test('step 4: groups by (metric, population, party), in contract order', async
     fig('killed-all', 's', at),
     fig('killed-civilians', 's', at, { population: 'civilians' }),
   ])
-  t.same(
+  t.strictSame(
     groups.map((g) => [g.metric, g.population, g.party]),
     [
       ['killed', 'all', null],
@@ -123,25 +123,13 @@ t.test('step 5: each (source, actor) pair is decided by its latest claim', async
     blame('late', 'reuters', '2020-01-02', 'accuses', ['gov']),
     blame('other', 'mod', '2020-01-01', 'denies', ['rus']),
   ]
-  t.same(
-    decided(claims),
-    [
-      ['mod', 'rus', 'other'],
-      ['reuters', 'gov', 'late'],
-      ['reuters', 'rus', 'early'],
-    ],
-    'a later claim naming one of two actors decides only that pair',
-  )
   const flipped = [...claims, blame('denial', 'reuters', '2020-01-03', 'denies', ['rus'])]
-  t.same(
-    decided(flipped),
-    [
-      ['mod', 'rus', 'other'],
-      ['reuters', 'gov', 'late'],
-      ['reuters', 'rus', 'denial'],
-    ],
-    'a later denial decides the pair whatever the earlier stance',
-  )
+  // [source, actor, the deciding claim] of each pair
+  const cases: Array<[string, typeof claims, string[][]]> = [
+    ['a later claim naming one of two actors decides only that pair', claims, [['mod', 'rus', 'other'], ['reuters', 'gov', 'late'], ['reuters', 'rus', 'early']]],
+    ['a later denial decides the pair whatever the earlier stance', flipped, [['mod', 'rus', 'other'], ['reuters', 'gov', 'late'], ['reuters', 'rus', 'denial']]],
+  ]
+  for (const [message, given, expected] of cases) t.strictSame(decided(given), expected, message)
 })
 
 t.test('step 5: the same tie-breaks as step 4', async (t) => {
@@ -149,8 +137,8 @@ t.test('step 5: the same tie-breaks as step 4', async (t) => {
     blame('z', 's', '2020-01-01', 'accuses', ['a'], { recorded_at: day('2020-01-01') }),
     blame('a', 's', '2020-01-01', 'denies', ['a'], { recorded_at: day('2020-01-02') }),
   ]
-  t.same(decided(byRecorded), [['s', 'a', 'a']])
+  t.strictSame(decided(byRecorded), [['s', 'a', 'a']])
   const byId = byRecorded.map((c) => ({ ...c, recorded_at: day('2020-01-01') }))
-  t.same(decided(byId), [['s', 'a', 'z']])
-  t.same(decided([...byId].reverse()), [['s', 'a', 'z']])
+  t.strictSame(decided(byId), [['s', 'a', 'z']])
+  t.strictSame(decided([...byId].reverse()), [['s', 'a', 'z']])
 })

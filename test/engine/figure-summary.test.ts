@@ -21,16 +21,16 @@ t.test('range, points, estimate and common', async (t) => {
     statement('at_least', { value: 5 }),
     statement('range', { low: 0, high: 20 }),
   )
-  t.same(s.range, range(0, null))
-  t.same(s.points, { min: 5, max: 10, median: 10 })
-  t.same(s.estimate, { value: 10, method: 'median' })
+  t.strictSame(s.range, range(0, null))
+  t.strictSame(s.points, { min: 5, max: 10, median: 10 })
+  t.strictSame(s.estimate, { value: 10, method: 'median' })
   t.equal(s.consistent, true)
-  t.same(s.common, range(10, 10))
+  t.strictSame(s.common, range(10, 10))
   t.equal(s.sources, 3)
 
   const open = summarize(statement('at_least', { value: 5 }), statement('more_than', { value: 7 }))
-  t.same(open.common, range(8, null), 'unbounded common interval')
-  t.same(open.range, range(5, null))
+  t.strictSame(open.common, range(8, null), 'unbounded common interval')
+  t.strictSame(open.range, range(5, null))
   t.equal(open.points.median, 6.5, 'median of an even count is the mean of the middle two')
 })
 
@@ -51,9 +51,9 @@ t.test('disagreement levels', async (t) => {
 
 t.test('ratio and relative spread are null where they would divide by zero', async (t) => {
   const zeros = summarize(exact(0), exact(0))
-  t.same(zeros.disagreement, { level: 'agreement', spread: 0, ratio: null, relative_spread: null })
+  t.strictSame(zeros.disagreement, { level: 'agreement', spread: 0, ratio: null, relative_spread: null })
   const fromZero = summarize(exact(0), exact(10))
-  t.same(fromZero.disagreement, {
+  t.strictSame(fromZero.disagreement, {
     level: 'conflicting',
     spread: 10,
     ratio: null,
@@ -74,28 +74,28 @@ t.test('agreement: the region covered by the most claims, narrowest, then lowest
     sources,
     share,
   })
-  t.same(
+  t.strictSame(
     agreement([range(0, 10), range(5, 20), range(15, 30)]),
     found(5, 10, 2, 2 / 3),
     'equal width: the lowest',
   )
-  t.same(
+  t.strictSame(
     agreement([range(0, 10), range(5, 20), range(18, 30)]),
     found(18, 20, 2, 2 / 3),
     'the narrowest, though higher',
   )
-  t.same(
+  t.strictSame(
     agreement([range(0, 5), range(6, 10)]),
     found(6, 10, 1, 0.5),
     'regions split where the covering set changes, even when the count does not',
   )
-  t.same(agreement([range(10, null), range(20, null)]), found(20, null, 2, 1))
-  t.same(
+  t.strictSame(agreement([range(10, null), range(20, null)]), found(20, null, 2, 1))
+  t.strictSame(
     agreement([range(0, null), range(0, 1e12), range(1e12 + 1, null)]),
     found(0, 1e12, 2, 2 / 3),
     'an unbounded region is the widest',
   )
-  t.same(agreement([range(3, 3), range(3, 3)]), found(3, 3, 2, 1))
+  t.strictSame(agreement([range(3, 3), range(3, 3)]), found(3, 3, 2, 1))
   t.throws(() => agreement([]))
 })
 
@@ -107,12 +107,12 @@ t.test('counted claims: ordered by point then source, numbers as given', async (
     statement('hundreds'),
     exact(5),
   )
-  t.same(
+  t.strictSame(
     s.claims.map((c) => [c.source_id, c.point]),
     [['s5', 5], ['s1', 20], ['s3', 20], ['s2', 25], ['s4', 200]],
   )
   const bySource = new Map(s.claims.map((c) => [c.source_id, c]))
-  t.same(bySource.get('s1'), {
+  t.strictSame(bySource.get('s1'), {
     claim_id: 'c1',
     source_id: 's1',
     source_name: 'Source One',
@@ -128,10 +128,10 @@ t.test('counted claims: ordered by point then source, numbers as given', async (
   })
   const given = (id: string) =>
     Object.keys(bySource.get(id) ?? {}).filter((k) => ['value', 'low', 'high', 'best'].includes(k))
-  t.same(given('s1'), ['low', 'high'], 'no best when none was given')
-  t.same(given('s2'), ['value'])
-  t.same(given('s3'), ['low', 'high', 'best'])
-  t.same(given('s4'), [])
+  t.strictSame(given('s1'), ['low', 'high'], 'no best when none was given')
+  t.strictSame(given('s2'), ['value'])
+  t.strictSame(given('s3'), ['low', 'high', 'best'])
+  t.strictSame(given('s4'), [])
   t.equal(bySource.get('s3')?.best, 20)
   t.equal(bySource.get('s2')?.source_name, 's2', 'an unknown source is named by its id')
 })

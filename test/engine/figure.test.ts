@@ -40,7 +40,7 @@ const table: Array<[string, FigureStatement, Interval, number]> = [
 
 for (const [name, s, expectedInterval, expectedPoint] of table) {
   t.test(name, async (t) => {
-    t.same(interval(s), expectedInterval)
+    t.strictSame(interval(s), expectedInterval)
     t.equal(point(s), expectedPoint)
   })
 }

@@ -33,9 +33,9 @@ t.test('the §8 killed/all group moves from SOHR alone to conflicting', async (t
     figure({ id: 'kids', source_id: 'sohr', stated_at: day('2017-04-06'), qualifier: 'exact', value: 11, population: 'children' }),
   ]
   const steps = figureTimeline(claims, KILLED_ALL, WORLD)
-  t.same(steps.map((s) => s.at), [day('2017-04-04'), day('2017-04-05')], 'one step per distinct stated_at of the group only')
-  t.same(steps.map((s) => s.summary?.disagreement.level), ['single_source', 'conflicting'])
-  t.same(steps[1]?.summary?.points, { min: 58, max: 70, median: 64 })
+  t.strictSame(steps.map((s) => s.at), [day('2017-04-04'), day('2017-04-05')], 'one step per distinct stated_at of the group only')
+  t.strictSame(steps.map((s) => s.summary?.disagreement.level), ['single_source', 'conflicting'])
+  t.strictSame(steps[1]?.summary?.points, { min: 58, max: 70, median: 64 })
 })
 
 t.test('a correction in another group empties a step; retracted claims make no step', async (t) => {
@@ -46,8 +46,8 @@ t.test('a correction in another group empties a step; retracted claims make no s
     figure({ id: 'd', source_id: 's3', stated_at: day('2020-01-04'), qualifier: 'exact', value: 1, retraction: { at: day('2020-02-01'), reason: 'x' } }),
   ]
   const steps = figureTimeline(claims, KILLED_ALL, WORLD)
-  t.same(steps.map((s) => s.at), [day('2020-01-01'), day('2020-01-03')])
-  t.same(steps.map((s) => s.summary?.claims.map((c) => c.claim_id)), [['a'], ['c']], 'a is superseded by the 3rd')
+  t.strictSame(steps.map((s) => s.at), [day('2020-01-01'), day('2020-01-03')])
+  t.strictSame(steps.map((s) => s.summary?.claims.map((c) => c.claim_id)), [['a'], ['c']], 'a is superseded by the 3rd')
 })
 
 t.test('known_at: what the database held then', async (t) => {
@@ -55,12 +55,12 @@ t.test('known_at: what the database held then', async (t) => {
     figure({ id: 'a', source_id: 's1', stated_at: day('2020-01-01'), recorded_at: day('2020-01-05'), qualifier: 'exact', value: 5, retraction: { at: day('2020-01-10'), reason: 'dup' } }),
     figure({ id: 'b', source_id: 's2', stated_at: day('2020-01-01'), recorded_at: day('2020-01-08'), qualifier: 'exact', value: 7 }),
   ]
-  t.same(asKnownAt(claims, day('2020-01-04')), [], 'nothing recorded yet')
+  t.strictSame(asKnownAt(claims, day('2020-01-04')), [], 'nothing recorded yet')
   const before = asKnownAt(claims, day('2020-01-06'))
-  t.same(before.map((c) => [c.id, c.retraction]), [['a', null]], 'recorded, not yet retracted: it still counts')
+  t.strictSame(before.map((c) => [c.id, c.retraction]), [['a', null]], 'recorded, not yet retracted: it still counts')
   const later = asKnownAt(claims, day('2020-01-10'))
-  t.same(later.map((c) => [c.id, c.retraction?.reason ?? null]), [['a', 'dup'], ['b', null]], 'a retraction made at known_at applies')
+  t.strictSame(later.map((c) => [c.id, c.retraction?.reason ?? null]), [['a', 'dup'], ['b', null]], 'a retraction made at known_at applies')
   t.equal(claims[0]?.retraction?.reason, 'dup', 'the input is not changed')
   const summary = figureSummaries(before, day('2020-02-01'), WORLD)
-  t.same(summary[0]?.claims.map((c) => c.claim_id), ['a'])
+  t.strictSame(summary[0]?.claims.map((c) => c.claim_id), ['a'])
 })

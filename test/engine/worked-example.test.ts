@@ -29,64 +29,24 @@ const row = (i: number, source_id: string, via: string[], date: string) => ({
   stated_at: day(date),
   recorded_at: `2017-04-06T12:0${i}:00.000Z`,
 })
+// One line per row of the contract's table.
 const claims: Claim[] = [
-  figure({
-    ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'),
-    qualifier: 'exact',
-    value: 58,
-    quote: 'had killed 58 people including 11 children',
-  }),
-  figure({
-    ...row(2, 'sohr', ['reuters', 'tass'], '2017-04-04'),
-    population: 'children',
-    qualifier: 'exact',
-    value: 11,
-  }),
-  figure({
-    ...row(3, 'who', ['tass'], '2017-04-05'),
-    qualifier: 'at_least',
-    value: 70,
-    quote: 'at least 70 people have died',
-  }),
-  figure({
-    ...row(4, 'who', ['tass'], '2017-04-05'),
-    metric: 'affected',
-    qualifier: 'hundreds',
-    quote: 'hundreds more have been affected',
-  }),
-  attribution({
-    ...row(5, 'reuters', ['tass'], '2017-04-04'),
-    stance: 'accuses',
-    actor_ids: ['syrian-government', 'russian-forces'],
-    certainty: 'suspected',
-  }),
-  attribution({
-    ...row(6, 'russian-mod', ['tass'], '2017-04-04'),
-    stance: 'denies',
-    actor_ids: ['russian-forces'],
-  }),
-  attribution({
-    ...row(7, 'syrian-mod', ['tass'], '2017-04-05'),
-    stance: 'denies',
-    actor_ids: ['syrian-government'],
-  }),
-  attribution({
-    ...row(8, 'russian-mod', ['tass'], '2017-04-05'),
-    stance: 'accuses',
-    actor_ids: ['armed-opposition'],
-  }),
-  attribution({
-    ...row(9, 'syrian-mod', ['tass'], '2017-04-05'),
-    stance: 'accuses',
-    actor_ids: ['armed-opposition'],
-  }),
+  figure({ ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'), qualifier: 'exact', value: 58, quote: 'had killed 58 people including 11 children' }),
+  figure({ ...row(2, 'sohr', ['reuters', 'tass'], '2017-04-04'), population: 'children', qualifier: 'exact', value: 11 }),
+  figure({ ...row(3, 'who', ['tass'], '2017-04-05'), qualifier: 'at_least', value: 70, quote: 'at least 70 people have died' }),
+  figure({ ...row(4, 'who', ['tass'], '2017-04-05'), metric: 'affected', qualifier: 'hundreds', quote: 'hundreds more have been affected' }),
+  attribution({ ...row(5, 'reuters', ['tass'], '2017-04-04'), stance: 'accuses', actor_ids: ['syrian-government', 'russian-forces'], certainty: 'suspected' }),
+  attribution({ ...row(6, 'russian-mod', ['tass'], '2017-04-04'), stance: 'denies', actor_ids: ['russian-forces'] }),
+  attribution({ ...row(7, 'syrian-mod', ['tass'], '2017-04-05'), stance: 'denies', actor_ids: ['syrian-government'] }),
+  attribution({ ...row(8, 'russian-mod', ['tass'], '2017-04-05'), stance: 'accuses', actor_ids: ['armed-opposition'] }),
+  attribution({ ...row(9, 'syrian-mod', ['tass'], '2017-04-05'), stance: 'accuses', actor_ids: ['armed-opposition'] }),
 ]
 
 t.test('as of 2017-04-06', async (t) => {
   const summary = summarizeEvent(claims, endOf('2017-04-06'), dir)
   t.equal(summary.claims_total, 9)
   t.equal(summary.claims_counted, 9)
-  t.same(
+  t.strictSame(
     summary.figures.map((f) => [f.metric, f.population, f.party]),
     [['killed', 'all', null], ['killed', 'children', null], ['affected', 'all', null]],
     'groups ordered by metric as the contract lists them, then population',
@@ -95,36 +55,36 @@ t.test('as of 2017-04-06', async (t) => {
 
   t.test('killed/all', async (t) => {
     t.equal(killed?.sources, 2)
-    t.same(killed?.range, { low: 58, high: null })
-    t.same(killed?.points, { min: 58, max: 70, median: 64 })
-    t.same(killed?.estimate, { value: 64, method: 'median' })
+    t.strictSame(killed?.range, { low: 58, high: null })
+    t.strictSame(killed?.points, { min: 58, max: 70, median: 64 })
+    t.strictSame(killed?.estimate, { value: 64, method: 'median' })
     t.equal(killed?.consistent, false)
     t.equal(killed?.common, null)
-    t.same(killed?.agreement, { low: 58, high: 58, sources: 1, share: 0.5 })
+    t.strictSame(killed?.agreement, { low: 58, high: 58, sources: 1, share: 0.5 })
     t.equal(killed?.disagreement.level, 'conflicting')
     t.equal(killed?.disagreement.spread, 12)
     t.equal(killed?.disagreement.ratio, 70 / 58)
     t.equal(killed?.disagreement.relative_spread, 0.1875)
-    t.same(
+    t.strictSame(
       killed?.claims.map((c) => [c.claim_id, c.source_id, c.source_name, c.via, c.point]),
       [
         ['c1', 'sohr', 'Syrian Observatory for Human Rights', ['reuters', 'tass'], 58],
         ['c3', 'who', 'World Health Organization', ['tass'], 70],
       ],
     )
-    t.same(killed?.claims[1]?.interval, { low: 70, high: null })
+    t.strictSame(killed?.claims[1]?.interval, { low: 70, high: null })
   })
 
   t.test('killed/children', async (t) => {
     t.equal(children?.sources, 1)
-    t.same(children?.range, { low: 11, high: 11 })
+    t.strictSame(children?.range, { low: 11, high: 11 })
     t.equal(children?.disagreement.level, 'single_source')
   })
 
   t.test('affected/all', async (t) => {
     t.equal(affected?.sources, 1)
-    t.same(affected?.range, { low: 200, high: 999 })
-    t.same(affected?.points, { min: 200, max: 200, median: 200 })
+    t.strictSame(affected?.range, { low: 200, high: 999 })
+    t.strictSame(affected?.points, { min: 200, max: 200, median: 200 })
     t.equal(affected?.claims[0]?.quote, 'hundreds more have been affected')
   })
 
@@ -132,7 +92,7 @@ t.test('as of 2017-04-06', async (t) => {
     const { attribution: blame } = summary
     t.equal(blame.status, 'contested')
     t.equal(blame.sources, 3)
-    t.same(
+    t.strictSame(
       blame.actors.map((a) => [a.actor_id, a.support]),
       [['armed-opposition', 2], ['russian-forces', 0.5], ['syrian-government', 0.5]],
     )
@@ -142,13 +102,13 @@ t.test('as of 2017-04-06', async (t) => {
     t.equal(blame.entropy.toFixed(4), '0.7897')
 
     const actor = (id: string) => blame.actors.find((a) => a.actor_id === id)
-    t.same(actor('russian-forces')?.denied_by, [
+    t.strictSame(actor('russian-forces')?.denied_by, [
       { source_id: 'russian-mod', claim_id: 'c6', self: true, via: ['tass'] },
     ])
-    t.same(actor('syrian-government')?.denied_by, [
+    t.strictSame(actor('syrian-government')?.denied_by, [
       { source_id: 'syrian-mod', claim_id: 'c7', self: true, via: ['tass'] },
     ])
-    t.same(actor('syrian-government')?.accused_by, [
+    t.strictSame(actor('syrian-government')?.accused_by, [
       {
         source_id: 'reuters',
         claim_id: 'c5',
@@ -157,19 +117,19 @@ t.test('as of 2017-04-06', async (t) => {
         via: ['tass'],
       },
     ])
-    t.same(actor('armed-opposition')?.accused_by.map((a) => [a.source_id, a.claim_id]), [
+    t.strictSame(actor('armed-opposition')?.accused_by.map((a) => [a.source_id, a.claim_id]), [
       ['russian-mod', 'c8'],
       ['syrian-mod', 'c9'],
     ])
     t.equal(actor('armed-opposition')?.name, 'Armed opposition')
-    t.same(blame.actors.map((a) => a.admitted), [false, false, false])
+    t.strictSame(blame.actors.map((a) => a.admitted), [false, false, false])
   })
 })
 
 t.test('as of 2017-04-04: killed/all has only SOHR', async (t) => {
   const summary = summarizeEvent(claims, endOf('2017-04-04'), dir)
   const killed = summary.figures[0]
-  t.same(
+  t.strictSame(
     summary.figures.map((f) => [f.metric, f.population]),
     [
       ['killed', 'all'],
@@ -177,7 +137,7 @@ t.test('as of 2017-04-04: killed/all has only SOHR', async (t) => {
     ],
   )
   t.equal(killed?.sources, 1)
-  t.same(killed?.claims.map((c) => c.source_id), ['sohr'])
+  t.strictSame(killed?.claims.map((c) => c.source_id), ['sohr'])
   t.equal(killed?.disagreement.level, 'single_source')
   t.equal(summary.claims_total, 9)
   t.equal(summary.claims_counted, 4)
@@ -191,7 +151,7 @@ t.test('as of 2017-04-04: killed/all has only SOHR', async (t) => {
 
 t.test('before anything was said', async (t) => {
   const summary = summarizeEvent(claims, endOf('2017-04-03'), dir)
-  t.same(summary.figures, [])
+  t.strictSame(summary.figures, [])
   t.equal(summary.attribution.status, 'none')
   t.equal(summary.claims_counted, 0)
 })

@@ -58,14 +58,14 @@ t.test('the judge: what the document says of a request', async (t) => {
   const verdict = (plan: typeof create, p: RequestParts) => judge(ctx, plan, p, toRequest(plan.op, p))
   const json = (value: Record<string, unknown>): RequestParts['body'] => ({ kind: 'json', value: value as never, contentType: 'application/json' })
 
-  t.same(verdict(create, parts({ body: json({ name: 'SOHR', kind: 'monitor' }) })), [], 'a valid body')
+  t.strictSame(verdict(create, parts({ body: json({ name: 'SOHR', kind: 'monitor' }) })), [], 'a valid body')
   t.match(verdict(create, parts({ body: json({ name: 'SOHR' }) })), [/kind/], 'a missing required field')
   t.match(verdict(create, parts({ body: json({ name: 'SOHR', kind: 'monitor', colour: 'red' }) })), [/additional|colour/], 'an unknown field')
   t.match(verdict(create, parts({ body: json({ name: 7, kind: 'monitor' }) })), [/name/], 'a wrong type')
   t.match(verdict(create, parts({ body: { kind: 'text', text: '{"name":', contentType: 'application/json' } })), [/not JSON/], 'malformed JSON')
   t.match(verdict(create, parts({ body: { kind: 'text', text: '{}', contentType: 'text/plain' } })), [/content type/], 'an undocumented content type')
   t.match(verdict(create, parts({})), [/required/], 'no body')
-  t.same(verdict(get, parts({ path: { id: 'sohr' } })), [], 'a valid path')
+  t.strictSame(verdict(get, parts({ path: { id: 'sohr' } })), [], 'a valid path')
   t.match(verdict(get, parts({ path: { id: '%ZZ' } })), [/percent-decodable/], 'an undecodable path')
   t.match(verdict(get, parts({ path: { id: 'x'.repeat(201) } })), [/200/], 'an overlong id')
 })
@@ -91,12 +91,12 @@ t.test('the checks: what counts as a failure', async (t) => {
   await app.inject({ method: 'POST', url: '/sources', payload: source })
   const ok = (await app.inject({ method: 'GET', url: '/sources/sohr' })).body
 
-  t.same(kinds(request(), { status: 404, contentType: 'application/problem+json', body: problem(404) }), [], 'a documented problem')
-  t.same(kinds(request(), { status: 200, contentType: 'application/json; charset=utf-8', body: ok }), [], 'a documented success')
-  t.same(kinds(request(), { status: 200, contentType: 'application/json', body: JSON.stringify(source) }), ['schema-mismatch'], 'a body off its schema')
-  t.same(kinds(request(), { status: 200, contentType: 'text/plain', body: ok }), ['undocumented-content-type'], 'an undocumented content type')
-  t.same(kinds(request(), { status: 418, contentType: 'application/problem+json', body: problem(418) }), ['undocumented-status'], 'an undocumented status')
-  t.same(
+  t.strictSame(kinds(request(), { status: 404, contentType: 'application/problem+json', body: problem(404) }), [], 'a documented problem')
+  t.strictSame(kinds(request(), { status: 200, contentType: 'application/json; charset=utf-8', body: ok }), [], 'a documented success')
+  t.strictSame(kinds(request(), { status: 200, contentType: 'application/json', body: JSON.stringify(source) }), ['schema-mismatch'], 'a body off its schema')
+  t.strictSame(kinds(request(), { status: 200, contentType: 'text/plain', body: ok }), ['undocumented-content-type'], 'an undocumented content type')
+  t.strictSame(kinds(request(), { status: 418, contentType: 'application/problem+json', body: problem(418) }), ['undocumented-status'], 'an undocumented status')
+  t.strictSame(
     kinds(request(), { status: 404, contentType: 'application/json', body: '{"error":"Not Found"}' }),
     ['not-a-problem-document', 'undocumented-content-type'],
     'a 4xx that is not a problem document',
@@ -109,12 +109,12 @@ t.test('the checks: what counts as a failure', async (t) => {
   )
   t.match(kinds(request(['path /id too long']), { status: 200, contentType: 'application/json', body: ok }), ['invalid-accepted'], 'an invalid request accepted')
   const conditional = check(ctx, plan, request([], { 'if-none-match': '*' }), { status: 304, contentType: undefined, body: '' })
-  t.same(conditional.findings, [], 'a 304 to a conditional GET is documented: no failure…')
-  t.same(conditional.notes, [], '…and nothing to note')
+  t.strictSame(conditional.findings, [], 'a 304 to a conditional GET is documented: no failure…')
+  t.strictSame(conditional.notes, [], '…and nothing to note')
   const healthOp = operations(doc).find((o) => label(o) === 'GET /health')
   if (!healthOp) throw new Error('GET /health is not in the document')
   const health = { ...request([], { 'if-none-match': '*' }), url: '/health' }
   const undocumented = check(ctx, planFor(ctx, healthOp), health, { status: 304, contentType: undefined, body: '' })
-  t.same(undocumented.findings, [], 'a 304 where the document has none is no failure (HTTP allows it)…')
+  t.strictSame(undocumented.findings, [], 'a 304 where the document has none is no failure (HTTP allows it)…')
   t.equal(undocumented.notes.length, 1, '…but it is noted')
 })

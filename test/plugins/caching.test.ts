@@ -5,6 +5,7 @@ import t from 'tap'
 import { canonicalRequest, tagHash } from '../../src/plugins/caching.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { build, post } from '../helper.js'
+import { testSeed } from '../seed.js'
 
 async function etagOf(app: FastifyInstance, url: string): Promise<string> {
   const res = await app.inject({ method: 'GET', url })
@@ -34,6 +35,7 @@ t.test('tagHash: the same text the same tag; texts that differ by one revision o
       const other = text.slice(0, i) + String.fromCharCode(code) + text.slice(i)
       return tagHash(other) !== tagHash(text) && /^[0-9a-z]{1,11}$/.test(tagHash(other))
     }),
+    { seed: testSeed() },
   )
 })
 
@@ -258,8 +260,6 @@ t.test('canonicalRequest: the path, and the query sorted by key (values of one k
   t.equal(canonicalRequest('/x?format', true), '/x')
   t.equal(canonicalRequest('/x?hxl&z=1', true), '/x?z=1')
 
-  const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31)
-  t.comment(`seed ${seed}`)
   const key = fc.constantFrom('a', 'ab', 'b', 'format', 'hxl', 'limit', 'as_of', 'Z', '%41')
   const param = fc.tuple(key, fc.option(fc.constantFrom('', '1', '2', 'x=y', 'csv'), { nil: undefined }))
   fc.assert(
@@ -283,7 +283,7 @@ t.test('canonicalRequest: the path, and the query sorted by key (values of one k
         !query.includes('')
       )
     }),
-    { seed },
+    { seed: testSeed() },
   )
 })
 

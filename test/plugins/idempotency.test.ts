@@ -8,15 +8,7 @@ import {
 } from '../../src/plugins/idempotency.js'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.js'
 import { generateOpenApi } from '../../src/openapi.js'
-import { build, json, post } from '../helper.js'
-
-interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
+import { type Problem, build, countRows as count, createAll, figureClaim, json, post } from '../helper.js'
 
 interface KeyRow {
   scope: string
@@ -31,14 +23,10 @@ interface KeyRow {
   expires_at: string
 }
 
-type Asserts = Pick<typeof t, 'equal' | 'same' | 'match' | 'ok'>
+type Asserts = Pick<typeof t, 'equal' | 'strictSame' | 'match' | 'ok'>
 
 const HEADER = 'idempotency-key'
 const REPLAYED = 'idempotent-replayed'
-
-function count(app: FastifyInstance, table: string): number {
-  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-}
 
 function keyRows(app: FastifyInstance): KeyRow[] {
   return app.db.$client.prepare('SELECT * FROM idempotency_keys ORDER BY scope, key').all() as KeyRow[]
@@ -67,7 +55,7 @@ function assertKeyProblem(t: Asserts, res: LightMyRequestResponse, status: numbe
   const problem = json<Problem>(res)
   t.equal(problem.status, status)
   t.match(problem.type, type)
-  t.same(
+  t.strictSame(
     problem.errors?.map((e) => ({ path: e.path, in: e.in })),
     [{ path: '/idempotency-key', in: 'header' }],
     'the problem names the header',
@@ -85,17 +73,13 @@ function deferred() {
 
 const sohr = { id: 'sohr', name: 'Syrian Observatory for Human Rights', kind: 'monitor' }
 
-async function seedEvent(app: FastifyInstance) {
-  for (const [url, body] of [
+const seedEvent = (app: FastifyInstance) =>
+  createAll(app, [
     ['/sources', sohr],
     ['/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }],
-  ] as const) {
-    const res = await post(app, url, body)
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  }
-}
+  ])
 
-const figure = { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58 }
+const figure = figureClaim()
 
 t.test('a retry gets the first response again, and creates nothing', async (t) => {
   const app = await build(t)
@@ -116,11 +100,11 @@ t.test('a retry gets the first response again, and creates nothing', async (t) =
   const row = rows[0]
   t.ok(row)
   if (!row) return
-  t.same(
+  t.strictSame(
     { scope: row.scope, key: row.key, method: row.method, path: row.path, state: row.state, status: row.status },
     { scope: 'anonymous', key: 'k-1', method: 'POST', path: '/sources', state: 'done', status: 201 },
   )
-  t.same(JSON.parse(row.headers ?? 'null'), { 'content-type': 'application/json; charset=utf-8', location: '/sources/reuters' })
+  t.strictSame(JSON.parse(row.headers ?? 'null'), { 'content-type': 'application/json; charset=utf-8', location: '/sources/reuters' })
   t.equal(Date.parse(row.expires_at) - Date.parse(row.created_at), IDEMPOTENCY_KEY_TTL_MS, 'kept 24 hours')
   t.equal(IDEMPOTENCY_KEY_TTL_MS, 24 * 60 * 60 * 1000)
 })
@@ -183,7 +167,7 @@ t.test('a key whose first request is still running is a 409; the first then answ
 
   const pending = post(app, '/test/slow', { n: 1 }, keyed('slow'))
   await entered.promise
-  t.same(keyRows(app).map((r) => r.state), ['in_flight'], 'the key is claimed while the request runs')
+  t.strictSame(keyRows(app).map((r) => r.state), ['in_flight'], 'the key is claimed while the request runs')
 
   const concurrent = await post(app, '/test/slow', { n: 1 }, keyed('slow'))
   assertKeyProblem(t, concurrent, 409, /^urn:reckon:problem:idempotency-key-in-flight$/)
@@ -194,7 +178,7 @@ t.test('a key whose first request is still running is a 409; the first then answ
   gate.resolve()
   const first = await pending
   t.equal(first.statusCode, 201)
-  t.same(json(first), { runs: 1 })
+  t.strictSame(json(first), { runs: 1 })
   assertReplay(t, await post(app, '/test/slow', { n: 1 }, keyed('slow')), first, 'after it answered')
   t.equal(runs, 1, 'the handler ran once')
 })
@@ -210,7 +194,7 @@ t.test('an in_flight key left by another process is a 409', async (t) => {
     path: '/sources',
     fingerprint: requestFingerprint('POST', '/sources', 'application/json', body),
   })
-  t.same(outcome, { state: 'claimed' })
+  t.strictSame(outcome, { state: 'claimed' })
   const res = await post(app, '/sources', body, keyed('elsewhere'))
   assertKeyProblem(t, res, 409, /idempotency-key-in-flight/)
   t.equal(count(app, 'sources'), 0)
@@ -256,7 +240,7 @@ t.test('a 5xx is not kept: the key is released and the retry runs again', async 
 
   const retry = await post(app, '/test/flaky', { a: 1 }, keyed('flaky'))
   t.equal(retry.statusCode, 201)
-  t.same(json(retry), { calls: 2 }, 'the retry ran')
+  t.strictSame(json(retry), { calls: 2 }, 'the retry ran')
   t.equal(retry.headers[REPLAYED], undefined)
 
   assertReplay(t, await post(app, '/test/flaky', { a: 1 }, keyed('flaky')), retry, 'the success')
@@ -278,7 +262,7 @@ t.test('an expired key can be used again, for any request; expired keys are purg
     { key: 'expired-unused', fingerprint: 'another request', at: longAgo },
   ]
   for (const e of entries) {
-    t.same(repo.claim({ scope: 'anonymous', key: e.key, method: 'POST', path: '/sources', fingerprint: e.fingerprint }, e.at), {
+    t.strictSame(repo.claim({ scope: 'anonymous', key: e.key, method: 'POST', path: '/sources', fingerprint: e.fingerprint }, e.at), {
       state: 'claimed',
     })
     repo.complete('anonymous', e.key, stale)
@@ -288,7 +272,7 @@ t.test('an expired key can be used again, for any request; expired keys are purg
   t.equal(rerun.statusCode, 201, 'the same request runs again rather than replaying a stale answer')
   t.equal(rerun.headers[REPLAYED], undefined)
   t.equal(json(rerun).id, 'reuters')
-  t.same(
+  t.strictSame(
     keyRows(app).map((r) => r.key),
     ['expired-same', 'live-other'],
     'every expired key was purged; the reused key is held anew',
@@ -316,7 +300,7 @@ t.test('keys are per client: two API keys may use the same key', async (t) => {
   t.equal(count(app, 'sources'), 2)
 
   const scopes = keyRows(app).map((r) => r.scope)
-  t.same(scopes.sort(), [idempotencyScope('Bearer a'), idempotencyScope('Bearer b')].sort())
+  t.strictSame(scopes.sort(), [idempotencyScope('Bearer a'), idempotencyScope('Bearer b')].sort())
   t.notOk(scopes.some((s) => s === 'a' || s === 'b' || s === 'anonymous'), 'tokens are not stored')
 })
 
@@ -347,7 +331,7 @@ t.test('a malformed key is a 400 naming the header, and claims nothing', async (
     t.equal(res.statusCode, 400, what)
     const problem = json<Problem>(res)
     t.equal(problem.type, 'urn:reckon:problem:validation', what)
-    t.same(problem.errors?.map((e) => ({ path: e.path, in: e.in })), [{ path: '/idempotency-key', in: 'header' }], what)
+    t.strictSame(problem.errors?.map((e) => ({ path: e.path, in: e.in })), [{ path: '/idempotency-key', in: 'header' }], what)
   }
   t.equal(keyRows(app).length, 0)
   t.equal(count(app, 'sources'), 0)

@@ -1,6 +1,7 @@
+/** POST, PATCH and GET of /actors; the pages, refused queries and unknown ids all three share are in collections.test.ts. */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post, type Problem, type Page, ISO_UTC, paths, patch } from '../helper.js'
+import { type Page, type Problem, assertCreated, assertDerivedIds, assertPatched, assertRefused, build, created, get, getJson, json, patch, paths, post } from '../helper.js'
 
 interface Actor {
   id: string
@@ -13,29 +14,17 @@ interface Actor {
   updated_at: string
 }
 
-async function createActor(app: FastifyInstance, body: Record<string, unknown>): Promise<Actor> {
-  const res = await post(app, '/actors', body)
-  if (res.statusCode !== 201) throw new Error(`creating an actor failed: ${res.statusCode} ${res.body}`)
-  return json<Actor>(res)
-}
+const FIELDS = ['aliases', 'created_at', 'id', 'kind', 'name', 'notes', 'parent_id', 'updated_at']
 
-async function getActor(app: FastifyInstance, id: string): Promise<Actor> {
-  return json<Actor>(await app.inject({ method: 'GET', url: `/actors/${id}` }))
-}
+const createActor = (app: FastifyInstance, body: Record<string, unknown>) => created<Actor>(app, '/actors', body)
+const getActor = (app: FastifyInstance, id: string) => getJson<Actor>(app, `/actors/${id}`)
 
 t.test('POST /actors', async (t) => {
   t.test('201 with Location and the full output shape', async (t) => {
     const app = await build(t)
-    const res = await post(app, '/actors', { name: 'Syrian government', kind: 'state' })
-    t.equal(res.statusCode, 201)
-    t.equal(res.headers.location, '/actors/syrian-government')
-    const body = json<Actor>(res)
-    t.same(Object.keys(body).sort(), ['aliases', 'created_at', 'id', 'kind', 'name', 'notes', 'parent_id', 'updated_at'])
+    const body = await assertCreated<Actor>(t, app, '/actors', { name: 'Syrian government', kind: 'state' }, 'syrian-government', FIELDS)
     t.match(body, { id: 'syrian-government', name: 'Syrian government', kind: 'state', parent_id: null, notes: null })
-    t.same(body.aliases, [])
-    t.match(body.created_at, ISO_UTC)
-    t.match(body.updated_at, ISO_UTC)
-    t.same(await getActor(app, 'syrian-government'), body)
+    t.strictSame(body.aliases, [])
   })
 
   t.test('every field given is stored; parent by id or alias', async (t) => {
@@ -56,18 +45,20 @@ t.test('POST /actors', async (t) => {
       notes: 'Fixed-wing and rotary.',
       kind: 'armed_forces',
     })
-    t.same(json<Actor>(byAlias).aliases, ['SyAAF'])
+    t.strictSame(json<Actor>(byAlias).aliases, ['SyAAF'])
     const byId = await createActor(app, { name: 'Syrian Arab Army', kind: 'armed_forces', parent_id: 'syrian-government' })
     t.equal(byId.parent_id, 'syrian-government')
   })
 
   t.test('ids derived from names, accents folded, -2 on collision, fallback for non-Latin names', async (t) => {
     const app = await build(t)
-    t.equal((await createActor(app, { name: "Forces armées de l'État", kind: 'armed_forces' })).id, 'forces-armees-de-l-etat')
-    t.equal((await createActor(app, { name: 'Forces Armées de l’État', kind: 'armed_forces' })).id, 'forces-armees-de-l-etat-2')
-    t.equal((await createActor(app, { name: '  ¡Hezbollah!  ', kind: 'armed_group' })).id, 'hezbollah')
-    t.equal((await createActor(app, { name: 'حزب الله', kind: 'armed_group' })).id, 'actor')
-    t.equal((await createActor(app, { name: 'Хезболла', kind: 'armed_group' })).id, 'actor-2')
+    await assertDerivedIds(t, app, '/actors', (name) => ({ name, kind: 'armed_group' }), [
+      ["Forces armées de l'État", 'forces-armees-de-l-etat'],
+      ['Forces Armées de l’État', 'forces-armees-de-l-etat-2'],
+      ['  ¡Hezbollah!  ', 'hezbollah'],
+      ['حزب الله', 'actor'],
+      ['Хезболла', 'actor-2'],
+    ])
   })
 
   t.test('a caller-supplied id that is taken is a 409; an invalid one a 400', async (t) => {
@@ -77,9 +68,7 @@ t.test('POST /actors', async (t) => {
     t.equal(taken.statusCode, 409)
     t.match(taken.headers['content-type'], /^application\/problem\+json/)
     t.equal(json<Problem>(taken).errors?.[0]?.path, '/id')
-    const invalid = await post(app, '/actors', { id: 'ISIS', name: 'Someone', kind: 'armed_group' })
-    t.equal(invalid.statusCode, 400)
-    t.same(paths(json<Problem>(invalid)), ['/id'])
+    assertRefused(t, await post(app, '/actors', { id: 'ISIS', name: 'Someone', kind: 'armed_group' }), 400, ['/id'])
   })
 
   t.test('kind is required and an enum', async (t) => {
@@ -87,12 +76,8 @@ t.test('POST /actors', async (t) => {
     for (const kind of ['state', 'armed_forces', 'armed_group', 'international', 'other', 'unknown']) {
       t.equal((await post(app, '/actors', { name: `Actor ${kind}`, kind })).statusCode, 201, kind)
     }
-    const bad = await post(app, '/actors', { name: 'X', kind: 'militia' })
-    t.equal(bad.statusCode, 400)
-    t.same(paths(json<Problem>(bad)), ['/kind'])
-    const missing = await post(app, '/actors', { name: 'X' })
-    t.equal(missing.statusCode, 400)
-    t.same(paths(json<Problem>(missing)), ['/kind'])
+    assertRefused(t, await post(app, '/actors', { name: 'X', kind: 'militia' }), 400, ['/kind'], 'not one of the kinds')
+    assertRefused(t, await post(app, '/actors', { name: 'X' }), 400, ['/kind'], 'missing')
   })
 
   t.test('an unknown parent_id is a 422 naming /parent_id; nothing is created', async (t) => {
@@ -102,28 +87,24 @@ t.test('POST /actors', async (t) => {
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     const problem = json<Problem>(res)
     t.equal(problem.status, 422)
-    t.same(paths(problem), ['/parent_id'])
-    t.equal((await app.inject({ method: 'GET', url: '/actors/syrian-arab-air-force' })).statusCode, 404)
+    t.strictSame(paths(problem), ['/parent_id'])
+    t.equal((await get(app, '/actors/syrian-arab-air-force')).statusCode, 404)
   })
 
   t.test('an actor cannot be created as its own parent', async (t) => {
     const app = await build(t)
-    const res = await post(app, '/actors', { id: 'loop', name: 'Loop', kind: 'other', parent_id: 'loop' })
-    t.equal(res.statusCode, 422)
-    t.same(paths(json<Problem>(res)), ['/parent_id'])
+    assertRefused(t, await post(app, '/actors', { id: 'loop', name: 'Loop', kind: 'other', parent_id: 'loop' }), 422, ['/parent_id'])
   })
 
   t.test('aliases: unique across actors case-insensitively (409), no repeats in one list (400)', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'isis', name: 'Islamic State', aliases: ['ISIS', 'Daesh'], kind: 'armed_group' })
-    const taken = await post(app, '/actors', { name: 'Other', aliases: ['IS', 'daesh'], kind: 'armed_group' })
-    t.equal(taken.statusCode, 409)
-    t.same(paths(json<Problem>(taken)), ['/aliases/1'])
+    assertRefused(t, await post(app, '/actors', { name: 'Other', aliases: ['IS', 'daesh'], kind: 'armed_group' }), 409, ['/aliases/1'])
     const repeated = await post(app, '/actors', { name: 'Other', aliases: ['ISIL', 'isil'], kind: 'armed_group' })
     t.equal(repeated.statusCode, 400)
     t.ok(paths(json<Problem>(repeated)).some((p) => p.startsWith('/aliases')))
-    const list = json<Page<Actor>>(await app.inject({ method: 'GET', url: '/actors' }))
-    t.same(list.items.map((a) => a.id), ['isis'], 'neither failure created anything')
+    const list = await getJson<Page<Actor>>(app, '/actors')
+    t.strictSame(list.items.map((a) => a.id), ['isis'], 'neither failure created anything')
   })
 })
 
@@ -139,13 +120,7 @@ t.test('PATCH /actors/{id}', async (t) => {
       parent_id: 'gov',
       notes: 'note',
     })
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    const res = await patch(app, '/actors/af', { notes: null })
-    t.equal(res.statusCode, 200)
-    const body = json<Actor>(res)
-    t.same(body, { ...created, notes: null, updated_at: body.updated_at })
-    t.ok(body.updated_at > created.updated_at, 'updated_at moves forward')
-    t.equal(body.created_at, created.created_at)
+    await assertPatched(t, app, '/actors/af', created, { notes: null })
 
     const orphan = await patch(app, '/actors/af', { parent_id: null })
     t.equal(json<Actor>(orphan).parent_id, null)
@@ -153,8 +128,8 @@ t.test('PATCH /actors/{id}', async (t) => {
 
     const renamed = await patch(app, '/actors/af', { name: 'Arab Air Force', aliases: ['SyAAF'], kind: 'other', parent_id: 'gov' })
     t.match(json<Actor>(renamed), { id: 'af', name: 'Arab Air Force', kind: 'other', parent_id: 'gov' })
-    t.same(json<Actor>(renamed).aliases, ['SyAAF'], 'aliases are replaced')
-    t.same(await getActor(app, 'af'), json<Actor>(renamed))
+    t.strictSame(json<Actor>(renamed).aliases, ['SyAAF'], 'aliases are replaced')
+    t.strictSame(await getActor(app, 'af'), json<Actor>(renamed))
   })
 
   t.test('a parent that would make a cycle is a 422 naming /parent_id', async (t) => {
@@ -163,18 +138,12 @@ t.test('PATCH /actors/{id}', async (t) => {
     await createActor(app, { id: 'b', name: 'B', kind: 'other', parent_id: 'a' })
     await createActor(app, { id: 'c', name: 'C', kind: 'other', parent_id: 'b' })
 
-    const self = await patch(app, '/actors/a', { parent_id: 'a' })
-    t.equal(self.statusCode, 422, 'self-parent')
-    t.same(paths(json<Problem>(self)), ['/parent_id'])
-
-    const twoCycle = await patch(app, '/actors/a', { parent_id: 'b' })
-    t.equal(twoCycle.statusCode, 422, 'a→b→a')
-    t.same(paths(json<Problem>(twoCycle)), ['/parent_id'])
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'a' }), 422, ['/parent_id'], 'self-parent')
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'b' }), 422, ['/parent_id'], 'a→b→a')
 
     const deep = await patch(app, '/actors/a', { parent_id: 'c' })
-    t.equal(deep.statusCode, 422, 'a→b→c→a')
+    assertRefused(t, deep, 422, ['/parent_id'], 'a→b→c→a')
     t.match(deep.headers['content-type'], /^application\/problem\+json/)
-    t.same(paths(json<Problem>(deep)), ['/parent_id'])
 
     t.equal((await getActor(app, 'a')).parent_id, null, 'the failed PATCHes changed nothing')
 
@@ -187,84 +156,26 @@ t.test('PATCH /actors/{id}', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', aliases: ['Alpha'], kind: 'other' })
     await createActor(app, { id: 'b', name: 'B', aliases: ['Beta'], kind: 'other', parent_id: 'alpha' })
-    const res = await patch(app, '/actors/a', { parent_id: 'BETA' })
-    t.equal(res.statusCode, 422)
-    t.same(paths(json<Problem>(res)), ['/parent_id'])
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'BETA' }), 422, ['/parent_id'])
   })
 
   t.test('an unknown parent_id is a 422', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', kind: 'other' })
-    const res = await patch(app, '/actors/a', { parent_id: 'ghost' })
-    t.equal(res.statusCode, 422)
-    t.same(paths(json<Problem>(res)), ['/parent_id'])
+    assertRefused(t, await patch(app, '/actors/a', { parent_id: 'ghost' }), 422, ['/parent_id'])
   })
 
-  t.test('id in the body is a 400; unknown id is a 404', async (t) => {
+  t.test('id in the body is a 400 (an unknown id: collections.test.ts)', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', kind: 'other' })
-    const withId = await patch(app, '/actors/a', { id: 'z' })
-    t.equal(withId.statusCode, 400)
-    t.same(paths(json<Problem>(withId)), ['/id'])
-    const missing = await patch(app, '/actors/nope', { name: 'X' })
-    t.equal(missing.statusCode, 404)
-    t.match(missing.headers['content-type'], /^application\/problem\+json/)
+    assertRefused(t, await patch(app, '/actors/a', { id: 'z' }), 400, ['/id'])
   })
 
   t.test('an alias taken by another actor is a 409', async (t) => {
     const app = await build(t)
     await createActor(app, { id: 'a', name: 'A', aliases: ['Alpha'], kind: 'other' })
     await createActor(app, { id: 'b', name: 'B', kind: 'other' })
-    const res = await patch(app, '/actors/b', { aliases: ['Bravo', 'ALPHA'] })
-    t.equal(res.statusCode, 409)
-    t.same(paths(json<Problem>(res)), ['/aliases/1'])
-    t.same((await getActor(app, 'b')).aliases, [])
-  })
-})
-
-t.test('GET /actors and /actors/{id}', async (t) => {
-  t.test('pagination: 5 actors, limit 2 → 3 pages', async (t) => {
-    const app = await build(t)
-    for (const id of ['d', 'b', 'e', 'a', 'c']) await createActor(app, { id, name: id, kind: 'other' })
-    const seen: string[] = []
-    const cursors: Array<string | null> = []
-    let cursor: string | null = null
-    for (let i = 0; i < 10; i++) {
-      const url: string = `/actors?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
-      const res = await app.inject({ method: 'GET', url })
-      t.equal(res.statusCode, 200)
-      const page = json<Page<Actor>>(res)
-      seen.push(...page.items.map((a) => a.id))
-      cursor = page.next_cursor
-      cursors.push(cursor)
-      if (cursor === null) break
-    }
-    t.equal(cursors.length, 3)
-    t.equal(cursors[2], null)
-    t.same(seen, ['a', 'b', 'c', 'd', 'e'])
-  })
-
-  t.test('bad limit and cursor are 400s in the query', async (t) => {
-    const app = await build(t)
-    for (const q of ['limit=0', 'limit=1001', 'limit=abc']) {
-      const res = await app.inject({ method: 'GET', url: `/actors?${q}` })
-      t.equal(res.statusCode, 400, q)
-      t.match(json<Problem>(res).errors, [{ path: '/limit', in: 'query' }], q)
-    }
-    const cursor = await app.inject({ method: 'GET', url: '/actors?cursor=%25%25' })
-    t.equal(cursor.statusCode, 400)
-    t.match(json<Problem>(cursor).errors, [{ path: '/cursor', in: 'query' }])
-  })
-
-  t.test('404 is a problem document', async (t) => {
-    const app = await build(t)
-    const res = await app.inject({ method: 'GET', url: '/actors/nobody' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    const problem = json<Problem>(res)
-    t.equal(problem.status, 404)
-    t.type(problem.type, 'string')
-    t.type(problem.title, 'string')
-    t.match(problem.detail, /nobody/)
+    assertRefused(t, await patch(app, '/actors/b', { aliases: ['Bravo', 'ALPHA'] }), 409, ['/aliases/1'])
+    t.strictSame((await getActor(app, 'b')).aliases, [])
   })
 })

@@ -49,7 +49,7 @@ t.test('with keys configured, a write without Authorization is a 401 problem wit
     assertUnauthorized(t, await app.inject({ method, url, payload: {} }), `${method} ${url}`)
   }
   const list = await app.inject({ method: 'GET', url: '/sources' })
-  t.same(json<{ items: unknown[] }>(list).items, [], 'nothing was written')
+  t.strictSame(json<{ items: unknown[] }>(list).items, [], 'nothing was written')
 })
 
 t.test('a malformed Authorization header is a 401', async (t) => {

@@ -6,21 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import t from 'tap'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import errorsPlugin from '../../src/plugins/errors.js'
 import changesRoutes, { type ChangesRoutesOptions } from '../../src/routes/changes/index.js'
-import { type Teardown, build, json, post } from '../helper.js'
+import { type Change, type Teardown, build, createAll, figureClaim, get, json, patch, post, succeeded as ok } from '../helper.js'
 
-interface Change {
-  seq: number
-  at: string
-  type: string
-  id: string
-  event_id: string | null
-}
 interface SseEvent {
   id: string
   event: string
@@ -193,25 +186,20 @@ function dropSpareSockets(app: FastifyInstance): FastifyInstance {
   return app
 }
 
-async function ok(res: Promise<LightMyRequestResponse>, status = 201): Promise<LightMyRequestResponse> {
-  const done = await res
-  if (done.statusCode !== status) throw new Error(`expected ${status}, got ${done.statusCode}: ${done.body}`)
-  return done
-}
-
 async function changes(app: FastifyInstance, query = ''): Promise<Change[]> {
-  const res = await app.inject({ method: 'GET', url: `/changes?limit=1000${query ? `&${query}` : ''}` })
+  const res = await get(app, `/changes?limit=1000${query ? `&${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /changes: ${res.statusCode} ${res.body}`)
   return json<{ items: Change[] }>(res).items
 }
 
-const figure = (value: number) => ({ kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value })
+const figure = (value: number) => figureClaim({ value })
 
-async function seed(app: FastifyInstance): Promise<void> {
-  await ok(post(app, '/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }))
-  await ok(post(app, '/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }))
-  await ok(post(app, '/events', { id: 'other', title: 'Another event', occurred_on: '2017-04-05' }))
-}
+const seed = (app: FastifyInstance) =>
+  createAll(app, [
+    ['/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }],
+    ['/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }],
+    ['/events', { id: 'other', title: 'Another event', occurred_on: '2017-04-05' }],
+  ])
 
 /** The nth write of a varied mix: claims on two events, a bulk of three, metadata edits. */
 async function write(app: FastifyInstance, n: number): Promise<void> {
@@ -223,10 +211,10 @@ async function write(app: FastifyInstance, n: number): Promise<void> {
       await ok(post(app, '/claims/bulk', [{ event_id: 'other', ...figure(n) }, { event_id: 'ev', ...figure(n + 1) }, { event_id: 'other', ...figure(n + 2) }]))
       break
     case 2:
-      await ok(app.inject({ method: 'PATCH', url: '/sources/sohr', payload: { notes: `edit ${n}` } }), 200)
+      await ok(patch(app, '/sources/sohr', { notes: `edit ${n}` }), 200)
       break
     default:
-      await ok(app.inject({ method: 'PATCH', url: '/events/other', payload: { description: `edit ${n}` } }), 200)
+      await ok(patch(app, '/events/other', { description: `edit ${n}` }), 200)
   }
 }
 
@@ -285,7 +273,7 @@ t.test('the stream sends what is there, then each change as it is written', asyn
   await client.until(() => client.events.length === 4, 'the catch-up')
   t.equal(client.retry, 3000, 'a retry hint')
   t.ok(client.retryFirst, 'before the first event')
-  t.same(client.ids, [1, 2, 3, 4])
+  t.strictSame(client.ids, [1, 2, 3, 4])
 
   const written = Date.now()
   await write(app, 1) // a bulk of three claims
@@ -296,9 +284,9 @@ t.test('the stream sends what is there, then each change as it is written', asyn
 
   const feed = await changes(app)
   t.equal(feed.length, 8)
-  t.same(client.ids, feed.map((c) => c.seq), 'every change, in seq order')
-  t.same(client.events.map((e) => e.event), feed.map((c) => c.type), 'event: is the type')
-  t.same(client.events.map((e) => JSON.parse(e.data) as unknown), feed, 'data: is the item of GET /changes')
+  t.strictSame(client.ids, feed.map((c) => c.seq), 'every change, in seq order')
+  t.strictSame(client.events.map((e) => e.event), feed.map((c) => c.type), 'event: is the type')
+  t.strictSame(client.events.map((e) => JSON.parse(e.data) as unknown), feed, 'data: is the item of GET /changes')
 })
 
 t.test('the stream resumes without gaps or duplicates after a disconnect', async (t) => {
@@ -333,7 +321,7 @@ t.test('the stream resumes without gaps or duplicates after a disconnect', async
 
   const feed = await changes(app, 'after=1')
   t.ok(feed.length > 20, `a long enough run (${feed.length} changes)`)
-  t.same(received, feed.map((c) => c.seq), 'every change exactly once, in order, across four connections')
+  t.strictSame(received, feed.map((c) => c.seq), 'every change exactly once, in order, across four connections')
   t.equal(new Set(received).size, received.length, 'no duplicate')
 })
 
@@ -357,7 +345,7 @@ t.test('Last-Event-ID wins over last_event_id, which wins over after', async (t)
     const client = await SseClient.connect(`${base}/changes/stream${query}`, headers)
     const what = `${query} ${JSON.stringify(headers)}`
     await client.until(() => client.ids.at(-1) === 7, `${what}: seq 7`)
-    t.same(client.ids, Array.from({ length: 8 - first }, (_, i) => first + i), `${what} starts at ${first}`)
+    t.strictSame(client.ids, Array.from({ length: 8 - first }, (_, i) => first + i), `${what} starts at ${first}`)
     client.disconnect()
   }
 })
@@ -380,16 +368,16 @@ t.test('writes through another connection to the database file reach the stream;
   const feed = await changes(writes)
   const last = feed.at(-1)?.seq ?? 0
   await all.until(() => all.ids.at(-1) === last, `seq ${last}`)
-  t.same(all.ids, feed.map((c) => c.seq), 'every change written by the other connection')
+  t.strictSame(all.ids, feed.map((c) => c.seq), 'every change written by the other connection')
 
   const wantClaims = feed.filter((c) => c.type === 'claim.created' && c.event_id === 'ev')
   const wantEdits = feed.filter((c) => c.type === 'source.updated' || c.type === 'event.updated')
   await claims.until(() => claims.events.length >= wantClaims.length, 'the claims of ev')
   await edits.until(() => edits.events.length >= wantEdits.length, 'the edits')
   await sleep(100)
-  t.same(claims.events.map((e) => JSON.parse(e.data) as unknown), wantClaims, 'type and event_id filters, ids kept as the feed’s seq')
-  t.same(edits.events.map((e) => JSON.parse(e.data) as unknown), wantEdits, 'a list of types')
-  t.same(
+  t.strictSame(claims.events.map((e) => JSON.parse(e.data) as unknown), wantClaims, 'type and event_id filters, ids kept as the feed’s seq')
+  t.strictSame(edits.events.map((e) => JSON.parse(e.data) as unknown), wantEdits, 'a list of types')
+  t.strictSame(
     claims.ids,
     (await changes(writes, 'type=claim.created&event_id=ev')).map((c) => c.seq),
     'the same as the filtered GET /changes',
@@ -403,7 +391,7 @@ t.test('heartbeats arrive while the stream is idle', async (t) => {
   t.teardown(() => client.disconnect())
   await client.until(() => client.heartbeats.length >= 5, 'five heartbeats', 3000)
   t.equal(client.retry, 1234, 'the retry hint follows the option')
-  t.same(client.events, [], 'no event: nothing was written')
+  t.strictSame(client.events, [], 'no event: nothing was written')
   const beats = client.heartbeats
   const gaps = beats.slice(1).map((at, i) => at - (beats[i] ?? 0))
   t.ok(
@@ -465,7 +453,7 @@ t.test('closing the server ends open streams, promptly', async (t) => {
   t.ok(took < 500, `app.close() took ${took} ms`)
   await idle.until(() => idle.ended, 'the end of the stream', 2000)
   await filtered.until(() => filtered.ended, 'the end of the stream', 2000)
-  t.same([idle.endedBy, filtered.endedBy], ['end', 'end'], 'both clients saw their stream end cleanly')
+  t.strictSame([idle.endedBy, filtered.endedBy], ['end', 'end'], 'both clients saw their stream end cleanly')
 })
 
 t.test('closing the server does not wait for a client that does not read', async (t) => {
@@ -506,6 +494,6 @@ t.test('HEAD answers the headers alone; a bad position is a 400 naming it', asyn
     const res = await app.inject({ method: 'GET', url: `/changes/stream${query}`, headers })
     t.equal(res.statusCode, 400, `${query} ${JSON.stringify(headers)}`)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.same(json<{ errors: Array<{ path: string; in: string }> }>(res).errors.map((e) => [e.path, e.in]), [[path, where]])
+    t.strictSame(json<{ errors: Array<{ path: string; in: string }> }>(res).errors.map((e) => [e.path, e.in]), [[path, where]])
   }
 })

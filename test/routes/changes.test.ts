@@ -1,47 +1,14 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { build, json, post } from '../helper.js'
+import { type Change, ISO_UTC as ISO, assertQueryRefused, build, figureClaim as figure, get, json, patch, post, succeeded as ok } from '../helper.js'
 
-interface Change {
-  seq: number
-  at: string
-  type: string
-  id: string
-  event_id: string | null
-}
 interface ChangesPage {
   items: Change[]
   next_cursor: string | null
   has_more: boolean
 }
-interface Problem {
-  type: string
-  status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
-const figure = (extra: object = {}) => ({
-  kind: 'figure',
-  source_id: 'sohr',
-  stated_at: '2017-04-04',
-  metric: 'killed',
-  qualifier: 'exact',
-  value: 58,
-  ...extra,
-})
-
-async function ok(res: Promise<LightMyRequestResponse>, status = 201): Promise<LightMyRequestResponse> {
-  const done = await res
-  if (done.statusCode !== status) throw new Error(`expected ${status}, got ${done.statusCode}: ${done.body}`)
-  return done
-}
-
-const patch = (app: FastifyInstance, url: string, payload: object) => app.inject({ method: 'PATCH', url, payload })
-
 async function feed(app: FastifyInstance, query = ''): Promise<ChangesPage> {
-  const res = await app.inject({ method: 'GET', url: `/changes${query ? `?${query}` : ''}` })
+  const res = await get(app, `/changes${query ? `?${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /changes?${query}: ${res.statusCode} ${res.body}`)
   return json<ChangesPage>(res)
 }
@@ -91,7 +58,7 @@ async function writeEverything(app: FastifyInstance): Promise<Array<[string, str
 t.test('the feed lists every write in order, with its type, id and event', async (t) => {
   const app = await build(t)
   const empty = await feed(app)
-  t.same(empty, { items: [], next_cursor: null, has_more: false }, 'an empty feed read from its start')
+  t.strictSame(empty, { items: [], next_cursor: null, has_more: false }, 'an empty feed read from its start')
 
   const expected = await writeEverything(app)
   // Writes that fail log nothing: a taken id, an atomic batch with a bad row, a dry run.
@@ -100,23 +67,23 @@ t.test('the feed lists every write in order, with its type, id and event', async
   await ok(post(app, '/claims/bulk?dry_run=true', [{ event_id: 'ev', ...figure() }]), 200)
 
   const items = await all(app)
-  t.same(
+  t.strictSame(
     items.map((c) => [c.type, c.id, c.event_id]),
     expected,
     'one change per write, in the order of the writes',
   )
-  t.same(
+  t.strictSame(
     items.map((c) => c.seq),
     expected.map((_, i) => i + 1),
     'seq counts the writes from 1',
   )
   for (const c of items) t.match(c.at, ISO, `${c.type} ${c.id} has an ISO 8601 UTC time`)
   const times = items.map((c) => c.at)
-  t.same(times, [...times].sort(), 'times do not go back')
-  t.same(Object.keys(items[0] ?? {}), ['seq', 'at', 'type', 'id', 'event_id'], 'exactly the contract fields')
+  t.strictSame(times, [...times].sort(), 'times do not go back')
+  t.strictSame(Object.keys(items[0] ?? {}), ['seq', 'at', 'type', 'id', 'event_id'], 'exactly the contract fields')
 
   const claim = items.find((c) => c.type === 'claim.created')
-  const shown = json<{ recorded_at: string }>(await app.inject({ method: 'GET', url: `/claims/${claim?.id ?? ''}` }))
+  const shown = json<{ recorded_at: string }>(await get(app, `/claims/${claim?.id ?? ''}`))
   t.equal(claim?.at, shown.recorded_at, 'a claim.created change is at the claim’s recorded_at')
 })
 
@@ -132,7 +99,7 @@ t.test('paging with after and limit has no gap and no duplicate, and the Link he
     let pages = 0
     let last: ChangesPage | undefined
     while (url !== null) {
-      const res: LightMyRequestResponse = await app.inject({ method: 'GET', url })
+      const res = await get(app, url)
       t.equal(res.statusCode, 200)
       const page: ChangesPage = json<ChangesPage>(res)
       t.ok(page.items.length <= limit, `limit ${limit}: at most ${limit} items`)
@@ -153,13 +120,13 @@ t.test('paging with after and limit has no gap and no duplicate, and the Link he
       last = page
       if (++pages > 100) throw new Error('no end')
     }
-    t.same(seen, everything.map((c) => c.seq), `limit ${limit}: every change once, in order`)
+    t.strictSame(seen, everything.map((c) => c.seq), `limit ${limit}: every change once, in order`)
     t.equal(pages, Math.max(1, Math.ceil(expected.length / limit)), `limit ${limit}: no empty page at the end`)
 
     // The last page still carries a position: polling from it answers only what is newer.
     t.not(last?.next_cursor, null, `limit ${limit}: the last page has a next_cursor`)
     const again = await feed(app, `after=${last?.next_cursor ?? ''}&limit=${limit}`)
-    t.same(again, { items: [], next_cursor: last?.next_cursor ?? null, has_more: false }, `limit ${limit}: nothing newer yet; the position stays`)
+    t.strictSame(again, { items: [], next_cursor: last?.next_cursor ?? null, has_more: false }, `limit ${limit}: nothing newer yet; the position stays`)
   }
 })
 
@@ -182,7 +149,7 @@ t.test('a follower that pages while writes go on sees every change once', async 
   }
   const everything = await all(app)
   t.equal(everything.length, 2 + 16)
-  t.same(seen, everything, 'the follower saw every change, once, in order')
+  t.strictSame(seen, everything, 'the follower saw every change, once, in order')
 })
 
 t.test('after takes a next_cursor or a bare seq; a bad one is a 400 naming /after', async (t) => {
@@ -191,22 +158,18 @@ t.test('after takes a next_cursor or a bare seq; a bad one is a 400 naming /afte
   const first = await feed(app, 'limit=4')
   const byCursor = await feed(app, `after=${first.next_cursor ?? ''}&limit=3`)
   const bySeq = await feed(app, 'after=4&limit=3')
-  t.same(bySeq, byCursor, 'after=4 is the position after seq 4')
-  t.same(byCursor.items.map((c) => c.seq), [5, 6, 7])
-  t.same((await feed(app, 'after=0&limit=2')).items.map((c) => c.seq), [1, 2], 'after=0 is the start')
+  t.strictSame(bySeq, byCursor, 'after=4 is the position after seq 4')
+  t.strictSame(byCursor.items.map((c) => c.seq), [5, 6, 7])
+  t.strictSame((await feed(app, 'after=0&limit=2')).items.map((c) => c.seq), [1, 2], 'after=0 is the start')
   const beyond = await feed(app, 'after=999')
-  t.same(beyond.items, [])
+  t.strictSame(beyond.items, [])
   t.type(beyond.next_cursor, 'string', 'an empty page after a position still has one')
-  t.same((await feed(app, `after=${beyond.next_cursor ?? ''}`)).items, [], 'an empty page echoes its position')
+  t.strictSame((await feed(app, `after=${beyond.next_cursor ?? ''}`)).items, [], 'an empty page echoes its position')
 
-  const claimsCursor = json<{ next_cursor: string }>(await app.inject({ method: 'GET', url: '/claims?limit=1' })).next_cursor
+  const claimsCursor = json<{ next_cursor: string }>(await get(app, '/claims?limit=1')).next_cursor
   t.ok(claimsCursor, 'GET /claims gave a cursor')
   for (const bad of ['nope', '-1', '1.5', '1e3', 'WyJ4Il0', claimsCursor, '9'.repeat(20)]) {
-    const res = await app.inject({ method: 'GET', url: `/changes?after=${encodeURIComponent(bad)}` })
-    t.equal(res.statusCode, 400, `after=${bad}`)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    const problem = json<Problem>(res)
-    t.same(problem.errors?.map((e) => [e.path, e.in]), [['/after', 'query']], `after=${bad} names /after`)
+    assertQueryRefused(t, await get(app, `/changes?after=${encodeURIComponent(bad)}`), '/after', `after=${bad}`)
   }
 })
 
@@ -219,11 +182,7 @@ t.test('other bad queries are 400s naming the field', async (t) => {
     ['type=claim.created,', '/type'],
     ['cursor=abc', '/cursor'],
   ]
-  for (const [query, path] of cases) {
-    const res = await app.inject({ method: 'GET', url: `/changes?${query}` })
-    t.equal(res.statusCode, 400, query)
-    t.same(json<Problem>(res).errors?.map((e) => e.path), [path], `${query} names ${path}`)
-  }
+  for (const [query, path] of cases) assertQueryRefused(t, await get(app, `/changes?${query}`), path, query)
 })
 
 t.test('event_id and type narrow the feed, and page like it', async (t) => {
@@ -232,18 +191,18 @@ t.test('event_id and type narrow the feed, and page like it', async (t) => {
   const everything = await all(app)
 
   const ofEv = await all(app, 'event_id=ev')
-  t.same(ofEv, everything.filter((c) => c.event_id === 'ev'), 'event_id: the event and its claims')
-  t.same(ofEv.map((c) => c.type), ['event.created', 'event.updated', 'claim.created', 'claim.created', 'claim.retracted'])
+  t.strictSame(ofEv, everything.filter((c) => c.event_id === 'ev'), 'event_id: the event and its claims')
+  t.strictSame(ofEv.map((c) => c.type), ['event.created', 'event.updated', 'claim.created', 'claim.created', 'claim.retracted'])
 
   const claims = await all(app, 'type=claim.created,claim.retracted')
-  t.same(claims, everything.filter((c) => c.type.startsWith('claim.')), 'type: a list of types')
-  t.same(await all(app, 'type=source.updated'), everything.filter((c) => c.type === 'source.updated'), 'type: one type')
-  t.same(
+  t.strictSame(claims, everything.filter((c) => c.type.startsWith('claim.')), 'type: a list of types')
+  t.strictSame(await all(app, 'type=source.updated'), everything.filter((c) => c.type === 'source.updated'), 'type: one type')
+  t.strictSame(
     await all(app, 'event_id=other&type=claim.created'),
     everything.filter((c) => c.event_id === 'other' && c.type === 'claim.created'),
     'both filters',
   )
-  t.same(await all(app, 'event_id=nowhere'), [], 'an event without changes')
+  t.strictSame(await all(app, 'event_id=nowhere'), [], 'an event without changes')
 
   // Paging a filtered feed one item at a time finds the same items.
   const paged: Change[] = []
@@ -254,36 +213,36 @@ t.test('event_id and type narrow the feed, and page like it', async (t) => {
     after = page.next_cursor ?? ''
     if (!page.has_more) break
   }
-  t.same(paged, everything.filter((c) => c.type === 'claim.created'))
+  t.strictSame(paged, everything.filter((c) => c.type === 'claim.created'))
 })
 
 t.test('a follower that polls with If-None-Match gets a 304 until something is written', async (t) => {
   const app = await build(t)
   await ok(post(app, '/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' }))
-  const first = await app.inject({ method: 'GET', url: '/changes?after=1' })
+  const first = await get(app, '/changes?after=1')
   const etag = first.headers.etag
   t.type(etag, 'string', 'GET /changes carries an ETag')
-  const same = await app.inject({ method: 'GET', url: '/changes?after=1', headers: { 'if-none-match': String(etag) } })
+  const same = await get(app, '/changes?after=1', { 'if-none-match': String(etag) })
   t.equal(same.statusCode, 304, 'nothing new: 304')
   t.equal(same.body, '')
   await ok(patch(app, '/sources/sohr', { notes: 'edited' }), 200)
-  const changed = await app.inject({ method: 'GET', url: '/changes?after=1', headers: { 'if-none-match': String(etag) } })
+  const changed = await get(app, '/changes?after=1', { 'if-none-match': String(etag) })
   t.equal(changed.statusCode, 200, 'a write: the page again')
-  t.same(json<ChangesPage>(changed).items.map((c) => c.type), ['source.updated'])
+  t.strictSame(json<ChangesPage>(changed).items.map((c) => c.type), ['source.updated'])
   t.not(changed.headers.etag, etag)
 })
 
 t.test('the feed is documented in OpenAPI', async (t) => {
   const app = await build(t)
   const doc = json<{ paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, { content?: Record<string, unknown> }> }>> }>(
-    await app.inject({ method: 'GET', url: '/openapi.json' }),
+    await get(app, '/openapi.json'),
   )
   const list = doc.paths['/changes']?.get
   const stream = doc.paths['/changes/stream']?.get
-  t.same(list?.tags, ['changes'])
-  t.same(stream?.tags, ['changes'])
+  t.strictSame(list?.tags, ['changes'])
+  t.strictSame(stream?.tags, ['changes'])
   t.ok(list?.responses['200']?.content?.['application/json'], 'GET /changes answers JSON')
-  t.same(Object.keys(stream?.responses['200']?.content ?? {}), ['text/event-stream'], 'GET /changes/stream answers text/event-stream')
+  t.strictSame(Object.keys(stream?.responses['200']?.content ?? {}), ['text/event-stream'], 'GET /changes/stream answers text/event-stream')
   t.ok(list?.responses['400']?.content?.['application/problem+json'])
   t.ok(stream?.responses['400']?.content?.['application/problem+json'])
 })

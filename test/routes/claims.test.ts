@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post } from '../helper.js'
+import { type Problem, assertRefused, build, countRows as count, createAll, figureClaim as figure, get, json, post } from '../helper.js'
 
 interface ClaimBody {
   id: string
@@ -18,40 +18,18 @@ interface ClaimBody {
   stated_at: string
   recorded_at: string
 }
-interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
+const seed = (app: FastifyInstance) =>
+  createAll(app, [
+    ['/actors', { id: 'gov', name: 'Government', kind: 'state', aliases: ['The Regime'] }],
+    ['/actors', { id: 'air-force', name: 'Air Force', kind: 'armed_forces', parent_id: 'gov' }],
+    ['/sources', { id: 'sohr', name: 'Syrian Observatory for Human Rights', kind: 'monitor', aliases: ['SOHR'] }],
+    ['/sources', { id: 'reuters', name: 'Reuters', kind: 'news_agency' }],
+    ['/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }],
+    ['/events', { id: 'other', title: 'Another event', occurred_on: '2017-04-05' }],
+  ])
 
-async function seed(app: FastifyInstance): Promise<void> {
-  const ok = async (url: string, body: object) => {
-    const res = await post(app, url, body)
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  }
-  await ok('/actors', { id: 'gov', name: 'Government', kind: 'state', aliases: ['The Regime'] })
-  await ok('/actors', { id: 'air-force', name: 'Air Force', kind: 'armed_forces', parent_id: 'gov' })
-  await ok('/sources', { id: 'sohr', name: 'Syrian Observatory for Human Rights', kind: 'monitor', aliases: ['SOHR'] })
-  await ok('/sources', { id: 'reuters', name: 'Reuters', kind: 'news_agency' })
-  await ok('/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' })
-  await ok('/events', { id: 'other', title: 'Another event', occurred_on: '2017-04-05' })
-}
-
-const figure = (extra: object = {}) => ({
-  kind: 'figure',
-  source_id: 'sohr',
-  stated_at: '2017-04-04',
-  metric: 'killed',
-  qualifier: 'exact',
-  value: 58,
-  ...extra,
-})
-
-function count(app: FastifyInstance, table: string): number {
-  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-}
+/** An attribution claim of SOHR's on 2017-04-04, with `extra` fields set or replaced. */
+const attribution = (extra: object) => ({ kind: 'attribution', source_id: 'sohr', stated_at: '2017-04-04', ...extra })
 
 t.test('a figure claim is recorded with its read-only fields', async (t) => {
   const app = await build(t)
@@ -62,17 +40,17 @@ t.test('a figure claim is recorded with its read-only fields', async (t) => {
   const claim = json<ClaimBody>(res)
   t.equal(res.headers.location, `/claims/${claim.id}`)
   t.match(claim.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/, 'a UUIDv7')
-  t.same(claim.interval, { low: 58, high: 58 })
+  t.strictSame(claim.interval, { low: 58, high: 58 })
   t.equal(claim.point, 58)
   t.equal(claim.status, 'active')
   t.equal(claim.superseded_by, null)
   t.equal(claim.retraction, null)
   t.equal(claim.stated_at, '2017-04-04T00:00:00.000Z', 'a date means 00:00:00Z that day')
   t.match(claim.recorded_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-  t.same(claim.via, ['reuters'])
+  t.strictSame(claim.via, ['reuters'])
   const again = await app.inject({ method: 'GET', url: `/claims/${claim.id}` })
   t.equal(again.statusCode, 200)
-  t.same(json(again), claim, 'GET /claims/{id} answers the same claim')
+  t.strictSame(json(again), claim, 'GET /claims/{id} answers the same claim')
 })
 
 t.test('intervals and points follow contract §2', async (t) => {
@@ -94,7 +72,7 @@ t.test('intervals and points follow contract §2', async (t) => {
     const res = await post(app, '/events/ev/claims', figure(extra))
     t.equal(res.statusCode, 201, JSON.stringify(extra))
     const claim = json<ClaimBody>(res)
-    t.same(claim.interval, interval, JSON.stringify(extra))
+    t.strictSame(claim.interval, interval, JSON.stringify(extra))
     t.equal(claim.point, point, JSON.stringify(extra))
   }
 })
@@ -106,14 +84,11 @@ t.test('POST /claims takes event_id from the body', async (t) => {
   t.equal(ok.statusCode, 201)
   t.equal(json<{ event_id: string }>(ok).event_id, 'ev')
 
-  const missing = await post(app, '/claims', figure())
-  t.equal(missing.statusCode, 400)
-  t.same(json<Problem>(missing).errors?.map((e) => e.path), ['/event_id'])
+  assertRefused(t, await post(app, '/claims', figure()), 400, ['/event_id'], 'no event_id')
 
   const unknown = await post(app, '/claims', figure({ event_id: 'nope' }))
-  t.equal(unknown.statusCode, 422)
+  assertRefused(t, unknown, 422, ['/event_id'], 'an unknown event_id')
   t.match(unknown.headers['content-type'], /^application\/problem\+json/)
-  t.same(json<Problem>(unknown).errors?.map((e) => e.path), ['/event_id'])
 })
 
 t.test('the event in the path must exist and agree with the body', async (t) => {
@@ -122,9 +97,7 @@ t.test('the event in the path must exist and agree with the body', async (t) => 
   const missing = await post(app, '/events/nope/claims', figure())
   t.equal(missing.statusCode, 404)
   t.equal(json<Problem>(missing).status, 404)
-  const mismatch = await post(app, '/events/ev/claims', figure({ event_id: 'other' }))
-  t.equal(mismatch.statusCode, 400)
-  t.same(json<Problem>(mismatch).errors?.map((e) => e.path), ['/event_id'])
+  assertRefused(t, await post(app, '/events/ev/claims', figure({ event_id: 'other' })), 400, ['/event_id'])
   const same = await post(app, '/events/ev/claims', figure({ event_id: 'ev' }))
   t.equal(same.statusCode, 201)
 })
@@ -142,7 +115,7 @@ t.test('aliases resolve to ids wherever a source or actor is expected', async (t
   })
   t.equal(res.statusCode, 201)
   const claim = json<ClaimBody>(res)
-  t.same(claim.actor_ids, ['gov', 'air-force'])
+  t.strictSame(claim.actor_ids, ['gov', 'air-force'])
   const byAlias = await post(app, '/events/ev/claims', figure({ source_id: 'sohr', party: 'THE REGIME', population: 'combatants' }))
   t.equal(byAlias.statusCode, 201)
   t.equal(json<ClaimBody>(byAlias).party, 'gov')
@@ -155,21 +128,9 @@ t.test('every unknown reference is named in one 422, and nothing is written', as
   await seed(app)
   const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
   const res = await post(app, '/events/ev/claims', figure({ source_id: 'ghost', via: ['reuters', 'phantom'], party: 'nobody' }))
-  t.equal(res.statusCode, 422)
-  t.same(
-    json<Problem>(res).errors?.map((e) => e.path),
-    ['/source_id', '/via/1', '/party'],
-  )
-  const attribution = await post(app, '/events/ev/claims', {
-    kind: 'attribution',
-    source_id: 'sohr',
-    stated_at: '2017-04-04',
-    stance: 'denies',
-    actor_ids: ['gov', 'ghost'],
-  })
-  t.equal(attribution.statusCode, 422)
-  t.same(json<Problem>(attribution).errors?.map((e) => e.path), ['/actor_ids/1'])
-  t.same({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
+  assertRefused(t, res, 422, ['/source_id', '/via/1', '/party'])
+  assertRefused(t, await post(app, '/events/ev/claims', attribution({ stance: 'denies', actor_ids: ['gov', 'ghost'] })), 422, ['/actor_ids/1'])
+  t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
 })
 
 t.test('figure numbers must fit the qualifier (400, naming each field)', async (t) => {
@@ -203,7 +164,7 @@ t.test('figure numbers must fit the qualifier (400, naming each field)', async (
     t.equal(res.statusCode, 400, JSON.stringify(extra))
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     const problem = json<Problem>(res)
-    t.same(problem.errors?.map((e) => e.path), paths, JSON.stringify(extra))
+    t.strictSame(problem.errors?.map((e) => e.path), paths, JSON.stringify(extra))
     t.ok(problem.errors?.every((e) => e.in === 'body' && e.message.length > 0))
   }
   t.equal(count(app, 'claims'), before, 'nothing written')
@@ -212,35 +173,12 @@ t.test('figure numbers must fit the qualifier (400, naming each field)', async (
 t.test('kind decides the fields', async (t) => {
   const app = await build(t)
   await seed(app)
-  const noKind = await post(app, '/events/ev/claims', { source_id: 'sohr', stated_at: '2017-04-04' })
-  t.equal(noKind.statusCode, 400)
-  t.same(json<Problem>(noKind).errors?.map((e) => e.path), ['/kind'])
-  const figureFieldOnAttribution = await post(app, '/events/ev/claims', {
-    kind: 'attribution',
-    source_id: 'sohr',
-    stated_at: '2017-04-04',
-    stance: 'accuses',
-    actor_ids: ['gov'],
-    value: 3,
-  })
-  t.equal(figureFieldOnAttribution.statusCode, 400)
-  t.same(json<Problem>(figureFieldOnAttribution).errors?.map((e) => e.path), ['/value'])
-  const emptyActors = await post(app, '/events/ev/claims', {
-    kind: 'attribution',
-    source_id: 'sohr',
-    stated_at: '2017-04-04',
-    stance: 'accuses',
-    actor_ids: [],
-  })
-  t.equal(emptyActors.statusCode, 400)
-  t.same(json<Problem>(emptyActors).errors?.map((e) => e.path), ['/actor_ids'])
-  const defaults = await post(app, '/events/ev/claims', {
-    kind: 'attribution',
-    source_id: 'sohr',
-    stated_at: '2017-04-04T10:30:00+02:00',
-    stance: 'accuses',
-    actor_ids: ['gov'],
-  })
+  assertRefused(t, await post(app, '/events/ev/claims', { source_id: 'sohr', stated_at: '2017-04-04' }), 400, ['/kind'], 'no kind')
+  const figureFieldOnAttribution = attribution({ stance: 'accuses', actor_ids: ['gov'], value: 3 })
+  assertRefused(t, await post(app, '/events/ev/claims', figureFieldOnAttribution), 400, ['/value'], 'a figure field on an attribution')
+  const emptyActors = attribution({ stance: 'accuses', actor_ids: [] })
+  assertRefused(t, await post(app, '/events/ev/claims', emptyActors), 400, ['/actor_ids'], 'no actor')
+  const defaults = await post(app, '/events/ev/claims', attribution({ stated_at: '2017-04-04T10:30:00+02:00', stance: 'accuses', actor_ids: ['gov'] }))
   t.equal(defaults.statusCode, 201)
   const body = json<ClaimBody & { certainty: string }>(defaults)
   t.equal(body.certainty, 'asserted', 'certainty defaults to asserted')
@@ -259,9 +197,7 @@ t.test('external_id makes a claim idempotent per source', async (t) => {
   t.equal(json<ClaimBody>(replay).id, json<ClaimBody>(first).id)
   const viaPath = await post(app, '/claims', figure({ external_id: 'row-1', event_id: 'ev', source_id: 'SOHR', population: 'all' }))
   t.equal(viaPath.statusCode, 200, 'aliases, defaults and the other route are the same content')
-  const different = await post(app, '/events/ev/claims', figure({ external_id: 'row-1', value: 59 }))
-  t.equal(different.statusCode, 409)
-  t.same(json<Problem>(different).errors?.map((e) => e.path), ['/external_id'])
+  assertRefused(t, await post(app, '/events/ev/claims', figure({ external_id: 'row-1', value: 59 })), 409, ['/external_id'])
   const otherSource = await post(app, '/events/ev/claims', figure({ external_id: 'row-1', source_id: 'reuters' }))
   t.equal(otherSource.statusCode, 201, 'external ids are unique per source only')
   t.equal(count(app, 'claims'), 2)
@@ -273,16 +209,12 @@ t.test('supersedes replaces an earlier claim of the same event', async (t) => {
   const old = json<ClaimBody>(await post(app, '/events/ev/claims', figure()))
   const other = json<ClaimBody>(await post(app, '/events/other/claims', figure()))
 
-  const unknown = await post(app, '/events/ev/claims', figure({ supersedes: 'nope' }))
-  t.equal(unknown.statusCode, 422)
-  t.same(json<Problem>(unknown).errors?.map((e) => e.path), ['/supersedes'])
-  const crossEvent = await post(app, '/events/ev/claims', figure({ supersedes: other.id }))
-  t.equal(crossEvent.statusCode, 422)
-  t.same(json<Problem>(crossEvent).errors?.map((e) => e.path), ['/supersedes'])
+  assertRefused(t, await post(app, '/events/ev/claims', figure({ supersedes: 'nope' })), 422, ['/supersedes'], 'an unknown claim')
+  assertRefused(t, await post(app, '/events/ev/claims', figure({ supersedes: other.id })), 422, ['/supersedes'], 'a claim of another event')
 
   const correction = json<ClaimBody>(await post(app, '/events/ev/claims', figure({ value: 60, stated_at: '2017-04-05', supersedes: old.id })))
   t.equal(correction.supersedes, old.id)
-  const oldNow = json<ClaimBody>(await app.inject({ method: 'GET', url: `/claims/${old.id}` }))
+  const oldNow = json<ClaimBody>(await get(app, `/claims/${old.id}`))
   t.equal(oldNow.status, 'superseded')
   t.equal(oldNow.superseded_by, correction.id)
 
@@ -290,7 +222,7 @@ t.test('supersedes replaces an earlier claim of the same event', async (t) => {
   t.equal(twice.statusCode, 409, 'a claim already superseded cannot be superseded again')
 
   await post(app, `/claims/${correction.id}/retraction`, { reason: 'wrong' })
-  const restored = json<ClaimBody>(await app.inject({ method: 'GET', url: `/claims/${old.id}` }))
+  const restored = json<ClaimBody>(await get(app, `/claims/${old.id}`))
   t.equal(restored.status, 'active', 'retracting the correction brings the original back')
   t.equal(restored.superseded_by, null)
   const again = await post(app, '/events/ev/claims', figure({ value: 62, supersedes: old.id }))
@@ -315,7 +247,7 @@ t.test('a retraction is recorded once and keeps the claim readable', async (t) =
   t.equal(unknown.statusCode, 404)
   const noReason = await post(app, `/claims/${claim.id}/retraction`, {})
   t.equal(noReason.statusCode, 400)
-  t.same(json<Problem>(noReason).errors?.map((e) => e.path), ['/reason'])
+  t.strictSame(json<Problem>(noReason).errors?.map((e) => e.path), ['/reason'])
   const blank = await post(app, `/claims/${claim.id}/retraction`, { reason: '  ' })
   t.equal(blank.statusCode, 400)
 })
@@ -330,7 +262,7 @@ t.test('claims cannot be edited or deleted', async (t) => {
     t.match(res.headers['content-type'], /^application\/problem\+json/)
   }
   const unchanged = json<ClaimBody>(await app.inject({ method: 'GET', url: `/claims/${claim.id}` }))
-  t.same(unchanged, claim)
+  t.strictSame(unchanged, claim)
   const missing = await app.inject({ method: 'GET', url: '/claims/nope' })
   t.equal(missing.statusCode, 404)
   t.equal(json<Problem>(missing).title, 'Not found')
@@ -358,7 +290,7 @@ t.test("GET /events/{id}/claims pages through every claim, retracted included, i
   } while (cursor !== null && pages < 10)
   t.equal(pages, 3)
   t.equal(seen.length, 5)
-  t.same(
+  t.strictSame(
     seen.map((c) => c.stated_at.slice(0, 10)),
     ['2017-04-04', '2017-04-05', '2017-04-05', '2017-04-06', '2017-04-07'],
   )

@@ -11,15 +11,9 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import type { FigureStatement } from '../../src/engine/types.js'
 import { statementArb } from '../engine/fixtures/claims.js'
-import { build, json, post } from '../helper.js'
+import { type Dispute, build, get, json, post } from '../helper.js'
+import { testSeed } from '../seed.js'
 
-interface Dispute {
-  level: string | null
-  relative_spread: number | null
-  range: { low: number; high: number | null } | null
-  status: string
-  claims: number
-}
 interface SummaryBody {
   figures: Array<{
     metric: string
@@ -55,10 +49,6 @@ function blockOf(summary: SummaryBody): Dispute {
     status: summary.attribution.status,
     claims: summary.claims_total,
   }
-}
-
-async function get(app: FastifyInstance, url: string): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'GET', url })
 }
 
 /** Every event's block as GET /events lists it, and as its summary says it; the ids where they differ. */
@@ -213,7 +203,7 @@ t.test('after any writes, every listed dispute block is what the summary says', 
         await app.close()
       }
     }),
-    { numRuns: 30, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
+    { numRuns: 30, seed: testSeed() },
   )
   t.notOk(details.failed, details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'the list agrees with the summaries')
   t.ok(runs >= 30, `${runs} sequences of writes`)
@@ -229,7 +219,7 @@ t.test('the summary-derived block of a worked case, to show the comparison can f
     attribution: { status: 'contested' },
     claims_total: 7,
   }
-  t.same(blockOf(summary), { level: 'conflicting', relative_spread: 0.1, range: { low: 1, high: 2 }, status: 'contested', claims: 7 }, 'a number beats null among equals')
+  t.strictSame(blockOf(summary), { level: 'conflicting', relative_spread: 0.1, range: { low: 1, high: 2 }, status: 'contested', claims: 7 }, 'a number beats null among equals')
 })
 
 t.test('GET /events reads the stored blocks; a database written by other means is backfilled at start', async (t) => {
@@ -257,20 +247,20 @@ t.test('GET /events reads the stored blocks; a database written by other means i
     )
     .run()
   const before = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(first, '/events?limit=1000')).items
-  t.same(before.find((e) => e.id === 'ev-a')?.dispute, { level: 'single_source', relative_spread: 0, range: { low: 10, high: 10 }, status: 'none', claims: 1 }, 'the stored block: a list computes nothing')
+  t.strictSame(before.find((e) => e.id === 'ev-a')?.dispute, { level: 'single_source', relative_spread: 0, range: { low: 10, high: 10 }, status: 'none', claims: 1 }, 'the stored block: a list computes nothing')
   t.notOk(before.some((e) => e.id === 'direct'), 'an event with no block is not listed until one is computed')
   t.not((await disagreements(first, '?as_of=2030-01-01')).length, 0, 'so the list and a summary computed live differ')
-  t.same(await disagreements(first), [], 'and the stored "now" summaries are as stale as the blocks: writes go through the API')
+  t.strictSame(await disagreements(first), [], 'and the stored "now" summaries are as stale as the blocks: writes go through the API')
   await first.close()
 
   const second = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   t.teardown(() => second.close())
   const after = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(second, '/events?limit=1000')).items
-  t.same(after.find((e) => e.id === 'direct')?.dispute, { level: null, relative_spread: null, range: null, status: 'uncontested', claims: 1 }, 'backfilled at start')
-  t.same(after.find((e) => e.id === 'ev-a')?.dispute.claims, 1, 'an event that has a block keeps it until a write')
+  t.strictSame(after.find((e) => e.id === 'direct')?.dispute, { level: null, relative_spread: null, range: null, status: 'uncontested', claims: 1 }, 'backfilled at start')
+  t.equal(after.find((e) => e.id === 'ev-a')?.dispute.claims, 1, 'an event that has a block keeps it until a write')
   // The next write to the event refreshes it from all its claims.
   await expectStatus(post(second, '/claims', { kind: 'attribution', event_id: 'ev-a', source_id: 's3', stated_at: '2017-04-03', stance: 'denies', actor_ids: ['gov'] }), [201], 'claim')
-  t.same((await disagreements(second)).map((d) => d.id), [], 'after a write, every block agrees with its summary')
+  t.strictSame((await disagreements(second)).map((d) => d.id), [], 'after a write, every block agrees with its summary')
   t.match(json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(second, '/events?level=conflicting')).items, [{ id: 'ev-a', dispute: { claims: 3, range: { low: 10, high: 30 } } }])
 })
 
@@ -282,7 +272,7 @@ t.test('a new event has an empty block at once, also through POST /events/bulk',
   ])
   t.equal(res.statusCode, 200)
   const items = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(app, '/events')).items
-  t.same(
+  t.strictSame(
     items.map((e) => [e.id, e.dispute]),
     [
       ['one', { level: null, relative_spread: null, range: null, status: 'none', claims: 0 }],
@@ -296,11 +286,11 @@ t.test('writes queue the block; the next read refreshes it, once', async (t) => 
   await world(app)
   const queue = () => app.db.$client.prepare('SELECT event_id FROM dispute_queue ORDER BY event_id').pluck().all()
   await get(app, '/events')
-  t.same(queue(), [], 'nothing queued after a read')
+  t.strictSame(queue(), [], 'nothing queued after a read')
   const rows = ['ev-a', 'ev-b', 'ev-a'].map((event_id, i) => ({ kind: 'figure', event_id, source_id: 's1', stated_at: `2017-04-0${i + 1}`, metric: 'killed', qualifier: 'exact', value: 10 + i }))
   await expectStatus(post(app, '/claims/bulk', rows), [201], 'bulk')
-  t.same(queue(), ['ev-a', 'ev-b'], 'each touched event once, not summarised yet')
+  t.strictSame(queue(), ['ev-a', 'ev-b'], 'each touched event once, not summarised yet')
   const listed = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(app, '/events?limit=1000')).items
-  t.same(queue(), [], 'the read refreshed them')
+  t.strictSame(queue(), [], 'the read refreshed them')
   t.equal(listed.find((e) => e.id === 'ev-a')?.dispute.range?.low, 12, 'with the claims just written')
 })

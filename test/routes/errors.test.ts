@@ -1,43 +1,15 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import errorsPlugin, { frameworkErrors } from '../../src/plugins/errors.js'
-import { build, json, post, type Problem, paths } from '../helper.js'
-
-/** The assertions the helpers below use; any tap test (root or subtest) has them. */
-type Asserts = Pick<typeof t, 'equal' | 'match' | 'notMatch' | 'ok' | 'type'>
+import { type Problem, assertNoLeak, assertProblem, build, countRows, json, paths, post } from '../helper.js'
 
 const TABLES = ['sources', 'actors', 'events', 'aliases', 'changes'] as const
 type Counts = Record<(typeof TABLES)[number], number>
 
 function counts(app: FastifyInstance): Counts {
   const out = {} as Counts
-  for (const table of TABLES) {
-    const row = app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }
-    out[table] = row.n
-  }
+  for (const table of TABLES) out[table] = countRows(app, table)
   return out
-}
-
-/** A problem document: the content type, the members of RFC 9457, and no leak of internals. */
-function assertProblem(t: Asserts, res: LightMyRequestResponse, status: number): Problem {
-  t.equal(res.statusCode, status, `status ${status}`)
-  t.match(res.headers['content-type'], /^application\/problem\+json/, 'application/problem+json')
-  const problem = json<Problem>(res)
-  t.type(problem.type, 'string')
-  t.ok(problem.type.length > 0, 'type is not empty')
-  t.type(problem.title, 'string')
-  t.ok(problem.title.length > 0, 'title is not empty')
-  t.equal(problem.status, status, 'status member matches the HTTP status')
-  t.type(problem.detail, 'string')
-  assertNoLeak(t, res)
-  return problem
-}
-
-function assertNoLeak(t: Asserts, res: LightMyRequestResponse): void {
-  t.notMatch(res.body, /\n\s*at /, 'no stack frames')
-  t.notMatch(res.body, /\bat [^"]*\(?[/\\][^"]*\.(?:ts|js):\d+/, 'no "at file:line" frames')
-  t.notMatch(res.body, /\/work\/|node_modules|file:\/\/|\.ts:\d+|\.js:\d+/, 'no file paths')
-  t.notMatch(res.body, /"stack"/, 'no stack member')
 }
 
 const validSource = { name: 'Syrian Observatory for Human Rights', kind: 'monitor' }
@@ -75,7 +47,7 @@ t.test('a malformed JSON body is a 400 problem', async (t) => {
     payload: '{"name": ',
   })
   assertProblem(t, patch, 400)
-  t.same(counts(app), before, 'nothing written')
+  t.strictSame(counts(app), before, 'nothing written')
 })
 
 t.test('an empty JSON body is a 400 problem', async (t) => {
@@ -112,7 +84,7 @@ t.test('a body of the wrong content type is a 415 problem', async (t) => {
   }
   const patch = await app.inject({ method: 'PATCH', url: '/sources/x', headers: { 'content-type': 'text/plain' }, payload: '{}' })
   t.equal(patch.statusCode, 415, 'PATCH with text/plain')
-  t.same(counts(app), before, 'nothing written')
+  t.strictSame(counts(app), before, 'nothing written')
 })
 
 t.test('application/json with a charset is fine', async (t) => {
@@ -131,7 +103,7 @@ t.test('unknown fields are a 400 with one error per unknown field', async (t) =>
   const before = counts(app)
   const res = await post(app, '/sources', { ...validSource, colour: 'blue', 'we/ird~key': 1, Name: 'x' })
   const problem = assertProblem(t, res, 400)
-  t.same(paths(problem).sort(), ['/Name', '/colour', '/we~1ird~0key'], 'each unknown field named, as a JSON Pointer')
+  t.strictSame(paths(problem).sort(), ['/Name', '/colour', '/we~1ird~0key'], 'each unknown field named, as a JSON Pointer')
   for (const e of problem.errors ?? []) {
     t.equal(e.in, 'body')
     t.type(e.message, 'string')
@@ -139,11 +111,11 @@ t.test('unknown fields are a 400 with one error per unknown field', async (t) =>
   }
 
   const nested = await post(app, '/events', { title: 'x', occurred_on: '2017', location: { place: 'Idlib', town: 'x' } })
-  t.same(paths(assertProblem(t, nested, 400)), ['/location/town'], 'unknown nested fields are named too')
+  t.strictSame(paths(assertProblem(t, nested, 400)), ['/location/town'], 'unknown nested fields are named too')
 
   const actor = await post(app, '/actors', { name: 'x', kind: 'state', parent: 'y' })
-  t.same(paths(assertProblem(t, actor, 400)), ['/parent'])
-  t.same(counts(app), before, 'nothing written')
+  t.strictSame(paths(assertProblem(t, actor, 400)), ['/parent'])
+  t.strictSame(counts(app), before, 'nothing written')
 })
 
 t.test('several bad fields at once are all listed', async (t) => {
@@ -158,17 +130,17 @@ t.test('several bad fields at once are all listed', async (t) => {
     extra: true,
   })
   const problem = assertProblem(t, res, 400)
-  t.same(paths(problem).sort(), ['/aliases/1', '/country', '/extra', '/id', '/kind', '/name', '/url'])
+  t.strictSame(paths(problem).sort(), ['/aliases/1', '/country', '/extra', '/id', '/kind', '/name', '/url'])
   for (const p of ['/id', '/kind', '/country']) t.match(problem.detail, p, `detail mentions ${p}`)
 
   const events = await post(app, '/events', { title: 7, occurred_on: 'April 2017', ended_on: '2017-13', tags: 'x' })
-  t.same(paths(assertProblem(t, events, 400)).sort(), ['/ended_on', '/occurred_on', '/tags', '/title'])
+  t.strictSame(paths(assertProblem(t, events, 400)).sort(), ['/ended_on', '/occurred_on', '/tags', '/title'])
 })
 
 t.test('validation problems name where the bad field is', async (t) => {
   const app = await build(t)
   const body = json<Problem>(await post(app, '/sources', { kind: 'monitor' }))
-  t.same(body.errors, [{ path: '/name', in: 'body', message: body.errors?.[0]?.message }])
+  t.strictSame(body.errors, [{ path: '/name', in: 'body', message: body.errors?.[0]?.message }])
   const query = json<Problem>(await app.inject({ method: 'GET', url: '/sources?limit=0&q=' }))
   t.ok((query.errors ?? []).length >= 1)
   t.ok((query.errors ?? []).every((e) => e.in === 'query'))
@@ -202,7 +174,7 @@ t.test('nothing is lost and nothing half-written: failing writes change no table
   t.equal((await post(app, '/sources', { id: 'sohr', name: 'SOHR', aliases: ['Observatory'], kind: 'monitor' })).statusCode, 201)
   t.equal((await post(app, '/events', { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })).statusCode, 201)
   const before = counts(app)
-  t.same(before, { sources: 1, actors: 2, events: 1, aliases: 2, changes: 4 }, 'the setup wrote what it should')
+  t.strictSame(before, { sources: 1, actors: 2, events: 1, aliases: 2, changes: 4 }, 'the setup wrote what it should')
 
   const failing: Array<{ what: string; method: 'POST' | 'PATCH'; url: string; payload: unknown; status: number }> = [
     { what: 'invalid source', method: 'POST', url: '/sources', payload: { name: 'x', kind: 'blog', aliases: ['A'] }, status: 400 },
@@ -242,20 +214,20 @@ t.test('nothing is lost and nothing half-written: failing writes change no table
     const res = await app.inject({ method: c.method, url: c.url, payload: c.payload as Record<string, unknown> })
     t.equal(res.statusCode, c.status, c.what)
     t.match(res.headers['content-type'], /^application\/problem\+json/, c.what)
-    t.same(counts(app), snapshot, `${c.what}: no table changed`)
+    t.strictSame(counts(app), snapshot, `${c.what}: no table changed`)
   }
-  t.same(counts(app), before)
+  t.strictSame(counts(app), before)
 
   const sohr = json<{ aliases: string[]; affiliated_actor_id: string | null; updated_at: string; created_at: string }>(
     await app.inject({ method: 'GET', url: '/sources/sohr' }),
   )
-  t.same(sohr.aliases, ['Observatory'], 'the failed PATCH did not replace the aliases')
+  t.strictSame(sohr.aliases, ['Observatory'], 'the failed PATCH did not replace the aliases')
   t.equal(sohr.updated_at, sohr.created_at)
   const q = await app.inject({ method: 'GET', url: '/sources?q=renamed' })
-  t.same(json<{ items: unknown[] }>(q).items, [], 'the alias index was rolled back')
+  t.strictSame(json<{ items: unknown[] }>(q).items, [], 'the alias index was rolled back')
   const gov = json<{ parent_id: string | null; aliases: string[] }>(await app.inject({ method: 'GET', url: '/actors/gov' }))
   t.equal(gov.parent_id, null)
-  t.same(gov.aliases, ['Regime'])
+  t.strictSame(gov.aliases, ['Regime'])
 })
 
 t.test('successful writes each add one change', async (t) => {
@@ -270,7 +242,7 @@ t.test('successful writes each add one change', async (t) => {
   t.equal(after.sources, before.sources + 1)
   t.equal(after.changes, before.changes + 2)
   const rows = app.db.$client.prepare('SELECT type, id FROM changes ORDER BY seq').all()
-  t.same(rows, [
+  t.strictSame(rows, [
     { type: 'source.created', id: 'syrian-observatory-for-human-rights' },
     { type: 'source.updated', id: 'syrian-observatory-for-human-rights' },
   ])
@@ -290,7 +262,7 @@ t.test('a body over the limit is a 413 problem, and every operation with a body 
     ['POST', '/claims/x/retraction'],
   ]
   for (const [method, url] of routes) assertProblem(t, await app.inject({ method, url, payload: big }), 413)
-  t.same(counts(app), before, 'nothing written')
+  t.strictSame(counts(app), before, 'nothing written')
 
   await app.ready()
   const doc = app.swagger() as { paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> }

@@ -1,6 +1,7 @@
+/** POST, PATCH and GET of /events; the pages, refused queries and unknown ids all three share are in collections.test.ts. */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, json, post, type Problem, type Page, ISO_UTC, paths, patch } from '../helper.js'
+import { type Page, type Problem, assertCreated, assertDerivedIds, assertPatched, assertRefused, build, created, getJson, json, patch, paths, post } from '../helper.js'
 
 interface Location {
   place?: string
@@ -23,35 +24,16 @@ interface Event {
   updated_at: string
 }
 
-async function createEvent(app: FastifyInstance, body: Record<string, unknown>): Promise<Event> {
-  const res = await post(app, '/events', body)
-  if (res.statusCode !== 201) throw new Error(`creating an event failed: ${res.statusCode} ${res.body}`)
-  return json<Event>(res)
-}
+const FIELDS = ['created_at', 'description', 'ended_on', 'external_ids', 'id', 'location', 'occurred_on', 'tags', 'title', 'updated_at']
 
-async function getEvent(app: FastifyInstance, id: string): Promise<Event> {
-  return json<Event>(await app.inject({ method: 'GET', url: `/events/${id}` }))
-}
+const createEvent = (app: FastifyInstance, body: Record<string, unknown>) => created<Event>(app, '/events', body)
+const getEvent = (app: FastifyInstance, id: string) => getJson<Event>(app, `/events/${id}`)
 
 t.test('POST /events', async (t) => {
   t.test('201 with Location and the full output shape; absent fields are null or empty', async (t) => {
     const app = await build(t)
-    const res = await post(app, '/events', { title: 'Chemical attack on Khan Shaykhun', occurred_on: '2017-04-04' })
-    t.equal(res.statusCode, 201)
-    t.equal(res.headers.location, '/events/chemical-attack-on-khan-shaykhun')
-    const body = json<Event>(res)
-    t.same(Object.keys(body).sort(), [
-      'created_at',
-      'description',
-      'ended_on',
-      'external_ids',
-      'id',
-      'location',
-      'occurred_on',
-      'tags',
-      'title',
-      'updated_at',
-    ])
+    const input = { title: 'Chemical attack on Khan Shaykhun', occurred_on: '2017-04-04' }
+    const body = await assertCreated<Event>(t, app, '/events', input, 'chemical-attack-on-khan-shaykhun', FIELDS)
     t.match(body, {
       id: 'chemical-attack-on-khan-shaykhun',
       title: 'Chemical attack on Khan Shaykhun',
@@ -60,11 +42,8 @@ t.test('POST /events', async (t) => {
       location: null,
       description: null,
     })
-    t.same(body.tags, [])
-    t.same(body.external_ids, {})
-    t.match(body.created_at, ISO_UTC)
-    t.match(body.updated_at, ISO_UTC)
-    t.same(await getEvent(app, body.id), body)
+    t.strictSame(body.tags, [])
+    t.strictSame(body.external_ids, {})
   })
 
   t.test('every field given is stored and returned', async (t) => {
@@ -90,17 +69,17 @@ t.test('POST /events', async (t) => {
       ended_on: input.ended_on,
       description: input.description,
     })
-    t.same(body.location, { place: 'Khan Shaykhun', admin1: 'Idlib', country: 'SY', lat: 35.44, lon: 36.65 }, 'country upper-cased')
-    t.same(body.tags, ['chemical-weapons', 'airstrike'])
-    t.same(body.external_ids, { ucdp_ged: '123456', acled: 'SYR1234', airwars: 'R1' })
+    t.strictSame(body.location, { place: 'Khan Shaykhun', admin1: 'Idlib', country: 'SY', lat: 35.44, lon: 36.65 }, 'country upper-cased')
+    t.strictSame(body.tags, ['chemical-weapons', 'airstrike'])
+    t.strictSame(body.external_ids, { ucdp_ged: '123456', acled: 'SYR1234', airwars: 'R1' })
   })
 
   t.test('location fields are all optional and validated', async (t) => {
     const app = await build(t)
     const partial = await createEvent(app, { title: 'Somewhere', occurred_on: '2020', location: { place: 'Aleppo' } })
-    t.same(partial.location, { place: 'Aleppo' })
+    t.strictSame(partial.location, { place: 'Aleppo' })
     const empty = await createEvent(app, { title: 'Nowhere', occurred_on: '2020', location: {} })
-    t.same(empty.location, {})
+    t.strictSame(empty.location, {})
 
     const bad = await post(app, '/events', {
       title: 'Bad place',
@@ -108,13 +87,11 @@ t.test('POST /events', async (t) => {
       location: { country: 'SYR', lat: 91, lon: -181, city: 'X' },
     })
     t.equal(bad.statusCode, 400)
-    t.same(paths(json<Problem>(bad)).sort(), ['/location/city', '/location/country', '/location/lat', '/location/lon'])
+    t.strictSame(paths(json<Problem>(bad)).sort(), ['/location/city', '/location/country', '/location/lat', '/location/lon'])
 
     const edges = await createEvent(app, { title: 'Edges', occurred_on: '2020', location: { lat: -90, lon: 180 } })
-    t.same(edges.location, { lat: -90, lon: 180 })
-    const latString = await post(app, '/events', { title: 'x', occurred_on: '2020', location: { lat: '35.4' } })
-    t.equal(latString.statusCode, 400)
-    t.same(paths(json<Problem>(latString)), ['/location/lat'])
+    t.strictSame(edges.location, { lat: -90, lon: 180 })
+    assertRefused(t, await post(app, '/events', { title: 'x', occurred_on: '2020', location: { lat: '35.4' } }), 400, ['/location/lat'])
   })
 
   t.test('occurred_on accepts YYYY-MM-DD, YYYY-MM and YYYY', async (t) => {
@@ -130,17 +107,11 @@ t.test('POST /events', async (t) => {
     const app = await build(t)
     const bad = ['2017-02-30', '2017-02-29', '2017-13', '2017-00', '2017-04-00', 'April 2017', '17', '2017-4-4', '2017/04/04', '2017-04-04T10:00:00Z', '']
     for (const occurred_on of bad) {
-      const res = await post(app, '/events', { title: 'Bad date', occurred_on })
-      t.equal(res.statusCode, 400, occurred_on)
-      t.same(paths(json<Problem>(res)), ['/occurred_on'], occurred_on)
+      assertRefused(t, await post(app, '/events', { title: 'Bad date', occurred_on }), 400, ['/occurred_on'], occurred_on)
     }
-    const missing = await post(app, '/events', { title: 'No date' })
-    t.equal(missing.statusCode, 400)
-    t.same(paths(json<Problem>(missing)), ['/occurred_on'])
-    const notString = await post(app, '/events', { title: 'Number', occurred_on: 2017 })
-    t.equal(notString.statusCode, 400)
-    t.same(paths(json<Problem>(notString)), ['/occurred_on'])
-    t.same(json<Page<Event>>(await app.inject({ method: 'GET', url: '/events' })).items, [], 'nothing created')
+    assertRefused(t, await post(app, '/events', { title: 'No date' }), 400, ['/occurred_on'], 'missing')
+    assertRefused(t, await post(app, '/events', { title: 'Number', occurred_on: 2017 }), 400, ['/occurred_on'], 'a number')
+    t.strictSame((await getJson<Page<Event>>(app, '/events')).items, [], 'nothing created')
   })
 
   t.test('ended_on: same forms, not before occurred_on', async (t) => {
@@ -165,23 +136,17 @@ t.test('POST /events', async (t) => {
       ['2017', '2016-12-31'],
     ]
     for (const [occurred_on, ended_on] of before) {
-      const res = await post(app, '/events', { title: 'Backwards', occurred_on, ended_on })
-      t.equal(res.statusCode, 400, `${occurred_on} → ${ended_on}`)
-      t.same(paths(json<Problem>(res)), ['/ended_on'], `${occurred_on} → ${ended_on}`)
+      assertRefused(t, await post(app, '/events', { title: 'Backwards', occurred_on, ended_on }), 400, ['/ended_on'], `${occurred_on} → ${ended_on}`)
     }
-    const invalid = await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' })
-    t.equal(invalid.statusCode, 400)
-    t.same(paths(json<Problem>(invalid)), ['/ended_on'])
+    assertRefused(t, await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' }), 400, ['/ended_on'], 'no such day')
   })
 
   t.test('tags and external_ids are validated', async (t) => {
     const app = await build(t)
     const badTags = await post(app, '/events', { title: 'x', occurred_on: '2017', tags: ['ok', '', 3] })
     t.equal(badTags.statusCode, 400)
-    t.same(paths(json<Problem>(badTags)).sort(), ['/tags/1', '/tags/2'])
-    const notArray = await post(app, '/events', { title: 'x', occurred_on: '2017', tags: 'airstrike' })
-    t.equal(notArray.statusCode, 400)
-    t.same(paths(json<Problem>(notArray)), ['/tags'])
+    t.strictSame(paths(json<Problem>(badTags)).sort(), ['/tags/1', '/tags/2'])
+    assertRefused(t, await post(app, '/events', { title: 'x', occurred_on: '2017', tags: 'airstrike' }), 400, ['/tags'])
     const badIds = await post(app, '/events', { title: 'x', occurred_on: '2017', external_ids: { acled: 42 } })
     t.equal(badIds.statusCode, 400)
     t.ok(paths(json<Problem>(badIds)).includes('/external_ids/acled'))
@@ -192,16 +157,16 @@ t.test('POST /events', async (t) => {
 
   t.test('ids: derived from the title with -2 on collision; fallback "event"; taken id 409; bad slug 400', async (t) => {
     const app = await build(t)
-    t.equal((await createEvent(app, { title: 'Attaque à Ḥalab — 2016', occurred_on: '2016' })).id, 'attaque-a-halab-2016')
-    t.equal((await createEvent(app, { title: 'Attaque à Halab 2016', occurred_on: '2016' })).id, 'attaque-a-halab-2016-2')
-    t.equal((await createEvent(app, { title: 'Attaque a Halab (2016)', occurred_on: '2016' })).id, 'attaque-a-halab-2016-3')
-    t.equal((await createEvent(app, { title: 'مجزرة', occurred_on: '2016' })).id, 'event')
+    await assertDerivedIds(t, app, '/events', (title) => ({ title, occurred_on: '2016' }), [
+      ['Attaque à Ḥalab — 2016', 'attaque-a-halab-2016'],
+      ['Attaque à Halab 2016', 'attaque-a-halab-2016-2'],
+      ['Attaque a Halab (2016)', 'attaque-a-halab-2016-3'],
+      ['مجزرة', 'event'],
+    ])
     const taken = await post(app, '/events', { id: 'event', title: 'Another', occurred_on: '2016' })
     t.equal(taken.statusCode, 409)
     t.equal(json<Problem>(taken).errors?.[0]?.path, '/id')
-    const badSlug = await post(app, '/events', { id: 'Khan Shaykhun', title: 'Another', occurred_on: '2016' })
-    t.equal(badSlug.statusCode, 400)
-    t.same(paths(json<Problem>(badSlug)), ['/id'])
+    assertRefused(t, await post(app, '/events', { id: 'Khan Shaykhun', title: 'Another', occurred_on: '2016' }), 400, ['/id'])
   })
 })
 
@@ -218,42 +183,29 @@ t.test('PATCH /events/{id}', async (t) => {
       tags: ['a', 'b'],
       external_ids: { acled: '1', ucdp_ged: '2' },
     })
-    await new Promise((resolve) => setTimeout(resolve, 5))
-
-    const res = await patch(app, '/events/ks', { description: null, tags: ['c'] })
-    t.equal(res.statusCode, 200)
-    const body = json<Event>(res)
-    t.same(body, { ...created, description: null, tags: ['c'], updated_at: body.updated_at })
-    t.ok(body.updated_at > created.updated_at)
-    t.equal(body.created_at, created.created_at)
+    await assertPatched(t, app, '/events/ks', created, { description: null, tags: ['c'] })
 
     const res2 = await patch(app, '/events/ks', { ended_on: null, location: null, external_ids: { airwars: 'X' } })
     t.equal(res2.statusCode, 200)
     t.match(json<Event>(res2), { ended_on: null, location: null, title: 'Khan Shaykhun', occurred_on: '2017-04-04' })
-    t.same(json<Event>(res2).external_ids, { airwars: 'X' })
-    t.same(json<Event>(res2).tags, ['c'])
+    t.strictSame(json<Event>(res2).external_ids, { airwars: 'X' })
+    t.strictSame(json<Event>(res2).tags, ['c'])
 
     const res3 = await patch(app, '/events/ks', { title: 'Khan Shaykhun chemical attack', occurred_on: '2017-04', location: { admin1: 'Idlib' } })
     t.match(json<Event>(res3), { id: 'ks', title: 'Khan Shaykhun chemical attack', occurred_on: '2017-04' })
-    t.same(json<Event>(res3).location, { admin1: 'Idlib' })
-    t.same(await getEvent(app, 'ks'), json<Event>(res3))
+    t.strictSame(json<Event>(res3).location, { admin1: 'Idlib' })
+    t.strictSame(await getEvent(app, 'ks'), json<Event>(res3))
   })
 
   t.test('validation: id is unknown, dates are checked, title and occurred_on cannot be cleared', async (t) => {
     const app = await build(t)
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
-    const withId = await patch(app, '/events/ks', { id: 'other' })
-    t.equal(withId.statusCode, 400)
-    t.same(paths(json<Problem>(withId)), ['/id'])
-    const badDate = await patch(app, '/events/ks', { occurred_on: 'April 2017' })
-    t.equal(badDate.statusCode, 400)
-    t.same(paths(json<Problem>(badDate)), ['/occurred_on'])
+    assertRefused(t, await patch(app, '/events/ks', { id: 'other' }), 400, ['/id'])
+    assertRefused(t, await patch(app, '/events/ks', { occurred_on: 'April 2017' }), 400, ['/occurred_on'])
     const cleared = await patch(app, '/events/ks', { title: null, occurred_on: null })
     t.equal(cleared.statusCode, 400)
-    t.same(paths(json<Problem>(cleared)).sort(), ['/occurred_on', '/title'])
-    const backwards = await patch(app, '/events/ks', { occurred_on: '2017-04-04', ended_on: '2017-04-01' })
-    t.equal(backwards.statusCode, 400)
-    t.same(paths(json<Problem>(backwards)), ['/ended_on'])
+    t.strictSame(paths(json<Problem>(cleared)).sort(), ['/occurred_on', '/title'])
+    assertRefused(t, await patch(app, '/events/ks', { occurred_on: '2017-04-04', ended_on: '2017-04-01' }), 400, ['/ended_on'])
     const got = await getEvent(app, 'ks')
     t.match(got, { title: 'KS', occurred_on: '2017-04-04', ended_on: null })
     t.equal(got.updated_at, got.created_at, 'failed PATCHes touched nothing')
@@ -262,70 +214,12 @@ t.test('PATCH /events/{id}', async (t) => {
   t.test('ended_on is checked against the stored occurred_on, and occurred_on against the stored ended_on', async (t) => {
     const app = await build(t)
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
-    const endOnly = await patch(app, '/events/ks', { ended_on: '2017-04-01' })
-    t.equal(endOnly.statusCode, 400, 'ended_on alone before the stored occurred_on')
-    t.same(paths(json<Problem>(endOnly)), ['/ended_on'])
+    assertRefused(t, await patch(app, '/events/ks', { ended_on: '2017-04-01' }), 400, ['/ended_on'], 'ended_on alone before the stored occurred_on')
     t.equal((await getEvent(app, 'ks')).ended_on, null, 'the bad ended_on was not stored')
 
     await createEvent(app, { id: 'span', title: 'Span', occurred_on: '2017-04-04', ended_on: '2017-04-10' })
     const startOnly = await patch(app, '/events/span', { occurred_on: '2017-05-01' })
     t.equal(startOnly.statusCode, 400, 'occurred_on alone after the stored ended_on')
     t.equal((await getEvent(app, 'span')).occurred_on, '2017-04-04', 'the bad occurred_on was not stored')
-  })
-
-  t.test('404 for an unknown id', async (t) => {
-    const app = await build(t)
-    const res = await patch(app, '/events/nope', { title: 'X' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.equal(json<Problem>(res).status, 404)
-  })
-})
-
-t.test('GET /events and /events/{id}', async (t) => {
-  t.test('pagination: 5 events, limit 2 → 3 pages with no duplicates', async (t) => {
-    const app = await build(t)
-    for (const id of ['e5', 'e3', 'e1', 'e4', 'e2']) await createEvent(app, { id, title: id, occurred_on: '2020' })
-    const pages: Array<Page<Event>> = []
-    let cursor: string | null = null
-    do {
-      const url: string = `/events?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
-      const res = await app.inject({ method: 'GET', url })
-      t.equal(res.statusCode, 200)
-      const page = json<Page<Event>>(res)
-      pages.push(page)
-      cursor = page.next_cursor
-    } while (cursor !== null && pages.length < 10)
-    t.equal(pages.length, 3)
-    t.same(
-      pages.map((p) => p.items.map((e) => e.id)),
-      [['e1', 'e2'], ['e3', 'e4'], ['e5']],
-    )
-    t.equal(pages[2]?.next_cursor, null)
-  })
-
-  t.test('bad limit and cursor are 400s naming the query parameter', async (t) => {
-    const app = await build(t)
-    for (const q of ['limit=0', 'limit=1001', 'limit=abc']) {
-      const res = await app.inject({ method: 'GET', url: `/events?${q}` })
-      t.equal(res.statusCode, 400, q)
-      t.match(res.headers['content-type'], /^application\/problem\+json/)
-      t.match(json<Problem>(res).errors, [{ path: '/limit', in: 'query' }], q)
-    }
-    const cursor = await app.inject({ method: 'GET', url: '/events?cursor=not-a-cursor' })
-    t.equal(cursor.statusCode, 400)
-    t.match(json<Problem>(cursor).errors, [{ path: '/cursor', in: 'query' }])
-  })
-
-  t.test('404 is a problem document', async (t) => {
-    const app = await build(t)
-    const res = await app.inject({ method: 'GET', url: '/events/nope' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
-    const problem = json<Problem>(res)
-    t.equal(problem.status, 404)
-    t.type(problem.type, 'string')
-    t.type(problem.title, 'string')
-    t.match(problem.detail, /nope/)
   })
 })

@@ -4,46 +4,20 @@
  * (raw=true: exactly); NDJSON and CSV downloads are named; /summaries rows say
  * what moment they hold as of.
  */
-import { parse } from 'csv-parse/sync'
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import type { Test } from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { type Page, type Problem, build, csvRecords, get, json, khanShaykhun, post } from '../helper.js'
 
 const EVENT = 'khan-shaykhun'
 const FORMULA = '=HYPERLINK("http://x","click")'
-
-interface PageBody<T> {
-  items: T[]
-  next_cursor: string | null
-}
-interface Problem {
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
-
-async function khanShaykhun(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  await loadFixture(app, readFixture())
-  return app
-}
-
-async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url, headers })
-}
-
-/** CSV rows as objects keyed by the header; `skip` rows after the header (the HXL row). */
-function csvRecords(text: string, skip = 0): Array<Record<string, string>> {
-  const [header = [], ...rest] = parse(text) as string[][]
-  return rest.slice(skip).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
-}
 
 /** Claims whose text begins with each character a spreadsheet reads as a formula, and ones that only contain one. */
 const RISKY = [FORMULA, '+1-1', '-3 dead', '@SUM(A1:A9)', '\t=1', '\r=1']
 const HARMLESS = ['a = b', " '=1", 'had killed 58']
 
 async function withFormulas(t: Test) {
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   for (const [i, quote] of [...RISKY, ...HARMLESS].entries()) {
     const res = await post(app, `/events/${EVENT}/claims`, {
       kind: 'figure', source_id: 'who', stated_at: `2017-05-${String(i + 1).padStart(2, '0')}`, metric: 'injured', qualifier: 'exact', value: i, quote, note: quote,
@@ -73,7 +47,7 @@ t.test('CSV: a quote that is a formula is written with an apostrophe; raw=true, 
   t.strictSame(raw.map((r) => r.value), rows.map((r) => r.value))
   t.strictSame(csvRecords((await get(app, '/claims?format=csv&metric=injured&raw=false')).body), rows, 'raw=false is the default')
 
-  const asJson = json<PageBody<{ quote: string; note: string; value: number }>>(await get(app, '/claims?metric=injured'))
+  const asJson = json<Page<{ quote: string; note: string; value: number }>>(await get(app, '/claims?metric=injured'))
   t.strictSame(asJson.items.map((c) => c.quote), quotes, 'JSON: exact')
   t.strictSame(asJson.items.map((c) => c.value), quotes.map((_, i) => i))
   const ndjson = (await get(app, '/claims?metric=injured&format=ndjson')).body.trimEnd().split('\n').map((l) => JSON.parse(l) as { quote: string })
@@ -93,7 +67,7 @@ t.test('CSV: a quote that is a formula is written with an apostrophe; raw=true, 
 })
 
 t.test('every CSV export: titles, names, aliases and tags are text cells too', async (t) => {
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   t.equal((await post(app, '/events', { id: 'formula', title: '=1+1', occurred_on: '2017-04-05', tags: ['@x', 'y'] })).statusCode, 201)
   t.equal((await post(app, '/sources', { id: 'plus', name: '+cmd', kind: 'ngo', aliases: ['-alias'] })).statusCode, 201)
   t.equal((await post(app, '/events/formula/claims', { kind: 'figure', source_id: 'plus', stated_at: '2017-04-05', metric: 'killed', qualifier: 'exact', value: 3 })).statusCode, 201)
@@ -129,9 +103,9 @@ t.test('raw takes true or false only; with JSON or NDJSON it is accepted and cha
 })
 
 t.test('GET /summaries: every row says its as_of, in JSON, NDJSON and CSV', async (t) => {
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   const asOf = '2017-04-06T23:59:59.999Z'
-  const items = json<PageBody<Record<string, unknown>>>(await get(app, '/summaries?as_of=2017-04-06')).items
+  const items = json<Page<Record<string, unknown>>>(await get(app, '/summaries?as_of=2017-04-06')).items
   t.equal(items.length, 3)
   t.strictSame(items.map((r) => r.as_of), [asOf, asOf, asOf])
   t.strictSame(Object.keys(items[0] ?? {}).slice(-2), ['attribution_status', 'as_of'], 'after the contract’s fields')
@@ -155,7 +129,7 @@ t.test('GET /summaries: every row says its as_of, in JSON, NDJSON and CSV', asyn
 })
 
 t.test('NDJSON and CSV downloads are named; JSON is not', async (t) => {
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   const cases: Array<[string, Record<string, string>, string]> = [
     ['/summaries?as_of=2017-04-06&format=csv', {}, 'reckon-summaries-as-of-2017-04-06.csv'],
     ['/summaries?as_of=2017-04-06&metric=killed&hxl=true', { accept: 'text/csv' }, 'reckon-summaries-killed-as-of-2017-04-06.csv'],
@@ -187,7 +161,7 @@ t.test('NDJSON and CSV downloads are named; JSON is not', async (t) => {
 })
 
 t.test('the default, spreadsheet-safe claims CSV posts back as it was stored: replays are existing, texts unchanged', async (t) => {
-  const app = await khanShaykhun(t)
+  const { app } = await khanShaykhun(t)
   const tricky = [
     { external_id: '-2017-001', quote: '+3 more injured', note: FORMULA },
     { external_id: '@desk-7', quote: "'=already quoted", note: '-' },
@@ -210,7 +184,7 @@ t.test('the default, spreadsheet-safe claims CSV posts back as it was stored: re
   await loadFixture(other, { ...readFixture(), claims: [] })
   const loaded = await other.inject({ method: 'POST', url: '/claims/bulk', headers: { 'content-type': 'text/csv' }, payload: csv })
   t.equal(loaded.statusCode, 201, loaded.body)
-  const stored = json<PageBody<{ external_id: string; quote: string; note: string }>>(await get(other, '/claims?source_id=who&metric=injured'))
+  const stored = json<Page<{ external_id: string; quote: string; note: string }>>(await get(other, '/claims?source_id=who&metric=injured'))
   t.strictSame(
     stored.items.map((c) => ({ external_id: c.external_id, quote: c.quote, note: c.note })),
     tricky,

@@ -1,47 +1,12 @@
 import { type IncomingMessage, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { parse } from 'csv-parse/sync'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { CLAIM_INPUT_FIELDS, CLAIM_OUTPUT_FIELDS } from '../../src/schemas/csv-columns.js'
-import { build, json, post } from '../helper.js'
+import { type Page, type Problem, build, csvRecords, get, json, khanShaykhun, ndjsonLines, post } from '../helper.js'
 
 const EVENT = 'khan-shaykhun'
-
-interface PageBody<T> {
-  items: T[]
-  next_cursor: string | null
-}
-interface Problem {
-  status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
-
-async function khanShaykhun(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  const ids = await loadFixture(app, readFixture())
-  return { app, ids }
-}
-
-async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url, headers })
-}
-
-/** CSV rows as objects keyed by the header; `skip` rows after the header (the HXL row). */
-function csvRecords(text: string, skip = 0): Array<Record<string, string>> {
-  const rows = parse(text) as string[][]
-  const [header = [], ...rest] = rows
-  return rest.slice(skip).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
-}
-
-function ndjsonLines(text: string): unknown[] {
-  if (text !== '' && !text.endsWith('\n')) throw new Error('NDJSON must end with a newline')
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as unknown)
-}
 
 /** `n` figure claims of the Khan Shaykhun event, through POST /claims/bulk. */
 async function manyClaims(app: FastifyInstance, n: number): Promise<void> {
@@ -96,18 +61,18 @@ t.test('the format comes from ?format, else from Accept; ?format wins', async (t
 
 t.test('NDJSON and CSV are sent as they are: the JSON serializer never touches them', async (t) => {
   const { app } = await khanShaykhun(t)
-  const asJson = json<PageBody<Record<string, unknown>>>(await get(app, '/claims?limit=1000')).items
+  const asJson = json<Page<Record<string, unknown>>>(await get(app, '/claims?limit=1000')).items
   for (const url of ['/claims?format=ndjson', '/claims?format=ndjson&limit=1000']) {
     const res = await get(app, url)
     t.notMatch(res.body, /^"/, `${url}: not a JSON string`)
-    t.same(ndjsonLines(res.body), asJson, `${url}: one line per item, the same items as JSON`)
+    t.strictSame(ndjsonLines(res.body), asJson, `${url}: one line per item, the same items as JSON`)
   }
   for (const url of ['/claims?format=csv', '/claims?format=csv&limit=5']) {
     const res = await get(app, url)
     t.ok(res.body.startsWith(`${CLAIM_INPUT_FIELDS.join(',')}\r\n`), `${url}: starts with the header row`)
   }
   const sources = await get(app, '/sources?format=ndjson')
-  t.same(ndjsonLines(sources.body), json<PageBody<unknown>>(await get(app, '/sources')).items)
+  t.strictSame(ndjsonLines(sources.body), json<Page<unknown>>(await get(app, '/sources')).items)
 })
 
 t.test('claims CSV: the input fields in contract order; view=full adds the read-only ones', async (t) => {
@@ -116,14 +81,14 @@ t.test('claims CSV: the input fields in contract order; view=full adds the read-
   t.equal(res.body.split('\r\n')[0], 'event_id,kind,source_id,via,stated_at,metric,population,party,qualifier,value,low,high,best,stance,actor_ids,certainty,role,quote,url,language,note,external_id,supersedes')
   const rows = csvRecords(res.body)
   t.equal(rows.length, 9)
-  t.same(rows[0], {
+  t.strictSame(rows[0], {
     event_id: EVENT, kind: 'figure', source_id: 'sohr', via: 'reuters;tass', stated_at: '2017-04-04T00:00:00.000Z',
     metric: 'killed', population: 'all', party: '', qualifier: 'exact', value: '58', low: '', high: '', best: '',
     stance: '', actor_ids: '', certainty: '', role: '', quote: 'had killed 58 people including 11 children', url: '', language: 'en',
     note: '', external_id: '', supersedes: '',
   })
   const accusation = rows.find((r) => r.stance === 'accuses' && r.source_id === 'reuters')
-  t.same(
+  t.strictSame(
     [accusation?.actor_ids, accusation?.certainty, accusation?.metric, accusation?.value],
     ['syrian-government;russian-forces', 'suspected', '', ''],
     'lists joined with ;, fields of the other kind empty',
@@ -133,7 +98,7 @@ t.test('claims CSV: the input fields in contract order; view=full adds the read-
   const full = await get(app, '/claims?format=csv&view=full')
   t.equal(full.body.split('\r\n')[0], [...CLAIM_INPUT_FIELDS, ...CLAIM_OUTPUT_FIELDS].join(','))
   const byId = new Map(csvRecords(full.body).map((r) => [r.id, r]))
-  t.same(
+  t.strictSame(
     (({ status, retraction_reason, interval_low, interval_high, point }) => ({ status, retraction_reason, interval_low, interval_high, point }))(byId.get(ids[3] ?? '') ?? {}),
     { status: 'retracted', retraction_reason: 'a test, with "quotes"', interval_low: '200', interval_high: '999', point: '200' },
   )
@@ -164,11 +129,11 @@ t.test('CSV escapes quotes, commas and line breaks in quotes; csv-parse reads ba
   t.match(res.body, /"line one\nline two"/)
   t.match(res.body, /"a, b, and c"/)
   const rows = csvRecords(res.body)
-  t.same(
+  t.strictSame(
     rows.map((r) => r.quote),
     quotes,
   )
-  t.same(
+  t.strictSame(
     rows.map((r) => r.note),
     quotes.map((_, i) => `note ${i}; with a semicolon`),
   )
@@ -204,14 +169,14 @@ t.test('hxl=true adds a hashtag row under the CSV header; it is a 400 for other 
   const claims = (await get(app, '/claims?format=csv&hxl=true')).body.split('\r\n')
   t.equal(claims[0]?.split(',').length, claims[1]?.split(',').length, 'one tag cell per column')
   const tags = Object.fromEntries((claims[0] ?? '').split(',').map((name, i) => [name, claims[1]?.split(',')[i]]))
-  t.same(
+  t.strictSame(
     [tags.event_id, tags.source_id, tags.stated_at, tags.quote],
     ['#event+id', '#meta+source', '#date+reported', '#description+quote'],
   )
   t.equal(csvRecords((await get(app, '/claims?format=csv&hxl=true')).body, 1).length, 9, 'the data rows follow the tags')
   const killed = (await get(app, '/claims?format=csv&hxl=true&metric=killed&view=full')).body.split('\r\n')
   const killedTags = Object.fromEntries((killed[0] ?? '').split(',').map((name, i) => [name, killed[1]?.split(',')[i]]))
-  t.same([killedTags.point, killedTags.interval_low], ['#affected+killed', '#affected+killed+min'], 'a metric filter names the metric')
+  t.strictSame([killedTags.point, killedTags.interval_low], ['#affected+killed', '#affected+killed+min'], 'a metric filter names the metric')
 
   const summaries = (await get(app, '/summaries?format=csv&hxl=true&as_of=2017-04-06&metric=killed')).body.split('\r\n')
   t.equal(summaries[0], 'event_id,event_title,occurred_on,metric,population,party,sources,range_low,range_high,median,level,spread,ratio,relative_spread,attribution_status,as_of')
@@ -236,7 +201,7 @@ t.test('hxl=true adds a hashtag row under the CSV header; it is a 400 for other 
   ] as Array<[string, Record<string, string>]>) {
     const res = await get(app, url, headers)
     t.equal(res.statusCode, 400, url)
-    t.same(json<Problem>(res).errors?.map((e) => [e.path, e.in]), [['/hxl', 'query']], url)
+    t.strictSame(json<Problem>(res).errors?.map((e) => [e.path, e.in]), [['/hxl', 'query']], url)
   }
   t.equal((await get(app, '/claims?hxl=yes&format=csv')).statusCode, 400)
 })
@@ -273,7 +238,7 @@ t.test('the summary of one event as CSV and NDJSON: a row per figure group', asy
   const { app } = await khanShaykhun(t)
   const csv = await get(app, `/events/${EVENT}/summary?as_of=2017-04-06&format=csv&hxl=true`)
   const rows = csvRecords(csv.body, 1)
-  t.same(
+  t.strictSame(
     rows.map((r) => [r.metric, r.population, r.sources, r.range_low, r.range_high, r.median, r.level, r.attribution_status]),
     [
       ['killed', 'all', '2', '58', '', '64', 'conflicting', 'contested'],
@@ -285,8 +250,8 @@ t.test('the summary of one event as CSV and NDJSON: a row per figure group', asy
   t.equal(rows[0]?.event_title, 'Chemical attack on Khan Shaykhun')
   t.match(csv.body.split('\r\n')[1], /^#event\+id,#event\+name,/)
   const ndjson = ndjsonLines((await get(app, `/events/${EVENT}/summary?as_of=2017-04-06&format=ndjson`)).body)
-  const listed = json<PageBody<unknown>>(await get(app, '/summaries?as_of=2017-04-06')).items
-  t.same(ndjson, listed, 'the same rows as GET /summaries')
+  const listed = json<Page<unknown>>(await get(app, '/summaries?as_of=2017-04-06')).items
+  t.strictSame(ndjson, listed, 'the same rows as GET /summaries')
   const early = await get(app, `/events/${EVENT}/summary?as_of=2017-04-01&format=csv`)
   t.equal(early.body, `${(csv.body.split('\r\n')[0] ?? '')}\r\n`, 'no figure group yet: the header alone')
   t.equal((await get(app, '/events/nowhere/summary?format=csv')).statusCode, 404)
@@ -295,7 +260,7 @@ t.test('the summary of one event as CSV and NDJSON: a row per figure group', asy
 t.test('GET /summaries as CSV: the §8 killed/all row', async (t) => {
   const { app } = await khanShaykhun(t)
   const rows = csvRecords((await get(app, '/summaries?as_of=2017-04-06', { accept: 'text/csv' })).body)
-  t.same(rows[0], {
+  t.strictSame(rows[0], {
     event_id: EVENT, event_title: 'Chemical attack on Khan Shaykhun', occurred_on: '2017-04-04', metric: 'killed', population: 'all', party: '',
     sources: '2', range_low: '58', range_high: '', median: '64', level: 'conflicting', spread: '12', ratio: String(70 / 58),
     relative_spread: '0.1875', attribution_status: 'contested', as_of: '2017-04-06T23:59:59.999Z',
@@ -308,14 +273,14 @@ t.test('events and sources as CSV: nested objects flattened, lists joined', asyn
   await post(app, '/events', { id: 'ext', title: 'With ids', occurred_on: '2017-04', location: { lat: 35.4, lon: 36.6 }, tags: ['a', 'b'], external_ids: { acled: 'SYR1', ucdp_ged: '42' } })
   const events = csvRecords((await get(app, '/events?format=csv')).body)
   const ext = events.find((e) => e.id === 'ext')
-  t.same(
+  t.strictSame(
     [ext?.location_lat, ext?.location_lon, ext?.location_place, ext?.tags, ext?.external_ids, ext?.ended_on],
     ['35.4', '36.6', '', 'a;b', 'acled=SYR1;ucdp_ged=42', ''],
   )
   const khan = events.find((e) => e.id === EVENT)
-  t.same([khan?.location_place, khan?.location_admin1, khan?.location_country], ['Khan Shaykhun', 'Idlib', 'SY'])
+  t.strictSame([khan?.location_place, khan?.location_admin1, khan?.location_country], ['Khan Shaykhun', 'Idlib', 'SY'])
   const sources = csvRecords((await get(app, '/sources?format=csv&q=world')).body)
-  t.same(
+  t.strictSame(
     sources.map((s) => [s.id, s.aliases, s.kind]),
     [['who', 'WHO', 'igo']],
     'the source list filter applies to the export too',
@@ -335,7 +300,7 @@ t.test('exports without limit stream every row; with limit they page', async (t)
   t.equal(items.length, total)
   t.equal(new Set(items.map((c) => c.id)).size, total, 'no claim twice')
   const keys = items.map((c) => `${c.stated_at} ${c.id}`)
-  t.same(keys, [...keys].sort(), 'in (stated_at, id) order across batches')
+  t.strictSame(keys, [...keys].sort(), 'in (stated_at, id) order across batches')
 
   const csv = await get(app, '/claims?format=csv')
   t.equal(csv.headers['content-length'], undefined)
@@ -344,7 +309,7 @@ t.test('exports without limit stream every row; with limit they page', async (t)
   t.equal(rows.filter((r) => (r.quote ?? '').endsWith('"quoted"')).length, 3000)
 
   const fromCursor = await get(app, '/claims?limit=1000')
-  const cursor = json<PageBody<unknown>>(fromCursor).next_cursor ?? ''
+  const cursor = json<Page<unknown>>(fromCursor).next_cursor ?? ''
   const rest = await get(app, `/claims?format=ndjson&cursor=${cursor}`)
   t.equal(ndjsonLines(rest.body).length, total - 1000, 'an export starts at the cursor')
 
@@ -357,7 +322,7 @@ t.test('exports without limit stream every row; with limit they page', async (t)
   t.ok(paged.headers['content-length'], 'a page is sent whole')
   t.equal(csvRecords(paged.body).length, 1000)
   t.ok(paged.headers.link)
-  t.equal(json<PageBody<unknown>>(await get(app, '/claims')).items.length, 50, 'JSON always pages')
+  t.equal(json<Page<unknown>>(await get(app, '/claims')).items.length, 50, 'JSON always pages')
 })
 
 t.test('writes go on while a slow client holds an export open', async (t) => {

@@ -43,7 +43,7 @@ t.test('POST /keys answers the token once; GET /keys never shows it; the token w
   t.equal(listed.statusCode, 200)
   t.notOk(listed.body.includes(key.token as string), 'no token in the list')
   t.notOk(listed.body.includes(ADMIN), 'nor a configured one')
-  t.same(
+  t.strictSame(
     json<{ items: Key[] }>(listed).items.map((k) => [k.id, k.origin, 'token' in k]),
     [
       ['env-1', 'environment', false],
@@ -139,7 +139,7 @@ t.test('tokens are refused in URLs, and never written to the logs', async (t) =>
   for (const param of ['access_token', 'api_key', 'token', 'key']) {
     const res = await a.inject({ method: 'GET', url: `/events?limit=5&${param}=${ADMIN}` })
     t.equal(res.statusCode, 400, param)
-    t.same(json<Problem>(res).errors, [{ path: `/${param}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }])
+    t.strictSame(json<Problem>(res).errors, [{ path: `/${param}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }])
   }
   await a.inject({ method: 'POST', url: '/events', headers: auth(ADMIN), payload: EVENT })
   await a.inject({ method: 'POST', url: '/events', headers: auth(`${ADMIN}-wrong`), payload: EVENT })

@@ -129,7 +129,7 @@ t.test('GET / is in the OpenAPI document as text/html', async (t) => {
     await app.inject({ method: 'GET', url: '/openapi.json' }),
   )
   t.equal(doc.paths['/']?.get?.operationId, 'getLanding')
-  t.same(Object.keys(doc.paths['/']?.get?.responses?.['200']?.content ?? {}), ['text/html'])
+  t.strictSame(Object.keys(doc.paths['/']?.get?.responses?.['200']?.content ?? {}), ['text/html'])
 })
 
 t.test('GET /: every chart is embedded at the size the chart route draws it, with its description', async (t) => {

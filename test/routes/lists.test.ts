@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { readFixture } from '../../src/demo/load-fixture.js'
+import { type Page, type Problem, get, json, khanShaykhun, post } from '../helper.js'
 
 interface ClaimBody {
   id: string
@@ -13,31 +13,13 @@ interface ClaimBody {
   superseded_by: string | null
   metric?: string
 }
-interface PageBody<T> {
-  items: T[]
-  next_cursor: string | null
-}
-interface Problem {
-  status: number
-  errors?: Array<{ path: string; message: string; in?: string }>
-}
 
 const EVENT = 'khan-shaykhun'
-
-async function khanShaykhun(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  const ids = await loadFixture(app, readFixture())
-  return { app, ids }
-}
-
-async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url, headers })
-}
 
 async function claims(app: FastifyInstance, query: string): Promise<ClaimBody[]> {
   const res = await get(app, `/claims?limit=1000${query ? `&${query}` : ''}`)
   if (res.statusCode !== 200) throw new Error(`GET /claims?${query}: ${res.statusCode} ${res.body}`)
-  return json<PageBody<ClaimBody>>(res).items
+  return json<Page<ClaimBody>>(res).items
 }
 
 /** The URL in a `Link: <…>; rel="next"` header, or null. */
@@ -57,7 +39,7 @@ async function follow<T>(app: FastifyInstance, url: string): Promise<{ items: T[
     urls.push(at)
     const res = await get(app, at)
     if (res.statusCode !== 200) throw new Error(`GET ${at}: ${res.statusCode} ${res.body}`)
-    const body = json<PageBody<T>>(res)
+    const body = json<Page<T>>(res)
     items.push(...body.items)
     const next = nextUrl(res)
     if ((next === null) !== (body.next_cursor === null)) throw new Error(`Link and next_cursor disagree on ${at}`)
@@ -72,11 +54,11 @@ t.test('GET /claims lists every claim in (stated_at, id) order', async (t) => {
   const { app, ids } = await khanShaykhun(t)
   const all = await claims(app, '')
   t.equal(all.length, 9)
-  t.same(new Set(all.map((c) => c.id)), new Set(ids))
+  t.strictSame(new Set(all.map((c) => c.id)), new Set(ids))
   const keys = all.map((c) => `${c.stated_at} ${c.id}`)
-  t.same(keys, [...keys].sort(), 'ordered by stated_at, then id')
+  t.strictSame(keys, [...keys].sort(), 'ordered by stated_at, then id')
   const one = await get(app, `/claims/${all[0]?.id ?? ''}`)
-  t.same(all[0], json(one), 'an item is the claim as GET /claims/{id} shows it')
+  t.strictSame(all[0], json(one), 'an item is the claim as GET /claims/{id} shows it')
 })
 
 t.test('GET /claims filters by event, source (id or alias), kind and metric', async (t) => {
@@ -88,21 +70,21 @@ t.test('GET /claims filters by event, source (id or alias), kind and metric', as
   const ofEvent = await claims(app, `event_id=${EVENT}`)
   t.equal(ofEvent.length, 9)
   t.ok(ofEvent.every((c) => c.event_id === EVENT))
-  t.same(
+  t.strictSame(
     (await claims(app, 'event_id=other')).map((c) => c.metric),
     ['injured'],
   )
-  t.same(await claims(app, 'event_id=nowhere'), [], 'an unknown event matches nothing')
+  t.strictSame(await claims(app, 'event_id=nowhere'), [], 'an unknown event matches nothing')
 
   const sohr = await claims(app, 'source_id=sohr')
   t.equal(sohr.length, 3)
   t.ok(sohr.every((c) => c.source_id === 'sohr'))
-  t.same(
+  t.strictSame(
     (await claims(app, 'source_id=SOHR')).map((c) => c.id),
     sohr.map((c) => c.id),
     'an alias names its source',
   )
-  t.same(await claims(app, 'source_id=nobody'), [])
+  t.strictSame(await claims(app, 'source_id=nobody'), [])
 
   const figures = await claims(app, 'kind=figure')
   t.equal(figures.length, 5)
@@ -115,7 +97,7 @@ t.test('GET /claims filters by event, source (id or alias), kind and metric', as
   t.equal(killed.length, 3)
   t.ok(killed.every((c) => c.metric === 'killed'))
   t.equal((await claims(app, 'metric=affected')).length, 1)
-  t.same(await claims(app, 'metric=killed&kind=attribution'), [], 'filters combine')
+  t.strictSame(await claims(app, 'metric=killed&kind=attribution'), [], 'filters combine')
   t.equal((await claims(app, `metric=killed&source_id=who&event_id=${EVENT}`)).length, 1)
 })
 
@@ -127,18 +109,18 @@ t.test('GET /claims filters by stated_from and stated_to: a date is the start, o
   t.equal((await stated('stated_from=2017-04-05')).length, 6, 'every claim of the 5th, from 00:00:00Z')
   t.ok((await stated('stated_from=2017-04-05')).every((s) => s >= '2017-04-05T00:00:00.000Z'))
   t.equal((await stated('stated_to=2017-04-04')).length, 4, 'to a date: through the end of that day')
-  t.same(await stated('stated_to=2017-04-03'), [])
+  t.strictSame(await stated('stated_to=2017-04-03'), [])
   t.equal((await stated('stated_to=2017-04-05')).length, 10, 'the 16:30Z claim is within the 5th')
-  t.same(await stated('stated_from=2017-04-05T16:30:00Z&stated_to=2017-04-05T16:30:00Z'), ['2017-04-05T16:30:00.000Z'], 'both ends inclusive')
-  t.same(await stated('stated_from=2017-04-05T18:00:00%2B02:00&stated_to=2017-04-05T17:00:00Z'), ['2017-04-05T16:30:00.000Z'], 'offsets are read')
-  t.same(await stated('stated_from=2017-04-06'), [])
+  t.strictSame(await stated('stated_from=2017-04-05T16:30:00Z&stated_to=2017-04-05T16:30:00Z'), ['2017-04-05T16:30:00.000Z'], 'both ends inclusive')
+  t.strictSame(await stated('stated_from=2017-04-05T18:00:00%2B02:00&stated_to=2017-04-05T17:00:00Z'), ['2017-04-05T16:30:00.000Z'], 'offsets are read')
+  t.strictSame(await stated('stated_from=2017-04-06'), [])
 
   const backwards = await get(app, '/claims?stated_from=2017-04-06&stated_to=2017-04-05')
   t.equal(backwards.statusCode, 400)
-  t.same(json<Problem>(backwards).errors?.map((e) => e.path), ['/stated_to'])
+  t.strictSame(json<Problem>(backwards).errors?.map((e) => e.path), ['/stated_to'])
   const bad = await get(app, '/claims?stated_from=yesterday')
   t.equal(bad.statusCode, 400)
-  t.same(json<Problem>(bad).errors?.map((e) => [e.path, e.in]), [['/stated_from', 'query']])
+  t.strictSame(json<Problem>(bad).errors?.map((e) => [e.path, e.in]), [['/stated_from', 'query']])
 })
 
 t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{id} does', async (t) => {
@@ -157,8 +139,8 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
   await post(app, `/claims/${badCorrection.id}/retraction`, { reason: 'misattributed' })
 
   const ofStatus = async (status: string) => (await claims(app, `status=${status}`)).map((c) => c.id).sort()
-  t.same(await ofStatus('retracted'), [whoAffected, badCorrection.id].sort())
-  t.same(await ofStatus('superseded'), [sohrKilled])
+  t.strictSame(await ofStatus('retracted'), [whoAffected, badCorrection.id].sort())
+  t.strictSame(await ofStatus('superseded'), [sohrKilled])
   const active = await ofStatus('active')
   t.equal(active.length, 8, '11 claims: 2 retracted, 1 superseded')
   t.ok(active.includes(whoKilled), 'superseded only by a retracted claim: still active')
@@ -166,9 +148,9 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
 
   for (const claim of await claims(app, '')) {
     const one = json<ClaimBody>(await get(app, `/claims/${claim.id}`))
-    t.same([claim.status, claim.superseded_by], [one.status, one.superseded_by], `status of ${claim.id} as GET /claims/{id} has it`)
+    t.strictSame([claim.status, claim.superseded_by], [one.status, one.superseded_by], `status of ${claim.id} as GET /claims/{id} has it`)
   }
-  t.same((await claims(app, `status=superseded&event_id=${EVENT}`)).map((c) => c.superseded_by), [json<{ id: string }>(correction).id])
+  t.strictSame((await claims(app, `status=superseded&event_id=${EVENT}`)).map((c) => c.superseded_by), [json<{ id: string }>(correction).id])
   t.equal((await get(app, '/claims?status=deleted')).statusCode, 400)
 })
 
@@ -188,11 +170,11 @@ t.test('lists page with Link headers: following them gives every item once', asy
   ]
   for (const c of cases) {
     const all = await get(app, `${c.url.replace(/limit=\d+/, 'limit=1000')}`)
-    const expected = json<PageBody<Record<string, unknown>>>(all).items.map(c.key)
+    const expected = json<Page<Record<string, unknown>>>(all).items.map(c.key)
     t.notOk(all.headers.link, `${c.url}: one page, no Link`)
     const { items, urls } = await follow<Record<string, unknown>>(app, c.url)
     const got = items.map(c.key)
-    t.same(got, expected, `${c.url}: the pages add up to the list, in order`)
+    t.strictSame(got, expected, `${c.url}: the pages add up to the list, in order`)
     t.equal(new Set(got).size, got.length, `${c.url}: no duplicates`)
     t.equal(urls.length, Math.max(1, Math.ceil(expected.length / c.limit)), `${c.url}: ${urls.length} pages`)
     t.ok(expected.length > c.limit, `${c.url}: more than one page to follow`)
@@ -212,23 +194,23 @@ t.test('limit defaults to 50 and is at most 1000; a bad cursor is a 400', async 
   }))
   t.equal((await app.inject({ method: 'POST', url: '/claims/bulk', payload: rows })).statusCode, 201)
   const first = await get(app, '/claims')
-  t.equal(json<PageBody<unknown>>(first).items.length, 50)
+  t.equal(json<Page<unknown>>(first).items.length, 50)
   t.ok(first.headers.link)
   const rest = await get(app, nextUrl(first) ?? '')
-  t.equal(json<PageBody<unknown>>(rest).items.length, 19)
-  t.equal(json<PageBody<unknown>>(rest).next_cursor, null)
+  t.equal(json<Page<unknown>>(rest).items.length, 19)
+  t.equal(json<Page<unknown>>(rest).next_cursor, null)
   t.notOk(rest.headers.link, 'the last page has no Link')
-  t.equal(json<PageBody<unknown>>(await get(app, '/claims?limit=1000')).items.length, 69)
+  t.equal(json<Page<unknown>>(await get(app, '/claims?limit=1000')).items.length, 69)
 
   for (const url of ['/claims?limit=0', '/claims?limit=1001', '/claims?limit=x', '/sources?limit=1001', '/summaries?limit=0', `/events/${EVENT}/claims?limit=1001`]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
-    t.same(json<Problem>(res).errors?.map((e) => e.path), ['/limit'], url)
+    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/limit'], url)
   }
   for (const url of ['/claims?cursor=nonsense', `/events/${EVENT}/claims?cursor=WyJ4Il0`, '/summaries?cursor=%5B%5D', '/claims?cursor=nonsense&format=csv']) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, `${url}: a problem, before any export byte`)
-    t.same(json<Problem>(res).errors?.map((e) => e.path), ['/cursor'], url)
+    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/cursor'], url)
   }
 })
 
@@ -264,13 +246,13 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
   const { app } = await khanShaykhun(t)
   const res = await get(app, '/summaries?as_of=2017-04-06')
   t.equal(res.statusCode, 200)
-  const body = json<PageBody<Row>>(res)
+  const body = json<Page<Row>>(res)
   t.equal(body.next_cursor, null)
-  t.same(
+  t.strictSame(
     body.items.map((r) => `${r.metric}/${r.population}`),
     ['killed/all', 'killed/children', 'affected/all'],
   )
-  t.same(body.items[0], {
+  t.strictSame(body.items[0], {
     event_id: EVENT,
     event_title: 'Chemical attack on Khan Shaykhun',
     occurred_on: '2017-04-04',
@@ -288,7 +270,7 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     attribution_status: 'contested',
     as_of: '2017-04-06T23:59:59.999Z',
   })
-  t.same(body.items[2], {
+  t.strictSame(body.items[2], {
     ...body.items[2],
     sources: 1,
     range_low: 200,
@@ -300,14 +282,14 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
   const summary = json<{ figures: Array<{ sources: number; range: { low: number; high: number | null } }> }>(
     await get(app, `/events/${EVENT}/summary?as_of=2017-04-06`),
   )
-  t.same(
+  t.strictSame(
     body.items.map((r) => [r.sources, r.range_low, r.range_high]),
     summary.figures.map((f) => [f.sources, f.range.low, f.range.high]),
     'the rows say what the event summary says',
   )
 
-  const early = json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-04'))
-  t.same(
+  const early = json<Page<Row>>(await get(app, '/summaries?as_of=2017-04-04'))
+  t.strictSame(
     early.items.map((r) => [r.metric, r.population, r.level, r.sources]),
     [
       ['killed', 'all', 'single_source', 1],
@@ -315,12 +297,12 @@ t.test('GET /summaries: one row per figure group of the §8 example', async (t) 
     ],
     'as of the 4th, only SOHR',
   )
-  t.same(json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-03')).items, [], 'nothing stated yet: no rows')
-  t.same(
-    json<PageBody<Row>>(await get(app, '/summaries?as_of=2017-04-06&metric=affected')).items.map((r) => r.metric),
+  t.strictSame(json<Page<Row>>(await get(app, '/summaries?as_of=2017-04-03')).items, [], 'nothing stated yet: no rows')
+  t.strictSame(
+    json<Page<Row>>(await get(app, '/summaries?as_of=2017-04-06&metric=affected')).items.map((r) => r.metric),
     ['affected'],
   )
-  const defaultNow = json<PageBody<Row>>(await get(app, '/summaries'))
+  const defaultNow = json<Page<Row>>(await get(app, '/summaries'))
   t.equal(defaultNow.items.length, 3, 'as_of defaults to now')
   t.equal((await get(app, '/summaries?as_of=soon')).statusCode, 400)
 })
@@ -337,12 +319,12 @@ t.test('GET /summaries pages over events: limit counts events, no group straddle
 
   const { items, urls } = await follow<Row>(app, '/summaries?as_of=2017-04-06&limit=1')
   t.equal(urls.length, 4, 'one page per event with figures')
-  t.same(
+  t.strictSame(
     [...new Set(items.map((r) => r.event_id))],
     ['a-event', 'b-event', EVENT, 'z-event'],
     'events in id order; one without figures has no row',
   )
   t.equal(items.length, 12, 'three groups for each of four events')
   const two = await get(app, '/summaries?as_of=2017-04-06&limit=2')
-  t.equal(json<PageBody<Row>>(two).items.length, 6, 'limit=2: every row of two events')
+  t.equal(json<Page<Row>>(two).items.length, 6, 'limit=2: every row of two events')
 })

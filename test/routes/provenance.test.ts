@@ -1,16 +1,9 @@
 /** §11: an event's history and its provenance view. */
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import type { z } from 'zod'
 import type { History, Provenance } from '../../src/schemas/provenance.js'
-import { build, json, post } from '../helper.js'
-
-const get = async <T>(app: FastifyInstance, url: string): Promise<T> => {
-  const res = await app.inject({ method: 'GET', url })
-  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  return json<T>(res)
-}
+import { build, getJson as get, json, post } from '../helper.js'
 
 t.test('history: claims, corrections, retractions and metadata edits, in order', async (t) => {
   const app = await build(t)
@@ -25,20 +18,20 @@ t.test('history: claims, corrections, retractions and metadata edits, in order',
 
   const h = await get<z.output<typeof History>>(app, '/events/khan-shaykhun/history')
   t.equal(h.event_id, 'khan-shaykhun')
-  t.same(
+  t.strictSame(
     h.items.map((i) => i.type),
     ['event.created', ...Array(9).fill('claim.created'), 'event.updated', 'claim.created', 'claim.retracted'],
   )
   const ats = h.items.map((i) => i.at)
-  t.same(ats, [...ats].sort(), 'in time order')
+  t.strictSame(ats, [...ats].sort(), 'in time order')
   const edit = h.items[10]
-  t.same(edit?.type === 'event.updated' ? [edit.changed, edit.event.title] : null, [['title'], 'Sarin attack on Khan Shaykhun'])
+  t.strictSame(edit?.type === 'event.updated' ? [edit.changed, edit.event.title] : null, [['title'], 'Sarin attack on Khan Shaykhun'])
   const created = h.items[0]
   t.ok(created?.type === 'event.created' && created.changed.includes('occurred_on'))
   const old = h.items.find((i) => i.type === 'claim.created' && i.claim.id === sohrKilled)
-  t.same(old?.type === 'claim.created' ? [old.claim.status, old.claim.superseded_by] : null, ['superseded', correction.id], 'what superseded what')
+  t.strictSame(old?.type === 'claim.created' ? [old.claim.status, old.claim.superseded_by] : null, ['superseded', correction.id], 'what superseded what')
   const retraction = h.items.at(-1)
-  t.same(retraction?.type === 'claim.retracted' ? [retraction.claim_id, retraction.reason] : null, [whoKilled, 'misattributed'])
+  t.strictSame(retraction?.type === 'claim.retracted' ? [retraction.claim_id, retraction.reason] : null, [whoKilled, 'misattributed'])
   t.equal((await app.inject({ method: 'GET', url: '/events/nope/history' })).statusCode, 404)
 })
 
@@ -51,22 +44,22 @@ t.test('provenance: counted and uncounted claims per origin, relays, independent
 
   const p = await get<z.output<typeof Provenance>>(app, '/events/khan-shaykhun/sources?as_of=2017-04-06')
   t.equal(p.as_of, '2017-04-06T23:59:59.999Z')
-  t.same(p.sources.map((s) => s.source_id), ['reuters', 'russian-mod', 'sohr', 'syrian-mod', 'who'], 'origins only: TASS relays, it does not originate')
+  t.strictSame(p.sources.map((s) => s.source_id), ['reuters', 'russian-mod', 'sohr', 'syrian-mod', 'who'], 'origins only: TASS relays, it does not originate')
   const sohr = p.sources.find((s) => s.source_id === 'sohr')
   t.equal(sohr?.name, 'Syrian Observatory for Human Rights')
-  t.same(sohr?.uncounted, [{ claim_id: ids[0], reason: 'replaced_by_later_claim' }])
+  t.strictSame(sohr?.uncounted, [{ claim_id: ids[0], reason: 'replaced_by_later_claim' }])
   t.equal(sohr?.counted.length, 2)
-  t.same(sohr?.relays, [
+  t.strictSame(sohr?.relays, [
     { via: ['reuters', 'tass'], claims: 2 },
     { via: ['reuters'], claims: 1 },
   ])
   const who = p.sources.find((s) => s.source_id === 'who')
-  t.same(who?.uncounted, [{ claim_id: ids[3], reason: 'retracted' }])
+  t.strictSame(who?.uncounted, [{ claim_id: ids[3], reason: 'retracted' }])
   const killed = p.groups.find((g) => g.metric === 'killed' && g.population === 'all')
-  t.same(killed?.origins, ['sohr', 'who'], 'two independent origins')
-  t.same(killed?.relays, ['reuters', 'tass'])
+  t.strictSame(killed?.origins, ['sohr', 'who'], 'two independent origins')
+  t.strictSame(killed?.relays, ['reuters', 'tass'])
 
   const early = await get<z.output<typeof Provenance>>(app, '/events/khan-shaykhun/sources?as_of=2017-04-04')
-  t.same(early.sources.find((s) => s.source_id === 'who')?.uncounted.map((u) => u.reason).sort(), ['not_yet_stated', 'retracted'])
+  t.strictSame(early.sources.find((s) => s.source_id === 'who')?.uncounted.map((u) => u.reason).sort(), ['not_yet_stated', 'retracted'])
   t.equal((await app.inject({ method: 'GET', url: '/events/nope/sources' })).statusCode, 404)
 })

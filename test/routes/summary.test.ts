@@ -26,7 +26,7 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
   const { summary } = await khanShaykhun(t)
   const s = await summary('2017-04-06')
   t.equal(s.as_of, '2017-04-06T23:59:59.999Z')
-  t.same(s.event, {
+  t.strictSame(s.event, {
     id: 'khan-shaykhun',
     title: 'Chemical attack on Khan Shaykhun',
     occurred_on: '2017-04-04',
@@ -34,7 +34,7 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
   })
   t.equal(s.claims_total, 9)
   t.equal(s.claims_counted, 9)
-  t.same(
+  t.strictSame(
     s.figures.map((f) => `${f.metric}/${f.population}`),
     ['killed/all', 'killed/children', 'affected/all'],
     'ordered by metric, population, party',
@@ -43,17 +43,17 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
   const killed = group(s, 'killed', 'all')
   t.equal(killed.party, null)
   t.equal(killed.sources, 2)
-  t.same(killed.range, { low: 58, high: null })
-  t.same(killed.points, { min: 58, max: 70, median: 64 })
-  t.same(killed.estimate, { value: 64, method: 'median' })
+  t.strictSame(killed.range, { low: 58, high: null })
+  t.strictSame(killed.points, { min: 58, max: 70, median: 64 })
+  t.strictSame(killed.estimate, { value: 64, method: 'median' })
   t.equal(killed.consistent, false)
   t.equal(killed.common, null)
-  t.same(killed.agreement, { low: 58, high: 58, sources: 1, share: 0.5 })
+  t.strictSame(killed.agreement, { low: 58, high: 58, sources: 1, share: 0.5 })
   t.equal(killed.disagreement.level, 'conflicting')
   t.equal(killed.disagreement.spread, 12)
   t.equal(killed.disagreement.ratio, 70 / 58)
   t.equal(killed.disagreement.relative_spread, 0.1875)
-  t.same(
+  t.strictSame(
     killed.claims.map((c) => [c.source_id, c.source_name, c.qualifier, c.value, c.interval, c.point, c.via, c.stated_at]),
     [
       ['sohr', 'Syrian Observatory for Human Rights', 'exact', 58, { low: 58, high: 58 }, 58, ['reuters', 'tass'], '2017-04-04T00:00:00.000Z'],
@@ -65,18 +65,18 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
 
   const children = group(s, 'killed', 'children')
   t.equal(children.sources, 1)
-  t.same(children.range, { low: 11, high: 11 })
+  t.strictSame(children.range, { low: 11, high: 11 })
   t.equal(children.disagreement.level, 'single_source')
 
   const affected = group(s, 'affected', 'all')
   t.equal(affected.sources, 1)
-  t.same(affected.range, { low: 200, high: 999 })
-  t.same(affected.points, { min: 200, max: 200, median: 200 })
+  t.strictSame(affected.range, { low: 200, high: 999 })
+  t.strictSame(affected.points, { min: 200, max: 200, median: 200 })
 
   const a = s.attribution
   t.equal(a.status, 'contested')
   t.equal(a.sources, 3)
-  t.same(
+  t.strictSame(
     a.actors.map((x) => [x.actor_id, x.support]),
     [
       ['armed-opposition', 2],
@@ -91,19 +91,19 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
 
   const actor = (id: string) => a.actors.find((x) => x.actor_id === id)
   const russia = actor('russian-forces')
-  t.same(russia?.denied_by.map((d) => [d.source_id, d.self, d.via]), [['russian-mod', true, ['tass']]])
-  t.same(russia?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]), [['reuters', 'suspected', ['syrian-government']]])
+  t.strictSame(russia?.denied_by.map((d) => [d.source_id, d.self, d.via]), [['russian-mod', true, ['tass']]])
+  t.strictSame(russia?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]), [['reuters', 'suspected', ['syrian-government']]])
   t.equal(russia?.admitted, false)
   const syria = actor('syrian-government')
-  t.same(syria?.accused_by.map((x) => x.source_id), ['reuters'])
-  t.same(syria?.denied_by.map((d) => [d.source_id, d.self]), [['syrian-mod', true]])
+  t.strictSame(syria?.accused_by.map((x) => x.source_id), ['reuters'])
+  t.strictSame(syria?.denied_by.map((d) => [d.source_id, d.self]), [['syrian-mod', true]])
   t.equal(syria?.name, 'Syrian government')
   const opposition = actor('armed-opposition')
-  t.same(opposition?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]), [
+  t.strictSame(opposition?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]), [
     ['russian-mod', 'asserted', []],
     ['syrian-mod', 'asserted', []],
   ])
-  t.same(opposition?.denied_by, [])
+  t.strictSame(opposition?.denied_by, [])
 })
 
 t.test('contract §8: as of 2017-04-04 the killed/all group has only SOHR', async (t) => {
@@ -113,12 +113,12 @@ t.test('contract §8: as of 2017-04-04 the killed/all group has only SOHR', asyn
   const killed = group(s, 'killed', 'all')
   t.equal(killed.sources, 1)
   t.equal(killed.disagreement.level, 'single_source')
-  t.same(killed.range, { low: 58, high: 58 })
-  t.same(killed.claims.map((c) => c.source_id), ['sohr'])
-  t.same(s.figures.map((f) => `${f.metric}/${f.population}`), ['killed/all', 'killed/children'], 'WHO had not spoken yet')
+  t.strictSame(killed.range, { low: 58, high: 58 })
+  t.strictSame(killed.claims.map((c) => c.source_id), ['sohr'])
+  t.strictSame(s.figures.map((f) => `${f.metric}/${f.population}`), ['killed/all', 'killed/children'], 'WHO had not spoken yet')
   t.equal(s.claims_total, 9)
   t.equal(s.claims_counted, 4, 'two SOHR figures, the Reuters accusation and the Russian denial')
-  t.same(s.attribution.actors.map((x) => [x.actor_id, x.support]), [
+  t.strictSame(s.attribution.actors.map((x) => [x.actor_id, x.support]), [
     ['russian-forces', 0.5],
     ['syrian-government', 0.5],
   ])
@@ -128,8 +128,8 @@ t.test('contract §8: as of 2017-04-04 the killed/all group has only SOHR', asyn
 t.test('before any claim, the summary is empty', async (t) => {
   const { summary } = await khanShaykhun(t)
   const s = await summary('2017-04-03')
-  t.same(s.figures, [])
-  t.same(s.attribution, { status: 'none', sources: 0, entropy: 0, actors: [] })
+  t.strictSame(s.figures, [])
+  t.strictSame(s.attribution, { status: 'none', sources: 0, entropy: 0, actors: [] })
   t.equal(s.claims_counted, 0)
   t.equal(s.claims_total, 9)
 })
@@ -150,7 +150,7 @@ t.test('bad as_of and unknown events are problems', async (t) => {
   const { app } = await khanShaykhun(t)
   const bad = await app.inject({ method: 'GET', url: '/events/khan-shaykhun/summary?as_of=yesterday' })
   t.equal(bad.statusCode, 400)
-  t.same(json<{ errors: Array<{ path: string; in: string }> }>(bad).errors, [
+  t.strictSame(json<{ errors: Array<{ path: string; in: string }> }>(bad).errors, [
     { path: '/as_of', in: 'query', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone' },
   ])
   const unknownParam = await app.inject({ method: 'GET', url: '/events/khan-shaykhun/summary?asof=2017-04-06' })
@@ -181,8 +181,8 @@ t.test('retractions leave every summary; corrections replace once stated', async
   })
   t.equal(correction.statusCode, 201)
   const before = group(await summary('2017-04-06'), 'killed', 'all')
-  t.same(before.claims.map((c) => c.source_id), ['sohr'], 'the correction is not yet stated on the 6th')
+  t.strictSame(before.claims.map((c) => c.source_id), ['sohr'], 'the correction is not yet stated on the 6th')
   const after = group(await summary('2017-04-08'), 'killed', 'all')
-  t.same(after.claims.map((c) => c.source_id), ['who'], 'once stated, it replaces the SOHR claim it supersedes')
-  t.same(after.range, { low: 72, high: 88 })
+  t.strictSame(after.claims.map((c) => c.source_id), ['who'], 'once stated, it replaces the SOHR claim it supersedes')
+  t.strictSame(after.range, { low: 72, high: 88 })
 })

@@ -110,7 +110,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
   t.equal(queued(), 0, 'queue drained')
   t.equal(unstored(), 0, 'every row has its summary')
   t.ok(steps >= 3, `in slices (${steps} steps of 2 events)`)
-  t.same(errors, [])
+  t.strictSame(errors, [])
   t.type(app.summaryService.storedNow('extra-0'), 'string')
 
   // A rename makes every stored summary stale: the next steps walk them all again.
@@ -124,10 +124,22 @@ t.test('the app runs the refresher when asked and stops it on close', async (t) 
   const { buildApp } = await import('../../src/app.js')
   const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' }, logger: false, backgroundRefresh: { intervalMs: 10, slice: 50, settleMs: 50 } })
   await loadFixture(app, readFixture())
-  for (let i = 0; i < 200 && app.summaryService.storedNow(EVENT) === null; i++) await new Promise((r) => setTimeout(r, 10))
+  // Every round of the refresher begins by asking how long writes have paused: count the rounds.
+  let rounds = 0
+  const sinceLastQueued = app.repos.disputes.sinceLastQueued.bind(app.repos.disputes)
+  app.repos.disputes.sinceLastQueued = () => {
+    rounds++
+    return sinceLastQueued()
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  for (let i = 0; i < 200 && app.summaryService.storedNow(EVENT) === null; i++) await sleep(10)
   t.type(app.summaryService.storedNow(EVENT), 'string', 'stored in the background, with no list read')
+  for (let i = 0; i < 200 && rounds < 3; i++) await sleep(10)
+  t.ok(rounds >= 3, `it keeps going round while the app is open (${rounds} rounds)`)
   await app.close()
-  t.pass('closed: no timer keeps the process alive')
+  const atClose = rounds
+  await sleep(150) // 15 of its 10 ms intervals
+  t.equal(rounds, atClose, 'closed: no round runs after close (its timer is cleared)')
 })
 
 t.test('the refresher lets writes settle before it refreshes the queue (a bulk load is not slowed by it)', async (t) => {

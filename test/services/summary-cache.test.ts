@@ -24,7 +24,7 @@ t.test('a repeated summary is served from memory; writes invalidate it', async (
   const second = await get()
   t.equal(reads, 1, 'the second request did not read the claims')
   t.not(second.as_of, undefined)
-  t.same({ ...second, as_of: first.as_of }, first, 'the same summary, with its own as_of')
+  t.strictSame({ ...second, as_of: first.as_of }, first, 'the same summary, with its own as_of')
   await get('/events/khan-shaykhun/summary?as_of=2017-04-04')
   t.equal(reads, 2, 'another moment is another entry')
 
