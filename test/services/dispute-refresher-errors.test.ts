@@ -33,7 +33,11 @@ t.test('a round that throws is logged and retried after the interval; the rounds
   }
   const refresher = createRefresher(disputes, log, { intervalMs: 1, slice: 5, settleMs: 0 })
   t.teardown(() => refresher.stop())
+  // The refresher's timers are unref'd (they never keep a server's process alive): this keeps the test's alive until the retry.
+  const keepAlive = setInterval(() => undefined, 1000)
+  t.teardown(() => clearInterval(keepAlive))
   await reachedDue
+  clearInterval(keepAlive)
   refresher.stop()
   t.strictSame(logged, [[{ err: failure }, 'refreshing dispute blocks failed; retrying later']], 'the failure is logged once, with the error')
   t.strictSame(
