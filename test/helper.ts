@@ -251,3 +251,19 @@ export async function assertDerivedIds(t: Asserts, app: FastifyInstance, url: st
     t.equal(res.headers.location, `${url}/${id}`)
   }
 }
+
+/**
+ * The environment of a child process (a server, a script): this one without
+ * the test runner's variables. With them, tap would gather the child's
+ * coverage of src/ as compiled by tsx, which differs from the tests' own
+ * compilation, and the merged report would count lines the tests run as
+ * not run.
+ */
+export function childEnv(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === 'NODE_OPTIONS' || key === 'NODE_V8_COVERAGE' || key.startsWith('TAP') || key.startsWith('_TAPJS')) continue
+    env[key] = value
+  }
+  return { ...env, ...vars }
+}

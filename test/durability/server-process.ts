@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import { childEnv } from '../helper.js'
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -57,16 +58,6 @@ export async function bundleServer(dir: string): Promise<string> {
     ],
   })
   return outfile
-}
-
-/** The environment of the server: this one without the test runner's variables. */
-function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_OPTIONS' || key === 'NODE_V8_COVERAGE' || key.startsWith('TAP') || key.startsWith('_TAPJS')) continue
-    env[key] = value
-  }
-  return { ...env, ...vars }
 }
 
 export interface ServerProcess {

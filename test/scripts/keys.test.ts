@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { runKeys } from '../../scripts/keys.js'
+import { childEnv } from '../helper.js'
 
 t.test('create, list, revoke against the database a running server uses', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reckon-keys-'))
@@ -47,7 +48,7 @@ t.test('npm run keys works as a command', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reckon-keys-cli-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const run = promisify(execFile)
-  const env = { ...process.env, RECKON_DB: join(dir, 'r.db') }
+  const env = childEnv({ RECKON_DB: join(dir, 'r.db') })
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--name', 'cli', '--scopes', 'admin'], { env })
   t.match(stdout, /token: rk_/)
   const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'frobnicate'], { env }).catch((err: { code: number; stderr: string }) => err)
