@@ -17,7 +17,7 @@ type Where = NonNullable<FieldError['in']>
 
 const WHERE: Record<string, Where> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
-const PART: Record<Where, string> = { body: 'body', query: 'query string', path: 'path', header: 'headers' }
+const PART: Record<Where, string> = { body: 'body', query: 'query string', path: 'path', header: 'header' }
 
 interface ValidationItem {
   instancePath: string
@@ -227,6 +227,15 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       })
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(request, reply)
+    if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+      return sendProblem(reply, request, {
+        type: problemType('invalid-request'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The body is not as long as its Content-Length header says.',
+        errors: [{ path: '/content-length', in: 'header', message: 'does not match the size of the body sent' }],
+      })
+    }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined
     if (known && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       // Fastify's message names no number: the client is told the limit it passed.

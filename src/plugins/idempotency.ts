@@ -252,8 +252,14 @@ export function idempotencyHooks(repo: IdempotencyRepository) {
         repo.release(claimed.scope, claimed.key)
       }
     } catch (err) {
-      // The request has happened; failing to keep its answer must not turn it into an error.
+      // The request has happened; failing to keep its answer must not turn it into an error. The key is
+      // released, not left claimed: a retry would otherwise be told "still running" until the key expires.
       request.log.error({ err }, 'could not keep the response to an Idempotency-Key')
+      try {
+        repo.release(claimed.scope, claimed.key)
+      } catch (releaseErr) {
+        request.log.error({ err: releaseErr }, 'could not release an Idempotency-Key')
+      }
     }
     done(null, payload)
   }

@@ -32,6 +32,17 @@ t.test('when the answer cannot be kept, the request still gets it, and the failu
     logged.map((l) => [l.level, l.msg, l.err?.message]),
     [[50, 'could not keep the response to an Idempotency-Key', 'database or disk is full']],
   )
+
+  // The key was released, not left claimed: a retry runs (and meets the source it made), instead of
+  // being told for 24 hours that the first request is still running (contract §9 allows that 409 only while it is).
+  const retry = await app.inject({
+    method: 'POST',
+    url: '/sources',
+    headers: { 'idempotency-key': 'keep-fails-1' },
+    payload: { id: 'sohr', name: 'Syrian Observatory for Human Rights', kind: 'monitor' },
+  })
+  t.equal(retry.statusCode, 409)
+  t.equal(json<{ type: string }>(retry).type, 'urn:reckon:problem:conflict', 'the id is taken: not idempotency-key-in-flight')
 })
 
 interface Parameter {
