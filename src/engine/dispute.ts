@@ -35,14 +35,15 @@ export interface DisputeBlock {
   claims: number
 }
 
-/** More disputed: the higher level, then the higher relative_spread (null below every number). */
-function moreDisputed(a: FigureSummary, b: FigureSummary): boolean {
-  const ra = LEVEL_RANK[a.disagreement.level]
-  const rb = LEVEL_RANK[b.disagreement.level]
-  if (ra !== rb) return ra > rb
-  const sa = a.disagreement.relative_spread
-  const sb = b.disagreement.relative_spread
-  return sa !== null && (sb === null || sa > sb)
+/**
+ * The more disputed group first (a sort comparator): the higher level, then
+ * the higher relative_spread, null below every number; 0 between equals.
+ */
+export function byDispute(a: Pick<FigureSummary, 'disagreement'>, b: Pick<FigureSummary, 'disagreement'>): number {
+  const rank = LEVEL_RANK[b.disagreement.level] - LEVEL_RANK[a.disagreement.level]
+  if (rank !== 0) return rank
+  // relative_spread is never negative: -1 puts null below every number.
+  return (b.disagreement.relative_spread ?? -1) - (a.disagreement.relative_spread ?? -1)
 }
 
 /**
@@ -52,7 +53,7 @@ function moreDisputed(a: FigureSummary, b: FigureSummary): boolean {
  */
 export function disputeOf(eventId: string, summary: Pick<EventSummary, 'figures' | 'attribution' | 'claims_total'>, computedAt: string): DisputeRow {
   let top: FigureSummary | undefined
-  for (const figure of summary.figures) if (!top || moreDisputed(figure, top)) top = figure
+  for (const figure of summary.figures) if (!top || byDispute(figure, top) < 0) top = figure
   const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
   return {
     event_id: eventId,

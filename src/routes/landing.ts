@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { type ChartMeta, chartTitle, describeFigures, figureChartSize, groupKey, sourceLabelsFor } from '../charts/figure-chart.js'
 import { escapeXml as esc, formatPartialDate } from '../charts/text.js'
+import { byDispute } from '../engine/dispute.js'
 import type { DisagreementLevel, FigureSummary } from '../engine/types.js'
 import { nowIso } from '../lib/time.js'
 import type { EventSummaryOut } from '../schemas/summary.js'
@@ -16,8 +17,6 @@ import type { EventSummaryOut } from '../schemas/summary.js'
 export const LANDING_EVENTS = 10
 /** How many events with figures are summarised to find them (the ones with the most claims). */
 const CANDIDATES = 200
-
-const LEVEL_RANK: Record<DisagreementLevel, number> = { conflicting: 3, compatible: 2, agreement: 1, single_source: 0 }
 
 const LEVEL_WORDS: Record<DisagreementLevel, string> = {
   conflicting: 'conflicting',
@@ -32,12 +31,6 @@ export interface Disputed {
   shown: FigureSummary
   /** The most disputed group: the highest level, then the highest relative spread. */
   top: FigureSummary
-}
-
-function moreDisputed(a: FigureSummary, b: FigureSummary): number {
-  const rank = LEVEL_RANK[b.disagreement.level] - LEVEL_RANK[a.disagreement.level]
-  if (rank !== 0) return rank
-  return (b.disagreement.relative_spread ?? -1) - (a.disagreement.relative_spread ?? -1)
 }
 
 /**
@@ -79,12 +72,12 @@ function mostDisputed(app: FastifyInstance, candidates: string[], asOf: string, 
   const found: Disputed[] = []
   for (const id of candidates) {
     const summary = app.summaryService.summarize(id) // as of now, as asOf is: the cached "now" summary
-    const [top] = [...summary.figures].sort(moreDisputed)
+    const [top] = [...summary.figures].sort(byDispute)
     if (top === undefined) continue
     const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
     found.push({ summary, top, shown: killed ?? top })
   }
-  found.sort((a, b) => moreDisputed(a.top, b.top) || b.summary.claims_total - a.summary.claims_total || (a.summary.event.id < b.summary.event.id ? -1 : 1))
+  found.sort((a, b) => byDispute(a.top, b.top) || b.summary.claims_total - a.summary.claims_total || (a.summary.event.id < b.summary.event.id ? -1 : 1))
   return found.slice(0, limit)
 }
 
