@@ -264,30 +264,21 @@ export function exportStream<T>(
   render: Renderer<T>,
 ): Readable {
   let head = render.head
-  /** Read and not yet rendered. */
-  let page: Page<T> | null = first
-  /** Where the next query starts once `page` is rendered; null at the end. */
-  let after: string | null = null
+  /** A page read and not yet rendered, or the cursor of the next one to read (fetched by the read() that needs it). */
+  let pending: Page<T> | string = first
   return new Readable({
     read() {
       try {
         for (;;) {
-          if (page === null) {
-            if (after === null) {
-              this.push(null)
-              return
-            }
-            page = next(after)
-          }
+          const page: Page<T> = typeof pending === 'string' ? next(pending) : pending
           const text = head + render.items(page.items)
           head = ''
-          after = page.next_cursor
-          page = null
-          if (after === null) {
+          if (page.next_cursor === null) {
             if (text !== '') this.push(text)
             this.push(null)
             return
           }
+          pending = page.next_cursor
           // An empty batch (a page of events with no figure group) reads on; otherwise wait for the next read().
           if (text !== '') {
             this.push(text)
