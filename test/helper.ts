@@ -253,12 +253,19 @@ export async function assertDerivedIds(t: Asserts, app: FastifyInstance, url: st
 }
 
 /**
- * The environment of a child process (a server, a script): this one without
- * the test runner's variables. With them, tap would gather the child's
- * coverage of src/ as compiled by tsx, which differs from the tests' own
- * compilation, and the merged report would count lines the tests run as
- * not run.
+ * A child Node process (a server, a script) as it runs outside the tests:
+ * the command and arguments for spawn/execFile, and its environment
+ * (childEnv). Through env(1), because tap wraps spawn() to put its own hooks
+ * back into NODE_OPTIONS and NODE_V8_COVERAGE: with them, tap would gather
+ * the child's coverage of src/ as tsx compiles it, which differs from the
+ * tests' own compilation, the merged report would count lines the tests do
+ * run as not run, and each start would take twice as long.
  */
+export function childNode(args: string[]): [command: string, args: string[]] {
+  return ['env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, ...args]]
+}
+
+/** The environment of a child process: this one without the test runner's variables (see childNode). */
 export function childEnv(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {

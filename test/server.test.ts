@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { readFixture } from '../src/demo/load-fixture.js'
-import { childEnv } from './helper.js'
+import { childEnv, childNode } from './helper.js'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +36,7 @@ t.test('npm start equivalent: serves the API on a port, on a file database, with
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const port = await freePort()
   const dbPath = join(dir, 'nested', 'reckon.db')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(...childNode(['--import', 'tsx', 'src/server.ts']), {
     env: childEnv({ PORT: String(port), HOST: '127.0.0.1', RECKON_DB: dbPath, RECKON_API_KEYS: 'desk:read+write', LOG_LEVEL: 'warn' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   })

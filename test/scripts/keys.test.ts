@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { runKeys } from '../../scripts/keys.js'
-import { childEnv } from '../helper.js'
+import { childEnv, childNode } from '../helper.js'
 
 t.test('create, list, revoke against the database a running server uses', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reckon-keys-'))
@@ -49,8 +49,8 @@ t.test('npm run keys works as a command', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const run = promisify(execFile)
   const env = childEnv({ RECKON_DB: join(dir, 'r.db') })
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--name', 'cli', '--scopes', 'admin'], { env })
+  const { stdout } = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'create', '--name', 'cli', '--scopes', 'admin']), { env })
   t.match(stdout, /token: rk_/)
-  const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'frobnicate'], { env }).catch((err: { code: number; stderr: string }) => err)
+  const failed = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'frobnicate']), { env }).catch((err: { code: number; stderr: string }) => err)
   t.match(failed, { code: 2, stderr: /unknown command "frobnicate"[\s\S]*usage: npm run keys/ })
 })
