@@ -43,11 +43,26 @@ export function generate(path: string, events: number, perEvent: number): { clai
   const ACTORS = ['government', 'air-force', 'militia', 'rebels', 'foreign-forces', 'unknown-group']
   const COUNTRIES = ['SY', 'UA', 'YE', 'SD', 'ML', 'MM', 'ET', 'SO', 'IQ', 'AF']
 
-  db.prepare("INSERT INTO actors (id, name, aliases, kind, parent_id, created_at, updated_at) VALUES ('government', 'Government', '[]', 'state', NULL, ?, ?)").run(now, now)
-  const actor = db.prepare("INSERT INTO actors (id, name, aliases, kind, parent_id, created_at, updated_at) VALUES (?, ?, '[]', 'armed_group', ?, ?, ?)")
+  db.prepare(
+    "INSERT INTO actors (id, name, aliases, kind, parent_id, created_at, updated_at) VALUES ('government', 'Government', '[]', 'state', NULL, ?, ?)",
+  ).run(now, now)
+  const actor = db.prepare(
+    "INSERT INTO actors (id, name, aliases, kind, parent_id, created_at, updated_at) VALUES (?, ?, '[]', 'armed_group', ?, ?, ?)",
+  )
   for (const id of ACTORS.slice(1)) actor.run(id, id, id === 'air-force' ? 'government' : null, now, now)
-  const source = db.prepare("INSERT INTO sources (id, name, aliases, kind, affiliated_actor_id, created_at, updated_at) VALUES (?, ?, '[]', ?, ?, ?, ?)")
-  SOURCES.forEach((id, i) => source.run(id, `Source ${i}`, pick(['monitor', 'media', 'ngo', 'government', 'news_agency']), i % 20 === 0 ? 'government' : null, now, now))
+  const source = db.prepare(
+    "INSERT INTO sources (id, name, aliases, kind, affiliated_actor_id, created_at, updated_at) VALUES (?, ?, '[]', ?, ?, ?, ?)",
+  )
+  SOURCES.forEach((id, i) =>
+    source.run(
+      id,
+      `Source ${i}`,
+      pick(['monitor', 'media', 'ngo', 'government', 'news_agency']),
+      i % 20 === 0 ? 'government' : null,
+      now,
+      now,
+    ),
+  )
 
   const event = db.prepare(
     "INSERT INTO events (id, title, occurred_on, location, tags, external_ids, created_at, updated_at) VALUES (?, ?, ?, ?, '[]', '{}', ?, ?)",
@@ -76,7 +91,25 @@ export function generate(path: string, events: number, perEvent: number): { clai
       if (r < 0.2) {
         const stance = rnd() < 0.7 ? 'accuses' : 'denies'
         const actors = rnd() < 0.3 ? [pick(ACTORS), pick(ACTORS)].filter((a, i, all) => all.indexOf(a) === i) : [pick(ACTORS)]
-        claim.run(id, `event-${e}`, 'attribution', src, '[]', stated, now, id, null, null, null, null, null, null, stance, JSON.stringify(actors), rnd() < 0.3 ? 'suspected' : 'asserted')
+        claim.run(
+          id,
+          `event-${e}`,
+          'attribution',
+          src,
+          '[]',
+          stated,
+          now,
+          id,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          stance,
+          JSON.stringify(actors),
+          rnd() < 0.3 ? 'suspected' : 'asserted',
+        )
       } else {
         const metric = r < 0.3 ? 'injured' : 'killed'
         const population = rnd() < 0.15 ? 'children' : 'all'
@@ -84,8 +117,32 @@ export function generate(path: string, events: number, perEvent: number): { clai
         const value = Math.max(0, Math.round(truth * scale * (0.6 + rnd() * 0.8) * (1 + k * 0.05)))
         const q = rnd()
         const [qualifier, v, lo, hi] =
-          q < 0.55 ? ['exact', value, null, null] : q < 0.75 ? ['at_least', value, null, null] : q < 0.9 ? ['approximately', value, null, null] : ['range', null, value, value + Math.floor(value * 0.3) + 1]
-        claim.run(id, `event-${e}`, 'figure', src, rnd() < 0.3 ? JSON.stringify([pick(SOURCES)]) : '[]', stated, now, id, metric, population, qualifier, v, lo, hi, null, null, null)
+          q < 0.55
+            ? ['exact', value, null, null]
+            : q < 0.75
+              ? ['at_least', value, null, null]
+              : q < 0.9
+                ? ['approximately', value, null, null]
+                : ['range', null, value, value + Math.floor(value * 0.3) + 1]
+        claim.run(
+          id,
+          `event-${e}`,
+          'figure',
+          src,
+          rnd() < 0.3 ? JSON.stringify([pick(SOURCES)]) : '[]',
+          stated,
+          now,
+          id,
+          metric,
+          population,
+          qualifier,
+          v,
+          lo,
+          hi,
+          null,
+          null,
+          null,
+        )
       }
       change.run(now, 'claim.created', id, `event-${e}`)
       total++
@@ -114,5 +171,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const events = Number(process.env.EVENTS ?? 100_000)
   const perEvent = Number(process.env.CLAIMS_PER_EVENT ?? 10)
   const { claims, seconds, disputeSeconds } = generate(BENCH_DB, events, perEvent)
-  console.log(`${BENCH_DB}: ${events} events, ${claims} claims in ${seconds.toFixed(1)} s (of which dispute blocks ${disputeSeconds.toFixed(1)} s)`)
+  console.log(
+    `${BENCH_DB}: ${events} events, ${claims} claims in ${seconds.toFixed(1)} s (of which dispute blocks ${disputeSeconds.toFixed(1)} s)`,
+  )
 }

@@ -21,13 +21,31 @@ const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' 
 const CLAIMS = Number(process.env.CLAIMS ?? 100_000)
 const BATCH = Number(process.env.BATCH ?? 10_000)
 const PORT = Number(process.env.BENCH_PORT ?? 3999)
-const COLUMNS = ['event_id', 'kind', 'source_id', 'stated_at', 'metric', 'population', 'party', 'qualifier', 'value', 'low', 'high', 'external_id'] as const
+const COLUMNS = [
+  'event_id',
+  'kind',
+  'source_id',
+  'stated_at',
+  'metric',
+  'population',
+  'party',
+  'qualifier',
+  'value',
+  'low',
+  'high',
+  'external_id',
+] as const
 
 type Claim = Record<(typeof COLUMNS)[number], string | number | undefined>
 
 const data = ukraineDataset()
 const copies = Math.ceil(CLAIMS / data.claims.length)
-const events = Array.from({ length: copies }, (_, k) => ({ ...data.event, id: `${UKRAINE_EVENT_ID}-${k}`, title: `Ukraine losses (copy ${k})`, occurred_on: '2022-02-24' }))
+const events = Array.from({ length: copies }, (_, k) => ({
+  ...data.event,
+  id: `${UKRAINE_EVENT_ID}-${k}`,
+  title: `Ukraine losses (copy ${k})`,
+  occurred_on: '2022-02-24',
+}))
 const claims: Claim[] = []
 for (let k = 0; k < copies && claims.length < CLAIMS; k++) {
   for (const c of data.claims as Claim[]) {
@@ -43,7 +61,8 @@ const encode: Record<string, { type: string; body: (rows: Claim[]) => string }> 
   ndjson: { type: 'application/x-ndjson', body: (rows) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` },
   csv: {
     type: 'text/csv',
-    body: (rows) => `${COLUMNS.join(',')}\n${rows.map((r) => COLUMNS.map((k) => (r[k] === undefined ? '' : String(r[k]))).join(',')).join('\n')}\n`,
+    body: (rows) =>
+      `${COLUMNS.join(',')}\n${rows.map((r) => COLUMNS.map((k) => (r[k] === undefined ? '' : String(r[k]))).join(',')).join('\n')}\n`,
   },
 }
 
@@ -96,9 +115,12 @@ function raw(dir: string): number {
   const insertEvent = sqlite.prepare(
     "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, ?, ?, '[]', '{}', ?, ?)",
   )
-  const insertActor = sqlite.prepare("INSERT INTO actors (id, name, aliases, kind, parent_id, created_at, updated_at) VALUES (?, ?, '[]', ?, ?, ?, ?)")
+  const insertActor = sqlite.prepare(
+    "INSERT INTO actors (id, name, aliases, kind, parent_id, created_at, updated_at) VALUES (?, ?, '[]', ?, ?, ?, ?)",
+  )
   const insertSource = sqlite.prepare("INSERT INTO sources (id, name, aliases, kind, created_at, updated_at) VALUES (?, ?, '[]', ?, ?, ?)")
-  for (const a of data.actors as Array<{ id: string; name: string; kind: string; parent_id?: string }>) insertActor.run(a.id, a.name, a.kind, a.parent_id ?? null, now, now)
+  for (const a of data.actors as Array<{ id: string; name: string; kind: string; parent_id?: string }>)
+    insertActor.run(a.id, a.name, a.kind, a.parent_id ?? null, now, now)
   for (const s of data.sources as Array<{ id: string; name: string; kind: string }>) insertSource.run(s.id, s.name, s.kind, now, now)
   for (const e of events) insertEvent.run(e.id, e.title, e.occurred_on, now, now)
   const insertClaim = sqlite.prepare(
@@ -108,9 +130,20 @@ function raw(dir: string): number {
   )
   // Ids and fingerprints are made before the clock starts: this is SQLite's floor, nothing else.
   const rows = claims.map((c) => [
-    uuidv7(), c.event_id, c.source_id, `${c.stated_at}T00:00:00.000Z`, now, c.external_id,
+    uuidv7(),
+    c.event_id,
+    c.source_id,
+    `${c.stated_at}T00:00:00.000Z`,
+    now,
+    c.external_id,
     createHash('sha256').update(String(c.external_id)).digest('hex'),
-    c.metric, c.population, c.party, c.qualifier, c.value ?? null, c.low ?? null, c.high ?? null,
+    c.metric,
+    c.population,
+    c.party,
+    c.qualifier,
+    c.value ?? null,
+    c.low ?? null,
+    c.high ?? null,
   ])
   const start = process.hrtime.bigint()
   sqlite.transaction(() => {

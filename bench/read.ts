@@ -129,7 +129,14 @@ try {
   const started = process.hrtime.bigint()
   const app = spawn(process.execPath, ['dist/server.js'], {
     // The rate limiter runs (its cost is measured) with a limit no run reaches.
-    env: { ...process.env, PORT: String(APP_PORT), RECKON_DB: BENCH_DB, LOG_LEVEL: 'warn', RECKON_API_KEYS: '', RECKON_RATE_LIMIT: '1000000000' },
+    env: {
+      ...process.env,
+      PORT: String(APP_PORT),
+      RECKON_DB: BENCH_DB,
+      LOG_LEVEL: 'warn',
+      RECKON_API_KEYS: '',
+      RECKON_RATE_LIMIT: '1000000000',
+    },
     stdio: 'inherit',
   })
   children.push(app)
@@ -150,7 +157,12 @@ try {
   )
   const appPid = app.pid as number
   const ceiling = target('bare Fastify route (constant JSON)', `http://127.0.0.1:${BARE_PORT}/constant`, bare.pid as number)
-  const summary = target('GET /events/{id}/summary (random events)', base, appPid, () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`)
+  const summary = target(
+    'GET /events/{id}/summary (random events)',
+    base,
+    appPid,
+    () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`,
+  )
   const disputes = target('GET /events?sort=-dispute&limit=50', `${base}/events?sort=-dispute&limit=50`, appPid)
   const floor = target('GET /health (the stack, no database)', `${base}/health`, appPid)
   const targets = [ceiling, summary, disputes, floor]
@@ -178,7 +190,9 @@ try {
   console.log('')
   console.log(`summary / bare:  throughput ${spread(ratios.summary)} (target ≥ 0.6), p99 ${spread(ratios.p99)}× (target ≤ 1.5)`)
   console.log(`disputes / bare: throughput ${spread(ratios.disputes)} (target ≥ 0.3)`)
-  console.log(`health / bare:   throughput ${spread(ratios.floor)}, p99 ${spread(ratios.floorP99)}× (no target: the deployed stack's own cost)`)
+  console.log(
+    `health / bare:   throughput ${spread(ratios.floor)}, p99 ${spread(ratios.floorP99)}× (no target: the deployed stack's own cost)`,
+  )
   console.log(`server RSS after the run: ${rss.toFixed(0)} MiB (target < 300); start-up ${startup.toFixed(0)} ms (target < 2000)`)
 } finally {
   for (const child of children) child.kill('SIGTERM')

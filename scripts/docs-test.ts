@@ -45,9 +45,22 @@ const RUNNABLE = new Set(['sh', 'bash', 'console', 'python'])
 const OUTPUT = new Set(['text', 'json', 'csv', 'output'])
 const ELLIPSIS = '…'
 
-interface Fence { lang: string; start: number; end: number; body: string[] }
-interface Example { fence: Fence; output: Fence | undefined; skip: string | undefined; timeoutS: number | undefined }
-interface Failure { where: string; message: string }
+interface Fence {
+  lang: string
+  start: number
+  end: number
+  body: string[]
+}
+interface Example {
+  fence: Fence
+  output: Fence | undefined
+  skip: string | undefined
+  timeoutS: number | undefined
+}
+interface Failure {
+  where: string
+  message: string
+}
 
 const failures: Failure[] = []
 const tmp = mkdtempSync(join(tmpdir(), 'reckon-docs-'))
@@ -161,14 +174,16 @@ function diff(shown: string[], printed: string[]): string {
   const lcs = new Array<number>((n + 1) * (m + 1)).fill(0)
   const at = (i: number, j: number) => lcs[i * (m + 1) + j] ?? 0
   for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--)
-      lcs[i * (m + 1) + j] = same(i, j) ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1))
+    for (let j = m - 1; j >= 0; j--) lcs[i * (m + 1) + j] = same(i, j) ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1))
   const out: string[] = []
   let i = 0
   let j = 0
   while (i < n || j < m) {
-    if (i < n && j < m && same(i, j)) { out.push(`  ${printed[j]}`); i++; j++ }
-    else if (j < m && (i === n || at(i, j + 1) >= at(i + 1, j))) out.push(`+ ${printed[j++]}`)
+    if (i < n && j < m && same(i, j)) {
+      out.push(`  ${printed[j]}`)
+      i++
+      j++
+    } else if (j < m && (i === n || at(i, j + 1) >= at(i + 1, j))) out.push(`+ ${printed[j++]}`)
     else out.push(`- ${shown[i++]}`)
   }
   return out.join('\n')
@@ -197,14 +212,20 @@ async function startServer(directive: string | undefined): Promise<{ child: Chil
   }
   const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
-  child.stdout?.on('data', (d: Buffer) => { log += d.toString() })
-  child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
+  child.stdout?.on('data', (d: Buffer) => {
+    log += d.toString()
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    log += d.toString()
+  })
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the server (${script}) exited with ${child.exitCode}:\n${log}`)
     try {
       if ((await fetch(`${API}/health`)).ok) return { child, log: () => log }
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
   child.kill('SIGKILL')
@@ -246,14 +267,19 @@ class Shell {
     writeFileSync(file, script + '\n')
     const done = new Promise<string>((r, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer within ${BLOCK_TIMEOUT_MS / 1000} s`)), BLOCK_TIMEOUT_MS)
-      this.waiting = (line) => { clearTimeout(timer); r(line) }
+      this.waiting = (line) => {
+        clearTimeout(timer)
+        r(line)
+      }
     })
     this.child.stdin.write(`source '${file}' > '${out}' 2>&1 < /dev/null; echo "docs-test-done $?"\n`)
     const line = await done
     return { code: Number(line.split(' ')[1]), output: readFileSync(out, 'utf8') }
   }
 
-  close(): void { this.child.kill('SIGKILL') }
+  close(): void {
+    this.child.kill('SIGKILL')
+  }
 }
 
 async function runPython(script: string, timeoutS: number | undefined): Promise<{ code: number; output: string }> {
@@ -265,7 +291,10 @@ async function runPython(script: string, timeoutS: number | undefined): Promise<
   closeSync(fd)
   const limit = (timeoutS ?? BLOCK_TIMEOUT_MS / 1000) * 1000
   let stopped = false
-  const timer = setTimeout(() => { stopped = true; child.kill('SIGTERM') }, limit)
+  const timer = setTimeout(() => {
+    stopped = true
+    child.kill('SIGTERM')
+  }, limit)
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)))
   clearTimeout(timer)
   if (stopped && timeoutS === undefined) return { code: 1, output: `${readFileSync(out, 'utf8')}\n(killed after ${limit / 1000} s)` }
@@ -284,7 +313,10 @@ function anchors(markdown: string): Set<string> {
     const h = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)
     if (!h || inCode.has(i)) return
     const text = (h[1] ?? '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    const slug = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-')
     const n = seen.get(slug) ?? 0
     seen.set(slug, n + 1)
     out.add(n === 0 ? slug : `${slug}-${n}`)
@@ -312,7 +344,10 @@ function checkLinks(file: string): void {
       const [path = '', anchor] = target.split('#')
       const resolved = path === '' ? join(ROOT, file) : resolve(dirname(join(ROOT, file)), path)
       const where = `${file}:${i + 1}`
-      if (!existsSync(resolved)) { failures.push({ where, message: `link to ${target}: no such file` }); continue }
+      if (!existsSync(resolved)) {
+        failures.push({ where, message: `link to ${target}: no such file` })
+        continue
+      }
       if (anchor !== undefined && !anchors(readFileSync(resolved, 'utf8')).has(anchor))
         failures.push({ where, message: `link to ${target}: no heading with that anchor in ${relative(ROOT, resolved)}` })
     }
@@ -337,11 +372,17 @@ async function runFile(file: string): Promise<void> {
   try {
     for (const ex of list) {
       const where = `${file}:${ex.fence.start + 1}`
-      if (ex.skip !== undefined) { console.log(`skip ${where} ${ex.skip}`); continue }
+      if (ex.skip !== undefined) {
+        console.log(`skip ${where} ${ex.skip}`)
+        continue
+      }
       let script = ex.fence.body.join('\n')
       let shownLines = ex.output?.body
       if (ex.fence.lang === 'console') {
-        script = ex.fence.body.filter((l) => l.startsWith('$ ')).map((l) => l.slice(2)).join('\n')
+        script = ex.fence.body
+          .filter((l) => l.startsWith('$ '))
+          .map((l) => l.slice(2))
+          .join('\n')
         shownLines = ex.fence.body.filter((l) => !l.startsWith('$ '))
       }
       script = toPort(script)
@@ -359,8 +400,14 @@ async function runFile(file: string): Promise<void> {
       const shown = normalise(shownLines.join('\n'))
       const shownList = shown === '' ? [] : shown.split('\n')
       if (matches(shownList, printedLines) || sameJson(shown, printed)) continue
-      if (UPDATE && ex.output) { edits.push({ output: ex.output, text: printedLines }); continue }
-      failures.push({ where, message: `output differs from ${file}:${(ex.output?.start ?? ex.fence.start) + 1} (- shown, + printed; exit ${result.code}):\n${diff(shownList, printedLines)}` })
+      if (UPDATE && ex.output) {
+        edits.push({ output: ex.output, text: printedLines })
+        continue
+      }
+      failures.push({
+        where,
+        message: `output differs from ${file}:${(ex.output?.start ?? ex.fence.start) + 1} (- shown, + printed; exit ${result.code}):\n${diff(shownList, printedLines)}`,
+      })
     }
   } finally {
     shell.close()
@@ -376,7 +423,10 @@ async function runFile(file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)
+  const docs = readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`)
   const files = ['README.md', ...docs].filter((f) => !process.env.DOCS_ONLY || process.env.DOCS_ONLY.split(',').includes(f))
   for (const f of files) checkLinks(f)
   if (!(await portFree())) {
@@ -386,12 +436,18 @@ async function main(): Promise<void> {
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' })
   if (build.status !== 0) process.exit(build.status ?? 1)
   for (const f of files) {
-    try { await runFile(f) } catch (err) { failures.push({ where: f, message: String(err instanceof Error ? err.message : err) }) }
+    try {
+      await runFile(f)
+    } catch (err) {
+      failures.push({ where: f, message: String(err instanceof Error ? err.message : err) })
+    }
   }
   rmSync(tmp, { recursive: true, force: true })
   for (const f of failures) console.error(`\nFAIL ${f.where}: ${f.message}`)
   if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s).${UPDATE ? '' : ' After a deliberate change of behaviour, RECKON_UPDATE_DOCS=1 npm run test:docs rewrites the shown outputs.'}`)
+    console.error(
+      `\n${failures.length} failure(s).${UPDATE ? '' : ' After a deliberate change of behaviour, RECKON_UPDATE_DOCS=1 npm run test:docs rewrites the shown outputs.'}`,
+    )
     process.exit(1)
   }
   console.log('docs-test: every example printed what its page shows, and every link resolves.')

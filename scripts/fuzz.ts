@@ -37,7 +37,12 @@ const runs = integer('runs', values.runs ?? process.env.FUZZ_RUNS) ?? 10_000
 const seed = integer('seed', values.seed ?? process.env.FUZZ_SEED) ?? (Math.random() * 2 ** 31) | 0
 const caseIndex = integer('case', values.case ?? process.env.FUZZ_CASE)
 const onlyText = values.only ?? process.env.FUZZ_ONLY
-const only = onlyText ? onlyText.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+const only = onlyText
+  ? onlyText
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : undefined
 
 console.log(
   caseIndex === undefined

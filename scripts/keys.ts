@@ -53,7 +53,12 @@ export function runKeys(argv: readonly string[], dbPath: string): string {
       case 'list': {
         const list = keys.list()
         if (list.length === 0) return 'no keys'
-        return list.map((k) => `${k.id}  ${k.prefix}…  ${k.scopes.join(',').padEnd(16)}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.name}`).join('\n')
+        return list
+          .map(
+            (k) =>
+              `${k.id}  ${k.prefix}…  ${k.scopes.join(',').padEnd(16)}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.name}`,
+          )
+          .join('\n')
       }
       case 'revoke': {
         const id = rest[0]

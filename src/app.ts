@@ -91,9 +91,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             level: config.logLevel,
             ...(options.logStream ? { stream: options.logStream } : {}),
             // Tokens never reach the logs: the header is masked wherever a serializer puts it, and so are URL parameters.
-            redact: { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' },
+            redact: {
+              paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'],
+              censor: '[redacted]',
+            },
             serializers: {
-              req: (request: FastifyRequest) => ({ method: request.method, url: loggedUrl(request.url), host: request.host, remoteAddress: request.ip }),
+              req: (request: FastifyRequest) => ({
+                method: request.method,
+                url: loggedUrl(request.url),
+                host: request.host,
+                remoteAddress: request.ip,
+              }),
             },
           },
     // `/events/` and `/events` are the same list.
@@ -134,7 +142,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('claimsService', createClaimsService(db, repos))
   app.decorate('summaryService', createSummaryService(repos))
   if (options.backgroundRefresh) {
-    const refresher = createRefresher(disputes, app.log, options.backgroundRefresh === true ? REFRESHER_DEFAULTS : options.backgroundRefresh)
+    const refresher = createRefresher(
+      disputes,
+      app.log,
+      options.backgroundRefresh === true ? REFRESHER_DEFAULTS : options.backgroundRefresh,
+    )
     app.addHook('onClose', async () => refresher.stop())
   }
   app.addHook('onClose', async () => {

@@ -23,7 +23,10 @@ export function parseApiKeys(text: string): ApiKey[] {
     const colon = entry.lastIndexOf(':')
     if (colon <= 0) throw new Error(`RECKON_API_KEYS entry ${i + 1} must be token:scopes (e.g. s3cret:read+write)`)
     const token = entry.slice(0, colon)
-    const scopes = entry.slice(colon + 1).split('+').map((s) => s.trim())
+    const scopes = entry
+      .slice(colon + 1)
+      .split('+')
+      .map((s) => s.trim())
     for (const scope of scopes) {
       if (!(SCOPES as readonly string[]).includes(scope)) {
         throw new Error(`RECKON_API_KEYS entry ${i + 1}: unknown scope "${scope}" (use ${SCOPES.join(', ')})`)
@@ -44,7 +47,8 @@ export function parseOrigins(text: string): string[] {
     } catch {
       throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") is not an origin such as https://desk.example.org`)
     }
-    if (url.origin !== o.replace(/\/$/, '')) throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") must be an origin only (scheme://host[:port]), as ${url.origin}`)
+    if (url.origin !== o.replace(/\/$/, ''))
+      throw new Error(`RECKON_CORS_ORIGINS entry ${i + 1} ("${o}") must be an origin only (scheme://host[:port]), as ${url.origin}`)
     return url.origin
   })
 }

@@ -23,14 +23,7 @@ export class ProblemError extends Error {
   readonly errors: FieldError[] | undefined
   readonly headers: Record<string, string>
 
-  constructor(
-    status: number,
-    slug: string,
-    title: string,
-    detail: string,
-    errors?: FieldError[],
-    headers: Record<string, string> = {},
-  ) {
+  constructor(status: number, slug: string, title: string, detail: string, errors?: FieldError[], headers: Record<string, string> = {}) {
     super(detail)
     this.name = 'ProblemError'
     this.status = status

@@ -174,11 +174,21 @@ export function assertNoLeak(t: Asserts, res: LightMyRequestResponse): void {
 export function assertQueryRefused(t: Asserts, res: LightMyRequestResponse, path: string, what: string): void {
   t.equal(res.statusCode, 400, what)
   t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: a problem document`)
-  t.strictSame(json<Problem>(res).errors?.map((e) => [e.path, e.in]), [[path, 'query']], `${what} names ${path} in the query`)
+  t.strictSame(
+    json<Problem>(res).errors?.map((e) => [e.path, e.in]),
+    [[path, 'query']],
+    `${what} names ${path} in the query`,
+  )
 }
 
 /** A 4xx whose problem names exactly the JSON Pointers `pointers`, in order. */
-export function assertRefused(t: Asserts, res: LightMyRequestResponse, status: number, pointers: string[], what = `${status} naming ${pointers.join(', ')}`): void {
+export function assertRefused(
+  t: Asserts,
+  res: LightMyRequestResponse,
+  status: number,
+  pointers: string[],
+  what = `${status} naming ${pointers.join(', ')}`,
+): void {
   t.equal(res.statusCode, status, what)
   t.strictSame(paths(json<Problem>(res)), pointers, what)
 }
@@ -209,7 +219,14 @@ export interface Stamped {
  * 201 as JSON with the Location of the new record `id`, exactly the output
  * `fields` (in any order), both timestamps, and the same record from GET.
  */
-export async function assertCreated<T extends Stamped>(t: Asserts, app: FastifyInstance, url: string, body: unknown, id: string, fields: string[]): Promise<T> {
+export async function assertCreated<T extends Stamped>(
+  t: Asserts,
+  app: FastifyInstance,
+  url: string,
+  body: unknown,
+  id: string,
+  fields: string[],
+): Promise<T> {
   const res = await post(app, url, body)
   t.equal(res.statusCode, 201)
   t.equal(res.headers.location, `${url}/${id}`)
@@ -230,7 +247,13 @@ export async function assertCreated<T extends Stamped>(t: Asserts, app: FastifyI
  * later, and checks the answer: 200, the record with exactly those fields
  * changed, updated_at moved forward and created_at kept.
  */
-export async function assertPatched<T extends Stamped>(t: Asserts, app: FastifyInstance, url: string, before: T, change: Partial<T>): Promise<T> {
+export async function assertPatched<T extends Stamped>(
+  t: Asserts,
+  app: FastifyInstance,
+  url: string,
+  before: T,
+  change: Partial<T>,
+): Promise<T> {
   await new Promise((resolve) => setTimeout(resolve, 5))
   const res = await patch(app, url, change)
   t.equal(res.statusCode, 200)
@@ -243,7 +266,13 @@ export async function assertPatched<T extends Stamped>(t: Asserts, app: FastifyI
 }
 
 /** POSTs one record per `[name, id]` case, in order, and checks each is a 201 at the id derived from its name. */
-export async function assertDerivedIds(t: Asserts, app: FastifyInstance, url: string, body: (name: string) => Record<string, unknown>, cases: Array<[string, string]>): Promise<void> {
+export async function assertDerivedIds(
+  t: Asserts,
+  app: FastifyInstance,
+  url: string,
+  body: (name: string) => Record<string, unknown>,
+  cases: Array<[string, string]>,
+): Promise<void> {
   for (const [name, id] of cases) {
     const res = await post(app, url, body(name))
     t.equal(res.statusCode, 201, name)

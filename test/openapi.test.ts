@@ -38,9 +38,15 @@ t.test('the document is valid OpenAPI 3.1, and every operation is documented', a
       t.ok(op.description, `${name} has a description`)
       t.equal(op.tags?.length, 1, `${name} is under exactly one tag`)
       const codes = Object.keys(op.responses ?? {})
-      t.ok(codes.some((c) => c.startsWith('2')), `${name} documents its success`)
+      t.ok(
+        codes.some((c) => c.startsWith('2')),
+        `${name} documents its success`,
+      )
       if (op.requestBody || path.includes('{id}')) {
-        t.ok(codes.some((c) => c.startsWith('4')), `${name} documents its errors`)
+        t.ok(
+          codes.some((c) => c.startsWith('4')),
+          `${name} documents its errors`,
+        )
       }
       for (const code of codes.filter((c) => c.startsWith('4'))) {
         t.ok(op.responses?.[code]?.content?.['application/problem+json'], `${name} ${code} is a problem document`)
@@ -60,7 +66,8 @@ interface Document {
 /** Each operation's security requirements, as `METHOD path` → requirements. */
 function securities(doc: Document): Map<string, Array<Record<string, string[]>> | undefined> {
   const out = new Map<string, Array<Record<string, string[]>> | undefined>()
-  for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) out.set(`${method.toUpperCase()} ${path}`, op.security)
+  for (const [path, item] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(item)) out.set(`${method.toUpperCase()} ${path}`, op.security)
   return out
 }
 
@@ -118,8 +125,13 @@ t.test('the server serves the document and Swagger UI', async (t) => {
 t.test('the document shows the conditional GET exactly where the server answers one', async (t) => {
   const app = await build(t)
   await loadFixture(app, readFixture())
-  const first = async (url: string) => (json<{ items: Array<{ id: string }> }>(await app.inject({ method: 'GET', url })).items[0]?.id ?? '')
-  const ids: Record<string, string> = { sources: await first('/sources'), actors: await first('/actors'), events: 'khan-shaykhun', claims: await first('/claims') }
+  const first = async (url: string) => json<{ items: Array<{ id: string }> }>(await app.inject({ method: 'GET', url })).items[0]?.id ?? ''
+  const ids: Record<string, string> = {
+    sources: await first('/sources'),
+    actors: await first('/actors'),
+    events: 'khan-shaykhun',
+    claims: await first('/claims'),
+  }
   const query: Record<string, string> = { '/events/{id}/timeline': '?metric=killed' }
   const doc = JSON.parse(readFileSync(committedPath, 'utf8')) as {
     paths: Record<string, { get?: Operation & { parameters?: Array<{ in: string; name: string }> } }>

@@ -19,7 +19,8 @@ function choose(): number {
   const given = process.env[VARIABLE]
   if (given === undefined || given.trim() === '') return Date.now() % 2 ** 31
   const n = Number(given)
-  if (!Number.isInteger(n) || n < 0 || n >= 2 ** 31) throw new Error(`${VARIABLE} must be a whole number in [0, 2^31), not ${JSON.stringify(given)}`)
+  if (!Number.isInteger(n) || n < 0 || n >= 2 ** 31)
+    throw new Error(`${VARIABLE} must be a whole number in [0, 2^31), not ${JSON.stringify(given)}`)
   return n
 }
 

@@ -56,7 +56,11 @@ t.test('npm start equivalent: serves the API on a port, on a file database, with
   t.match(denied.headers.get('content-type'), /application\/problem\+json/)
 
   const fixture = readFixture()
-  for (const [url, items] of [['/actors', fixture.actors], ['/sources', fixture.sources], ['/events', [fixture.event]]] as const) {
+  for (const [url, items] of [
+    ['/actors', fixture.actors],
+    ['/sources', fixture.sources],
+    ['/events', [fixture.event]],
+  ] as const) {
     for (const item of items) {
       const res = await fetch(`${base}${url}`, { method: 'POST', headers: auth, body: JSON.stringify(item) })
       t.equal(res.status, 201, `POST ${url}`)
@@ -68,7 +72,10 @@ t.test('npm start equivalent: serves the API on a port, on a file database, with
   }
   const res = await fetch(`${base}/events/khan-shaykhun/summary?as_of=2017-04-06`)
   t.equal(res.status, 200)
-  const summary = (await res.json()) as { figures: Array<{ metric: string; population: string; points: { median: number } }>; attribution: { status: string } }
+  const summary = (await res.json()) as {
+    figures: Array<{ metric: string; population: string; points: { median: number } }>
+    attribution: { status: string }
+  }
   t.equal(summary.figures.find((f) => f.metric === 'killed' && f.population === 'all')?.points.median, 64)
   t.equal(summary.attribution.status, 'contested')
 

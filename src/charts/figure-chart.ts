@@ -319,7 +319,9 @@ const TEXT_WIDTH = CHART_WIDTH - 2 * MARGIN
 function subtitleOf(summary: FigureSummary | null, meta: ChartMeta): string {
   const n = summary?.claims.length ?? 0
   const asOf = `as of ${asOfWords(meta)}`
-  return n === 0 ? `${groupHeading(meta)}, by source, ${asOf}` : `${groupHeading(meta)}: figures from ${n} ${n === 1 ? 'source' : 'sources'}, ${asOf}`
+  return n === 0
+    ? `${groupHeading(meta)}, by source, ${asOf}`
+    : `${groupHeading(meta)}: figures from ${n} ${n === 1 ? 'source' : 'sources'}, ${asOf}`
 }
 
 /** The credit: the sources (when there are any), then how they are counted; each starts a line. */
@@ -446,8 +448,19 @@ function layout(summary: FigureSummary | null, meta: ChartMeta): Layout {
     const boxTop = headerBottom + 18
     const footY = boxTop + EMPTY_BOX + 26
     return {
-      titleLines, subtitleLines, creditLines, footLines: [], legend: [], subtitleY,
-      legendY: boxTop, rowsTop: boxTop, rowsBottom: boxTop, axisY: boxTop, footY, creditY: footY, height: footY + creditHeight + 14,
+      titleLines,
+      subtitleLines,
+      creditLines,
+      footLines: [],
+      legend: [],
+      subtitleY,
+      legendY: boxTop,
+      rowsTop: boxTop,
+      rowsBottom: boxTop,
+      axisY: boxTop,
+      footY,
+      creditY: footY,
+      height: footY + creditHeight + 14,
     }
   }
   const footLines = wrapText(footnoteOf(summary, meta), TEXT_WIDTH, FOOT_SIZE, Number.POSITIVE_INFINITY, true)
@@ -462,8 +475,19 @@ function layout(summary: FigureSummary | null, meta: ChartMeta): Layout {
   const footY = axisY + 44
   const creditY = footY + 18 * footLines.length
   return {
-    titleLines, subtitleLines, creditLines, footLines, legend: lines, subtitleY,
-    legendY, rowsTop, rowsBottom, axisY, footY, creditY, height: creditY + creditHeight + 14,
+    titleLines,
+    subtitleLines,
+    creditLines,
+    footLines,
+    legend: lines,
+    subtitleY,
+    legendY,
+    rowsTop,
+    rowsBottom,
+    axisY,
+    footY,
+    creditY,
+    height: creditY + creditHeight + 14,
   }
 }
 
@@ -473,13 +497,19 @@ export function figureChartSize(summary: FigureSummary | null, meta: ChartMeta):
 }
 
 function header(at: Layout): string {
-  const parts = at.titleLines.map((line, i) => text(line, { x: MARGIN, y: 32 + 24 * i, 'font-size': TITLE_SIZE, 'font-weight': 700, fill: INK }))
-  at.subtitleLines.forEach((line, i) => parts.push(text(line, { class: 'date', x: MARGIN, y: at.subtitleY + 18 * i, 'font-size': SUBTITLE_SIZE, fill: MUTED })))
+  const parts = at.titleLines.map((line, i) =>
+    text(line, { x: MARGIN, y: 32 + 24 * i, 'font-size': TITLE_SIZE, 'font-weight': 700, fill: INK }),
+  )
+  at.subtitleLines.forEach((line, i) =>
+    parts.push(text(line, { class: 'date', x: MARGIN, y: at.subtitleY + 18 * i, 'font-size': SUBTITLE_SIZE, fill: MUTED })),
+  )
   return parts.join('')
 }
 
 function credit(at: Layout): string {
-  return at.creditLines.map((line, i) => text(line, { class: 'credit', x: MARGIN, y: at.creditY + 16 * i, 'font-size': SMALL_SIZE, fill: MUTED })).join('')
+  return at.creditLines
+    .map((line, i) => text(line, { class: 'credit', x: MARGIN, y: at.creditY + 16 * i, 'font-size': SMALL_SIZE, fill: MUTED }))
+    .join('')
 }
 
 /** Tick labels, every one that fits: when neighbours would touch, every second (then third…) tick is labelled. */
@@ -499,7 +529,8 @@ function axis(scale: Scale, top: number, y: number): string {
     })
   let every = 1
   let labels = labelled(every)
-  const crowded = (ls: typeof labels) => ls.some((l, i) => i > 0 && l.x - l.width / 2 < (ls[i - 1]?.x ?? 0) + (ls[i - 1]?.width ?? 0) / 2 + 2 * PAD)
+  const crowded = (ls: typeof labels) =>
+    ls.some((l, i) => i > 0 && l.x - l.width / 2 < (ls[i - 1]?.x ?? 0) + (ls[i - 1]?.width ?? 0) / 2 + 2 * PAD)
   while (every < scale.ticks.length && crowded(labels)) labels = labelled(++every)
   for (const tick of scale.ticks) {
     const x = scale.x(tick)
@@ -533,7 +564,9 @@ function row(c: CountedFigureClaim, top: number, scale: Scale, ids: { arrow: str
   const cy = top + 29
   const parts: string[] = []
   const vague = isVague(c.qualifier)
-  const stated = vague ? `${statedFigure(c)} (vague: ${formatNumber(c.interval.low)} to ${formatNumber(c.interval.high ?? c.interval.low)})` : statedFigure(c)
+  const stated = vague
+    ? `${statedFigure(c)} (vague: ${formatNumber(c.interval.low)} to ${formatNumber(c.interval.high ?? c.interval.low)})`
+    : statedFigure(c)
   parts.push(el('title', {}, escapeXml(`${c.source_name}: ${stated} (stated ${formatMoment(c.stated_at)})`)))
   // A faint guide from the name across the plot.
   parts.push(el('line', { class: 'guide', x1: PLOT_LEFT, y1: cy, x2: PLOT_RIGHT, y2: cy, stroke: GUIDE, 'stroke-width': 1 }))
@@ -555,7 +588,15 @@ function row(c: CountedFigureClaim, top: number, scale: Scale, ids: { arrow: str
   } else if (c.interval.high === null) {
     const end = PLOT_RIGHT - ARROW
     parts.push(el('rect', { class: 'interval open', x: x1, y: cy - 5, width: Math.max(end - x1, 1), height: 10, rx: 2, ...barStyle }))
-    parts.push(el('path', { class: 'open-end', d: `M${round(x1)} ${cy}H${round(end)}`, fill: 'none', stroke: 'none', 'marker-end': `url(#${ids.arrow})` }))
+    parts.push(
+      el('path', {
+        class: 'open-end',
+        d: `M${round(x1)} ${cy}H${round(end)}`,
+        fill: 'none',
+        stroke: 'none',
+        'marker-end': `url(#${ids.arrow})`,
+      }),
+    )
   } else if (c.interval.high > c.interval.low) {
     const x2 = scale.x(c.interval.high)
     parts.push(el('rect', { class: 'interval', x: x1, y: cy - 5, width: Math.max(x2 - x1, 2), height: 10, rx: 2, ...barStyle }))
@@ -626,7 +667,14 @@ export function renderFigureChart(summary: FigureSummary | null, meta: ChartMeta
     const body =
       header(at) +
       el('rect', { x: MARGIN, y: boxTop, width: CHART_WIDTH - 2 * MARGIN, height: EMPTY_BOX, rx: 4, fill: '#f5f5f5', stroke: GRID }) +
-      text(message, { class: 'empty', x: CHART_WIDTH / 2, y: boxTop + 37, 'font-size': LABEL_SIZE + 1, fill: MUTED, 'text-anchor': 'middle' }) +
+      text(message, {
+        class: 'empty',
+        x: CHART_WIDTH / 2,
+        y: boxTop + 37,
+        'font-size': LABEL_SIZE + 1,
+        fill: MUTED,
+        'text-anchor': 'middle',
+      }) +
       credit(at)
     return svgRoot(meta, at.height, title, desc, body)
   }
@@ -643,13 +691,23 @@ export function renderFigureChart(summary: FigureSummary | null, meta: ChartMeta
       {},
       el(
         'marker',
-        { id: ids.arrow, viewBox: '0 0 12 14', refX: 0, refY: 7, markerWidth: ARROW, markerHeight: 14, markerUnits: 'userSpaceOnUse', orient: 'auto' },
+        {
+          id: ids.arrow,
+          viewBox: '0 0 12 14',
+          refX: 0,
+          refY: 7,
+          markerWidth: ARROW,
+          markerHeight: 14,
+          markerUnits: 'userSpaceOnUse',
+          orient: 'auto',
+        },
         el('path', { d: 'M0 0L12 7L0 14Z', fill: BLUE }),
       ) +
         el(
           'pattern',
           { id: ids.hatch, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
-          el('rect', { width: 6, height: 6, fill: BLUE, 'fill-opacity': 0.1 }) + el('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: BLUE, 'stroke-width': 2.5 }),
+          el('rect', { width: 6, height: 6, fill: BLUE, 'fill-opacity': 0.1 }) +
+            el('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: BLUE, 'stroke-width': 2.5 }),
         ),
     ),
   )
@@ -673,7 +731,15 @@ export function renderFigureChart(summary: FigureSummary | null, meta: ChartMeta
       el(
         'g',
         { class: 'agreement', 'data-level': f.disagreement.level },
-        el('rect', { class: 'band', x: bx1, y: rowsTop - 16, width: bx2 - bx1, height: axisY - rowsTop + 16, fill: GREEN, 'fill-opacity': 0.22 }) +
+        el('rect', {
+          class: 'band',
+          x: bx1,
+          y: rowsTop - 16,
+          width: bx2 - bx1,
+          height: axisY - rowsTop + 16,
+          fill: GREEN,
+          'fill-opacity': 0.22,
+        }) +
           text(label, {
             class: 'band-label',
             x: centredIn((bx1 + bx2) / 2, textWidth(label, SMALL_SIZE, true), MARGIN, CHART_WIDTH - MARGIN),
@@ -693,7 +759,16 @@ export function renderFigureChart(summary: FigureSummary | null, meta: ChartMeta
   const mx = scale.x(f.points.median)
   if (showMedian) {
     parts.push(
-      el('line', { class: 'median', x1: mx, y1: rowsTop - 14, x2: mx, y2: rowsBottom, stroke: VERMILION, 'stroke-width': 2, 'stroke-dasharray': '6 4' }),
+      el('line', {
+        class: 'median',
+        x1: mx,
+        y1: rowsTop - 14,
+        x2: mx,
+        y2: rowsBottom,
+        stroke: VERMILION,
+        'stroke-width': 2,
+        'stroke-dasharray': '6 4',
+      }),
     )
   }
   const avoid = showMedian ? [mx] : []

@@ -38,20 +38,7 @@ export function formatCompact(n: number): string {
   return COMPACT.format(n)
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 
 /**
  * An ISO moment as a reader says it: "6 April 2017" for the end of a day (how
@@ -110,7 +97,10 @@ export function textWidth(text: string, size: number, bold = false): number {
  */
 export function wrapText(text: string, maxWidth: number, size: number, maxLines: number, bold = false): string[] {
   const width = (line: string) => textWidth(line, size, bold)
-  const words = text.trim().split(/\s+/).filter((w) => w.length > 0)
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0)
   const lines: string[] = []
   let current = ''
   let i = 0

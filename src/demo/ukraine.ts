@@ -18,7 +18,13 @@ interface Row {
 export const UKRAINE_EVENT_ID = 'russian-invasion-of-ukraine-2022'
 
 const SOURCES: Record<string, { id: string; name: string; kind: string; country?: string; affiliated_actor_id?: string }> = {
-  'UA Source': { id: 'ukrainian-officials', name: 'Ukrainian officials', kind: 'government', country: 'UA', affiliated_actor_id: 'ukraine' },
+  'UA Source': {
+    id: 'ukrainian-officials',
+    name: 'Ukrainian officials',
+    kind: 'government',
+    country: 'UA',
+    affiliated_actor_id: 'ukraine',
+  },
   'RU Source': { id: 'russian-officials', name: 'Russian officials', kind: 'government', country: 'RU', affiliated_actor_id: 'russia' },
   'US Source': { id: 'us-officials', name: 'United States officials', kind: 'government', country: 'US' },
   'GB Source': { id: 'uk-officials', name: 'United Kingdom officials', kind: 'government', country: 'GB' },
@@ -67,7 +73,10 @@ export function ukraineDataset(rows: Row[] = readUkraineRows()): Fixture {
     if (!source) throw new Error(`unknown claim_source "${row.claim_source}"`)
     const base = { kind: 'figure', source_id: source.id, stated_at: day(row.days), ...group(row.loss_type), external_id: `radford-${i}` }
     // A lower and an upper bound from one source on one day make a range.
-    const partner = row.minimum || row.maximum ? rows.findIndex((r, j) => j > i && !used.has(j) && key(r) === key(row) && (row.minimum ? r.maximum : r.minimum)) : -1
+    const partner =
+      row.minimum || row.maximum
+        ? rows.findIndex((r, j) => j > i && !used.has(j) && key(r) === key(row) && (row.minimum ? r.maximum : r.minimum))
+        : -1
     const other = rows[partner]
     if (other) {
       used.add(partner)

@@ -10,10 +10,7 @@ import type { ActorStanding, AttributionStatus, AttributionSummary, Directory } 
 type Lineage = (actorId: string) => Set<string>
 
 /** Over the counted stances of §3.5 (see `countedStances`). */
-export function attributionSummary(
-  stances: readonly CountedStance[],
-  directory: Directory,
-): AttributionSummary {
+export function attributionSummary(stances: readonly CountedStance[], directory: Directory): AttributionSummary {
   const lineageOf = lineages(directory.actors)
   // The source speaks for the actor: its affiliated actor is the actor or an ancestor of it.
   const speaksFor = (sourceId: string, actorId: string) => {
@@ -56,9 +53,7 @@ export function attributionSummary(
   }
 
   const ranked = [...standings.values()].sort(
-    (a, b) =>
-      compareFractions(b.support, a.support) ||
-      compareStrings(a.standing.actor_id, b.standing.actor_id),
+    (a, b) => compareFractions(b.support, a.support) || compareStrings(a.standing.actor_id, b.standing.actor_id),
   )
   for (const { standing, support } of ranked) {
     standing.support = toNumber(support)
@@ -79,9 +74,7 @@ function entropy(supports: readonly Fraction[]): number {
   const k = supports.length
   if (k < 2) return 0
   const total = supports.reduce(plus, ZERO)
-  const h = supports
-    .map((s) => toNumber(dividedBy(s, total)))
-    .reduce((sum, share) => sum - share * Math.log2(share), 0)
+  const h = supports.map((s) => toNumber(dividedBy(s, total))).reduce((sum, share) => sum - share * Math.log2(share), 0)
   // An even split can land a hair above 1 in floating point.
   return Math.min(1, Math.max(0, h / Math.log2(k)))
 }
@@ -90,18 +83,12 @@ function status(stances: readonly CountedStance[], lineageOf: Lineage): Attribut
   if (stances.length === 0) return 'none'
   const accusations = stances.filter((s) => s.claim.stance === 'accuses')
   if (accusations.length === 0) return 'unattributed'
-  const contested =
-    deniedByAnotherSource(stances, accusations, lineageOf) ||
-    accusedSetsApart(accusations, lineageOf)
+  const contested = deniedByAnotherSource(stances, accusations, lineageOf) || accusedSetsApart(accusations, lineageOf)
   return contested ? 'contested' : 'uncontested'
 }
 
 /** Rule (a): a counted accusation of X; another source's counted denial of X or an ancestor. */
-function deniedByAnotherSource(
-  stances: readonly CountedStance[],
-  accusations: readonly CountedStance[],
-  lineageOf: Lineage,
-): boolean {
+function deniedByAnotherSource(stances: readonly CountedStance[], accusations: readonly CountedStance[], lineageOf: Lineage): boolean {
   const deniers = new Map<string, Set<string>>()
   for (const { source_id, actor_id, claim } of stances) {
     if (claim.stance !== 'denies') continue
@@ -109,9 +96,7 @@ function deniedByAnotherSource(
     deniers.set(actor_id, sources.add(source_id))
   }
   return accusations.some(({ source_id, actor_id }) =>
-    [...lineageOf(actor_id)].some((denied) =>
-      [...(deniers.get(denied) ?? [])].some((denier) => denier !== source_id),
-    ),
+    [...lineageOf(actor_id)].some((denied) => [...(deniers.get(denied) ?? [])].some((denier) => denier !== source_id)),
   )
 }
 
@@ -131,19 +116,10 @@ function accusedSetsApart(accusations: readonly CountedStance[], lineageOf: Line
   const related = (x: string, y: string) => lineageOf(x).has(y) || lineageOf(y).has(x)
   const sets = [...claims.values()]
   return sets.some((a, i) =>
-    sets
-      .slice(i + 1)
-      .some(
-        (b) =>
-          a.source_id !== b.source_id &&
-          !a.actors.some((x) => b.actors.some((y) => related(x, y))),
-      ),
+    sets.slice(i + 1).some((b) => a.source_id !== b.source_id && !a.actors.some((x) => b.actors.some((y) => related(x, y)))),
   )
 }
 
-function bySourceThenClaim(
-  a: { source_id: string; claim_id: string },
-  b: { source_id: string; claim_id: string },
-): number {
+function bySourceThenClaim(a: { source_id: string; claim_id: string }, b: { source_id: string; claim_id: string }): number {
   return compareStrings(a.source_id, b.source_id) || compareStrings(a.claim_id, b.claim_id)
 }

@@ -66,25 +66,16 @@ export function countedStances(inForce: readonly Claim[]): CountedStance[] {
       }
     }
   }
-  return [...stances.values()].sort(
-    (a, b) => compareStrings(a.source_id, b.source_id) || compareStrings(a.actor_id, b.actor_id),
-  )
+  return [...stances.values()].sort((a, b) => compareStrings(a.source_id, b.source_id) || compareStrings(a.actor_id, b.actor_id))
 }
 
 /** The greatest stated_at, ties broken by the later recorded_at, then the greater id. */
 export function isLater(a: Claim, b: Claim): boolean {
-  return (
-    (compareStrings(a.stated_at, b.stated_at) ||
-      compareStrings(a.recorded_at, b.recorded_at) ||
-      compareStrings(a.id, b.id)) > 0
-  )
+  return (compareStrings(a.stated_at, b.stated_at) || compareStrings(a.recorded_at, b.recorded_at) || compareStrings(a.id, b.id)) > 0
 }
 
 /** Metric and population in the contract's order (not alphabetical), then party, none first. */
-export function byGroupOrder(
-  a: Omit<FigureGroup, 'claims'>,
-  b: Omit<FigureGroup, 'claims'>,
-): number {
+export function byGroupOrder(a: Omit<FigureGroup, 'claims'>, b: Omit<FigureGroup, 'claims'>): number {
   return (
     METRICS.indexOf(a.metric) - METRICS.indexOf(b.metric) ||
     POPULATIONS.indexOf(a.population) - POPULATIONS.indexOf(b.population) ||

@@ -51,7 +51,11 @@ export function byDispute(a: Pick<FigureSummary, 'disagreement'>, b: Pick<Figure
  * (the first in summary order among equals), the range of the killed/all
  * group without a party, the attribution status, and every claim counted.
  */
-export function disputeOf(eventId: string, summary: Pick<EventSummary, 'figures' | 'attribution' | 'claims_total'>, computedAt: string): DisputeRow {
+export function disputeOf(
+  eventId: string,
+  summary: Pick<EventSummary, 'figures' | 'attribution' | 'claims_total'>,
+  computedAt: string,
+): DisputeRow {
   let top: FigureSummary | undefined
   for (const figure of summary.figures) if (!top || byDispute(figure, top) < 0) top = figure
   const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
@@ -70,7 +74,9 @@ export function disputeOf(eventId: string, summary: Pick<EventSummary, 'figures'
 }
 
 /** The row as the API shows it. */
-export function toDispute(row: Pick<DisputeRow, 'level' | 'relative_spread' | 'killed_low' | 'killed_high' | 'killed_counted' | 'attribution_status' | 'claims'>): DisputeBlock {
+export function toDispute(
+  row: Pick<DisputeRow, 'level' | 'relative_spread' | 'killed_low' | 'killed_high' | 'killed_counted' | 'attribution_status' | 'claims'>,
+): DisputeBlock {
   return {
     level: row.level,
     relative_spread: row.relative_spread,

@@ -12,18 +12,11 @@ export interface EventSummary {
 }
 
 /** `claims` are all the event's claims, whatever their status or date. */
-export function summarizeEvent(
-  claims: readonly Claim[],
-  asOf: string,
-  directory: Directory,
-): EventSummary {
+export function summarizeEvent(claims: readonly Claim[], asOf: string, directory: Directory): EventSummary {
   const inForce = claimsInForce(claims, asOf)
   const groups = countedFigureGroups(inForce)
   const stances = countedStances(inForce)
-  const counted = new Set([
-    ...groups.flatMap((g) => g.claims.map((c) => c.id)),
-    ...stances.map((s) => s.claim.id),
-  ])
+  const counted = new Set([...groups.flatMap((g) => g.claims.map((c) => c.id)), ...stances.map((s) => s.claim.id)])
   return {
     figures: groups.map((g) => figureSummary(g, directory)),
     attribution: attributionSummary(stances, directory),

@@ -1,24 +1,12 @@
 import { claimsInForce, compareStrings, countedFigureGroups } from './counting.js'
 import type { FigureGroup } from './counting.js'
 import { interval, point } from './figure.js'
-import type {
-  Claim,
-  CountedFigureClaim,
-  Directory,
-  DisagreementLevel,
-  FigureClaim,
-  FigureSummary,
-  Interval,
-} from './types.js'
+import type { Claim, CountedFigureClaim, Directory, DisagreementLevel, FigureClaim, FigureSummary, Interval } from './types.js'
 
 /** Contract §4: what the counted claims of one group say together. */
 
 /** Every group with a counted claim as of T, in the order of §6. */
-export function figureSummaries(
-  claims: readonly Claim[],
-  asOf: string,
-  directory: Directory,
-): FigureSummary[] {
+export function figureSummaries(claims: readonly Claim[], asOf: string, directory: Directory): FigureSummary[] {
   return countedFigureGroups(claimsInForce(claims, asOf)).map((g) => figureSummary(g, directory))
 }
 
@@ -45,13 +33,7 @@ export function figureSummary(group: FigureGroup, directory: Directory): FigureS
   const spread = points.max - points.min
 
   const level: DisagreementLevel =
-    n === 1
-      ? 'single_source'
-      : consistent && points.min === points.max
-        ? 'agreement'
-        : consistent
-          ? 'compatible'
-          : 'conflicting'
+    n === 1 ? 'single_source' : consistent && points.min === points.max ? 'agreement' : consistent ? 'compatible' : 'conflicting'
 
   return {
     metric: group.metric,

@@ -14,11 +14,9 @@ export function fraction(num: bigint, den: bigint): Fraction {
   return { num: num / d, den: den / d }
 }
 
-export const plus = (a: Fraction, b: Fraction): Fraction =>
-  fraction(a.num * b.den + b.num * a.den, a.den * b.den)
+export const plus = (a: Fraction, b: Fraction): Fraction => fraction(a.num * b.den + b.num * a.den, a.den * b.den)
 
-export const dividedBy = (a: Fraction, b: Fraction): Fraction =>
-  fraction(a.num * b.den, a.den * b.num)
+export const dividedBy = (a: Fraction, b: Fraction): Fraction => fraction(a.num * b.den, a.den * b.num)
 
 export function compareFractions(a: Fraction, b: Fraction): number {
   const d = a.num * b.den - b.num * a.den

@@ -36,13 +36,25 @@ export function provenance(claims: readonly Claim[], asOf: string, directory: Di
   const counted = new Set([...groups.flatMap((g) => g.claims.map((c) => c.id)), ...countedStances(inForce).map((s) => s.claim.id)])
   const inForceIds = new Set(inForce.map((c) => c.id))
   const reason = (c: Claim): UncountedReason =>
-    c.retraction !== null ? 'retracted' : c.stated_at > asOf ? 'not_yet_stated' : inForceIds.has(c.id) ? 'replaced_by_later_claim' : 'superseded'
+    c.retraction !== null
+      ? 'retracted'
+      : c.stated_at > asOf
+        ? 'not_yet_stated'
+        : inForceIds.has(c.id)
+          ? 'replaced_by_later_claim'
+          : 'superseded'
 
   const bySource = new Map<string, SourceProvenance>()
   for (const c of [...claims].sort((a, b) => compareStrings(a.stated_at, b.stated_at) || compareStrings(a.id, b.id))) {
     let entry = bySource.get(c.source_id)
     if (!entry) {
-      entry = { source_id: c.source_id, name: directory.sources.get(c.source_id)?.name ?? c.source_id, counted: [], uncounted: [], relays: [] }
+      entry = {
+        source_id: c.source_id,
+        name: directory.sources.get(c.source_id)?.name ?? c.source_id,
+        counted: [],
+        uncounted: [],
+        relays: [],
+      }
       bySource.set(c.source_id, entry)
     }
     if (counted.has(c.id)) entry.counted.push(c.id)

@@ -17,28 +17,10 @@ export const QUALIFIERS = [
 ] as const
 export type Qualifier = (typeof QUALIFIERS)[number]
 
-export const METRICS = [
-  'killed',
-  'injured',
-  'casualties',
-  'missing',
-  'captured',
-  'detained',
-  'displaced',
-  'affected',
-] as const
+export const METRICS = ['killed', 'injured', 'casualties', 'missing', 'captured', 'detained', 'displaced', 'affected'] as const
 export type Metric = (typeof METRICS)[number]
 
-export const POPULATIONS = [
-  'all',
-  'civilians',
-  'combatants',
-  'children',
-  'women',
-  'men',
-  'medical_workers',
-  'journalists',
-] as const
+export const POPULATIONS = ['all', 'civilians', 'combatants', 'children', 'women', 'men', 'medical_workers', 'journalists'] as const
 export type Population = (typeof POPULATIONS)[number]
 
 export const STANCES = ['accuses', 'denies'] as const

@@ -29,7 +29,8 @@ const describe = (c: FigureClaim) => `${c.metric}/${c.population}${c.party ? `/$
 export function summaryWarnings(inForce: readonly Claim[]): Warning[] {
   const figures = inForce.filter((c): c is FigureClaim => c.kind === 'figure')
   return [...subpopulationWarnings(figures), ...downwardRevisions(figures), ...relayWarnings(inForce)].sort(
-    (a, b) => compareStrings(a.code, b.code) || compareStrings(a.source_id, b.source_id) || compareStrings(a.claim_ids.join(), b.claim_ids.join()),
+    (a, b) =>
+      compareStrings(a.code, b.code) || compareStrings(a.source_id, b.source_id) || compareStrings(a.claim_ids.join(), b.claim_ids.join()),
   )
 }
 

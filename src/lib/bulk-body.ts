@@ -38,23 +38,38 @@ export function parseNdjson(text: string): ParsedRows<unknown> {
   const lines: number[] = []
   const errors: FieldError[] = []
   // A byte order mark (spreadsheets and Windows editors write one) is not part of the first line.
-  text.replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return
-    try {
-      rows.push(JSON.parse(line))
-    } catch {
-      const where = findJsonError(line)
-      const at = where ? `at column ${where.column}, ${where.message}` : 'it is not JSON'
-      errors.push({ path: `/${rows.length}`, in: 'body', message: `line ${i + 1}: is not valid JSON: ${at}.`, line: i + 1, ...(where ? { column: where.column } : {}) })
-      rows.push(null)
-    }
-    lines.push(i + 1)
-    if (rows.length > MAX_BULK_ROWS) throw tooManyRows(rows.length)
-  })
+  text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return
+      try {
+        rows.push(JSON.parse(line))
+      } catch {
+        const where = findJsonError(line)
+        const at = where ? `at column ${where.column}, ${where.message}` : 'it is not JSON'
+        errors.push({
+          path: `/${rows.length}`,
+          in: 'body',
+          message: `line ${i + 1}: is not valid JSON: ${at}.`,
+          line: i + 1,
+          ...(where ? { column: where.column } : {}),
+        })
+        rows.push(null)
+      }
+      lines.push(i + 1)
+      if (rows.length > MAX_BULK_ROWS) throw tooManyRows(rows.length)
+    })
   if (errors.length > 0) {
     // The first ten in the detail, as for field errors (plugins/errors): a bad file may have thousands.
     const more = errors.length > 10 ? `, and ${errors.length - 10} more` : ''
-    throw new BadRequestError(`Some NDJSON lines are not JSON: line ${errors.slice(0, 10).map((e) => e.line).join(', ')}${more}.`, errors)
+    throw new BadRequestError(
+      `Some NDJSON lines are not JSON: line ${errors
+        .slice(0, 10)
+        .map((e) => e.line)
+        .join(', ')}${more}.`,
+      errors,
+    )
   }
   return { rows, lines }
 }
@@ -102,7 +117,12 @@ export function parseCsv(text: string, columns?: readonly string[]): ParsedRows<
     const line = typeof err === 'object' && err !== null && 'lines' in err ? Number(err.lines) : undefined
     const message = err instanceof Error ? err.message : String(err)
     throw new BadRequestError(`The CSV could not be read${line ? ` (line ${line})` : ''}: ${message}`, [
-      { path: line && line > 1 ? `/${line - 2}` : '', in: 'body', message: `${line ? `line ${line}: ` : ''}is not well-formed CSV`, ...(line ? { line } : {}) },
+      {
+        path: line && line > 1 ? `/${line - 2}` : '',
+        in: 'body',
+        message: `${line ? `line ${line}: ` : ''}is not well-formed CSV`,
+        ...(line ? { line } : {}),
+      },
     ])
   }
   // csv-parse's own line count goes astray on \r\n inside quoted cells: count the lines before each record from its byte offset.

@@ -59,7 +59,7 @@ export function formatsResponse<T extends z.ZodType>(json: T, description: strin
         schema: z.string().meta({
           description:
             'RFC 4180, UTF-8: a header row of field names (with `hxl=true`, a row of HXL hashtags under it), then one row per item. ' +
-            "Text cells that a spreadsheet would run as a formula begin with an apostrophe unless `raw=true`. Sent with `Content-Disposition: attachment; filename=\"reckon-….csv\"`.",
+            'Text cells that a spreadsheet would run as a formula begin with an apostrophe unless `raw=true`. Sent with `Content-Disposition: attachment; filename="reckon-….csv"`.',
         }),
       },
     },
@@ -242,7 +242,12 @@ export function csvRenderer<T>(columns: readonly Column[], hxl: boolean, raw = f
   return {
     head: stringify(header, CSV_OPTIONS),
     items: (items) =>
-      items.length === 0 ? '' : stringify(items.map((item) => columns.map((c) => csvCell(valueAt(item, c.path), raw))), CSV_OPTIONS),
+      items.length === 0
+        ? ''
+        : stringify(
+            items.map((item) => columns.map((c) => csvCell(valueAt(item, c.path), raw))),
+            CSV_OPTIONS,
+          ),
   }
 }
 
@@ -258,11 +263,7 @@ function renderer<T>(format: Exclude<Format, 'json'>, columns: readonly Column[]
  * A Readable over a keyset list: `first` is already read (so that a bad cursor
  * is a 400 before any byte is sent); each later read fetches one batch.
  */
-export function exportStream<T>(
-  first: Page<T>,
-  next: (cursor: string) => Page<T>,
-  render: Renderer<T>,
-): Readable {
+export function exportStream<T>(first: Page<T>, next: (cursor: string) => Page<T>, render: Renderer<T>): Readable {
   let head = render.head
   /** A page read and not yet rendered, or the cursor of the next one to read (fetched by the read() that needs it). */
   let pending: Page<T> | string = first
@@ -426,7 +427,9 @@ export function varyOn(reply: FastifyReply, name: string): void {
     return
   }
   if (current === name) return // set already (the ETag hook sets it before the handler runs)
-  const names = String(current).split(',').map((n) => n.trim())
+  const names = String(current)
+    .split(',')
+    .map((n) => n.trim())
   if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
 }
 
@@ -455,7 +458,13 @@ export function sendDocument<T>(
 }
 
 /** NDJSON or CSV rows in one body: a Buffer, which Fastify sends as it is, with no serializer and no added charset. */
-function sendRows<T>(reply: FastifyReply, format: Exclude<Format, 'json'>, columns: readonly Column[], query: FormatQuery, items: readonly T[]): FastifyReply {
+function sendRows<T>(
+  reply: FastifyReply,
+  format: Exclude<Format, 'json'>,
+  columns: readonly Column[],
+  query: FormatQuery,
+  items: readonly T[],
+): FastifyReply {
   const render = renderer<T>(format, columns, query)
   return reply.type(CONTENT_TYPES[format]).send(Buffer.from(render.head + render.items(items)))
 }

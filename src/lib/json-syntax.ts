@@ -32,7 +32,8 @@ export function positionOf(text: string, index: number): Omit<JsonSyntaxError, '
   // A byte order mark is not a column: editors do not show it.
   // Columns count characters (code points): a low surrogate ends a character already counted. A loop, not a spread: a minified body is one line.
   let column = 1
-  for (let i = lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : lineStart; i < index; i++) if ((text.charCodeAt(i) & 0xfc00) !== 0xdc00) column++
+  for (let i = lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : lineStart; i < index; i++)
+    if ((text.charCodeAt(i) & 0xfc00) !== 0xdc00) column++
   return { line, column, offset: Buffer.byteLength(text.slice(0, index), 'utf8') }
 }
 
@@ -65,7 +66,7 @@ export function findJsonError(text: string): JsonSyntaxError | null {
     let j = at + 1
     for (;;) {
       const c = text[j]
-      if (c === undefined) return fail(j, 'the closing \'"\' of the string')
+      if (c === undefined) return fail(j, "the closing '\"' of the string")
       if (c === '"') return j + 1
       if (c.charCodeAt(0) < 0x20) return fail(j, '', `found ${describe(c)} in a string, expected it escaped (\\n, \\t, \\u0000)`)
       if (c === '\\') {

@@ -60,9 +60,10 @@ export async function identify(app: FastifyInstance, opts: AuthOptions): Promise
     const param = query === -1 ? null : TOKEN_PARAMS.exec(request.url.slice(query))
     if (param) {
       return done(
-        new BadRequestError('API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.', [
-          { path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' },
-        ]),
+        new BadRequestError(
+          'API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.',
+          [{ path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }],
+        ),
       )
     }
     const token = bearer(request)

@@ -82,7 +82,7 @@ function compareRanges(url: string, a0: number, a1: number, b0: number, b1: numb
 function inCanonicalOrder(url: string, start: number, negotiated: boolean): boolean {
   let previous = -1
   let previousEnd = -1
-  for (let i = start; i <= url.length; ) {
+  for (let i = start; i <= url.length;) {
     let next = url.indexOf('&', i)
     if (next === -1) next = url.length
     if (next === i) return false

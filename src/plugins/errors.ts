@@ -26,7 +26,12 @@ interface ValidationItem {
   params?: Record<string, unknown>
 }
 
-const REQUEST_PART: Record<Where, 'body' | 'querystring' | 'params' | 'headers'> = { body: 'body', query: 'querystring', path: 'params', header: 'headers' }
+const REQUEST_PART: Record<Where, 'body' | 'querystring' | 'params' | 'headers'> = {
+  body: 'body',
+  query: 'querystring',
+  path: 'params',
+  header: 'headers',
+}
 
 /** "is not a known field", with the nearest known one, or the known ones when none is near. */
 function unknownField(key: string, known: string[]): string {
@@ -44,7 +49,8 @@ function fieldErrors(items: ValidationItem[], where: Where, request: FastifyRequ
       const schema = request.routeOptions.schema?.[REQUEST_PART[where]] as z.core.$ZodType | undefined
       const sent: Record<Where, unknown> = { body: request.body, query: request.query, path: request.params, header: request.headers }
       const known = schema ? knownFields(schema, path.split('/').slice(1), sent[where]) : []
-      for (const key of keys) out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known) })
+      for (const key of keys)
+        out.push({ path: `${path}/${pointerToken(String(key))}`, in: where, message: unknownField(String(key), known) })
     } else if (item.keyword === 'invalid_type' && item.message?.endsWith('received undefined')) {
       out.push({ path, in: where, message: 'is required' })
     } else {
@@ -80,7 +86,12 @@ interface ProblemBody {
   errors?: FieldError[]
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: Omit<ProblemBody, 'instance'>, headers: Record<string, string> = {}) {
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  body: Omit<ProblemBody, 'instance'>,
+  headers: Record<string, string> = {},
+) {
   const problem: ProblemBody = { ...body, instance: request.url.split('?')[0] ?? request.url }
   if (problem.errors === undefined) delete problem.errors
   return reply.code(body.status).headers(headers).type('application/problem+json').send(problem)
@@ -182,12 +193,26 @@ function jsonParser(app: FastifyInstance) {
       if (err === null || (err as FastifyError).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, value)
       const where = findJsonError(text)
       if (where === null) {
-        return done(new ProblemError(400, 'invalid-json', 'Malformed JSON', 'The body is refused: it has a "__proto__" or "constructor.prototype" key.'))
+        return done(
+          new ProblemError(
+            400,
+            'invalid-json',
+            'Malformed JSON',
+            'The body is refused: it has a "__proto__" or "constructor.prototype" key.',
+          ),
+        )
       }
       const at = `line ${where.line}, column ${where.column} (byte ${where.offset})`
       done(
         new ProblemError(400, 'invalid-json', 'Malformed JSON', `The body is not valid JSON: at ${at}, ${where.message}.`, [
-          { path: '', in: 'body', message: `is not valid JSON: at ${at}, ${where.message}.`, line: where.line, column: where.column, offset: where.offset },
+          {
+            path: '',
+            in: 'body',
+            message: `is not valid JSON: at ${at}, ${where.message}.`,
+            line: where.line,
+            column: where.column,
+            offset: where.offset,
+          },
         ]),
       )
     })
@@ -203,7 +228,8 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
     // Fastify reads a body on any of these methods, declared or not (a DELETE sent with one gets a 415 or 413 too).
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const readsBody = route.schema?.body !== undefined || methods.some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m))
-    if (readsBody && route.schema) route.schema = withBodyErrors(route.schema, route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
+    if (readsBody && route.schema)
+      route.schema = withBodyErrors(route.schema, route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -211,7 +237,13 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       return sendProblem(
         reply,
         request,
-        { type: error.type, title: error.title, status: error.status, detail: error.message, ...(error.errors ? { errors: withLines(request, error.errors) } : {}) },
+        {
+          type: error.type,
+          title: error.title,
+          status: error.status,
+          detail: error.message,
+          ...(error.errors ? { errors: withLines(request, error.errors) } : {}),
+        },
         error.headers,
       )
     }

@@ -22,14 +22,7 @@
  * headers schema (a zod looseObject: under a microsecond).
  */
 import { createHash } from 'node:crypto'
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchema,
-  HookHandlerDoneFunction,
-  RouteOptions,
-} from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { z } from 'zod'
 import { BadRequestError, type FieldError, ProblemError } from '../errors.js'
@@ -85,8 +78,7 @@ export class InvalidIdempotencyKeyError extends ProblemError {
 
 export class IdempotencyKeyReusedError extends ProblemError {
   constructor(first: { method: string; path: string }, current: { method: string; path: string }) {
-    const what =
-      first.method === current.method && first.path === current.path ? 'with another body' : `for ${first.method} ${first.path}`
+    const what = first.method === current.method && first.path === current.path ? 'with another body' : `for ${first.method} ${first.path}`
     super(
       422,
       'idempotency-key-reused',
@@ -145,7 +137,10 @@ export function canonicalJson(value: unknown): string {
     json = JSON.stringify(value, sortKeys)
   } catch (err) {
     // JSON.parse reads arrays nested thousands deep; a recursive walk of them overflows the stack.
-    if (err instanceof RangeError) throw new BadRequestError('The body is nested too deeply to be a Reckon request.', [{ path: '', in: 'body', message: 'is nested too deeply' }])
+    if (err instanceof RangeError)
+      throw new BadRequestError('The body is nested too deeply to be a Reckon request.', [
+        { path: '', in: 'body', message: 'is nested too deeply' },
+      ])
     throw err
   }
   return json ?? ''
@@ -239,7 +234,12 @@ export function idempotencyHooks(repo: IdempotencyRepository) {
     }
   }
 
-  function keep(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void): void {
+  function keep(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: (err: Error | null, payload?: unknown) => void,
+  ): void {
     const claimed = request.headers[IDEMPOTENCY_HEADER] === undefined ? undefined : claims.get(request)
     if (claimed === undefined) return done(null, payload)
     claims.delete(request)

@@ -30,7 +30,16 @@ import fp from 'fastify-plugin'
 import { ProblemError } from '../errors.js'
 
 /** Headers a browser script may read beyond the safelisted ones. */
-const EXPOSED = ['ETag', 'Link', 'Location', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'WWW-Authenticate']
+const EXPOSED = [
+  'ETag',
+  'Link',
+  'Location',
+  'Retry-After',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'WWW-Authenticate',
+]
 
 export const corsPlugin = fp(
   async function corsPlugin(app: FastifyInstance, opts: { origins: readonly string[] }) {

@@ -111,7 +111,9 @@ function addCommonResponses(operation: Operation, method: string): void {
   // Every operation: a token in the query string is refused (plugins/auth), parameters or not.
   if (!has('400')) {
     responses['400'] = problem(
-      (operation.parameters ?? []).length > 0 ? errors[400].description : 'A query parameter that would carry an API key (`access_token`, `api_key`, `token`, `key`): keys go in the Authorization header.',
+      (operation.parameters ?? []).length > 0
+        ? errors[400].description
+        : 'A query parameter that would carry an API key (`access_token`, `api_key`, `token`, `key`): keys go in the Authorization header.',
     )
   }
   if (!has('401')) responses['401'] = unauthorized(method)
@@ -330,7 +332,10 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: Swagg
     routePrefix: DOCS,
     uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
     // Reckon's own top bar: its name, and no "Explore" box for loading other documents, which only this one belongs in.
-    theme: { title: 'Reckon API', css: [{ filename: 'reckon.css', content: '.swagger-ui .topbar .download-url-wrapper { display: none; }' }] },
+    theme: {
+      title: 'Reckon API',
+      css: [{ filename: 'reckon.css', content: '.swagger-ui .topbar .download-url-wrapper { display: none; }' }],
+    },
     // The logo links to the landing page, where the service explains itself.
     logo: { type: 'image/svg+xml', content: Buffer.from(LOGO), href: '/', target: '_self' },
     // Its own Content-Security-Policy for its pages, in place of helmet's stricter one for the API.

@@ -75,15 +75,18 @@ export function parsePosition(text: string): number | null {
  * value counts as absent, as EventSource never sends one.
  */
 export function positionSchema(message: string) {
-  return z.string().max(500).transform((text, ctx): number | undefined => {
-    if (text === '') return undefined
-    const seq = parsePosition(text)
-    if (seq === null) {
-      ctx.addIssue({ code: 'custom', message })
-      return z.NEVER
-    }
-    return seq
-  })
+  return z
+    .string()
+    .max(500)
+    .transform((text, ctx): number | undefined => {
+      if (text === '') return undefined
+      const seq = parsePosition(text)
+      if (seq === null) {
+        ctx.addIssue({ code: 'custom', message })
+        return z.NEVER
+      }
+      return seq
+    })
 }
 
 // ---- queries ----

@@ -102,7 +102,12 @@ export function createClaimsQuery(db: Db) {
       }
       // One prepared statement per combination of filters, prepared when first asked for.
       const rows = prepared(db, selectSql(where)).iterate(params) as IterableIterator<RawRow>
-      return takePage(rows, limit, (raw) => toClaimOut(toJoined(raw)), (c) => [c.stated_at, c.id])
+      return takePage(
+        rows,
+        limit,
+        (raw) => toClaimOut(toJoined(raw)),
+        (c) => [c.stated_at, c.id],
+      )
     },
   }
 }

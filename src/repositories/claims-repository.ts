@@ -195,24 +195,29 @@ export function toClaimOut(row: Joined): ClaimOut {
 }
 
 export function createClaimsRepository(db: Db) {
-  const joined = () =>
-    db.select(selection).from(claims).leftJoin(retractions, eq(retractions.claimId, claims.id))
+  const joined = () => db.select(selection).from(claims).leftJoin(retractions, eq(retractions.claimId, claims.id))
 
-  const byId = joined().where(eq(claims.id, sql.placeholder('id'))).prepare()
-  const byEvent = joined().where(eq(claims.eventId, sql.placeholder('eventId'))).prepare()
+  const byId = joined()
+    .where(eq(claims.id, sql.placeholder('id')))
+    .prepare()
+  const byEvent = joined()
+    .where(eq(claims.eventId, sql.placeholder('eventId')))
+    .prepare()
   const byExternal = db
     .select({ id: claims.id, fingerprint: claims.fingerprint })
     .from(claims)
     .where(and(eq(claims.sourceId, sql.placeholder('sourceId')), eq(claims.externalId, sql.placeholder('externalId'))))
     .prepare()
   // The summary's hot path, in plain better-sqlite3: drizzle's row mapping cost more than the query.
-  const forEngine = db.$client.prepare(
-    `SELECT c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
+  const forEngine = db.$client
+    .prepare(
+      `SELECT c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
        c.metric, c.population, c.party, c.qualifier, c.value, c.low, c.high, c.best, c.stance, c.actor_ids, c.certainty, c.role,
        r.at AS retraction_at, r.reason AS retraction_reason
      FROM claims AS c LEFT JOIN retractions AS r ON r.claim_id = c.id
      WHERE c.event_id = ?`,
-  ).raw()
+    )
+    .raw()
   const countStatedBy = db.$client.prepare('SELECT COUNT(*) FROM claims WHERE event_id = ? AND stated_at <= ?').pluck()
   // The bulk-ingest hot path: a plain better-sqlite3 statement with positional
   // parameters, as drizzle's per-parameter mapping cost more than the insert.
@@ -250,9 +255,32 @@ export function createClaimsRepository(db: Db) {
 
     insert(r: Required<ClaimInsert>): void {
       insert.run(
-        r.id, r.eventId, r.kind, r.sourceId, JSON.stringify(r.via), r.statedAt, r.recordedAt, r.quote, r.url, r.language, r.note,
-        r.externalId, r.supersedes, r.fingerprint, r.metric, r.population, r.party, r.qualifier, r.value, r.low, r.high, r.best,
-        r.stance, r.actorIds === null ? null : JSON.stringify(r.actorIds), r.certainty, r.role,
+        r.id,
+        r.eventId,
+        r.kind,
+        r.sourceId,
+        JSON.stringify(r.via),
+        r.statedAt,
+        r.recordedAt,
+        r.quote,
+        r.url,
+        r.language,
+        r.note,
+        r.externalId,
+        r.supersedes,
+        r.fingerprint,
+        r.metric,
+        r.population,
+        r.party,
+        r.qualifier,
+        r.value,
+        r.low,
+        r.high,
+        r.best,
+        r.stance,
+        r.actorIds === null ? null : JSON.stringify(r.actorIds),
+        r.certainty,
+        r.role,
       )
     },
 

@@ -91,20 +91,26 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   const walk = sqlite.prepare(`SELECT e.id, (s.event_id IS NULL OR s.directory <> @directory OR s.until <= @now) AS stale
     FROM events AS e LEFT JOIN stored_summaries AS s ON s.event_id = e.id
     WHERE e.id > @after ORDER BY e.id LIMIT @limit`)
-  const missing = sqlite.prepare('SELECT e.id FROM events AS e WHERE NOT EXISTS (SELECT 1 FROM event_disputes AS d WHERE d.event_id = e.id) ORDER BY e.id').pluck()
+  const missing = sqlite
+    .prepare('SELECT e.id FROM events AS e WHERE NOT EXISTS (SELECT 1 FROM event_disputes AS d WHERE d.event_id = e.id) ORDER BY e.id')
+    .pluck()
   const everyEvent = sqlite.prepare('SELECT id FROM events ORDER BY id').pluck()
   const oldest = sqlite.prepare('SELECT MIN(computed_at) FROM event_disputes').pluck()
   // Claims stated in (since, now] that their event's row did not count yet.
   const due = sqlite
-    .prepare(`SELECT DISTINCT c.event_id FROM claims AS c JOIN event_disputes AS d ON d.event_id = c.event_id
-      WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at`)
+    .prepare(
+      `SELECT DISTINCT c.event_id FROM claims AS c JOIN event_disputes AS d ON d.event_id = c.event_id
+      WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at`,
+    )
     .pluck()
   // The actor and its descendants: a new parent changes the lineage of each. A scan of the
   // attribution claims, which is fine for what is rare (an actor moved in the tree).
   const naming = sqlite
-    .prepare(`WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
+    .prepare(
+      `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
       SELECT DISTINCT c.event_id FROM claims AS c, json_each(c.actor_ids) AS j
-      WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`)
+      WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`,
+    )
     .pluck()
 
   /** When a write last queued an event (ms since the epoch): the background refresher lets writes settle first. */
@@ -112,7 +118,6 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   /** Every claim stated by `at` has been counted in every row (null: not known yet). */
   let caughtUp = 0
   let countedUpTo: string | null = null
-
 
   /** What a stored summary was computed from besides the event: the names and the tree of sources and actors. */
   function directoryStamp(): string {
@@ -123,7 +128,10 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   function compute(eventId: string, at: string): { block: DisputeRow; summary: StoredSummaryRow } {
     const claims = deps.claims.forEngine(eventId)
     const event = eventHead.get(eventId) as { id: string; title: string; occurred_on: string; location: string | null; revision: number }
-    const head: SummaryEvent = { ...event, location: event.location === null ? null : (JSON.parse(event.location) as SummaryEvent['location']) }
+    const head: SummaryEvent = {
+      ...event,
+      location: event.location === null ? null : (JSON.parse(event.location) as SummaryEvent['location']),
+    }
     const doc = summaryDocument(head, claims, at, null, directoryFor(claims, deps.sources, deps.actors.tree()))
     const text = storeSummary(doc)
     // The document shows "now" until the next of the event's claims is stated.
@@ -252,7 +260,8 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * and the stored summary when it shows now. Null for an unknown event.
      */
     nowState(eventId: string, now: string): NowState | null {
-      const row = stored.get(eventId) as [head: string, tail: string, revision: number, directory: string, stated: number, until: string | null] | undefined
+      const row = stored.get(eventId) as
+        [head: string, tail: string, revision: number, directory: string, stated: number, until: string | null] | undefined
       // Shows now while no claim stated after it has come due.
       if (row !== undefined && (row[5] === null || row[5] > now)) {
         const [head, tail, revision, directory, stated] = row

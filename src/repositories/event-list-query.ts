@@ -12,7 +12,14 @@ import { LEVEL_RANK, NO_FIGURES_RANK, toDispute } from '../engine/dispute.js'
 import { BadRequestError } from '../errors.js'
 import { encodeCursor } from '../lib/cursor.js'
 import type { Page } from '../lib/pages.js'
-import { type AttributionStatusName, type DisputeLevel, type EventListItemOut, type EventSort, firstDay, lastDay } from '../schemas/events.js'
+import {
+  type AttributionStatusName,
+  type DisputeLevel,
+  type EventListItemOut,
+  type EventSort,
+  firstDay,
+  lastDay,
+} from '../schemas/events.js'
 import { toEvent } from './events-repository.js'
 
 export interface EventFilters {
@@ -68,20 +75,26 @@ const SORTS: Record<EventOrder, SortSpec> = {
     order: 'e.occurred_on, e.id',
     key: ({ item }) => [item.occurred_on, item.id],
     after: ([on, id]) =>
-      on === undefined || id === undefined ? null : [{ where: '(e.occurred_on, e.id) > (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
+      on === undefined || id === undefined
+        ? null
+        : [{ where: '(e.occurred_on, e.id) > (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
   },
   '-occurred_on': {
     order: 'e.occurred_on DESC, e.id DESC',
     key: ({ item }) => [item.occurred_on, item.id],
     after: ([on, id]) =>
-      on === undefined || id === undefined ? null : [{ where: '(e.occurred_on, e.id) < (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
+      on === undefined || id === undefined
+        ? null
+        : [{ where: '(e.occurred_on, e.id) < (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
   },
   '-claims': {
     order: 'd.claims DESC, d.event_id DESC',
     key: ({ item }) => [String(item.dispute.claims), item.id],
     after: ([claims, id]) => {
       const n = num(claims)
-      return n === null || id === undefined ? null : [{ where: '(d.claims, d.event_id) < (@after_claims, @after_id)', params: { after_claims: n, after_id: id } }]
+      return n === null || id === undefined
+        ? null
+        : [{ where: '(d.claims, d.event_id) < (@after_claims, @after_id)', params: { after_claims: n, after_id: id } }]
     },
   },
   // Walks event_disputes_rank_idx backwards. relative_spread may be null, which a
@@ -90,7 +103,11 @@ const SORTS: Record<EventOrder, SortSpec> = {
   // rank's null spreads, then the lower ranks.
   '-dispute': {
     order: 'd.level_rank DESC, d.relative_spread DESC, d.event_id DESC',
-    key: ({ item, levelRank }) => [String(levelRank), item.dispute.relative_spread === null ? '' : String(item.dispute.relative_spread), item.id],
+    key: ({ item, levelRank }) => [
+      String(levelRank),
+      item.dispute.relative_spread === null ? '' : String(item.dispute.relative_spread),
+      item.id,
+    ],
     after: ([rankText, spreadText, id]) => {
       const rank = num(rankText)
       const spread = spreadText === '' ? null : num(spreadText)
@@ -101,7 +118,10 @@ const SORTS: Record<EventOrder, SortSpec> = {
         return [{ where: 'd.level_rank = @after_rank AND d.relative_spread IS NULL AND d.event_id < @after_id', params: base }, lower]
       }
       return [
-        { where: 'd.level_rank = @after_rank AND d.relative_spread = @after_spread AND d.event_id < @after_id', params: { ...base, after_spread: spread } },
+        {
+          where: 'd.level_rank = @after_rank AND d.relative_spread = @after_spread AND d.event_id < @after_id',
+          params: { ...base, after_spread: spread },
+        },
         { where: 'd.level_rank = @after_rank AND d.relative_spread < @after_spread', params: { after_rank: rank, after_spread: spread } },
         { where: 'd.level_rank = @after_rank AND d.relative_spread IS NULL', params: { after_rank: rank } },
         lower,
@@ -111,7 +131,8 @@ const SORTS: Record<EventOrder, SortSpec> = {
 }
 
 /** An event's occurred_on as the first and the last day it can mean (2017-04 → 2017-04-01, 2017-04-30). */
-const FIRST_DAY = "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-01-01' WHEN 7 THEN e.occurred_on || '-01' ELSE e.occurred_on END)"
+const FIRST_DAY =
+  "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-01-01' WHEN 7 THEN e.occurred_on || '-01' ELSE e.occurred_on END)"
 const LAST_DAY =
   "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-12-31' WHEN 7 THEN date(e.occurred_on || '-01', '+1 month', '-1 day') ELSE e.occurred_on END)"
 
@@ -227,7 +248,11 @@ function cursorKey(cursor: string, order: EventOrder): string[] {
   const [sort, ...key] = parts
   if (sort !== order) {
     const named = (s: string) => (s === 'id' ? 'no sort (id order)' : `sort=${s}`)
-    throw badCursor(sort !== undefined && Object.hasOwn(SORTS, sort) ? `was given out for ${named(sort)}, not ${named(order)}` : 'is not a cursor from a previous page')
+    throw badCursor(
+      sort !== undefined && Object.hasOwn(SORTS, sort)
+        ? `was given out for ${named(sort)}, not ${named(order)}`
+        : 'is not a cursor from a previous page',
+    )
   }
   return key
 }
@@ -249,7 +274,8 @@ export function createEventListQuery(db: Db) {
         const wanted = limit + 1 - rows.length
         if (wanted <= 0) break
         const stmt = prepared(db, listSql([filter.where, segment.where], spec.order))
-        for (const raw of stmt.iterate({ ...filter.params, ...segment.params, limit: wanted }) as IterableIterator<RawRow>) rows.push(toListed(raw))
+        for (const raw of stmt.iterate({ ...filter.params, ...segment.params, limit: wanted }) as IterableIterator<RawRow>)
+          rows.push(toListed(raw))
       }
       if (rows.length <= limit) return { items: rows.map((r) => r.item), next_cursor: null }
       const kept = rows.slice(0, limit)

@@ -81,7 +81,11 @@ export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository
       if (!endsNotBeforeStart({ occurred_on: occurredOn, ended_on: endedOn })) {
         const field = patch.ended_on === undefined ? 'occurred_on' : 'ended_on'
         throw new BadRequestError('ended_on would be before occurred_on.', [
-          { path: `/${field}`, in: 'body', message: field === 'ended_on' ? `must not be before occurred_on (${occurredOn})` : `must not be after ended_on (${endedOn})` },
+          {
+            path: `/${field}`,
+            in: 'body',
+            message: field === 'ended_on' ? `must not be before occurred_on (${occurredOn})` : `must not be after ended_on (${endedOn})`,
+          },
         ])
       }
       return {
@@ -132,7 +136,12 @@ export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository
     pageWithFigures(opts: { asOf: string; metric?: string | undefined; limit: number; cursor?: string | undefined }): Page<EventHead> {
       const after = opts.cursor ? (decodeCursor(opts.cursor, 1)[0] as string) : ''
       const rows = withFigures.iterate({ after, asOf: opts.asOf, metric: opts.metric ?? null, limit: opts.limit + 1 })
-      return takePage(rows as IterableIterator<EventHead>, opts.limit, (row) => row, (e) => [e.id])
+      return takePage(
+        rows as IterableIterator<EventHead>,
+        opts.limit,
+        (row) => row,
+        (e) => [e.id],
+      )
     },
   }
 }

@@ -48,7 +48,10 @@ export function createIdempotencyRepository(db: Db) {
   const t = idempotencyKeys
   const sameKey = and(eq(t.scope, sql.placeholder('scope')), eq(t.key, sql.placeholder('key')))
 
-  const purge = db.delete(t).where(lt(t.expiresAt, sql.placeholder('now'))).prepare()
+  const purge = db
+    .delete(t)
+    .where(lt(t.expiresAt, sql.placeholder('now')))
+    .prepare()
   const insert = db
     .insert(t)
     .values({

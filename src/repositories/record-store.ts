@@ -37,10 +37,12 @@ export interface RecordSpec<T extends Table, Out, Create, Patch> {
   written?(id: string, type: ChangeType, now: string): void
 }
 
-export function createRecordStore<T extends Table, Out, Create extends { id?: string | undefined; aliases?: string[] | undefined }, Patch extends object>(
-  db: Db,
-  spec: RecordSpec<T, Out, Create, Patch>,
-) {
+export function createRecordStore<
+  T extends Table,
+  Out,
+  Create extends { id?: string | undefined; aliases?: string[] | undefined },
+  Patch extends object,
+>(db: Db, spec: RecordSpec<T, Out, Create, Patch>) {
   const table = spec.table as Table
   const byId = db
     .select()
@@ -141,7 +143,10 @@ export function namedColumns<K extends string>(input: Named<K>) {
 }
 
 /** The columns of a named record's own fields, as a patch leaves them on `current` (null clears notes). */
-export function patchedNamedColumns<K extends string>(patch: Partial<Named<K>>, current: { name: string; aliases: string[]; kind: K; notes: string | null }) {
+export function patchedNamedColumns<K extends string>(
+  patch: Partial<Named<K>>,
+  current: { name: string; aliases: string[]; kind: K; notes: string | null },
+) {
   return {
     name: patch.name ?? current.name,
     aliases: patch.aliases ?? current.aliases,

@@ -38,10 +38,18 @@ export function resolveRef(db: Db, table: TableWithId, namespace: AliasNamespace
  * A reference a body gives (an id or an alias) → the id, null for none given;
  * a 422 naming `field` when it names no record: `refused` is the problem's title.
  */
-export function requireRef(db: Db, table: TableWithId, namespace: AliasNamespace, ref: string | null | undefined, field: string, refused: string): string | null {
+export function requireRef(
+  db: Db,
+  table: TableWithId,
+  namespace: AliasNamespace,
+  ref: string | null | undefined,
+  field: string,
+  refused: string,
+): string | null {
   if (ref === undefined || ref === null) return null
   const id = resolveRef(db, table, namespace, ref)
-  if (id === null) throw new UnprocessableError(refused, [{ path: `/${field}`, in: 'body', message: `no ${namespace} with id or alias "${ref}"` }])
+  if (id === null)
+    throw new UnprocessableError(refused, [{ path: `/${field}`, in: 'body', message: `no ${namespace} with id or alias "${ref}"` }])
   return id
 }
 
@@ -156,7 +164,12 @@ export function committedCache<T extends object>(db: Db, build: () => T): { get(
  * with its revision: the seq of the latest change of `types` (they are
  * changes of no event), read with the rows. Part of the summaries' ETags.
  */
-export function committedDirectory<Row extends { id: string }, T>(db: Db, sql: string, types: readonly ChangeType[], info: (row: Row) => T) {
+export function committedDirectory<Row extends { id: string }, T>(
+  db: Db,
+  sql: string,
+  types: readonly ChangeType[],
+  info: (row: Row) => T,
+) {
   const all = db.$client.prepare(sql)
   const latest = db.$client
     .prepare(`SELECT COALESCE(MAX(seq), 0) FROM changes WHERE event_id IS NULL AND type IN (${types.map(() => '?').join(', ')})`)

@@ -86,7 +86,11 @@ export function createSourcesRepository(db: Db) {
         .where(and(eq(aliases.namespace, 'source'), sql`${aliases.key} LIKE ${pattern} ESCAPE '\\'`))
       return store.list(
         opts,
-        or(sql`${sources.id} LIKE ${pattern} ESCAPE '\\'`, sql`unicode_lower(${sources.name}) LIKE ${pattern} ESCAPE '\\'`, inArray(sources.id, aliasOwners)),
+        or(
+          sql`${sources.id} LIKE ${pattern} ESCAPE '\\'`,
+          sql`unicode_lower(${sources.name}) LIKE ${pattern} ESCAPE '\\'`,
+          inArray(sources.id, aliasOwners),
+        ),
       )
     },
   }

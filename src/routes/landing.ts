@@ -77,7 +77,10 @@ function mostDisputed(app: FastifyInstance, candidates: string[], asOf: string, 
     const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
     found.push({ summary, top, shown: killed ?? top })
   }
-  found.sort((a, b) => byDispute(a.top, b.top) || b.summary.claims_total - a.summary.claims_total || (a.summary.event.id < b.summary.event.id ? -1 : 1))
+  found.sort(
+    (a, b) =>
+      byDispute(a.top, b.top) || b.summary.claims_total - a.summary.claims_total || (a.summary.event.id < b.summary.event.id ? -1 : 1),
+  )
   return found.slice(0, limit)
 }
 
@@ -268,7 +271,9 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
           `An HTML page: what the service is, the ${LANDING_EVENTS} most disputed events as of now (by the disagreement level of their most disputed figure group, ` +
           'then its relative spread), each with its date, level, embedded chart and links to its summary (JSON, CSV) and claims; and links to the API documentation.',
         tags: ['meta'],
-        response: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string().meta({ description: 'HTML5, UTF-8.' }) } } } },
+        response: {
+          200: { description: 'The page.', content: { 'text/html': { schema: z.string().meta({ description: 'HTML5, UTF-8.' }) } } },
+        },
       },
     },
     async (_request, reply) => {
@@ -282,7 +287,10 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-cache')
         .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+        .header(
+          'content-security-policy',
+          "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+        )
         .send(html)
     },
   )

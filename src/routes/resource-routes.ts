@@ -123,8 +123,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
           response: { 200: spec.out, ...errorResponses(400, 401, 404, 409, 415, 422) },
         },
       },
-      async (request, reply) =>
-        reply.send(spec.repo.update((request.params as z.output<typeof IdParams>).id, request.body as z.output<P>)),
+      async (request, reply) => reply.send(spec.repo.update((request.params as z.output<typeof IdParams>).id, request.body as z.output<P>)),
     )
 
     await app.register(bulkUpsertRoutes(spec))

@@ -56,9 +56,15 @@ export function choice<const T extends Values>(values: T, description?: string):
       .overwrite(canonical)
       // An example, or Swagger UI makes its sample body from the pattern ("metric": "DiSpLaceD").
       // maxLength: the longest value, exact since canonical() keeps lengths; it bounds what a client may send (OWASP API4).
-      .meta({ description: documented(values, description), pattern: choicePattern(values), maxLength: longest(values), examples: [values[0]] })
-    // The check above admits only the canonical values.
-  ) as z.ZodType<T[number], string>
+      .meta({
+        description: documented(values, description),
+        pattern: choicePattern(values),
+        maxLength: longest(values),
+        examples: [values[0]],
+      }) as
+      // The check above admits only the canonical values.
+      z.ZodType<T[number], string>
+  )
 }
 
 /**
@@ -67,7 +73,9 @@ export function choice<const T extends Values>(values: T, description?: string):
  */
 export function tag<const V extends string>(value: V) {
   // `const: undefined` drops the literal's const from the document: the pattern says what is accepted.
-  return z.literal(value).meta({ const: undefined, type: 'string', pattern: choicePattern([value]), maxLength: value.length, examples: [value] })
+  return z
+    .literal(value)
+    .meta({ const: undefined, type: 'string', pattern: choicePattern([value]), maxLength: value.length, examples: [value] })
 }
 
 /** `union`, with `key` made canonical first when it names one of `values` in another case. */

@@ -181,7 +181,6 @@ export const BulkClaim = caseInsensitiveTag(
   ),
 ).meta({ id: 'BulkClaim', description: 'A claim with its event_id.' })
 
-
 export type ClaimCreateInput = z.output<typeof ClaimCreate>
 
 export const Retraction = z.object({ at: Timestamp, reason: z.string() }).meta({ id: 'RetractionInfo' })

@@ -67,15 +67,11 @@ function parsedWith(parse: (text: string) => string | null) {
 }
 
 /** A stated_at as given; a date means 00:00:00Z that day. Normalised to UTC with milliseconds. */
-export const StatedAt = z
-  .string()
-  .max(DATE_TIME_MAX, DATE_OR_DATE_TIME)
-  .transform(parsedWith(parseStatedAt))
-  .meta({
-    description: 'A date (meaning 00:00:00Z that day) or an ISO 8601 date-time with a time zone.',
-    example: '2017-04-04',
-    pattern: DATE_OR_DATE_TIME_PATTERN,
-  })
+export const StatedAt = z.string().max(DATE_TIME_MAX, DATE_OR_DATE_TIME).transform(parsedWith(parseStatedAt)).meta({
+  description: 'A date (meaning 00:00:00Z that day) or an ISO 8601 date-time with a time zone.',
+  example: '2017-04-04',
+  pattern: DATE_OR_DATE_TIME_PATTERN,
+})
 
 /** `as_of`-style moment: a date means the end of that day (23:59:59.999Z). */
 export const Moment = z
@@ -121,10 +117,10 @@ export function flag(byDefault: boolean, description: string) {
 export const Raw = flag(
   false,
   'CSV only. By default (`false`) a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading ' +
-  "apostrophe (`'=HYPERLINK(…)`; one more before apostrophes already there), so that a spreadsheet shows it as text instead of " +
-  'running it as a formula (CSV injection, OWASP); numbers are never changed. POST /claims/bulk reads that apostrophe back, so the ' +
-  'default claims CSV is also the file to post back. `true`: every cell exactly as stored, for other programs. JSON and NDJSON are ' +
-  'always exact: there `raw` is accepted and changes nothing.',
+    "apostrophe (`'=HYPERLINK(…)`; one more before apostrophes already there), so that a spreadsheet shows it as text instead of " +
+    'running it as a formula (CSV injection, OWASP); numbers are never changed. POST /claims/bulk reads that apostrophe back, so the ' +
+    'default claims CSV is also the file to post back. `true`: every cell exactly as stored, for other programs. JSON and NDJSON are ' +
+    'always exact: there `raw` is accepted and changes nothing.',
 )
 
 export function page<T extends z.ZodType>(item: T) {
@@ -140,7 +136,10 @@ export const FieldErrorSchema = z.object({
   path: z.string().meta({ description: 'JSON Pointer to the bad field, in the part of the request named by `in`.' }),
   message: z.string(),
   in: z.enum(['body', 'query', 'path', 'header']).optional(),
-  line: z.int().optional().meta({ description: 'The 1-based line of the body where the error is: of a CSV or NDJSON file (the header is line 1), or of a JSON syntax error.' }),
+  line: z.int().optional().meta({
+    description:
+      'The 1-based line of the body where the error is: of a CSV or NDJSON file (the header is line 1), or of a JSON syntax error.',
+  }),
   column: z.int().optional().meta({ description: 'The 1-based column (in characters) of a JSON syntax error.' }),
   offset: z.int().optional().meta({ description: 'The 0-based byte offset of a JSON syntax error.' }),
 })

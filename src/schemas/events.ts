@@ -17,7 +17,10 @@ export const Location = z
 const Tags = z.array(z.string().trim().min(1).max(100)).max(100)
 const ExternalIds = z
   .record(
-    z.string().regex(/^[a-z0-9_]{1,64}$/, 'keys are lower-case words such as "acled"').meta({ maxLength: 64 }),
+    z
+      .string()
+      .regex(/^[a-z0-9_]{1,64}$/, 'keys are lower-case words such as "acled"')
+      .meta({ maxLength: 64 }),
     z.string().min(1).max(200),
   )
   .meta({ description: 'Ids of this event in other datasets.', example: { ucdp_ged: '123456' } })
@@ -89,14 +92,23 @@ export type EventSort = (typeof EVENT_SORTS)[number]
 
 export const Dispute = z
   .object({
-    level: z.enum(DISPUTE_LEVELS).nullable().meta({
-      description:
-        'disagreement.level (§4) of the most disputed figure group: the highest level (conflicting, compatible, agreement, single_source), ' +
-        'then the highest relative_spread. Null when the event has no counted figure.',
-    }),
-    relative_spread: z.number().nullable().meta({ description: 'disagreement.relative_spread of that group; null when it has none (median 0) or there is no figure.' }),
+    level: z
+      .enum(DISPUTE_LEVELS)
+      .nullable()
+      .meta({
+        description:
+          'disagreement.level (§4) of the most disputed figure group: the highest level (conflicting, compatible, agreement, single_source), ' +
+          'then the highest relative_spread. Null when the event has no counted figure.',
+      }),
+    relative_spread: z
+      .number()
+      .nullable()
+      .meta({ description: 'disagreement.relative_spread of that group; null when it has none (median 0) or there is no figure.' }),
     range: z
-      .object({ low: z.number(), high: z.number().nullable().meta({ description: 'Null when a counted claim is unbounded ("at least 70").' }) })
+      .object({
+        low: z.number(),
+        high: z.number().nullable().meta({ description: 'Null when a counted claim is unbounded ("at least 70").' }),
+      })
       .nullable()
       .meta({ description: 'The range (§4) of the killed/all group (no party); null when the event has no such group.' }),
     status: z.enum(ATTRIBUTION_STATUSES).meta({ description: "The event's attribution status (§5)." }),
@@ -104,10 +116,9 @@ export const Dispute = z
   })
   .meta({
     id: 'Dispute',
-    description: "How disputed the event is, as its summary says now (GET /events/{id}/summary without as_of).",
+    description: 'How disputed the event is, as its summary says now (GET /events/{id}/summary without as_of).',
     example: { level: 'conflicting', relative_spread: 0.1875, range: { low: 58, high: null }, status: 'contested', claims: 9 },
   })
-
 
 export const EventListItem = Event.extend({ dispute: Dispute }).meta({
   id: 'EventListItem',
@@ -133,7 +144,10 @@ export function lastDay(date: string): string {
 
 export const EventListQuery = z
   .strictObject({
-    country: Country.optional().meta({ description: 'Only events whose location.country is this ISO 3166-1 alpha-2 code (any case).', example: 'SY' }),
+    country: Country.optional().meta({
+      description: 'Only events whose location.country is this ISO 3166-1 alpha-2 code (any case).',
+      example: 'SY',
+    }),
     from: PartialDate.optional().meta({
       description:
         'Only events whose whole occurred_on lies on or after this date. A partial date means its first day (2017-04 → 2017-04-01); ' +
@@ -146,7 +160,13 @@ export const EventListQuery = z
         'an event of 2017-04 is within to=2017-04-30 (or to=2017-04) but not within to=2017-04-15, and an event of 2017 within to=2017-12-31 only.',
       example: '2017-04-30',
     }),
-    tag: z.string().trim().min(1).max(100).optional().meta({ description: 'Only events with this tag (exact, case-insensitive).', example: 'chemical-weapons' }),
+    tag: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'Only events with this tag (exact, case-insensitive).', example: 'chemical-weapons' }),
     q: z.string().trim().min(1).max(200).optional().meta({
       description: 'Only events whose title, description or location.place contains this text (case-insensitive, Unicode-aware).',
       example: 'shaykhun',
@@ -169,4 +189,3 @@ export const EventListQuery = z
     message: 'must not be before from',
     path: ['to'],
   })
-

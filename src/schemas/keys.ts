@@ -5,7 +5,9 @@ import { Name } from './common.js'
 
 export const SCOPES = ['read', 'write', 'admin'] as const
 
-export const ScopeName = z.enum(SCOPES).meta({ description: 'read: every GET; write: every write (and read); admin: /keys (and all else).' })
+export const ScopeName = z
+  .enum(SCOPES)
+  .meta({ description: 'read: every GET; write: every write (and read); admin: /keys (and all else).' })
 
 export const KeyCreate = z
   .strictObject({
@@ -25,12 +27,16 @@ export const Key = z
     name: z.string(),
     scopes: z.array(ScopeName),
     prefix: z.string().meta({ description: "The token's first characters, to tell keys apart; never the token." }),
-    origin: z.enum(['api', 'environment']).meta({ description: 'api: made by POST /keys or `npm run keys`; environment: from RECKON_API_KEYS (revoked there).' }),
+    origin: z
+      .enum(['api', 'environment'])
+      .meta({ description: 'api: made by POST /keys or `npm run keys`; environment: from RECKON_API_KEYS (revoked there).' }),
     created_at: z.string().nullable(),
     revoked_at: z.string().nullable().meta({ description: 'When it was revoked; null while it works.' }),
   })
   .meta({ id: 'Key' })
 
 export const KeyCreated = Key.extend({
-  token: z.string().meta({ description: 'The secret, shown this once: send it as `Authorization: Bearer <token>`. Only its SHA-256 digest is kept.' }),
+  token: z
+    .string()
+    .meta({ description: 'The secret, shown this once: send it as `Authorization: Bearer <token>`. Only its SHA-256 digest is kept.' }),
 }).meta({ id: 'KeyCreated' })

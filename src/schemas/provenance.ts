@@ -31,7 +31,10 @@ export const History = z
   .meta({ id: 'EventHistory', description: 'Every write that touched the event, in the order it was made.' })
 
 export const ProvenanceQuery = z.strictObject({
-  as_of: Moment.optional().meta({ description: 'Which claims count as of this moment (a date means its end). Default: now.', example: '2017-04-06' }),
+  as_of: Moment.optional().meta({
+    description: 'Which claims count as of this moment (a date means its end). Default: now.',
+    example: '2017-04-06',
+  }),
 })
 
 export const Provenance = z

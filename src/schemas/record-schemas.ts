@@ -26,17 +26,24 @@ export interface RecordSchemaSpec<I extends z.ZodRawShape, O extends z.ZodRawSha
 }
 
 export function recordSchemas<I extends z.ZodRawShape, O extends z.ZodRawShape>(spec: RecordSchemaSpec<I, O>) {
-  const create = z.strictObject({ id: Slug.optional().meta({ description: `Optional; derived from the ${spec.derivedFrom} when absent.` }), ...spec.input })
+  const create = z.strictObject({
+    id: Slug.optional().meta({ description: `Optional; derived from the ${spec.derivedFrom} when absent.` }),
+    ...spec.input,
+  })
   const patch = z.strictObject(spec.input).partial()
   const { check } = spec
   const checked = <S extends z.ZodType>(schema: S): S =>
-    check === undefined ? schema : schema.refine((v) => check.test(v as Record<string, unknown>), { message: check.message, path: check.path })
+    check === undefined
+      ? schema
+      : schema.refine((v) => check.test(v as Record<string, unknown>), { message: check.message, path: check.path })
   return {
     create: checked(create).meta({ id: `${spec.id}Create`, examples: spec.examples }),
     patch: checked(patch).meta({
       id: `${spec.id}Patch`,
       description: `Fields to change; null clears an optional field; ${spec.patchNote}. The id never changes.`,
     }),
-    out: z.object({ id: Slug, ...spec.output, created_at: Timestamp, updated_at: Timestamp }).meta({ id: spec.id, description: spec.description }),
+    out: z
+      .object({ id: Slug, ...spec.output, created_at: Timestamp, updated_at: Timestamp })
+      .meta({ id: spec.id, description: spec.description }),
   }
 }

@@ -40,7 +40,13 @@ export function directoryFor(
 }
 
 /** `claims`: every claim of the event (as the database holds them, or held them at `knownAt`). */
-export function summaryDocument(event: SummaryEvent, claims: readonly Claim[], asOf: string, knownAt: string | null, directory: Directory): EventSummaryOut {
+export function summaryDocument(
+  event: SummaryEvent,
+  claims: readonly Claim[],
+  asOf: string,
+  knownAt: string | null,
+  directory: Directory,
+): EventSummaryOut {
   return {
     event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
     as_of: asOf,

@@ -21,10 +21,13 @@ export const SummaryRow = z
     spread: z.number(),
     ratio: z.number().nullable(),
     relative_spread: z.number().nullable(),
-    attribution_status: z.enum(['none', 'unattributed', 'contested', 'uncontested']).meta({ description: "The event's attribution status (§5)." }),
+    attribution_status: z
+      .enum(['none', 'unattributed', 'contested', 'uncontested'])
+      .meta({ description: "The event's attribution status (§5)." }),
     // The contract's columns in their order, then `as_of`: a file that leaves the API still says when its figures hold.
     as_of: Timestamp.meta({
-      description: 'The moment the row is computed as of (ISO 8601 UTC): the `as_of` asked for (a date meaning its end), or the moment of the request.',
+      description:
+        'The moment the row is computed as of (ISO 8601 UTC): the `as_of` asked for (a date meaning its end), or the moment of the request.',
       example: '2017-04-06T23:59:59.999Z',
     }),
   })

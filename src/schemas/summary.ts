@@ -77,9 +77,7 @@ export const AttributionSummary = z
             via: z.array(z.string()),
           }),
         ),
-        denied_by: z.array(
-          z.object({ source_id: z.string(), claim_id: z.string(), self: z.boolean(), via: z.array(z.string()) }),
-        ),
+        denied_by: z.array(z.object({ source_id: z.string(), claim_id: z.string(), self: z.boolean(), via: z.array(z.string()) })),
         admitted: z.boolean(),
       }),
     ),
@@ -95,12 +93,14 @@ export const EventSummary = z
       location: z.record(z.string(), z.union([z.string(), z.number()])),
     }),
     as_of: Timestamp,
-    known_at: Timestamp.nullable().meta({ description: 'When given: the summary as the database held it then (claims recorded later, and later retractions, ignored).' }),
+    known_at: Timestamp.nullable().meta({
+      description: 'When given: the summary as the database held it then (claims recorded later, and later retractions, ignored).',
+    }),
     figures: z.array(FigureSummary),
     attribution: AttributionSummary,
     claims_total: z.int().meta({ description: 'Every claim on file for the event, whatever its status or date.' }),
     claims_counted: z.int().meta({ description: 'The claims that count in a figure group or decide a stance.' }),
-    warnings: z.array(Warning).meta({ description: "Figures of one source that cannot all be right, and relay chains that cannot be." }),
+    warnings: z.array(Warning).meta({ description: 'Figures of one source that cannot all be right, and relay chains that cannot be.' }),
   })
   .meta({ id: 'EventSummary', description: 'Contract §6.' })
 
@@ -132,7 +132,9 @@ export const Timeline = z
     steps: z.array(
       z.object({
         at: Timestamp.meta({ description: 'A distinct stated_at of the group’s claims.' }),
-        summary: FigureSummary.nullable().meta({ description: 'The §4 group summary as of `at`; null if no claim of the group counts then.' }),
+        summary: FigureSummary.nullable().meta({
+          description: 'The §4 group summary as of `at`; null if no claim of the group counts then.',
+        }),
       }),
     ),
   })

@@ -46,9 +46,29 @@ export interface BatchOutcome {
  */
 function fingerprint(row: Omit<Row, 'id' | 'recordedAt' | 'fingerprint'>): string {
   const content = [
-    row.eventId, row.kind, row.sourceId, row.via, row.statedAt, row.quote, row.url, row.language, row.note,
-    row.externalId, row.supersedes, row.metric, row.population, row.party, row.qualifier, row.value, row.low,
-    row.high, row.best, row.stance, row.actorIds, row.certainty, row.role,
+    row.eventId,
+    row.kind,
+    row.sourceId,
+    row.via,
+    row.statedAt,
+    row.quote,
+    row.url,
+    row.language,
+    row.note,
+    row.externalId,
+    row.supersedes,
+    row.metric,
+    row.population,
+    row.party,
+    row.qualifier,
+    row.value,
+    row.low,
+    row.high,
+    row.best,
+    row.stance,
+    row.actorIds,
+    row.certainty,
+    row.role,
   ]
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url')
 }

@@ -106,7 +106,9 @@ export function createSummaryService(repos: Repositories) {
       const events = repos.events.pageWithFigures(opts)
       const actors = repos.actors.tree()
       const items = events.items.flatMap((event) =>
-        summaryRows(event, compute(event.id, opts.asOf, actors), opts.asOf).filter((row) => opts.metric === undefined || row.metric === opts.metric),
+        summaryRows(event, compute(event.id, opts.asOf, actors), opts.asOf).filter(
+          (row) => opts.metric === undefined || row.metric === opts.metric,
+        ),
       )
       return { items, next_cursor: events.next_cursor }
     },

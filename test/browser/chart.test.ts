@@ -5,7 +5,6 @@ import { MISSING_CHROMIUM, pictureFacts, screenshot } from './chromium.js'
 
 const CHART = '/events/khan-shaykhun/chart.svg'
 
-
 t.test('in a browser: headless Chromium draws the chart, not a blank', async (t) => {
   t.setTimeout(120_000)
   const { app } = await khanShaykhun(t)
@@ -22,8 +21,14 @@ t.test('in a browser: headless Chromium draws the chart, not a blank', async (t)
   t.equal(facts.height, 400)
   t.ok(facts.inked > 0.01, `more than 1% of the picture is drawn (${(facts.inked * 100).toFixed(1)}%)`)
   t.ok(facts.hues.length >= 2, `at least two distinct colours that are not grey (hue bands: ${facts.hues.join(', ')})`)
-  t.ok(facts.hues.some((h) => h >= 180 && h < 240), 'the blue of the intervals and points')
-  t.ok(facts.hues.some((h) => h < 60), 'the vermilion of the median')
+  t.ok(
+    facts.hues.some((h) => h >= 180 && h < 240),
+    'the blue of the intervals and points',
+  )
+  t.ok(
+    facts.hues.some((h) => h < 60),
+    'the vermilion of the median',
+  )
 })
 
 /** A screenshot of `url`, or the test fails saying why (Chromium missing, or failing). */
@@ -46,7 +51,10 @@ t.test('in a browser: a vague figure, drawn as a hatched range without a dot', a
   const facts = pictureFacts(png)
   t.strictSame([facts.width, facts.height], [760, 440])
   t.ok(facts.inked > 0.01, `more than 1% of the picture is drawn (${(facts.inked * 100).toFixed(1)}%)`)
-  t.ok(facts.hues.some((h) => h >= 180 && h < 240), `the blue of the hatching (hue bands: ${facts.hues.join(', ')})`)
+  t.ok(
+    facts.hues.some((h) => h >= 180 && h < 240),
+    `the blue of the hatching (hue bands: ${facts.hues.join(', ')})`,
+  )
 })
 
 t.test('in a browser: a conflicting group of three, with a vague word, its band and its median', async (t) => {
@@ -58,18 +66,35 @@ t.test('in a browser: a conflicting group of three, with a vague word, its band 
     { source_id: 'reuters', qualifier: 'hundreds' },
   ]
   for (const c of said) {
-    const res = await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', stated_at: '2017-04-05', metric: 'injured', population: 'all', ...c })
+    const res = await post(app, '/events/khan-shaykhun/claims', {
+      kind: 'figure',
+      stated_at: '2017-04-05',
+      metric: 'injured',
+      population: 'all',
+      ...c,
+    })
     t.equal(res.statusCode, 201)
   }
   const summary = await app.inject({ method: 'GET', url: '/events/khan-shaykhun/summary?as_of=2017-04-06' })
-  const injured = (summary.json() as { figures: Array<{ metric: string; disagreement: { level: string } }> }).figures.find((f) => f.metric === 'injured')
+  const injured = (summary.json() as { figures: Array<{ metric: string; disagreement: { level: string } }> }).figures.find(
+    (f) => f.metric === 'injured',
+  )
   t.equal(injured?.disagreement.level, 'conflicting')
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   const png = await shoot(t, `${base}${CHART}?metric=injured&as_of=2017-04-06`, 'chart-conflicting.png')
   if (png === null) return
   const facts = pictureFacts(png)
   t.ok(facts.inked > 0.01, `more than 1% of the picture is drawn (${(facts.inked * 100).toFixed(1)}%)`)
-  t.ok(facts.hues.some((h) => h >= 180 && h < 240), `the blue of the intervals and points (hue bands: ${facts.hues.join(', ')})`)
-  t.ok(facts.hues.some((h) => h < 60), 'the vermilion of the median')
-  t.ok(facts.hues.some((h) => h >= 120 && h < 180), 'the green of the band’s label')
+  t.ok(
+    facts.hues.some((h) => h >= 180 && h < 240),
+    `the blue of the intervals and points (hue bands: ${facts.hues.join(', ')})`,
+  )
+  t.ok(
+    facts.hues.some((h) => h < 60),
+    'the vermilion of the median',
+  )
+  t.ok(
+    facts.hues.some((h) => h >= 120 && h < 180),
+    'the green of the band’s label',
+  )
 })

@@ -46,7 +46,10 @@ export async function renderedDom(url: string, budgetMs = 10_000): Promise<strin
   if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM)
   const dir = mkdtempSync(join(tmpdir(), 'reckon-chromium-'))
   try {
-    const { stdout } = await run(CHROMIUM, [...headless(dir), `--virtual-time-budget=${budgetMs}`, '--dump-dom', url], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 })
+    const { stdout } = await run(CHROMIUM, [...headless(dir), `--virtual-time-budget=${budgetMs}`, '--dump-dom', url], {
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    })
     return stdout
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -59,16 +62,7 @@ export async function screenshot(url: string, size: { width: number; height: num
   const dir = mkdtempSync(join(tmpdir(), 'reckon-chromium-'))
   const file = join(dir, basename(name))
   try {
-    await run(
-      CHROMIUM,
-      [
-        ...headless(dir),
-        `--screenshot=${file}`,
-        `--window-size=${size.width},${size.height}`,
-        url,
-      ],
-      { timeout: 60_000 },
-    )
+    await run(CHROMIUM, [...headless(dir), `--screenshot=${file}`, `--window-size=${size.width},${size.height}`, url], { timeout: 60_000 })
     if (!existsSync(file)) throw new Error(`Chromium wrote no screenshot of ${url}`)
     const keep = process.env.RECKON_SCREENSHOTS
     if (keep) {

@@ -17,6 +17,9 @@ t.test('in a browser: headless Chromium draws the page with its charts', async (
   const facts = pictureFacts(png)
   t.equal(facts.width, 1000)
   t.ok(facts.inked > 0.01, `more than 1% of the picture is drawn (${(facts.inked * 100).toFixed(1)}%)`)
-  t.ok(facts.hues.some((h) => h >= 180 && h < 240), `the embedded charts are drawn: their blue is there (hue bands: ${facts.hues.join(', ')})`)
+  t.ok(
+    facts.hues.some((h) => h >= 180 && h < 240),
+    `the embedded charts are drawn: their blue is there (hue bands: ${facts.hues.join(', ')})`,
+  )
   t.ok(facts.hues.length >= 2, 'and more than one colour')
 })

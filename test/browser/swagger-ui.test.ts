@@ -12,7 +12,10 @@ function operationBlock(dom: string, tag: string, operationId: string): string {
 }
 
 t.test('Swagger UI renders every operation under its Content-Security-Policy, as Reckon', async (t) => {
-  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent', rateLimit: 1000, corsOrigins: [] }, logger: false })
+  const app = await buildApp({
+    config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent', rateLimit: 1000, corsOrigins: [] },
+    logger: false,
+  })
   t.teardown(() => app.close())
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   const docs = await app.inject({ method: 'GET', url: '/docs' })
@@ -24,7 +27,11 @@ t.test('Swagger UI renders every operation under its Content-Security-Policy, as
   t.match(dom, /authorize/i, 'with the Authorize button for API keys')
 
   t.match(dom, /<title>Reckon API<\/title>/, "the page's title is Reckon's")
-  t.match(dom, /class="topbar-wrapper"><a[^>]*><img[^>]*src="data:image\/svg\+xml;base64,/, "the top bar shows Reckon's logo, not Swagger's")
+  t.match(
+    dom,
+    /class="topbar-wrapper"><a[^>]*><img[^>]*src="data:image\/svg\+xml;base64,/,
+    "the top bar shows Reckon's logo, not Swagger's",
+  )
   const logo = /src="data:image\/svg\+xml;base64,([^"]+)"/.exec(dom)?.[1] ?? ''
   t.match(Buffer.from(logo, 'base64').toString('utf8'), />Reckon API<\/text>/, 'which reads "Reckon API"')
   t.match(dom, /<link rel="stylesheet" type="text\/css" href="\/docs\/static\/theme\/reckon\.css">/, "Reckon's stylesheet is on the page…")

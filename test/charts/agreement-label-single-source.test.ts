@@ -40,6 +40,13 @@ const killedChildren: FigureSummary = {
 t.test('one source: the label says so and gives the range its figure allows', async (t) => {
   t.equal(agreementLabel(killedChildren), 'one source: 11')
   // Contract §8, affected/all: WHO's "hundreds" alone is [200, 999].
-  t.equal(agreementLabel({ ...killedChildren, metric: 'affected', population: 'all', agreement: { low: 200, high: 999, sources: 1, share: 1 } }), 'one source: 200–999')
-  t.equal(agreementLabel({ ...killedChildren, agreement: { low: 70, high: null, sources: 1, share: 1 } }), 'one source: 70 or more', 'an open figure (at least 70)')
+  t.equal(
+    agreementLabel({ ...killedChildren, metric: 'affected', population: 'all', agreement: { low: 200, high: 999, sources: 1, share: 1 } }),
+    'one source: 200–999',
+  )
+  t.equal(
+    agreementLabel({ ...killedChildren, agreement: { low: 70, high: null, sources: 1, share: 1 } }),
+    'one source: 70 or more',
+    'an open figure (at least 70)',
+  )
 })

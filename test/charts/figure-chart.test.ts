@@ -36,13 +36,29 @@ function khanShaykhun(): FigureSummary {
     agreement: { low: 58, high: 58, sources: 1, share: 0.5 },
     disagreement: { level: 'conflicting', spread: 12, ratio: 70 / 58, relative_spread: 0.1875 },
     claims: [
-      claim({ source_id: 'sohr', source_name: 'Syrian Observatory for Human Rights', qualifier: 'exact', value: 58, interval: { low: 58, high: 58 }, point: 58 }),
-      claim({ source_id: 'who', source_name: 'World Health Organization', qualifier: 'at_least', value: 70, interval: { low: 70, high: null }, point: 70 }),
+      claim({
+        source_id: 'sohr',
+        source_name: 'Syrian Observatory for Human Rights',
+        qualifier: 'exact',
+        value: 58,
+        interval: { low: 58, high: 58 },
+        point: 58,
+      }),
+      claim({
+        source_id: 'who',
+        source_name: 'World Health Organization',
+        qualifier: 'at_least',
+        value: 70,
+        interval: { low: 70, high: null },
+        point: 70,
+      }),
     ],
   }
 }
 
-function claim(c: Partial<CountedFigureClaim> & Pick<CountedFigureClaim, 'source_id' | 'source_name' | 'qualifier' | 'interval' | 'point'>): CountedFigureClaim {
+function claim(
+  c: Partial<CountedFigureClaim> & Pick<CountedFigureClaim, 'source_id' | 'source_name' | 'qualifier' | 'interval' | 'point'>,
+): CountedFigureClaim {
   return { claim_id: `claim-${c.source_id}`, via: [], stated_at: '2017-04-04T00:00:00.000Z', quote: null, url: null, ...c }
 }
 
@@ -74,12 +90,22 @@ t.test('the §8 chart: well-formed SVG with title, desc, names, median, band and
   t.equal(svg.attrs.role, 'img')
   t.equal(svg.attrs.width, '720')
   t.equal(svg.attrs.viewBox, `0 0 720 ${svg.attrs.height}`)
-  t.strictSame(figureChartSize(khanShaykhun(), META), { width: 720, height: Number(svg.attrs.height) }, 'figureChartSize tells the height without drawing')
+  t.strictSame(
+    figureChartSize(khanShaykhun(), META),
+    { width: 720, height: Number(svg.attrs.height) },
+    'figureChartSize tells the height without drawing',
+  )
 
   // Accessible name and description.
   const [titleId, descId] = (svg.attrs['aria-labelledby'] ?? '').split(' ')
-  const title = single(svg.children.filter((e) => e.name === 'title'), '<title> child of <svg>')
-  const desc = single(svg.children.filter((e) => e.name === 'desc'), '<desc> child of <svg>')
+  const title = single(
+    svg.children.filter((e) => e.name === 'title'),
+    '<title> child of <svg>',
+  )
+  const desc = single(
+    svg.children.filter((e) => e.name === 'desc'),
+    '<desc> child of <svg>',
+  )
   t.equal(title.attrs.id, titleId, 'aria-labelledby names the <title>')
   t.equal(desc.attrs.id, descId, '… and the <desc>')
   t.equal(title.text, 'Chemical attack on Khan Shaykhun: people killed, by source, as of 6 April 2017')
@@ -94,16 +120,27 @@ t.test('the §8 chart: well-formed SVG with title, desc, names, median, band and
   t.equal(all[1], 'People killed: figures from 2 sources, as of 6 April 2017')
   t.ok(all.includes("median of the sources' figures: 64"), 'the median is labelled as what it is')
   t.ok(all.includes('no two sources overlap; shaded: 58 (1 of 2)'), 'the agreement band is labelled, honestly: no two sources overlap')
-  t.notOk(all.some((s) => /agree/.test(s)), 'a conflicting group never says the sources agree')
+  t.notOk(
+    all.some((s) => /agree/.test(s)),
+    'a conflicting group never says the sources agree',
+  )
   t.ok(all.includes('58') && all.includes('at least 70'), 'each figure is labelled in the words of its qualifier')
   for (const tick of ['0', '20', '40', '60', '80', '100']) t.ok(all.includes(tick), `tick ${tick}`)
-  t.ok(all.some((s) => s.startsWith('Conflicting: no single number fits every source · 2 sources · killed/all')), 'footnote: level and sources')
+  t.ok(
+    all.some((s) => s.startsWith('Conflicting: no single number fits every source · 2 sources · killed/all')),
+    'footnote: level and sources',
+  )
 
   // One row per counted source, named on the left (wrapped onto two lines when long), in the summary's order.
   const rows = findAll(svg, (e) => e.name === 'g' && e.attrs.class === 'source')
   t.equal(rows.length, 2)
   t.strictSame(
-    rows.map((r) => byName(r, 'text').filter((e) => e.attrs['text-anchor'] === 'end').map((e) => e.text).join(' ')),
+    rows.map((r) =>
+      byName(r, 'text')
+        .filter((e) => e.attrs['text-anchor'] === 'end')
+        .map((e) => e.text)
+        .join(' '),
+    ),
     ['Syrian Observatory for Human Rights', 'World Health Organization'],
   )
   t.strictSame(
@@ -119,15 +156,24 @@ t.test('the §8 chart: well-formed SVG with title, desc, names, median, band and
   t.equal(arrows.length, 1, 'one arrow: WHO’s "at least 70"')
   t.equal(arrows[0]?.attrs['marker-end'], `url(#${marker.attrs.id})`)
   t.ok(rows[1] && findAll(rows[1], (e) => e.attrs.class === 'open-end').length === 1, 'in WHO’s row')
-  const openBar = single(findAll(svg, (e) => e.attrs.class === 'interval open'), 'open bar')
-  const axis = single(findAll(svg, (e) => e.attrs.class === 'axis'), 'axis line')
+  const openBar = single(
+    findAll(svg, (e) => e.attrs.class === 'interval open'),
+    'open bar',
+  )
+  const axis = single(
+    findAll(svg, (e) => e.attrs.class === 'axis'),
+    'axis line',
+  )
   const arrowEnd = Number((arrows[0]?.attrs.d ?? '').split('H')[1])
   t.equal(arrowEnd + 12, Number(axis.attrs.x2), 'the arrowhead ends at the right edge of the axis')
   t.ok(Number(openBar.attrs.x) > 0)
 
   // The band and the median sit behind the rows.
   t.equal(findAll(svg, (e) => e.attrs.class === 'agreement').length, 1)
-  const median = single(findAll(svg, (e) => e.attrs.class === 'median'), 'median line')
+  const median = single(
+    findAll(svg, (e) => e.attrs.class === 'median'),
+    'median line',
+  )
   t.ok(median.attrs['stroke-dasharray'], 'dashed')
 })
 
@@ -180,7 +226,15 @@ t.test('one source: no band, no median line; the description says there is one',
     agreement: { low: 200, high: 999, sources: 1, share: 1 },
     disagreement: { level: 'single_source', spread: 0, ratio: 1, relative_spread: 0 },
     metric: 'affected',
-    claims: [claim({ source_id: 'who', source_name: 'World Health Organization', qualifier: 'hundreds', interval: { low: 200, high: 999 }, point: 200 })],
+    claims: [
+      claim({
+        source_id: 'who',
+        source_name: 'World Health Organization',
+        qualifier: 'hundreds',
+        interval: { low: 200, high: 999 },
+        point: 200,
+      }),
+    ],
   }
   const svg = parseXml(renderFigureChart(f, { ...META, metric: 'affected' }))
   t.equal(findAll(svg, (e) => e.attrs.class === 'agreement' || e.attrs.class === 'median').length, 0)
@@ -198,8 +252,24 @@ t.test('large numbers, many sources, a party: separators, round ticks, every row
   const claims = [
     claim({ source_id: 'a', source_name: 'A', qualifier: 'at_least', value: 1348, interval: { low: 1348, high: null }, point: 1348 }),
     claim({ source_id: 'b', source_name: 'B', qualifier: 'fewer_than', value: 3000, interval: { low: 0, high: 2999 }, point: 2999 }),
-    claim({ source_id: 'c', source_name: 'C', qualifier: 'range', low: 20000, high: 22000, best: 21000, interval: { low: 20000, high: 22000 }, point: 21000 }),
-    claim({ source_id: 'd', source_name: 'D', qualifier: 'approximately', value: 25000, interval: { low: 22500, high: 27500 }, point: 25000 }),
+    claim({
+      source_id: 'c',
+      source_name: 'C',
+      qualifier: 'range',
+      low: 20000,
+      high: 22000,
+      best: 21000,
+      interval: { low: 20000, high: 22000 },
+      point: 21000,
+    }),
+    claim({
+      source_id: 'd',
+      source_name: 'D',
+      qualifier: 'approximately',
+      value: 25000,
+      interval: { low: 22500, high: 27500 },
+      point: 25000,
+    }),
   ]
   const f: FigureSummary = {
     ...khanShaykhun(),
@@ -218,7 +288,12 @@ t.test('large numbers, many sources, a party: separators, round ticks, every row
   const all = texts(svg)
   t.equal(all[1], 'Combatants killed (Russian armed forces): figures from 4 sources, as of 6 April 2017')
   t.ok(all.includes("median of the sources' figures: 11,999.5"))
-  t.ok(all.includes('20,000–22,000, best 21,000') && all.includes('about 25,000') && all.includes('fewer than 3,000') && all.includes('at least 1,348'))
+  t.ok(
+    all.includes('20,000–22,000, best 21,000') &&
+      all.includes('about 25,000') &&
+      all.includes('fewer than 3,000') &&
+      all.includes('at least 1,348'),
+  )
   t.ok(all.includes('where the most sources overlap: 20,000–22,000 (2 of 4)'))
   const ticks = all.filter((s) => /^[\d,]+$/.test(s) && !['A', 'B'].includes(s))
   t.ok(ticks.includes('35,000') || ticks.includes('40,000'), `the axis reaches past the last figure: ${ticks.join(' ')}`)
@@ -239,16 +314,32 @@ t.test('words for figures and groups', async (t) => {
   t.equal(statedFigure(claim({ ...base, qualifier: 'at_most', value: 40 })), 'up to 40')
   t.equal(statedFigure(claim({ ...base, qualifier: 'range', low: 58, high: 86 })), '58–86')
   t.equal(statedFigure(claim({ ...base, qualifier: 'dozens' })), 'dozens')
-  t.equal(statedFigure(claim({ ...base, qualifier: 'range', low: 1_250_000, high: 2_000_000, best: 1_500_000 }), true), '1.3M–2M, best 1.5M', 'short numbers for a crowded label')
+  t.equal(
+    statedFigure(claim({ ...base, qualifier: 'range', low: 1_250_000, high: 2_000_000, best: 1_500_000 }), true),
+    '1.3M–2M, best 1.5M',
+    'short numbers for a crowded label',
+  )
   t.equal(groupHeading({ metric: 'casualties', population: 'all', party: null }), 'Casualties (killed and injured)')
   t.equal(groupHeading({ metric: 'casualties', population: 'children', party: null }), 'Casualties among children (killed and injured)')
   t.equal(groupHeading({ metric: 'displaced', population: 'medical_workers', party: 'x' }), 'Medical workers displaced (x)')
   const f = khanShaykhun()
   const level = (l: FigureSummary['disagreement']['level']) => ({ ...f.disagreement, level: l })
-  t.equal(agreementLabel({ ...f, disagreement: level('agreement'), agreement: { low: 70, high: null, sources: 2, share: 1 } }), 'all sources agree: 70 or more')
-  t.equal(agreementLabel({ ...f, disagreement: level('compatible'), agreement: { low: 58, high: 60, sources: 2, share: 1 } }), 'every figure fits here: 58–60')
-  t.equal(agreementLabel({ ...f, sources: 3, agreement: { low: 58, high: 60, sources: 2, share: 2 / 3 } }), 'where most sources overlap: 58–60 (2 of 3)')
-  t.equal(agreementLabel({ ...f, sources: 4, agreement: { low: 58, high: 60, sources: 2, share: 0.5 } }), 'where the most sources overlap: 58–60 (2 of 4)')
+  t.equal(
+    agreementLabel({ ...f, disagreement: level('agreement'), agreement: { low: 70, high: null, sources: 2, share: 1 } }),
+    'all sources agree: 70 or more',
+  )
+  t.equal(
+    agreementLabel({ ...f, disagreement: level('compatible'), agreement: { low: 58, high: 60, sources: 2, share: 1 } }),
+    'every figure fits here: 58–60',
+  )
+  t.equal(
+    agreementLabel({ ...f, sources: 3, agreement: { low: 58, high: 60, sources: 2, share: 2 / 3 } }),
+    'where most sources overlap: 58–60 (2 of 3)',
+  )
+  t.equal(
+    agreementLabel({ ...f, sources: 4, agreement: { low: 58, high: 60, sources: 2, share: 0.5 } }),
+    'where the most sources overlap: 58–60 (2 of 4)',
+  )
   t.equal(agreementLabel(f), 'no two sources overlap; shaded: 58 (1 of 2)')
   t.equal(
     describeFigures({ ...f, range: { low: 58, high: 58 }, disagreement: level('agreement') }, META).split('. ')[1],
@@ -282,7 +373,10 @@ t.test('round ticks from zero that reach every figure', async (t) => {
   for (const n of [1, 7, 13, 99, 101, 999, 1001, 12_345, 98_765, 1_234_567, 3_000_000]) {
     const scale = linearScale(n, 0, 500)
     t.ok(scale.max >= n && scale.ticks.length >= 4 && scale.ticks.length <= 9, `${n}: ${scale.ticks.join(',')}`)
-    t.ok(scale.ticks.every((v) => Number.isInteger(v)), 'whole numbers')
+    t.ok(
+      scale.ticks.every((v) => Number.isInteger(v)),
+      'whole numbers',
+    )
     t.equal(scale.x(0), 0)
     t.equal(scale.x(scale.max), 500)
   }
@@ -333,7 +427,11 @@ t.test('vague words: the range only, hatched and dashed, no dot, labelled "(vagu
   ])
   const svg = parseXml(renderFigureChart(f, META))
   const rows = byClass(svg, 'source')
-  t.strictSame(rows.map((r) => r.attrs.class), ['source vague', 'source', 'source'], 'WHO’s "hundreds" (point 200) comes first')
+  t.strictSame(
+    rows.map((r) => r.attrs.class),
+    ['source vague', 'source', 'source'],
+    'WHO’s "hundreds" (point 200) comes first',
+  )
   const [vagueRow] = rows
   if (vagueRow === undefined) throw new Error('no rows')
   t.equal(byName(vagueRow, 'circle').length, 0, 'no dot at the conventional 200')
@@ -342,32 +440,53 @@ t.test('vague words: the range only, hatched and dashed, no dot, labelled "(vagu
   t.equal(bar.attrs.fill, 'url(#reckon-chart-vague)', 'hatched')
   t.equal(bar.attrs['stroke-dasharray'], '4 3', 'dashed')
   t.equal(single(byName(svg, 'pattern'), '<pattern>').attrs.id, 'reckon-chart-vague')
-  t.strictSame(byClass(vagueRow, 'value').map((e) => e.text), ['hundreds (vague)'])
+  t.strictSame(
+    byClass(vagueRow, 'value').map((e) => e.text),
+    ['hundreds (vague)'],
+  )
   t.equal(vagueRow.children.find((e) => e.name === 'title')?.text, 'WHO: hundreds (vague: 200 to 999) (stated 4 April 2017)')
   t.equal(byClass(svg, 'point').length, 2, 'a dot for each source that gave a number')
   t.equal(byClass(svg, 'open-end').length, 1, 'MSF’s "at least 250" keeps its arrow')
   t.strictSame(
     byName(single(byClass(svg, 'legend'), 'legend'), 'text').map((e) => e.text),
-    ['the figure a source gives', 'the numbers its words allow', 'no upper bound', 'vague words ("hundreds"): the range they stand for, no figure'],
+    [
+      'the figure a source gives',
+      'the numbers its words allow',
+      'no upper bound',
+      'vague words ("hundreds"): the range they stand for, no figure',
+    ],
   )
-  t.match(byName(svg, 'desc')[0]?.text ?? '', /WHO, hundreds \(vague: 200 to 999\);.*Vague words are drawn as the range they stand for, without a figure\.$/)
+  t.match(
+    byName(svg, 'desc')[0]?.text ?? '',
+    /WHO, hundreds \(vague: 200 to 999\);.*Vague words are drawn as the range they stand for, without a figure\.$/,
+  )
   t.strictSame(collisions(svg), [])
 })
 
 t.test('the band says what the level says: agreement, compatible, conflicting (majority, plurality, none)', async (t) => {
   const cases: Array<[Said[], string, string]> = [
     [
-      [{ source: 'a', qualifier: 'exact', value: 50 }, { source: 'b', qualifier: 'approximately', value: 50 }],
+      [
+        { source: 'a', qualifier: 'exact', value: 50 },
+        { source: 'b', qualifier: 'approximately', value: 50 },
+      ],
       'agreement',
       'all sources agree: 50',
     ],
     [
-      [{ source: 'a', qualifier: 'approximately', value: 60 }, { source: 'b', qualifier: 'exact', value: 58 }],
+      [
+        { source: 'a', qualifier: 'approximately', value: 60 },
+        { source: 'b', qualifier: 'exact', value: 58 },
+      ],
       'compatible',
       'every figure fits here: 58',
     ],
     [
-      [{ source: 'a', qualifier: 'exact', value: 10 }, { source: 'b', qualifier: 'exact', value: 10 }, { source: 'c', qualifier: 'exact', value: 20 }],
+      [
+        { source: 'a', qualifier: 'exact', value: 10 },
+        { source: 'b', qualifier: 'exact', value: 10 },
+        { source: 'c', qualifier: 'exact', value: 20 },
+      ],
       'conflicting',
       'where most sources overlap: 10 (2 of 3)',
     ],
@@ -382,7 +501,10 @@ t.test('the band says what the level says: agreement, compatible, conflicting (m
       'where the most sources overlap: 10 (2 of 4)',
     ],
     [
-      [{ source: 'a', qualifier: 'exact', value: 58 }, { source: 'b', qualifier: 'at_least', value: 70 }],
+      [
+        { source: 'a', qualifier: 'exact', value: 58 },
+        { source: 'b', qualifier: 'at_least', value: 70 },
+      ],
       'conflicting',
       'no two sources overlap; shaded: 58 (1 of 2)',
     ],
@@ -393,9 +515,16 @@ t.test('the band says what the level says: agreement, compatible, conflicting (m
     const svg = parseXml(renderFigureChart(f, META))
     const band = single(byClass(svg, 'agreement'), 'band')
     t.equal(band.attrs['data-level'], level)
-    t.strictSame(byClass(band, 'band-label').map((e) => e.text), [label])
+    t.strictSame(
+      byClass(band, 'band-label').map((e) => e.text),
+      [label],
+    )
     t.match(byName(svg, 'desc')[0]?.text ?? '', `Shaded band: ${label}.`)
-    if (level !== 'agreement') t.notOk(texts(svg).some((s) => s.includes('all sources agree')), `${level}: never "all sources agree"`)
+    if (level !== 'agreement')
+      t.notOk(
+        texts(svg).some((s) => s.includes('all sources agree')),
+        `${level}: never "all sources agree"`,
+      )
     t.strictSame(collisions(svg), [], label)
   }
 })
@@ -403,7 +532,10 @@ t.test('the band says what the level says: agreement, compatible, conflicting (m
 t.test('the median: labelled as the median of the sources’ figures; median: false leaves it out', async (t) => {
   const f = khanShaykhun()
   const shown = parseXml(renderFigureChart(f, META))
-  t.strictSame(byClass(shown, 'median-label').map((e) => e.text), ["median of the sources' figures: 64"])
+  t.strictSame(
+    byClass(shown, 'median-label').map((e) => e.text),
+    ["median of the sources' figures: 64"],
+  )
   t.equal(byClass(shown, 'median').length, 1)
   const hidden = parseXml(renderFigureChart(f, { ...META, median: false }))
   t.equal(byClass(hidden, 'median').length + byClass(hidden, 'median-label').length, 0, 'no line, no label')
@@ -431,7 +563,11 @@ t.test('the credit names the sources and their relays, short names first; it wra
     'Sources: SOHR via Reuters, TASS; WHO via TASS.',
     'Each source counts once: its latest claim stated by 6 April 2017. Chart: Reckon.',
   ])
-  t.equal(sourcesCredit(f.claims), 'Syrian Observatory for Human Rights via reuters, tass; World Health Organization via tass', 'without labels: names and ids')
+  t.equal(
+    sourcesCredit(f.claims),
+    'Syrian Observatory for Human Rights via reuters, tass; World Health Organization via tass',
+    'without labels: names and ids',
+  )
   t.equal(sourcesCredit([sohr]), 'Syrian Observatory for Human Rights via reuters, tass')
   const directory: Record<string, { name: string; aliases: string[] }> = {
     sohr: { name: 'Syrian Observatory for Human Rights', aliases: ['SOHR', 'Observatory'] },
@@ -456,8 +592,16 @@ t.test('the credit names the sources and their relays, short names first; it wra
   const svg = parseXml(renderFigureChart(many, META))
   const lines = credit(svg)
   t.ok(lines.length > 5, `wrapped onto ${lines.length} lines`)
-  t.equal(lines.join(' '), `Sources: ${sourcesCredit(many.claims)}. Each source counts once: its latest claim stated by 6 April 2017. Chart: Reckon.`, 'nothing cut')
-  t.strictSame(lines.filter((l) => textWidth(l, 12) > 680), [], 'every line fits the width')
+  t.equal(
+    lines.join(' '),
+    `Sources: ${sourcesCredit(many.claims)}. Each source counts once: its latest claim stated by 6 April 2017. Chart: Reckon.`,
+    'nothing cut',
+  )
+  t.strictSame(
+    lines.filter((l) => textWidth(l, 12) > 680),
+    [],
+    'every line fits the width',
+  )
   t.strictSame(collisions(svg), [])
 })
 
@@ -466,10 +610,19 @@ t.test('the date line is the data’s as_of; "now" is the request’s date', asy
   const at = '2026-12-04T04:12:47.123Z'
   const now = parseXml(renderFigureChart(f, { ...META, asOf: at, asOfNow: true }))
   t.equal(byClass(now, 'date')[0]?.text, 'People killed: figures from 2 sources, as of 4 December 2026')
-  t.match(byClass(now, 'credit').map((e) => e.text).join(' '), /stated by 4 December 2026\. Chart: Reckon\.$/)
+  t.match(
+    byClass(now, 'credit')
+      .map((e) => e.text)
+      .join(' '),
+    /stated by 4 December 2026\. Chart: Reckon\.$/,
+  )
   t.equal(byName(now, 'title')[0]?.text, 'Chemical attack on Khan Shaykhun: people killed, by source, as of 4 December 2026')
   const asked = parseXml(renderFigureChart(f, { ...META, asOf: at }))
-  t.equal(byClass(asked, 'date')[0]?.text, 'People killed: figures from 2 sources, as of 4 December 2026, 04:12 UTC', 'an asked-for moment keeps its time')
+  t.equal(
+    byClass(asked, 'date')[0]?.text,
+    'People killed: figures from 2 sources, as of 4 December 2026, 04:12 UTC',
+    'an asked-for moment keeps its time',
+  )
 })
 
 /** Charts built to push labels into marks. */
@@ -479,7 +632,14 @@ function adversarial(): Array<[string, FigureSummary]> {
     ['§8', khanShaykhun()],
     [
       'many sources, long names',
-      summaryOf(Array.from({ length: 14 }, (_, i) => ({ source: `src-${i}`, name: `${longName} ${i}`, qualifier: 'approximately' as const, value: 40 + 7 * i }))),
+      summaryOf(
+        Array.from({ length: 14 }, (_, i) => ({
+          source: `src-${i}`,
+          name: `${longName} ${i}`,
+          qualifier: 'approximately' as const,
+          value: 40 + 7 * i,
+        })),
+      ),
     ],
     [
       'values at the axis ends',
@@ -537,10 +697,19 @@ t.test('labels never cross marks or each other: the §8 chart and adversarial on
 t.test('the collision check is not vacuous: a label put on a dot, or over another, is found', async (t) => {
   const source = renderFigureChart(khanShaykhun(), META)
   const dot = byClass(parseXml(source), 'point')[0]?.attrs ?? {}
-  const planted = source.replace('</svg>', `<text x="${dot.cx}" y="${dot.cy}" font-size="12">58</text><text x="20" y="32" font-size="19">x</text></svg>`)
+  const planted = source.replace(
+    '</svg>',
+    `<text x="${dot.cx}" y="${dot.cy}" font-size="12">58</text><text x="20" y="32" font-size="19">x</text></svg>`,
+  )
   const found = collisions(parseXml(planted))
-  t.ok(found.some((s) => s.startsWith('text "58"') && s.includes('crosses circle.point')), 'on the dot')
-  t.ok(found.some((s) => s.startsWith('text "Chemical attack on Khan Shaykhun"') && s.includes('meets text "x"')), 'over the title')
+  t.ok(
+    found.some((s) => s.startsWith('text "58"') && s.includes('crosses circle.point')),
+    'on the dot',
+  )
+  t.ok(
+    found.some((s) => s.startsWith('text "Chemical attack on Khan Shaykhun"') && s.includes('meets text "x"')),
+    'over the title',
+  )
 })
 
 t.test('random groups (seeded): no label crosses a mark or another label', async (t) => {
@@ -548,7 +717,11 @@ t.test('random groups (seeded): no label crosses a mark or another label', async
   const said = fc.record({
     name: fc.string({ minLength: 1, maxLength: 90 }),
     qualifier,
-    value: fc.oneof(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 1_000_000_000_000 })),
+    value: fc.oneof(
+      fc.integer({ min: 1, max: 120 }),
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.integer({ min: 1, max: 1_000_000_000_000 }),
+    ),
     width: fc.integer({ min: 0, max: 500 }),
   })
   fc.assert(
@@ -577,5 +750,9 @@ t.test('the legend names the vague words the chart holds', async (t) => {
     { source: 'c', qualifier: 'thousands' },
   ])
   const legend = single(byClass(parseXml(renderFigureChart(f, META)), 'legend'), 'legend')
-  t.strictSame(byName(legend, 'text').map((e) => e.text), ['vague words ("dozens", "thousands"): the range they stand for, no figure'], 'no dot, no plain bar: only the hatching')
+  t.strictSame(
+    byName(legend, 'text').map((e) => e.text),
+    ['vague words ("dozens", "thousands"): the range they stand for, no figure'],
+    'no dot, no plain bar: only the hatching',
+  )
 })

@@ -70,7 +70,8 @@ export function collisions(svg: XmlElement): string[] {
   const out: string[] = []
   const show = (b: Box) => `[${b.x1.toFixed(1)},${b.y1.toFixed(1)} ${b.x2.toFixed(1)},${b.y2.toFixed(1)}]`
   labels.forEach((a, i) => {
-    if (a.box.x1 < 0 || a.box.y1 < 0 || a.box.x2 > width || a.box.y2 > height) out.push(`${a.what} ${show(a.box)} leaves the ${width}×${height} picture`)
+    if (a.box.x1 < 0 || a.box.y1 < 0 || a.box.x2 > width || a.box.y2 > height)
+      out.push(`${a.what} ${show(a.box)} leaves the ${width}×${height} picture`)
     for (const b of labels.slice(i + 1)) if (overlaps(a.box, b.box)) out.push(`${a.what} ${show(a.box)} meets ${b.what} ${show(b.box)}`)
     for (const m of marks) if (overlaps(a.box, m.box)) out.push(`${a.what} ${show(a.box)} crosses ${m.what} ${show(m.box)}`)
   })

@@ -28,7 +28,9 @@ t.test('the demo loads both shipped datasets, and lists, ranking and summaries s
   )
 
   // The actor both datasets name is one actor, updated in place by the second.
-  const forces = json<{ id: string; name: string; parent_id: string | null }>(await app.inject({ method: 'GET', url: '/actors/russian-forces' }))
+  const forces = json<{ id: string; name: string; parent_id: string | null }>(
+    await app.inject({ method: 'GET', url: '/actors/russian-forces' }),
+  )
   t.strictSame([forces.name, forces.parent_id], ['Russian armed forces', 'russia'])
 
   // …which leaves contract §8 exactly as it was.
@@ -45,5 +47,8 @@ t.test('the demo loads both shipped datasets, and lists, ranking and summaries s
     ],
   )
   const denied = summary.attribution.actors.find((a) => a.actor_id === 'russian-forces')?.denied_by
-  t.strictSame(denied?.map((d) => [d.source_id, d.self]), [['russian-mod', true]])
+  t.strictSame(
+    denied?.map((d) => [d.source_id, d.self]),
+    [['russian-mod', true]],
+  )
 })

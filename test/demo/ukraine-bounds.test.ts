@@ -13,7 +13,14 @@ const row = (count: number, bound: 'minimum' | 'maximum' | null, days = 0): Rows
   maximum: bound === 'maximum',
 })
 
-const group = { kind: 'figure', source_id: 'ukrainian-officials', stated_at: '2022-02-24', metric: 'killed', population: 'combatants', party: 'russian-forces' }
+const group = {
+  kind: 'figure',
+  source_id: 'ukrainian-officials',
+  stated_at: '2022-02-24',
+  metric: 'killed',
+  population: 'combatants',
+  party: 'russian-forces',
+}
 
 t.test('a lower bound with a higher upper bound of the same day and source is one range claim', async (t) => {
   t.strictSame(ukraineDataset([row(100, 'minimum'), row(150, 'maximum')]).claims, [

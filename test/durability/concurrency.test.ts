@@ -104,7 +104,13 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
   const ackedCount = (eventId: string) => perEvent.get(eventId)?.length ?? 0
 
   /** One request; a 5xx, an unexpected status or a failed connection is a failure. Returns the response if expected. */
-  async function request(op: string, c: Client, path: string, expect: number[], init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  async function request(
+    op: string,
+    c: Client,
+    path: string,
+    expect: number[],
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
     let res: Response
     try {
       res = await fetch(`${base}${path}`, {
@@ -144,7 +150,13 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     return { ...base, kind: 'attribution' as const, stance: c.rand() < 0.7 ? 'accuses' : 'denies', actor_ids: [pick(c, actors)] }
   }
 
-  function check(c: Client, sent: ReturnType<typeof claimBody>, eventId: string, got: ClaimOut | undefined, where: string): Expected | null {
+  function check(
+    c: Client,
+    sent: ReturnType<typeof claimBody>,
+    eventId: string,
+    got: ClaimOut | undefined,
+    where: string,
+  ): Expected | null {
     const expected: Expected = {
       id: got?.id ?? '',
       event_id: eventId,
@@ -153,7 +165,14 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
       value: sent.kind === 'figure' ? sent.value : null,
       quote: sent.quote,
     }
-    if (!got || got.event_id !== eventId || got.source_id !== sent.source_id || got.kind !== sent.kind || (got.value ?? null) !== expected.value || got.quote !== sent.quote) {
+    if (
+      !got ||
+      got.event_id !== eventId ||
+      got.source_id !== sent.source_id ||
+      got.kind !== sent.kind ||
+      (got.value ?? null) !== expected.value ||
+      got.quote !== sent.quote
+    ) {
       fail(`${where}: client ${c.index} sent ${JSON.stringify(sent)}, the answer was ${JSON.stringify(got)}`)
       return null
     }
@@ -204,7 +223,15 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
           const id = out.ids[i]
           const eventId = targets[i]
           if (typeof id !== 'string' || eventId === undefined) fail(`POST /claims/bulk: row ${i} has no id`)
-          else acknowledge({ id, event_id: eventId, source_id: row.source_id, kind: row.kind, value: row.kind === 'figure' ? row.value : null, quote: row.quote })
+          else
+            acknowledge({
+              id,
+              event_id: eventId,
+              source_id: row.source_id,
+              kind: row.kind,
+              value: row.kind === 'figure' ? row.value : null,
+              quote: row.quote,
+            })
         })
       },
     },
@@ -229,7 +256,11 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
         if (bodies.length < 2) return
         const created = bodies.filter((b) => b.ids !== undefined)
         const inFlight = bodies.filter((b) => b.type === 'urn:reckon:problem:idempotency-key-in-flight')
-        if (created.length === 0 || created.length + inFlight.length !== 2 || new Set(created.map((b) => JSON.stringify(b.ids))).size !== 1) {
+        if (
+          created.length === 0 ||
+          created.length + inFlight.length !== 2 ||
+          new Set(created.map((b) => JSON.stringify(b.ids))).size !== 1
+        ) {
           fail(`Idempotency-Key ${key} sent twice: ${JSON.stringify(bodies)}`)
           return
         }
@@ -238,7 +269,15 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
           const id = ids[i]
           const eventId = targets[i]
           if (typeof id !== 'string' || eventId === undefined) fail(`Idempotency-Key ${key}: row ${i} has no id`)
-          else acknowledge({ id, event_id: eventId, source_id: row.source_id, kind: row.kind, value: row.kind === 'figure' ? row.value : null, quote: row.quote })
+          else
+            acknowledge({
+              id,
+              event_id: eventId,
+              source_id: row.source_id,
+              kind: row.kind,
+              value: row.kind === 'figure' ? row.value : null,
+              quote: row.quote,
+            })
         })
       },
     },
@@ -252,7 +291,9 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
         const path = c.rand() < 0.5 ? `/events/${eventId}/summary` : `/events/${eventId}/summary?as_of=${AS_OF}`
         const before = ackedCount(eventId)
         const cached = c.etags.get(path)
-        const res = await request('GET /events/{id}/summary', c, path, cached ? [200, 304] : [200], { headers: cached ? { 'if-none-match': cached.etag } : {} })
+        const res = await request('GET /events/{id}/summary', c, path, cached ? [200, 304] : [200], {
+          headers: cached ? { 'if-none-match': cached.etag } : {},
+        })
         if (!res) return
         let total: number
         if (res.status === 304 && cached) {
@@ -287,7 +328,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
         const ids = new Set(ndjson<ClaimOut>(await res.text()).map((r) => r.id))
         stalenessChecks++
         const missing = before.filter((id) => !ids.has(id))
-        if (missing.length > 0) fail(`export of ${eventId}: ${missing.length} of ${before.length} claims acknowledged before the request are missing`)
+        if (missing.length > 0)
+          fail(`export of ${eventId}: ${missing.length} of ${before.length} claims acknowledged before the request are missing`)
       },
     },
     {
@@ -317,7 +359,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
         stalenessChecks++
         for (const item of page.items) {
           const acked = before.get(item.id) ?? 0
-          if (item.dispute.claims < acked) fail(`GET /events: ${item.id} shows ${item.dispute.claims} claims, ${acked} were acknowledged before the request`)
+          if (item.dispute.claims < acked)
+            fail(`GET /events: ${item.id} shows ${item.dispute.claims} claims, ${acked} were acknowledged before the request`)
         }
         const listed = new Set(page.items.map((i) => i.id))
         const absent = [...before.keys()].filter((id) => !listed.has(id))
@@ -358,9 +401,15 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     if (res) await res.arrayBuffer()
   }
   for (let i = 0; i < 4; i++) {
-    const res = await request('setup', admin, '/sources', [201], { method: 'POST', body: { id: `seed-source-${i}`, name: `Seed source ${i}`, kind: 'other' } })
+    const res = await request('setup', admin, '/sources', [201], {
+      method: 'POST',
+      body: { id: `seed-source-${i}`, name: `Seed source ${i}`, kind: 'other' },
+    })
     if (res) sources.push(`seed-source-${i}`)
-    const ev = await request('setup', admin, '/events', [201], { method: 'POST', body: { id: `seed-event-${i}`, title: `Seed event ${i}`, occurred_on: '2024' } })
+    const ev = await request('setup', admin, '/events', [201], {
+      method: 'POST',
+      body: { id: `seed-event-${i}`, title: `Seed event ${i}`, occurred_on: '2024' },
+    })
     if (ev) events.push(`seed-event-${i}`)
   }
   t.strictSame(failures, [], 'the actors, sources and events to start from are recorded')
@@ -399,7 +448,11 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
 
   // ---- afterwards: everything acknowledged is there, and nothing else ----
   t.equal(fiveHundreds, 0, 'no 5xx')
-  t.strictSame(failures, [], `no unexpected status, failed connection, wrong answer or stale read (${failureCount} found, at most 50 listed)`)
+  t.strictSame(
+    failures,
+    [],
+    `no unexpected status, failed connection, wrong answer or stale read (${failureCount} found, at most 50 listed)`,
+  )
   t.strictSame(server.errors, [], 'nothing logged at level error')
 
   // The checks go round the clients' keys, as the run did: no key comes near a per-key rate limit.
@@ -411,7 +464,13 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
   for (const claim of claims.values()) {
     const got = stored.get(claim.id)
     if (!got) wrong.push(`${claim.id} (${claim.quote}) is missing`)
-    else if (got.event_id !== claim.event_id || got.source_id !== claim.source_id || got.kind !== claim.kind || (got.value ?? null) !== claim.value || got.quote !== claim.quote) {
+    else if (
+      got.event_id !== claim.event_id ||
+      got.source_id !== claim.source_id ||
+      got.kind !== claim.kind ||
+      (got.value ?? null) !== claim.value ||
+      got.quote !== claim.quote
+    ) {
       wrong.push(`${claim.id}: stored ${JSON.stringify(got)}, acknowledged ${JSON.stringify(claim)}`)
     }
   }
@@ -427,7 +486,8 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     const res = await request('final', checker(), `/claims/${id}`, [200])
     const got = res ? ((await res.json()) as ClaimOut) : undefined
     const claim = claims.get(id)
-    if (!got || !claim || got.quote !== claim.quote || (got.value ?? null) !== claim.value || got.event_id !== claim.event_id) unreadable.push(id)
+    if (!got || !claim || got.quote !== claim.quote || (got.value ?? null) !== claim.value || got.event_id !== claim.event_id)
+      unreadable.push(id)
   }
   t.strictSame(unreadable, [], `a sample of ${sample.length} acknowledged claims reads back one by one`)
 
@@ -441,7 +501,10 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
   t.strictSame(miscounted, [], `for each of ${events.length} events, claims_total equals the claims acknowledged`)
 
   const unreadableRecords: string[] = []
-  for (const [path, list] of [['/events', events], ['/sources', sources]] as const) {
+  for (const [path, list] of [
+    ['/events', events],
+    ['/sources', sources],
+  ] as const) {
     for (const id of list) {
       const res = await request('final', checker(), `${path}/${id}`, [200])
       if (res) await res.arrayBuffer()
@@ -466,7 +529,13 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
   const count = (names: string[]) =>
     names.reduce((sum, name) => sum + [...(statuses.get(name)?.values() ?? [])].reduce((a, b) => a + b, 0), 0)
   const requests = count([...statuses.keys()].filter((op) => op !== 'setup' && op !== 'final'))
-  const writes = ['POST /events/{id}/claims', 'POST /claims/bulk', 'POST /claims/bulk twice with one Idempotency-Key', 'POST /events', 'POST /sources']
+  const writes = [
+    'POST /events/{id}/claims',
+    'POST /claims/bulk',
+    'POST /claims/bulk twice with one Idempotency-Key',
+    'POST /events',
+    'POST /sources',
+  ]
   t.comment(
     [
       `${requests} requests (${[...latencies.values()].reduce((sum, l) => sum + l.length, 0)} operations) from ${CLIENTS} clients in ${(runMs / 1000).toFixed(1)} s (${Math.round(requests / (runMs / 1000))}/s), ${directReads} direct SQLite reads alongside`,

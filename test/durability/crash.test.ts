@@ -199,7 +199,10 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
       changeIds = (
         db.prepare("SELECT id FROM changes WHERE type = 'claim.created' AND event_id = ?").all(eventId) as Array<{ id: string }>
       ).map((r) => r.id)
-      const perEvent = db.prepare('SELECT event_id AS e, count(*) AS n FROM claims GROUP BY event_id').all() as Array<{ e: string; n: number }>
+      const perEvent = db.prepare('SELECT event_id AS e, count(*) AS n FROM claims GROUP BY event_id').all() as Array<{
+        e: string
+        n: number
+      }>
       figures.claimsInDatabase = perEvent.reduce((sum, r) => sum + r.n, 0)
       const now = new Map(perEvent.map((r) => [r.e, r.n]))
       for (const [earlier, n] of foundPerEvent) {
@@ -221,7 +224,8 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
     for (const row of sqlRows) {
       const batchId = row.quote ?? '(no quote)'
       const rows = found.get(batchId) ?? new Set<number>()
-      if (row.external_id !== `${batchId}/${row.value}`) problems.push(`claim ${row.id}: external_id ${row.external_id} with value ${row.value}`)
+      if (row.external_id !== `${batchId}/${row.value}`)
+        problems.push(`claim ${row.id}: external_id ${row.external_id} with value ${row.value}`)
       if (row.value !== null && rows.has(row.value)) problems.push(`${batchId} row ${row.value} is there twice`)
       if (row.value !== null) rows.add(row.value)
       found.set(batchId, rows)
@@ -255,13 +259,21 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
     t.equal(exported.status, 200, `round ${round}: GET /claims export`)
     const apiRows = ndjson<ClaimRow>(await exported.text())
     const key = (r: ClaimRow) => `${r.id} ${r.quote} ${r.external_id} ${r.value}`
-    t.strictSame(apiRows.map(key).sort(), sqlRows.map(key).sort(), `round ${round}: the export lists exactly the claims SQLite holds (${sqlRows.length})`)
+    t.strictSame(
+      apiRows.map(key).sort(),
+      sqlRows.map(key).sort(),
+      `round ${round}: the export lists exactly the claims SQLite holds (${sqlRows.length})`,
+    )
     const summary = await fetch(`${current.base}/events/${eventId}/summary`)
     t.equal(summary.status, 200, `round ${round}: GET summary`)
     const { claims_total } = (await summary.json()) as { claims_total: number }
     t.equal(claims_total, sqlRows.length, `round ${round}: the summary counts them all`)
 
-    t.strictSame(problems, [], `round ${round}: ${batches.filter((b) => b.outcome === 'acknowledged').length} acknowledged of ${batches.length} batches, every one whole; no partial batch`)
+    t.strictSame(
+      problems,
+      [],
+      `round ${round}: ${batches.filter((b) => b.outcome === 'acknowledged').length} acknowledged of ${batches.length} batches, every one whole; no partial batch`,
+    )
     foundPerEvent.set(eventId, sqlRows.length)
     figures.rounds++
     if (problems.length === 0) figures.roundsSurvived++
@@ -286,5 +298,8 @@ t.test(`kill -9 mid-stream, ${ROUNDS} rounds: acknowledged batches survive whole
   t.equal(figures.roundsSurvived, ROUNDS, 'every round survived')
   t.equal(figures.acknowledgedFound, figures.acknowledged, 'every acknowledged batch is there')
   t.equal(figures.unacknowledgedPartial, 0, 'no unacknowledged batch is there in part')
-  t.ok(inFlight.every((n) => n > 0), 'every kill came with requests in flight')
+  t.ok(
+    inFlight.every((n) => n > 0),
+    'every kill came with requests in flight',
+  )
 })

@@ -156,7 +156,6 @@ export function random(seed: number): () => number {
   }
 }
 
-
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Parses an NDJSON body. */

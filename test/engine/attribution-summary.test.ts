@@ -6,12 +6,7 @@ import { attribution, day, directory } from './fixtures/claims.js'
 
 // gov ← air-force; mod speaks for gov, af-press for air-force; rebels and foreign stand alone.
 const dir = directory(
-  [
-    { id: 'mod', affiliated_actor_id: 'gov' },
-    { id: 'af-press', affiliated_actor_id: 'air-force' },
-    { id: 'ngo' },
-    { id: 'wire' },
-  ],
+  [{ id: 'mod', affiliated_actor_id: 'gov' }, { id: 'af-press', affiliated_actor_id: 'air-force' }, { id: 'ngo' }, { id: 'wire' }],
   [
     { id: 'gov', name: 'Government' },
     { id: 'air-force', name: 'Air Force', parent_id: 'gov' },
@@ -30,8 +25,7 @@ const stance =
   }
 const accuses = stance('accuses')
 const denies = stance('denies')
-const summarize = (claims: AttributionClaim[], d: Directory = dir) =>
-  attributionSummary(countedStances(claims), d)
+const summarize = (claims: AttributionClaim[], d: Directory = dir) => attributionSummary(countedStances(claims), d)
 const statusOf = (...claims: AttributionClaim[]) => summarize(claims).status
 
 /** Each case: what it shows, the status expected, and the claims (built in order: their ids are c01, c02, …). */
@@ -54,7 +48,11 @@ t.test('uncontested', async (t) => {
     ['two sources accuse the same actor', 'uncontested', [accuses('ngo', ['gov']), accuses('wire', ['gov'])]],
     ['actor sets with an actor in common', 'uncontested', [accuses('ngo', ['gov', 'rebels']), accuses('wire', ['rebels', 'foreign'])]],
     ['one names an ancestor of the other', 'uncontested', [accuses('ngo', ['air-force']), accuses('wire', ['gov'])]],
-    ['disjoint sets from the same source are not rule (b)', 'uncontested', [accuses('ngo', ['rebels']), accuses('ngo', ['foreign'], '2020-01-02')]],
+    [
+      'disjoint sets from the same source are not rule (b)',
+      'uncontested',
+      [accuses('ngo', ['rebels']), accuses('ngo', ['foreign'], '2020-01-02')],
+    ],
     ['denying a part of the accused actor is not rule (a)', 'uncontested', [accuses('ngo', ['gov']), denies('wire', ['air-force'])]],
     ['a source cannot contest itself under rule (a)', 'uncontested', [accuses('ngo', ['air-force']), denies('ngo', ['gov'])]],
     ['a denial of an actor nobody accuses', 'uncontested', [accuses('ngo', ['rebels']), denies('wire', ['gov'])]],
@@ -141,11 +139,7 @@ t.test('support is summed exactly, so equal supports tie on actor id', async (t)
 })
 
 t.test('self and admitted follow the actor tree', async (t) => {
-  const s = summarize([
-    denies('mod', ['air-force', 'rebels']),
-    denies('af-press', ['gov']),
-    denies('ngo', ['air-force']),
-  ])
+  const s = summarize([denies('mod', ['air-force', 'rebels']), denies('af-press', ['gov']), denies('ngo', ['air-force'])])
   const standing = (id: string) => s.actors.find((a) => a.actor_id === id)
   t.strictSame(
     standing('air-force')?.denied_by.map((d) => [d.source_id, d.self]),
@@ -160,7 +154,10 @@ t.test('self and admitted follow the actor tree', async (t) => {
     [false],
     'a part does not speak for the whole',
   )
-  t.strictSame(standing('rebels')?.denied_by.map((d) => d.self), [false])
+  t.strictSame(
+    standing('rebels')?.denied_by.map((d) => d.self),
+    [false],
+  )
 
   const admissions = summarize([accuses('mod', ['air-force']), accuses('ngo', ['gov'])])
   const admitted = Object.fromEntries(admissions.actors.map((a) => [a.actor_id, a.admitted]))
@@ -179,11 +176,7 @@ t.test('entropy', async (t) => {
   const uneven = summarize([accuses('ngo', ['gov']), accuses('wire', ['gov', 'rebels'])])
   const shares = [0.75, 0.25]
   t.equal(uneven.entropy, -shares.reduce((h, s) => h + s * Math.log2(s), 0))
-  t.equal(
-    summarize([accuses('ngo', ['gov']), denies('wire', ['rebels'])]).entropy,
-    0,
-    'denied actors take no share',
-  )
+  t.equal(summarize([accuses('ngo', ['gov']), denies('wire', ['rebels'])]).entropy, 0, 'denied actors take no share')
 })
 
 t.test('an actor tree with a cycle does not hang', async (t) => {

@@ -5,18 +5,11 @@ import { attribution, day, endOf, figure } from './fixtures/claims.js'
 
 const fig = (id: string, source_id: string, date: string, fields: Partial<FigureClaim> = {}) =>
   figure({ id, source_id, stated_at: day(date), qualifier: 'dozens', ...fields })
-const blame = (
-  id: string,
-  source_id: string,
-  date: string,
-  stance: Stance,
-  actor_ids: string[],
-  fields: Partial<AttributionClaim> = {},
-) => attribution({ id, source_id, stated_at: day(date), stance, actor_ids, ...fields })
+const blame = (id: string, source_id: string, date: string, stance: Stance, actor_ids: string[], fields: Partial<AttributionClaim> = {}) =>
+  attribution({ id, source_id, stated_at: day(date), stance, actor_ids, ...fields })
 
 const ids = (claims: readonly Claim[]) => claims.map((c) => c.id).sort()
-const decided = (claims: readonly Claim[]) =>
-  countedStances(claims).map((s) => [s.source_id, s.actor_id, s.claim.id])
+const decided = (claims: readonly Claim[]) => countedStances(claims).map((s) => [s.source_id, s.actor_id, s.claim.id])
 
 t.test('step 1: claims stated up to and including T', async (t) => {
   const claims = [fig('a', 's', '2020-01-01'), fig('b', 's', '2020-01-02')]
@@ -36,24 +29,12 @@ t.test('step 3: supersedes hides a claim only when the superseding claim is kept
   const old = fig('old', 's', '2020-01-01')
   const fix = fig('fix', 'other', '2020-01-03', { qualifier: 'hundreds', supersedes: 'old' })
   t.strictSame(ids(claimsInForce([old, fix], endOf('2020-01-03'))), ['fix'], 'a kept correction hides')
-  t.strictSame(
-    ids(claimsInForce([old, fix], endOf('2020-01-02'))),
-    ['old'],
-    'a correction stated after T hides nothing',
-  )
+  t.strictSame(ids(claimsInForce([old, fix], endOf('2020-01-02'))), ['old'], 'a correction stated after T hides nothing')
   const retractedFix = { ...fix, retraction: { at: day('2020-02-01'), reason: 'wrong' } }
-  t.strictSame(
-    ids(claimsInForce([old, retractedFix], endOf('2020-01-03'))),
-    ['old'],
-    'a retracted correction hides nothing',
-  )
+  t.strictSame(ids(claimsInForce([old, retractedFix], endOf('2020-01-03'))), ['old'], 'a retracted correction hides nothing')
   const fixOfFix = fig('fix2', 's', '2020-01-04', { qualifier: 'thousands', supersedes: 'fix' })
   t.strictSame(ids(claimsInForce([old, fix, fixOfFix], endOf('2020-01-04'))), ['fix2'], 'a chain')
-  t.strictSame(
-    ids(claimsInForce([fixOfFix, fix, old], endOf('2020-01-04'))),
-    ['fix2'],
-    'a chain, in any arrival order',
-  )
+  t.strictSame(ids(claimsInForce([fixOfFix, fix, old], endOf('2020-01-04'))), ['fix2'], 'a chain, in any arrival order')
 })
 
 t.test('step 4: one claim per origin source, the latest', async (t) => {
@@ -70,11 +51,7 @@ t.test('step 4: one claim per origin source, the latest', async (t) => {
   const groups = countedFigureGroups(claimsInForce(claims, endOf('2020-01-02')))
   t.equal(groups.length, 1)
   t.strictSame(ids(groups[0]?.claims ?? []), ['a2', 'b1', 'c2'])
-  t.strictSame(
-    ids(countedFigureGroups([...claims].reverse())[0]?.claims ?? []),
-    ['a2', 'b1', 'c2'],
-    'arrival order plays no part',
-  )
+  t.strictSame(ids(countedFigureGroups([...claims].reverse())[0]?.claims ?? []), ['a2', 'b1', 'c2'], 'arrival order plays no part')
 })
 
 t.test('step 4: relays never add a source', async (t) => {
@@ -126,8 +103,24 @@ t.test('step 5: each (source, actor) pair is decided by its latest claim', async
   const flipped = [...claims, blame('denial', 'reuters', '2020-01-03', 'denies', ['rus'])]
   // [source, actor, the deciding claim] of each pair
   const cases: Array<[string, typeof claims, string[][]]> = [
-    ['a later claim naming one of two actors decides only that pair', claims, [['mod', 'rus', 'other'], ['reuters', 'gov', 'late'], ['reuters', 'rus', 'early']]],
-    ['a later denial decides the pair whatever the earlier stance', flipped, [['mod', 'rus', 'other'], ['reuters', 'gov', 'late'], ['reuters', 'rus', 'denial']]],
+    [
+      'a later claim naming one of two actors decides only that pair',
+      claims,
+      [
+        ['mod', 'rus', 'other'],
+        ['reuters', 'gov', 'late'],
+        ['reuters', 'rus', 'early'],
+      ],
+    ],
+    [
+      'a later denial decides the pair whatever the earlier stance',
+      flipped,
+      [
+        ['mod', 'rus', 'other'],
+        ['reuters', 'gov', 'late'],
+        ['reuters', 'rus', 'denial'],
+      ],
+    ],
   ]
   for (const [message, given, expected] of cases) t.strictSame(decided(given), expected, message)
 })

@@ -16,11 +16,7 @@ const exact = (value: number) => statement('exact', { value })
 const range = (low: number, high: number | null) => ({ low, high })
 
 t.test('range, points, estimate and common', async (t) => {
-  const s = summarize(
-    exact(10),
-    statement('at_least', { value: 5 }),
-    statement('range', { low: 0, high: 20 }),
-  )
+  const s = summarize(exact(10), statement('at_least', { value: 5 }), statement('range', { low: 0, high: 20 }))
   t.strictSame(s.range, range(0, null))
   t.strictSame(s.points, { min: 5, max: 10, median: 10 })
   t.strictSame(s.estimate, { value: 10, method: 'median' })
@@ -74,16 +70,8 @@ t.test('agreement: the region covered by the most claims, narrowest, then lowest
     sources,
     share,
   })
-  t.strictSame(
-    agreement([range(0, 10), range(5, 20), range(15, 30)]),
-    found(5, 10, 2, 2 / 3),
-    'equal width: the lowest',
-  )
-  t.strictSame(
-    agreement([range(0, 10), range(5, 20), range(18, 30)]),
-    found(18, 20, 2, 2 / 3),
-    'the narrowest, though higher',
-  )
+  t.strictSame(agreement([range(0, 10), range(5, 20), range(15, 30)]), found(5, 10, 2, 2 / 3), 'equal width: the lowest')
+  t.strictSame(agreement([range(0, 10), range(5, 20), range(18, 30)]), found(18, 20, 2, 2 / 3), 'the narrowest, though higher')
   t.strictSame(
     agreement([range(0, 5), range(6, 10)]),
     found(6, 10, 1, 0.5),
@@ -109,7 +97,13 @@ t.test('counted claims: ordered by point then source, numbers as given', async (
   )
   t.strictSame(
     s.claims.map((c) => [c.source_id, c.point]),
-    [['s5', 5], ['s1', 20], ['s3', 20], ['s2', 25], ['s4', 200]],
+    [
+      ['s5', 5],
+      ['s1', 20],
+      ['s3', 20],
+      ['s2', 25],
+      ['s4', 200],
+    ],
   )
   const bySource = new Map(s.claims.map((c) => [c.source_id, c]))
   t.strictSame(bySource.get('s1'), {
@@ -126,8 +120,7 @@ t.test('counted claims: ordered by point then source, numbers as given', async (
     quote: null,
     url: null,
   })
-  const given = (id: string) =>
-    Object.keys(bySource.get(id) ?? {}).filter((k) => ['value', 'low', 'high', 'best'].includes(k))
+  const given = (id: string) => Object.keys(bySource.get(id) ?? {}).filter((k) => ['value', 'low', 'high', 'best'].includes(k))
   t.strictSame(given('s1'), ['low', 'high'], 'no best when none was given')
   t.strictSame(given('s2'), ['value'])
   t.strictSame(given('s3'), ['low', 'high', 'best'])

@@ -4,7 +4,14 @@ import { attribution, day, figure } from './fixtures/claims.js'
 
 t.test('a sub-population larger than the same source’s all', async (t) => {
   const all = figure({ id: 'all', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'exact', value: 10 })
-  const kids = figure({ id: 'kids', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'at_least', value: 12, population: 'children' })
+  const kids = figure({
+    id: 'kids',
+    source_id: 's1',
+    stated_at: day('2020-01-01'),
+    qualifier: 'at_least',
+    value: 12,
+    population: 'children',
+  })
   const [w] = summaryWarnings([all, kids])
   t.equal(w?.code, 'subpopulation_exceeds_all')
   t.strictSame(w?.claim_ids, ['kids', 'all'])
@@ -36,7 +43,14 @@ t.test('a downward revision of a cumulative figure', async (t) => {
 })
 
 t.test('relay chains that loop or name the origin', async (t) => {
-  const loop = attribution({ id: 'l', source_id: 's1', via: ['s2', 's3', 's2'], stated_at: day('2020-01-01'), stance: 'accuses', actor_ids: ['gov'] })
+  const loop = attribution({
+    id: 'l',
+    source_id: 's1',
+    via: ['s2', 's3', 's2'],
+    stated_at: day('2020-01-01'),
+    stance: 'accuses',
+    actor_ids: ['gov'],
+  })
   const self = figure({ id: 'o', source_id: 's1', via: ['s2', 's1'], stated_at: day('2020-01-01'), qualifier: 'exact', value: 1 })
   const fine = figure({ id: 'f', source_id: 's1', via: ['s2', 's3'], stated_at: day('2020-01-01'), qualifier: 'exact', value: 1 })
   t.strictSame(

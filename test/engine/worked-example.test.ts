@@ -31,11 +31,26 @@ const row = (i: number, source_id: string, via: string[], date: string) => ({
 })
 // One line per row of the contract's table.
 const claims: Claim[] = [
-  figure({ ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'), qualifier: 'exact', value: 58, quote: 'had killed 58 people including 11 children' }),
+  figure({
+    ...row(1, 'sohr', ['reuters', 'tass'], '2017-04-04'),
+    qualifier: 'exact',
+    value: 58,
+    quote: 'had killed 58 people including 11 children',
+  }),
   figure({ ...row(2, 'sohr', ['reuters', 'tass'], '2017-04-04'), population: 'children', qualifier: 'exact', value: 11 }),
   figure({ ...row(3, 'who', ['tass'], '2017-04-05'), qualifier: 'at_least', value: 70, quote: 'at least 70 people have died' }),
-  figure({ ...row(4, 'who', ['tass'], '2017-04-05'), metric: 'affected', qualifier: 'hundreds', quote: 'hundreds more have been affected' }),
-  attribution({ ...row(5, 'reuters', ['tass'], '2017-04-04'), stance: 'accuses', actor_ids: ['syrian-government', 'russian-forces'], certainty: 'suspected' }),
+  figure({
+    ...row(4, 'who', ['tass'], '2017-04-05'),
+    metric: 'affected',
+    qualifier: 'hundreds',
+    quote: 'hundreds more have been affected',
+  }),
+  attribution({
+    ...row(5, 'reuters', ['tass'], '2017-04-04'),
+    stance: 'accuses',
+    actor_ids: ['syrian-government', 'russian-forces'],
+    certainty: 'suspected',
+  }),
   attribution({ ...row(6, 'russian-mod', ['tass'], '2017-04-04'), stance: 'denies', actor_ids: ['russian-forces'] }),
   attribution({ ...row(7, 'syrian-mod', ['tass'], '2017-04-05'), stance: 'denies', actor_ids: ['syrian-government'] }),
   attribution({ ...row(8, 'russian-mod', ['tass'], '2017-04-05'), stance: 'accuses', actor_ids: ['armed-opposition'] }),
@@ -48,7 +63,11 @@ t.test('as of 2017-04-06', async (t) => {
   t.equal(summary.claims_counted, 9)
   t.strictSame(
     summary.figures.map((f) => [f.metric, f.population, f.party]),
-    [['killed', 'all', null], ['killed', 'children', null], ['affected', 'all', null]],
+    [
+      ['killed', 'all', null],
+      ['killed', 'children', null],
+      ['affected', 'all', null],
+    ],
     'groups ordered by metric as the contract lists them, then population',
   )
   const [killed, children, affected] = summary.figures
@@ -94,7 +113,11 @@ t.test('as of 2017-04-06', async (t) => {
     t.equal(blame.sources, 3)
     t.strictSame(
       blame.actors.map((a) => [a.actor_id, a.support]),
-      [['armed-opposition', 2], ['russian-forces', 0.5], ['syrian-government', 0.5]],
+      [
+        ['armed-opposition', 2],
+        ['russian-forces', 0.5],
+        ['syrian-government', 0.5],
+      ],
     )
     const shares = [2 / 3, 1 / 6, 1 / 6]
     const expected = -shares.reduce((h, s) => h + s * Math.log2(s), 0) / Math.log2(3)
@@ -102,12 +125,8 @@ t.test('as of 2017-04-06', async (t) => {
     t.equal(blame.entropy.toFixed(4), '0.7897')
 
     const actor = (id: string) => blame.actors.find((a) => a.actor_id === id)
-    t.strictSame(actor('russian-forces')?.denied_by, [
-      { source_id: 'russian-mod', claim_id: 'c6', self: true, via: ['tass'] },
-    ])
-    t.strictSame(actor('syrian-government')?.denied_by, [
-      { source_id: 'syrian-mod', claim_id: 'c7', self: true, via: ['tass'] },
-    ])
+    t.strictSame(actor('russian-forces')?.denied_by, [{ source_id: 'russian-mod', claim_id: 'c6', self: true, via: ['tass'] }])
+    t.strictSame(actor('syrian-government')?.denied_by, [{ source_id: 'syrian-mod', claim_id: 'c7', self: true, via: ['tass'] }])
     t.strictSame(actor('syrian-government')?.accused_by, [
       {
         source_id: 'reuters',
@@ -117,12 +136,18 @@ t.test('as of 2017-04-06', async (t) => {
         via: ['tass'],
       },
     ])
-    t.strictSame(actor('armed-opposition')?.accused_by.map((a) => [a.source_id, a.claim_id]), [
-      ['russian-mod', 'c8'],
-      ['syrian-mod', 'c9'],
-    ])
+    t.strictSame(
+      actor('armed-opposition')?.accused_by.map((a) => [a.source_id, a.claim_id]),
+      [
+        ['russian-mod', 'c8'],
+        ['syrian-mod', 'c9'],
+      ],
+    )
     t.equal(actor('armed-opposition')?.name, 'Armed opposition')
-    t.strictSame(blame.actors.map((a) => a.admitted), [false, false, false])
+    t.strictSame(
+      blame.actors.map((a) => a.admitted),
+      [false, false, false],
+    )
   })
 })
 
@@ -137,15 +162,14 @@ t.test('as of 2017-04-04: killed/all has only SOHR', async (t) => {
     ],
   )
   t.equal(killed?.sources, 1)
-  t.strictSame(killed?.claims.map((c) => c.source_id), ['sohr'])
+  t.strictSame(
+    killed?.claims.map((c) => c.source_id),
+    ['sohr'],
+  )
   t.equal(killed?.disagreement.level, 'single_source')
   t.equal(summary.claims_total, 9)
   t.equal(summary.claims_counted, 4)
-  t.equal(
-    summary.attribution.status,
-    'contested',
-    'reuters accuses russian-forces, which russian-mod denies',
-  )
+  t.equal(summary.attribution.status, 'contested', 'reuters accuses russian-forces, which russian-mod denies')
   t.equal(summary.attribution.sources, 2)
 })
 

@@ -146,7 +146,11 @@ function integerArb(schema: JsonSchema): fc.Arbitrary<number> {
   // Mostly small numbers near the lower bound; sometimes anywhere, or a bound.
   const small = fc.integer({ min: safeLo, max: Math.min(safeHi, safeLo + 1000) })
   const anywhere = fc.bigInt({ min: BigInt(safeLo), max: BigInt(safeHi) }).map(Number)
-  return fc.oneof({ weight: 4, arbitrary: small }, { weight: 2, arbitrary: anywhere }, { weight: 1, arbitrary: fc.constantFrom(safeLo, safeHi) })
+  return fc.oneof(
+    { weight: 4, arbitrary: small },
+    { weight: 2, arbitrary: anywhere },
+    { weight: 1, arbitrary: fc.constantFrom(safeLo, safeHi) },
+  )
 }
 
 function numberArb(schema: JsonSchema): fc.Arbitrary<number> {
@@ -154,7 +158,11 @@ function numberArb(schema: JsonSchema): fc.Arbitrary<number> {
   const hi = schema.maximum ?? schema.exclusiveMaximum ?? 1e6
   return fc
     .double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true })
-    .filter((n) => (schema.exclusiveMinimum === undefined || n > schema.exclusiveMinimum) && (schema.exclusiveMaximum === undefined || n < schema.exclusiveMaximum))
+    .filter(
+      (n) =>
+        (schema.exclusiveMinimum === undefined || n > schema.exclusiveMinimum) &&
+        (schema.exclusiveMaximum === undefined || n < schema.exclusiveMaximum),
+    )
 }
 
 function stringArb(schema: JsonSchema): fc.Arbitrary<string> {
@@ -171,7 +179,9 @@ function stringArb(schema: JsonSchema): fc.Arbitrary<string> {
     case 'date-time':
       return fc.date({ noInvalidDate: true, min: new Date('1900-01-01'), max: new Date('2100-01-01') }).map((d) => d.toISOString())
     case 'date':
-      return fc.date({ noInvalidDate: true, min: new Date('1900-01-01'), max: new Date('2100-01-01') }).map((d) => d.toISOString().slice(0, 10))
+      return fc
+        .date({ noInvalidDate: true, min: new Date('1900-01-01'), max: new Date('2100-01-01') })
+        .map((d) => d.toISOString().slice(0, 10))
     case 'email':
       return fc.emailAddress()
     case 'uuid':
@@ -244,7 +254,9 @@ export class SchemaArbitraries {
       case 'null':
         return fc.constant(null)
       case 'array': {
-        const items = schema.items ? this.valid(schema.items, name, collection, depth + 1) : fc.jsonValue({ maxDepth: 1 }).map((v) => v as Json)
+        const items = schema.items
+          ? this.valid(schema.items, name, collection, depth + 1)
+          : fc.jsonValue({ maxDepth: 1 }).map((v) => v as Json)
         const minLength = schema.minItems ?? 0
         return fc.array(items, { minLength, maxLength: Math.max(minLength, Math.min(schema.maxItems ?? 3, 3)) })
       }
@@ -263,7 +275,9 @@ export class SchemaArbitraries {
     const known = fc.record(model, { requiredKeys: required }) as fc.Arbitrary<Record<string, Json>>
     const extra = schema.additionalProperties
     if (extra === undefined || typeof extra === 'boolean') return known
-    const keys = schema.propertyNames ? (this.valid(schema.propertyNames, undefined, collection, depth + 1) as fc.Arbitrary<string>) : fc.string({ minLength: 1, maxLength: 12 })
+    const keys = schema.propertyNames
+      ? (this.valid(schema.propertyNames, undefined, collection, depth + 1) as fc.Arbitrary<string>)
+      : fc.string({ minLength: 1, maxLength: 12 })
     const more = fc.dictionary(
       keys.filter((k) => typeof k === 'string'),
       this.valid(extra, undefined, collection, depth + 1),
@@ -324,7 +338,11 @@ const NUMBER_LITERALS = [
 ]
 
 export function edgeNumber(): fc.Arbitrary<Json> {
-  return fc.oneof(fc.constantFrom(...NUMBER_LITERALS).map(rawNumber), fc.double().map((n) => (Number.isFinite(n) ? n : 0)), fc.integer())
+  return fc.oneof(
+    fc.constantFrom(...NUMBER_LITERALS).map(rawNumber),
+    fc.double().map((n) => (Number.isFinite(n) ? n : 0)),
+    fc.integer(),
+  )
 }
 
 const ODD_STRINGS = [
@@ -422,7 +440,20 @@ export function edgeString(): fc.Arbitrary<string> {
 /** Keys a body should not have, or that test how keys are read. */
 export function oddKey(): fc.Arbitrary<string> {
   return fc.oneof(
-    fc.constantFrom('unknown_field', 'ID', 'Name', 'kind ', '__proto__', 'constructor', 'prototype', '', ' ', 'é', '$where', 'x'.repeat(300)),
+    fc.constantFrom(
+      'unknown_field',
+      'ID',
+      'Name',
+      'kind ',
+      '__proto__',
+      'constructor',
+      'prototype',
+      '',
+      ' ',
+      'é',
+      '$where',
+      'x'.repeat(300),
+    ),
     fc.string({ minLength: 1, maxLength: 12 }),
   )
 }
@@ -469,7 +500,10 @@ export function setAt(root: Json, path: JsonPath, value: Json | undefined): Json
 
 /** A copy of the object at `path` with one more key. */
 export function addKeyAt(root: Json, path: JsonPath, key: string, value: Json): Json {
-  const target = path.reduce<Json | undefined>((node, k) => (node !== null && typeof node === 'object' ? (node as Record<string, Json>)[k] : undefined), root)
+  const target = path.reduce<Json | undefined>(
+    (node, k) => (node !== null && typeof node === 'object' ? (node as Record<string, Json>)[k] : undefined),
+    root,
+  )
   if (target === null || typeof target !== 'object' || Array.isArray(target)) return root
   const copy: Record<string, Json> = {}
   for (const [k, v] of Object.entries(target)) defineKey(copy, k, v)

@@ -179,7 +179,22 @@ function stableSegment(encoded: string): boolean {
   }
 }
 
-const RAW_SEGMENTS = ['%ZZ', '%', '%E0%A4%A', '%C0%AF', '%00', '%2F', 'a%2Fb', '%25', '%20', '%0A', 'x'.repeat(201), 'x'.repeat(5000), 'KHAN-SHAYKHUN', 'sohr%20']
+const RAW_SEGMENTS = [
+  '%ZZ',
+  '%',
+  '%E0%A4%A',
+  '%C0%AF',
+  '%00',
+  '%2F',
+  'a%2Fb',
+  '%25',
+  '%20',
+  '%0A',
+  'x'.repeat(201),
+  'x'.repeat(5000),
+  'KHAN-SHAYKHUN',
+  'sohr%20',
+]
 
 const ACCEPTS = [
   'application/json',
@@ -247,10 +262,16 @@ const MALFORMED = [
   '\u0000',
 ]
 
-const HEADER_NAME = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'), minLength: 1, maxLength: 20 }).map((name) => `x-${name}`)
+const HEADER_NAME = fc
+  .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'), minLength: 1, maxLength: 20 })
+  .map((name) => `x-${name}`)
 
 /** JSON nested deeper than any body of the API, and deeper than a recursive walk's stack. */
-const DEEP = ['['.repeat(1000) + ']'.repeat(1000), '['.repeat(50_000) + ']'.repeat(50_000), `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`]
+const DEEP = [
+  '['.repeat(1000) + ']'.repeat(1000),
+  '['.repeat(50_000) + ']'.repeat(50_000),
+  `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
+]
 
 export interface Context {
   doc: OpenApiDocument
@@ -297,11 +318,17 @@ export function planFor(ctx: Context, op: Operation): Plan {
     Object.fromEntries(pathParams.map((p) => [p.name, paramArb(p).map(encode).filter(stableSegment)])),
   ) as fc.Arbitrary<Record<string, string>>
   const queryArb = fc
-    .tuple(...queryParams.map((p) => (p.required ? paramArb(p).map((v) => [v]) : fc.option(paramArb(p), { freq: 3 }).map((v) => (v === null ? [] : [v])))))
+    .tuple(
+      ...queryParams.map((p) =>
+        p.required ? paramArb(p).map((v) => [v]) : fc.option(paramArb(p), { freq: 3 }).map((v) => (v === null ? [] : [v])),
+      ),
+    )
     .map((values) => queryParams.flatMap((p, i) => (values[i] ?? []).map((v): [string, string] => [p.name, v])))
   const headerArb = fc
     .tuple(
-      ...headerParams.map((p) => (p.required ? paramArb(p).map((v) => [v]) : fc.option(paramArb(p), { freq: 3 }).map((v) => (v === null ? [] : [v])))),
+      ...headerParams.map((p) =>
+        p.required ? paramArb(p).map((v) => [v]) : fc.option(paramArb(p), { freq: 3 }).map((v) => (v === null ? [] : [v])),
+      ),
       successMedia.length > 1 ? fc.option(fc.constantFrom(...successMedia), { freq: 2 }) : fc.constant(null),
     )
     .map((values) => {
@@ -328,16 +355,14 @@ export function planFor(ctx: Context, op: Operation): Plan {
         : fc.constantFrom(...candidates).chain((record) => {
             const keys = Object.keys(props)
             if (keys.length === 0 || record === null || typeof record !== 'object' || Array.isArray(record)) return fc.constant(record)
-            return fc
-              .subarray(keys, { maxLength: Math.min(2, keys.length) })
-              .chain((redraw) =>
-                fc.tuple(...redraw.map((k) => fc.option(arbitraries.valid(props[k] ?? {}, k, collection), { freq: 4 }))).map((values) => {
-                  const redrawn = new Map(redraw.map((k, i) => [k, values[i]]))
-                  const kept = Object.entries(record).filter(([k]) => !redrawn.has(k))
-                  const fresh = [...redrawn].filter((e): e is [string, Json] => e[1] !== null && e[1] !== undefined)
-                  return Object.fromEntries([...kept, ...fresh]) as Json
-                }),
-              )
+            return fc.subarray(keys, { maxLength: Math.min(2, keys.length) }).chain((redraw) =>
+              fc.tuple(...redraw.map((k) => fc.option(arbitraries.valid(props[k] ?? {}, k, collection), { freq: 4 }))).map((values) => {
+                const redrawn = new Map(redraw.map((k, i) => [k, values[i]]))
+                const kept = Object.entries(record).filter(([k]) => !redrawn.has(k))
+                const fresh = [...redrawn].filter((e): e is [string, Json] => e[1] !== null && e[1] !== undefined)
+                return Object.fromEntries([...kept, ...fresh]) as Json
+              }),
+            )
           })
     // Where NDJSON is documented too, an array body is sometimes sent as NDJSON: one item per line.
     const ndjson = op.requestBody?.content['application/x-ndjson'] !== undefined
@@ -399,7 +424,10 @@ function jsonBodyOf(parts: RequestParts): Json | undefined {
 
 function mutatedJson(name: string, parts: RequestParts, change: (value: Json) => fc.Arbitrary<Json>): fc.Arbitrary<FuzzCase> {
   const value = jsonBodyOf(parts) ?? {}
-  return change(value).map((next) => ({ mutation: name, parts: withBody(parts, { kind: 'json', value: next, contentType: 'application/json' }) }))
+  return change(value).map((next) => ({
+    mutation: name,
+    parts: withBody(parts, { kind: 'json', value: next, contentType: 'application/json' }),
+  }))
 }
 
 /** A node of the body, chosen at random (the root included). */
@@ -424,7 +452,9 @@ function mutationsFor(pathParams: Parameter[], queryParams: Parameter[], hasBody
         mutatedJson('body:drop-property', parts, (value) =>
           someNode(value, (n) => isObject(n) && Object.keys(n).length > 0).chain((node) => {
             const keys = isObject(node.value) ? Object.keys(node.value) : []
-            return keys.length === 0 ? fc.constant(value) : fc.constantFrom(...keys).map((k) => setAt(value, [...node.path, k], undefined) ?? null)
+            return keys.length === 0
+              ? fc.constant(value)
+              : fc.constantFrom(...keys).map((k) => setAt(value, [...node.path, k], undefined) ?? null)
           }),
         ),
       (parts) =>
@@ -446,9 +476,10 @@ function mutationsFor(pathParams: Parameter[], queryParams: Parameter[], hasBody
           ),
         ),
       (parts) =>
-        fc
-          .constantFrom<Json>(null, true, 0, -1, 'x', '', [], [null], [{}], {}, [[]])
-          .map((value) => ({ mutation: 'body:not-an-object', parts: withBody(parts, { kind: 'json', value, contentType: 'application/json' }) })),
+        fc.constantFrom<Json>(null, true, 0, -1, 'x', '', [], [null], [{}], {}, [[]]).map((value) => ({
+          mutation: 'body:not-an-object',
+          parts: withBody(parts, { kind: 'json', value, contentType: 'application/json' }),
+        })),
       (parts) => {
         const text = toJsonText(jsonBodyOf(parts) ?? {})
         return fc
@@ -458,23 +489,36 @@ function mutationsFor(pathParams: Parameter[], queryParams: Parameter[], hasBody
             fc.constantFrom(`\ufeff${text}`, `${text},`, `${text}]`, ` \n\t${text}\n `, text.replace(/"/g, "'"), text.replace(/:/, ': ,')),
             fc.constantFrom(...DEEP),
           )
-          .map((t) => ({ mutation: 'body:malformed-json', parts: withBody(parts, { kind: 'text', text: t, contentType: 'application/json' }) }))
+          .map((t) => ({
+            mutation: 'body:malformed-json',
+            parts: withBody(parts, { kind: 'text', text: t, contentType: 'application/json' }),
+          }))
       },
       (parts) => {
         const text = toJsonText(jsonBodyOf(parts) ?? {})
         return fc
-          .tuple(fc.constantFrom(...CONTENT_TYPES), fc.constantFrom(text, 'a=1&b=2', '<a>1</a>', 'kind,source_id\nfigure,sohr\n', '{"a":1}\n{"b":2}\n'))
+          .tuple(
+            fc.constantFrom(...CONTENT_TYPES),
+            fc.constantFrom(text, 'a=1&b=2', '<a>1</a>', 'kind,source_id\nfigure,sohr\n', '{"a":1}\n{"b":2}\n'),
+          )
           .map(([contentType, t]) => ({ mutation: 'body:content-type', parts: withBody(parts, { kind: 'text', text: t, contentType }) }))
       },
       (parts) =>
         fc
-          .constantFrom<Body>({ kind: 'none' }, { kind: 'text', text: '', contentType: 'application/json' }, { kind: 'text', text: '', contentType: null })
+          .constantFrom<Body>(
+            { kind: 'none' },
+            { kind: 'text', text: '', contentType: 'application/json' },
+            { kind: 'text', text: '', contentType: null },
+          )
           .map((body) => ({ mutation: 'body:missing', parts: withBody(parts, body) })),
       (parts) =>
         mutatedJson('body:huge', parts, (value) =>
           fc.constantFrom('string', 'rows').map((how) => {
             const big = 'a'.repeat(1_100_000)
-            if (how === 'rows') return Array.isArray(value) ? Array.from({ length: 50_001 }, () => value[0] ?? {}) : { ...(isObject(value) ? value : {}), rows: Array.from({ length: 100_000 }, () => 0) }
+            if (how === 'rows')
+              return Array.isArray(value)
+                ? Array.from({ length: 50_001 }, () => value[0] ?? {})
+                : { ...(isObject(value) ? value : {}), rows: Array.from({ length: 100_000 }, () => 0) }
             const target = nodes(value).find((n) => typeof n.value === 'string')
             return target ? (setAt(value, target.path, big) ?? null) : isObject(value) ? { ...value, note: big } : big
           }),
@@ -486,7 +530,11 @@ function mutationsFor(pathParams: Parameter[], queryParams: Parameter[], hasBody
       fc
         .tuple(
           fc.constantFrom(...pathParams.map((p) => p.name)),
-          fc.oneof(fc.constantFrom(...RAW_SEGMENTS), edgeString().map(encode), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map(encode)),
+          fc.oneof(
+            fc.constantFrom(...RAW_SEGMENTS),
+            edgeString().map(encode),
+            fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map(encode),
+          ),
         )
         .filter(([, segment]) => stableSegment(segment))
         .map(([name, segment]) => ({ mutation: 'path:odd', parts: { ...parts, path: { ...parts.path, [name]: segment } } })),
@@ -532,10 +580,23 @@ function mutationsFor(pathParams: Parameter[], queryParams: Parameter[], hasBody
       })),
     (parts) =>
       fc
-        .constantFrom('limit=%ZZ', '%ZZ=1', '&&&', '=x', 'a[b]=c', 'limit[]=1', 'format=json&format=csv', 'cursor=%00', '__proto__=1', 'constructor[prototype]=1')
+        .constantFrom(
+          'limit=%ZZ',
+          '%ZZ=1',
+          '&&&',
+          '=x',
+          'a[b]=c',
+          'limit[]=1',
+          'format=json&format=csv',
+          'cursor=%00',
+          '__proto__=1',
+          'constructor[prototype]=1',
+        )
         .map((rawQuery) => ({ mutation: 'query:encoding', parts: { ...parts, rawQuery } })),
     (parts) =>
-      fc.constantFrom(...ACCEPTS).map((accept) => ({ mutation: 'header:accept', parts: { ...parts, headers: { ...parts.headers, accept } } })),
+      fc
+        .constantFrom(...ACCEPTS)
+        .map((accept) => ({ mutation: 'header:accept', parts: { ...parts, headers: { ...parts.headers, accept } } })),
     (parts) =>
       fc
         .oneof(
@@ -702,7 +763,8 @@ function checkNdjson(ctx: Context, content: Record<string, MediaType>, status: n
     const parsed = parseJson(line)
     if (!parsed.ok) return [{ kind: 'schema-mismatch', message: `${status} NDJSON: line ${i + 1} is not JSON` }]
     const errors = item ? ctx.validator.check(item, parsed.value) : []
-    if (errors.length > 0) return [{ kind: 'schema-mismatch', message: `${status} NDJSON: line ${i + 1} is not an item of the JSON page: ${errors.join('; ')}` }]
+    if (errors.length > 0)
+      return [{ kind: 'schema-mismatch', message: `${status} NDJSON: line ${i + 1} is not an item of the JSON page: ${errors.join('; ')}` }]
   }
   return []
 }
@@ -715,7 +777,10 @@ export function check(ctx: Context, plan: Plan, request: JudgedRequest, res: Obs
   if (status >= 500) findings.push({ kind: 'server-error', message: `answered ${status}` })
   if (status >= 400 && STACK.test(res.body)) findings.push({ kind: 'stack-trace', message: 'the body shows a stack trace' })
   if (request.invalid.length > 0 && status < 400) {
-    findings.push({ kind: 'invalid-accepted', message: `answered ${status} to a request the document says is invalid: ${request.invalid.join('; ')}` })
+    findings.push({
+      kind: 'invalid-accepted',
+      message: `answered ${status} to a request the document says is invalid: ${request.invalid.join('; ')}`,
+    })
   }
   if (status >= 400) {
     const parsed = parseJson(res.body)
@@ -736,7 +801,10 @@ export function check(ctx: Context, plan: Plan, request: JudgedRequest, res: Obs
     if (status === 304 && request.headers['if-none-match'] !== undefined && plan.op.method === 'GET') {
       notes.push('304 to a conditional GET (not in the document)')
     } else {
-      findings.push({ kind: 'undocumented-status', message: `${status} is not documented (documented: ${Object.keys(plan.op.responses).join(', ')})` })
+      findings.push({
+        kind: 'undocumented-status',
+        message: `${status} is not documented (documented: ${Object.keys(plan.op.responses).join(', ')})`,
+      })
     }
     return { findings, notes }
   }
@@ -746,14 +814,18 @@ export function check(ctx: Context, plan: Plan, request: JudgedRequest, res: Obs
     if (value === undefined) {
       if (header.required) findings.push({ kind: 'schema-mismatch', message: `${status}: the required header ${name} is missing` })
     } else if (header.schema) {
-      const errors = ctx.validator.checkParameters({ type: 'object', properties: { [name]: header.schema } }, { [name]: typeof value === 'number' ? String(value) : value })
+      const errors = ctx.validator.checkParameters(
+        { type: 'object', properties: { [name]: header.schema } },
+        { [name]: typeof value === 'number' ? String(value) : value },
+      )
       if (errors.length > 0) findings.push({ kind: 'schema-mismatch', message: `${status} header ${name}: ${errors.join('; ')}` })
     }
   }
   const content = documented.content ?? {}
   const mediaTypes = Object.keys(content)
   if (mediaTypes.length === 0) {
-    if (res.body !== '') findings.push({ kind: 'undocumented-content-type', message: `${status} documents no body, got ${res.contentType ?? '(none)'}` })
+    if (res.body !== '')
+      findings.push({ kind: 'undocumented-content-type', message: `${status} documents no body, got ${res.contentType ?? '(none)'}` })
     return { findings, notes }
   }
   const entry = Object.entries(content).find(([m]) => m.toLowerCase() === media)
@@ -809,9 +881,12 @@ export async function seededApp(t: Teardowns, doc: OpenApiDocument): Promise<{ a
     if (typeof page.next_cursor === 'string') (usesAfter ? domain.positions : domain.cursors).push(page.next_cursor)
     if (usesAfter) continue
     const all = await app.inject({ method: 'GET', url: `${op.path}?limit=100` })
-    const items = (parseJson(all.body) as { ok: boolean; value?: { items?: Array<{ id?: unknown; aliases?: unknown }> } }).value?.items ?? []
+    const items =
+      (parseJson(all.body) as { ok: boolean; value?: { items?: Array<{ id?: unknown; aliases?: unknown }> } }).value?.items ?? []
     domain.ids[collection] = items.map((i) => i.id).filter((id): id is string => typeof id === 'string')
-    domain.aliases[collection] = items.flatMap((i) => (Array.isArray(i.aliases) ? i.aliases.filter((a): a is string => typeof a === 'string') : []))
+    domain.aliases[collection] = items.flatMap((i) =>
+      Array.isArray(i.aliases) ? i.aliases.filter((a): a is string => typeof a === 'string') : [],
+    )
   }
   return { app, domain }
 }
@@ -931,7 +1006,9 @@ export function makeContext(doc: OpenApiDocument, domain: Domain): Context {
     fixture.event as Json,
     ...(fixture.claims as Json[]),
     ...(fixture.claims as Array<Record<string, Json>>).map((c) => ({ ...c, event_id: fixture.event.id })),
-    ...[...fixture.actors, ...fixture.sources, fixture.event].map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'id')) as Json),
+    ...[...fixture.actors, ...fixture.sources, fixture.event].map(
+      (r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'id')) as Json,
+    ),
     { reason: 'Duplicate of another record.' },
   ]
   return { doc, domain, validator: new SchemaValidator(doc), arbitraries: new SchemaArbitraries(doc, domain), records }
@@ -986,11 +1063,20 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         findings = [{ kind: 'harness', message: `the request could not be made: ${err instanceof Error ? err.message : String(err)}` }]
       }
       const status = String(observed.status)
-      if (observed.status === 400 && request.invalid.length === 0 && !hasUndocumentedQuery(plan, request)) noteStricter(report, name, observed)
+      if (observed.status === 400 && request.invalid.length === 0 && !hasUndocumentedQuery(plan, request))
+        noteStricter(report, name, observed)
       stats.statuses[status] = (stats.statuses[status] ?? 0) + 1
       report.statuses[status] = (report.statuses[status] ?? 0) + 1
       for (const finding of findings) {
-        report.failures.push({ ...finding, index, caseSeed: seed, operation: name, mutation: fuzzCase.mutation, request, response: observed })
+        report.failures.push({
+          ...finding,
+          index,
+          caseSeed: seed,
+          operation: name,
+          mutation: fuzzCase.mutation,
+          request,
+          response: observed,
+        })
       }
       options.onCase?.(report.runs, indices.length)
     }
@@ -1011,7 +1097,8 @@ function noteStricter(report: FuzzReport, operation: string, observed: Observed)
   entry.count++
   const parsed = parseJson(observed.body)
   const errors = parsed.ok ? (parsed.value as { errors?: Array<{ path?: unknown; in?: unknown }> }).errors : undefined
-  const fields = Array.isArray(errors) && errors.length > 0 ? errors.map((e) => `${String(e.in ?? '?')} ${String(e.path)}`) : ['(no errors array)']
+  const fields =
+    Array.isArray(errors) && errors.length > 0 ? errors.map((e) => `${String(e.in ?? '?')} ${String(e.path)}`) : ['(no errors array)']
   for (const field of new Set(fields)) entry.fields[field] = (entry.fields[field] ?? 0) + 1
 }
 
@@ -1051,7 +1138,9 @@ export function formatReport(report: FuzzReport, maxFailures = 50): string {
   lines.push('')
   const width = Math.max(...Object.keys(report.operations).map((k) => k.length))
   for (const [name, stats] of Object.entries(report.operations)) {
-    lines.push(`${name.padEnd(width)}  ${String(stats.cases).padStart(5)} cases (${stats.documentValid} valid as documented)  ${counts(stats.statuses)}`)
+    lines.push(
+      `${name.padEnd(width)}  ${String(stats.cases).padStart(5)} cases (${stats.documentValid} valid as documented)  ${counts(stats.statuses)}`,
+    )
   }
   lines.push('')
   lines.push(`statuses: ${counts(report.statuses)}`)

@@ -34,8 +34,14 @@ t.test(`a fixed-seed sample of ${RUNS} requests over every operation: no 5xx, ev
   t.equal(report.runs, RUNS, 'every case ran')
   for (const [name, stats] of Object.entries(report.operations)) t.ok(stats.cases > 0, `${name} was fuzzed`)
   const statuses = Object.keys(report.statuses)
-  t.ok(statuses.some((s) => s.startsWith('2')), 'some requests succeeded')
-  t.ok(statuses.some((s) => s.startsWith('4')), 'some requests were refused')
+  t.ok(
+    statuses.some((s) => s.startsWith('2')),
+    'some requests succeeded',
+  )
+  t.ok(
+    statuses.some((s) => s.startsWith('4')),
+    'some requests were refused',
+  )
   for (const failure of report.failures.slice(0, SHOWN)) {
     const [headline = '', ...reproduction] = describeFailure(failure, report).split('\n')
     t.fail(headline, { reproduction: reproduction.map((line) => line.trim()) })
@@ -54,16 +60,39 @@ t.test('the judge: what the document says of a request', async (t) => {
   }
   const create = find('POST /sources')
   const get = find('GET /sources/{id}')
-  const parts = (over: Partial<RequestParts>): RequestParts => ({ path: {}, query: [], rawQuery: '', headers: {}, body: { kind: 'none' }, ...over })
+  const parts = (over: Partial<RequestParts>): RequestParts => ({
+    path: {},
+    query: [],
+    rawQuery: '',
+    headers: {},
+    body: { kind: 'none' },
+    ...over,
+  })
   const verdict = (plan: typeof create, p: RequestParts) => judge(ctx, plan, p, toRequest(plan.op, p))
-  const json = (value: Record<string, unknown>): RequestParts['body'] => ({ kind: 'json', value: value as never, contentType: 'application/json' })
+  const json = (value: Record<string, unknown>): RequestParts['body'] => ({
+    kind: 'json',
+    value: value as never,
+    contentType: 'application/json',
+  })
 
   t.strictSame(verdict(create, parts({ body: json({ name: 'SOHR', kind: 'monitor' }) })), [], 'a valid body')
   t.match(verdict(create, parts({ body: json({ name: 'SOHR' }) })), [/kind/], 'a missing required field')
-  t.match(verdict(create, parts({ body: json({ name: 'SOHR', kind: 'monitor', colour: 'red' }) })), [/additional|colour/], 'an unknown field')
+  t.match(
+    verdict(create, parts({ body: json({ name: 'SOHR', kind: 'monitor', colour: 'red' }) })),
+    [/additional|colour/],
+    'an unknown field',
+  )
   t.match(verdict(create, parts({ body: json({ name: 7, kind: 'monitor' }) })), [/name/], 'a wrong type')
-  t.match(verdict(create, parts({ body: { kind: 'text', text: '{"name":', contentType: 'application/json' } })), [/not JSON/], 'malformed JSON')
-  t.match(verdict(create, parts({ body: { kind: 'text', text: '{}', contentType: 'text/plain' } })), [/content type/], 'an undocumented content type')
+  t.match(
+    verdict(create, parts({ body: { kind: 'text', text: '{"name":', contentType: 'application/json' } })),
+    [/not JSON/],
+    'malformed JSON',
+  )
+  t.match(
+    verdict(create, parts({ body: { kind: 'text', text: '{}', contentType: 'text/plain' } })),
+    [/content type/],
+    'an undocumented content type',
+  )
   t.match(verdict(create, parts({})), [/required/], 'no body')
   t.strictSame(verdict(get, parts({ path: { id: 'sohr' } })), [], 'a valid path')
   t.match(verdict(get, parts({ path: { id: '%ZZ' } })), [/percent-decodable/], 'an undecodable path')
@@ -93,9 +122,21 @@ t.test('the checks: what counts as a failure', async (t) => {
 
   t.strictSame(kinds(request(), { status: 404, contentType: 'application/problem+json', body: problem(404) }), [], 'a documented problem')
   t.strictSame(kinds(request(), { status: 200, contentType: 'application/json; charset=utf-8', body: ok }), [], 'a documented success')
-  t.strictSame(kinds(request(), { status: 200, contentType: 'application/json', body: JSON.stringify(source) }), ['schema-mismatch'], 'a body off its schema')
-  t.strictSame(kinds(request(), { status: 200, contentType: 'text/plain', body: ok }), ['undocumented-content-type'], 'an undocumented content type')
-  t.strictSame(kinds(request(), { status: 418, contentType: 'application/problem+json', body: problem(418) }), ['undocumented-status'], 'an undocumented status')
+  t.strictSame(
+    kinds(request(), { status: 200, contentType: 'application/json', body: JSON.stringify(source) }),
+    ['schema-mismatch'],
+    'a body off its schema',
+  )
+  t.strictSame(
+    kinds(request(), { status: 200, contentType: 'text/plain', body: ok }),
+    ['undocumented-content-type'],
+    'an undocumented content type',
+  )
+  t.strictSame(
+    kinds(request(), { status: 418, contentType: 'application/problem+json', body: problem(418) }),
+    ['undocumented-status'],
+    'an undocumented status',
+  )
   t.strictSame(
     kinds(request(), { status: 404, contentType: 'application/json', body: '{"error":"Not Found"}' }),
     ['not-a-problem-document', 'undocumented-content-type'],
@@ -103,11 +144,19 @@ t.test('the checks: what counts as a failure', async (t) => {
   )
   t.match(kinds(request(), { status: 500, contentType: 'application/problem+json', body: problem(500) }), ['server-error'], 'a 5xx')
   t.match(
-    kinds(request(), { status: 500, contentType: 'application/problem+json', body: `${problem(500).slice(0, -1)},"stack":"Error\\n    at f (/src/x.ts:1:2)"}` }),
+    kinds(request(), {
+      status: 500,
+      contentType: 'application/problem+json',
+      body: `${problem(500).slice(0, -1)},"stack":"Error\\n    at f (/src/x.ts:1:2)"}`,
+    }),
     ['server-error', 'stack-trace'],
     'a stack trace',
   )
-  t.match(kinds(request(['path /id too long']), { status: 200, contentType: 'application/json', body: ok }), ['invalid-accepted'], 'an invalid request accepted')
+  t.match(
+    kinds(request(['path /id too long']), { status: 200, contentType: 'application/json', body: ok }),
+    ['invalid-accepted'],
+    'an invalid request accepted',
+  )
   const conditional = check(ctx, plan, request([], { 'if-none-match': '*' }), { status: 304, contentType: undefined, body: '' })
   t.strictSame(conditional.findings, [], 'a 304 to a conditional GET is documented: no failure…')
   t.strictSame(conditional.notes, [], '…and nothing to note')

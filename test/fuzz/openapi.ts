@@ -149,5 +149,7 @@ export function isJsonMedia(media: string): boolean {
 
 /** The documented response for a status: the exact code, then `4XX`-style ranges, then `default`. */
 export function documentedResponse(op: Operation, status: number): ResponseObject | undefined {
-  return op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses[`${String(status)[0]}xx`] ?? op.responses.default
+  return (
+    op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses[`${String(status)[0]}xx`] ?? op.responses.default
+  )
 }

@@ -50,7 +50,11 @@ t.test('negotiateFormat reads Accept as RFC 9110 does', async (t) => {
 t.test('nextLink keeps the path and every parameter, and sets the cursor', async (t) => {
   t.equal(nextLink('/claims', 'abc'), '</claims?cursor=abc>; rel="next"')
   t.equal(nextLink('/claims?limit=2&kind=figure', 'abc'), '</claims?limit=2&kind=figure&cursor=abc>; rel="next"')
-  t.equal(nextLink('/claims?cursor=old&limit=2', 'new'), '</claims?cursor=new&limit=2>; rel="next"', 'the old cursor is replaced, not repeated')
+  t.equal(
+    nextLink('/claims?cursor=old&limit=2', 'new'),
+    '</claims?cursor=new&limit=2>; rel="next"',
+    'the old cursor is replaced, not repeated',
+  )
   const link = nextLink('/events/x/claims?stated_from=2017-04-04T00:00:00Z&q=a+b', 'c')
   const url = new URL(link.slice(1, link.indexOf('>')), 'http://h')
   t.equal(url.pathname, '/events/x/claims')
@@ -136,7 +140,12 @@ t.test('takePage reads one row past the page, then closes the iterator', async (
       closed = true
     }
   }
-  const page = takePage(rows(), 3, (r) => r, (r) => [r.id])
+  const page = takePage(
+    rows(),
+    3,
+    (r) => r,
+    (r) => [r.id],
+  )
   t.strictSame(
     page.items.map((r) => r.id),
     ['r0', 'r1', 'r2'],
@@ -144,7 +153,15 @@ t.test('takePage reads one row past the page, then closes the iterator', async (
   t.strictSame(decodeCursor(page.next_cursor ?? '', 1), ['r2'])
   t.equal(read, 4, 'one extra row tells there is a next page')
   t.ok(closed, 'the iterator was closed')
-  t.strictSame(takePage([{ id: 'a' }], 3, (r) => r, (r) => [r.id]), { items: [{ id: 'a' }], next_cursor: null })
+  t.strictSame(
+    takePage(
+      [{ id: 'a' }],
+      3,
+      (r) => r,
+      (r) => [r.id],
+    ),
+    { items: [{ id: 'a' }], next_cursor: null },
+  )
 })
 
 /** A keyset list of `n` numbers, counting the queries made. */
@@ -205,13 +222,22 @@ t.test('exportStream: empty batches in the middle are skipped; an empty list is 
   ]
   const render = ndjsonRenderer<string>()
   t.equal(await text(exportStream(pages[0] as Page<string>, (c) => pages[Number(c)] as Page<string>, render)), '"a"\n"b"\n')
-  t.equal(await text(exportStream({ items: [], next_cursor: null }, () => ({ items: [], next_cursor: null }), { head: 'h\r\n', items: () => '' })), 'h\r\n')
+  t.equal(
+    await text(
+      exportStream({ items: [], next_cursor: null }, () => ({ items: [], next_cursor: null }), { head: 'h\r\n', items: () => '' }),
+    ),
+    'h\r\n',
+  )
 })
 
 t.test('exportStream: a failing batch destroys the stream with the error', async (t) => {
-  const stream = exportStream({ items: ['a'], next_cursor: 'x' }, () => {
-    throw new Error('disk on fire')
-  }, ndjsonRenderer<string>())
+  const stream = exportStream(
+    { items: ['a'], next_cursor: 'x' },
+    () => {
+      throw new Error('disk on fire')
+    },
+    ndjsonRenderer<string>(),
+  )
   await t.rejects(text(stream), /disk on fire/)
 })
 
@@ -254,7 +280,10 @@ t.test('csvCell: text made safe unless raw; numbers and booleans never touched',
 
   const seed = testSeed()
   const formulaStart = fc.constantFrom('=', '+', '-', '@', '\t', '\r')
-  const text = fc.oneof(fc.string(), fc.tuple(formulaStart, fc.string()).map(([c, s]) => c + s))
+  const text = fc.oneof(
+    fc.string(),
+    fc.tuple(formulaStart, fc.string()).map(([c, s]) => c + s),
+  )
   fc.assert(
     fc.property(text, (value) => {
       const [safeCell] = (parse(safe.items([{ text: value, n: 1 }]), { relax_quotes: false }) as string[][])[0] ?? []
@@ -273,30 +302,90 @@ t.test('csvCell: text made safe unless raw; numbers and booleans never touched',
 
 t.test('exportFileName: one rule, from the route, its filters and the as-of date', async (t) => {
   const cases: Array<[string, Record<string, unknown>, Record<string, unknown>, 'csv' | 'ndjson', string | undefined, string]> = [
-    ['/summaries', {}, { format: 'csv', as_of: '2017-04-06T23:59:59.999Z' }, 'csv', '2017-04-06T23:59:59.999Z', 'reckon-summaries-as-of-2017-04-06.csv'],
-    ['/summaries', {}, { metric: 'killed', limit: 5, cursor: 'abc', hxl: true, raw: false }, 'csv', '2026-01-02T03:04:05.000Z', 'reckon-summaries-killed-as-of-2026-01-02.csv'],
-    ['/events/:id/summary', { id: 'khan-shaykhun' }, { as_of: '2017-04-06T23:59:59.999Z' }, 'csv', undefined, 'reckon-khan-shaykhun-summary-as-of-2017-04-06.csv'],
+    [
+      '/summaries',
+      {},
+      { format: 'csv', as_of: '2017-04-06T23:59:59.999Z' },
+      'csv',
+      '2017-04-06T23:59:59.999Z',
+      'reckon-summaries-as-of-2017-04-06.csv',
+    ],
+    [
+      '/summaries',
+      {},
+      { metric: 'killed', limit: 5, cursor: 'abc', hxl: true, raw: false },
+      'csv',
+      '2026-01-02T03:04:05.000Z',
+      'reckon-summaries-killed-as-of-2026-01-02.csv',
+    ],
+    [
+      '/events/:id/summary',
+      { id: 'khan-shaykhun' },
+      { as_of: '2017-04-06T23:59:59.999Z' },
+      'csv',
+      undefined,
+      'reckon-khan-shaykhun-summary-as-of-2017-04-06.csv',
+    ],
     ['/claims', {}, { event_id: 'khan-shaykhun', format: 'csv' }, 'csv', undefined, 'reckon-claims-khan-shaykhun.csv'],
     ['/claims', {}, { event_id: 'khan-shaykhun' }, 'ndjson', undefined, 'reckon-claims-khan-shaykhun.ndjson'],
     ['/events', {}, {}, 'csv', undefined, 'reckon-events.csv'],
     ['/events/', {}, {}, 'csv', undefined, 'reckon-events.csv'],
-    ['/events/:id/timeline', { id: 'khan-shaykhun' }, { metric: 'killed', population: 'all' }, 'csv', undefined, 'reckon-khan-shaykhun-timeline-killed-all.csv'],
-    ['/claims', {}, { stated_from: '2017-04-04T00:00:00.000Z', stated_to: '2017-04-05T23:59:59.999Z' }, 'csv', undefined, 'reckon-claims-stated-from-2017-04-04-stated-to-2017-04-05.csv'],
-    ['/events', {}, { from: '2017-04', to: '2017', sort: '-occurred_on' }, 'csv', undefined, 'reckon-events-from-2017-04-to-2017-occurred-on.csv'],
-    ['/events/:id/claims', { id: 'Ab C/../x"y' }, { q: 'Khan "Shaykhun"; rm -rf /' }, 'csv', undefined, 'reckon-ab-c-x-y-claims-khan-shaykhun-rm-rf.csv'],
+    [
+      '/events/:id/timeline',
+      { id: 'khan-shaykhun' },
+      { metric: 'killed', population: 'all' },
+      'csv',
+      undefined,
+      'reckon-khan-shaykhun-timeline-killed-all.csv',
+    ],
+    [
+      '/claims',
+      {},
+      { stated_from: '2017-04-04T00:00:00.000Z', stated_to: '2017-04-05T23:59:59.999Z' },
+      'csv',
+      undefined,
+      'reckon-claims-stated-from-2017-04-04-stated-to-2017-04-05.csv',
+    ],
+    [
+      '/events',
+      {},
+      { from: '2017-04', to: '2017', sort: '-occurred_on' },
+      'csv',
+      undefined,
+      'reckon-events-from-2017-04-to-2017-occurred-on.csv',
+    ],
+    [
+      '/events/:id/claims',
+      { id: 'Ab C/../x"y' },
+      { q: 'Khan "Shaykhun"; rm -rf /' },
+      'csv',
+      undefined,
+      'reckon-ab-c-x-y-claims-khan-shaykhun-rm-rf.csv',
+    ],
     ['/events', {}, { q: '٥٨ قتيلا' }, 'csv', undefined, 'reckon-events.csv'],
     ['/events', {}, { q: 'Ḱhán Šhaykhūn' }, 'csv', undefined, 'reckon-events-khan-shaykhun.csv'],
   ]
   for (const [route, params, query, format, asOf, name] of cases) {
     t.equal(exportFileName(route, params, query, format, asOf), name, `${route} ${JSON.stringify(query)}`)
   }
-  const long = exportFileName('/events', {}, { q: 'x'.repeat(200), tag: 'y'.repeat(100), country: 'SY', level: 'conflicting' }, 'csv', '2017-04-06T23:59:59.999Z')
+  const long = exportFileName(
+    '/events',
+    {},
+    { q: 'x'.repeat(200), tag: 'y'.repeat(100), country: 'SY', level: 'conflicting' },
+    'csv',
+    '2017-04-06T23:59:59.999Z',
+  )
   t.ok(long.length <= 160, `a long query makes a bounded name (${long.length} characters)`)
   t.match(long, /^reckon-events-x+-y+-sy-conflicting-as-of-2017-04-06\.csv$/, 'each value cut, the as-of date kept')
   fc.assert(
     // Whatever the parameters hold: a name of slugs, [a-z0-9] runs joined by single dashes.
-    fc.property(fc.dictionary(fc.string({ minLength: 1 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant('2017-04-04T00:00:00.000Z'))), fc.string(), (query, id) =>
-      /^reckon(-[a-z0-9]+)*\.csv$/.test(exportFileName('/events/:id/claims', { id }, query, 'csv', undefined)),
+    fc.property(
+      fc.dictionary(
+        fc.string({ minLength: 1 }),
+        fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant('2017-04-04T00:00:00.000Z')),
+      ),
+      fc.string(),
+      (query, id) => /^reckon(-[a-z0-9]+)*\.csv$/.test(exportFileName('/events/:id/claims', { id }, query, 'csv', undefined)),
     ),
     { seed: testSeed(), numRuns: 1000 },
   )

@@ -62,7 +62,15 @@ t.test('a write to an event changes the tags of everything that shows it, and on
   const app = await build(t)
   const ids = await loadFixture(app, readFixture())
   await post(app, '/events', { id: 'elsewhere', title: 'Elsewhere', occurred_on: '2020' })
-  const urls = [SUMMARY, '/events/khan-shaykhun/timeline?metric=killed', '/events/khan-shaykhun/claims', '/events/khan-shaykhun/history', '/claims', '/summaries', '/events']
+  const urls = [
+    SUMMARY,
+    '/events/khan-shaykhun/timeline?metric=killed',
+    '/events/khan-shaykhun/claims',
+    '/events/khan-shaykhun/history',
+    '/claims',
+    '/summaries',
+    '/events',
+  ]
   const before = await Promise.all(urls.map((u) => etagOf(app, u)))
   const other = await etagOf(app, '/events/elsewhere/history')
 
@@ -106,7 +114,14 @@ t.test('the tag follows Accept, and "as of now" moves when a future-dated claim 
   t.equal(wrong.statusCode, 200)
 
   const soon = new Date(Date.now() + 300).toISOString()
-  await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'who', stated_at: soon, metric: 'injured', qualifier: 'exact', value: 5 })
+  await post(app, '/events/khan-shaykhun/claims', {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: soon,
+    metric: 'injured',
+    qualifier: 'exact',
+    value: 5,
+  })
   const before = await etagOf(app, url)
   await new Promise((r) => setTimeout(r, 400))
   t.not(await etagOf(app, url), before, 'no write, but the claim now counts')
@@ -163,7 +178,11 @@ function timeless(body: string): string {
 }
 
 async function get(app: FastifyInstance, variant: Variant, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url: variant.url, headers: { ...(variant.accept === undefined ? {} : { accept: variant.accept }), ...headers } })
+  return app.inject({
+    method: 'GET',
+    url: variant.url,
+    headers: { ...(variant.accept === undefined ? {} : { accept: variant.accept }), ...headers },
+  })
 }
 
 // A summary (a document, "as of now" and pinned), an event's claims (a list of one event) and lists of the whole database, paged and not.
@@ -231,7 +250,11 @@ t.test('the query in any order is one request; a parameter more or a value diffe
   const a = await etagOf(app, '/claims?event_id=khan-shaykhun&limit=2&view=full')
   t.equal(await etagOf(app, '/claims?limit=2&view=full&event_id=khan-shaykhun'), a)
   t.equal(await etagOf(app, '/claims?view=full&format=json&event_id=khan-shaykhun&limit=2'), a)
-  t.equal(await etagOf(app, '/claims/?limit=2&&event_id=khan-shaykhun&view=full'), a, 'a trailing slash and an empty parameter change nothing')
+  t.equal(
+    await etagOf(app, '/claims/?limit=2&&event_id=khan-shaykhun&view=full'),
+    a,
+    'a trailing slash and an empty parameter change nothing',
+  )
   t.not(await etagOf(app, '/claims?event_id=khan-shaykhun&limit=3&view=full'), a)
   t.not(await etagOf(app, '/claims?event_id=khan-shaykhun&limit=2'), a)
   const summary = await etagOf(app, '/events/khan-shaykhun/summary?as_of=2017-04-06&known_at=2026-01-01')
@@ -308,21 +331,30 @@ t.test('a request the schema refuses never shares a valid tag: a 400, never a 30
   }
 })
 
-t.test('one representation per route elsewhere: Accept changes neither the tag of a chart, a page or a JSON-only view, nor its body', async (t) => {
-  const app = await build(t)
-  await loadFixture(app, readFixture())
-  for (const url of ['/events/khan-shaykhun/chart.svg', '/', '/events/khan-shaykhun/timeline?metric=killed', '/events/khan-shaykhun/history', '/changes']) {
-    const plain = await app.inject({ method: 'GET', url })
-    t.equal(plain.statusCode, 200, url)
-    for (const accept of ['*/*', 'text/csv', 'application/json', 'image/svg+xml', 'text/html']) {
-      const res = await app.inject({ method: 'GET', url, headers: { accept } })
-      t.equal(res.headers.etag, plain.headers.etag, `${url}, Accept: ${accept}`)
-      t.equal(res.body, plain.body)
-      const cached = await app.inject({ method: 'GET', url, headers: { accept, 'if-none-match': String(plain.headers.etag) } })
-      t.equal(cached.statusCode, 304, `${url}, Accept: ${accept}: a 304`)
+t.test(
+  'one representation per route elsewhere: Accept changes neither the tag of a chart, a page or a JSON-only view, nor its body',
+  async (t) => {
+    const app = await build(t)
+    await loadFixture(app, readFixture())
+    for (const url of [
+      '/events/khan-shaykhun/chart.svg',
+      '/',
+      '/events/khan-shaykhun/timeline?metric=killed',
+      '/events/khan-shaykhun/history',
+      '/changes',
+    ]) {
+      const plain = await app.inject({ method: 'GET', url })
+      t.equal(plain.statusCode, 200, url)
+      for (const accept of ['*/*', 'text/csv', 'application/json', 'image/svg+xml', 'text/html']) {
+        const res = await app.inject({ method: 'GET', url, headers: { accept } })
+        t.equal(res.headers.etag, plain.headers.etag, `${url}, Accept: ${accept}`)
+        t.equal(res.body, plain.body)
+        const cached = await app.inject({ method: 'GET', url, headers: { accept, 'if-none-match': String(plain.headers.etag) } })
+        t.equal(cached.statusCode, 304, `${url}, Accept: ${accept}: a 304`)
+      }
     }
-  }
-})
+  },
+)
 
 t.test('the response cache never answers one format for another, and keeps the Link of a page', async (t) => {
   const app = await build(t)
@@ -369,7 +401,12 @@ t.test('GET and HEAD share a tag; a write moves the tag of every representation'
 t.test('a response replayed from memory keeps the headers of its representation', async (t) => {
   const app = await build(t)
   await loadFixture(app, readFixture())
-  const urls = ['/', '/events/khan-shaykhun/chart.svg?as_of=2017-04-06', '/claims?format=csv&limit=2', '/events/khan-shaykhun/summary?as_of=2017-04-06']
+  const urls = [
+    '/',
+    '/events/khan-shaykhun/chart.svg?as_of=2017-04-06',
+    '/claims?format=csv&limit=2',
+    '/events/khan-shaykhun/summary?as_of=2017-04-06',
+  ]
   for (const url of urls) {
     const first = await app.inject({ method: 'GET', url })
     const again = await app.inject({ method: 'GET', url })
@@ -380,15 +417,24 @@ t.test('a response replayed from memory keeps the headers of its representation'
     }
   }
   const page = await app.inject({ method: 'GET', url: '/' })
-  t.match(page.headers['content-security-policy'], /style-src 'unsafe-inline'/, 'the landing page, served again, may still use its own style')
+  t.match(
+    page.headers['content-security-policy'],
+    /style-src 'unsafe-inline'/,
+    'the landing page, served again, may still use its own style',
+  )
   const csv = await app.inject({ method: 'GET', url: '/claims?format=csv&limit=2' })
-  t.match(csv.headers['content-disposition'], /^attachment; filename="reckon-claims\.csv"$/, 'a CSV page, served again, keeps its file name')
+  t.match(
+    csv.headers['content-disposition'],
+    /^attachment; filename="reckon-claims\.csv"$/,
+    'a CSV page, served again, keeps its file name',
+  )
 })
 
 t.test('GET /summaries without as_of is computed as of each request, never replayed with an earlier moment', async (t) => {
   const app = await build(t)
   await loadFixture(app, readFixture())
-  const asOf = async (url: string) => (JSON.parse((await app.inject({ method: 'GET', url })).body) as { items: Array<{ as_of: string }> }).items[0]?.as_of
+  const asOf = async (url: string) =>
+    (JSON.parse((await app.inject({ method: 'GET', url })).body) as { items: Array<{ as_of: string }> }).items[0]?.as_of
   const first = await asOf('/summaries')
   await new Promise((resolve) => setTimeout(resolve, 5))
   const second = await asOf('/summaries')

@@ -24,7 +24,11 @@ t.test('a body shorter than its Content-Length says is a 400 problem with the re
   t.equal(problem.title, 'Invalid request')
   t.equal(problem.status, 400)
   t.equal(problem.detail, 'The body is not as long as its Content-Length header says.')
-  t.strictSame(problem.errors, [{ path: '/content-length', in: 'header', message: 'does not match the size of the body sent' }], 'the header named')
+  t.strictSame(
+    problem.errors,
+    [{ path: '/content-length', in: 'header', message: 'does not match the size of the body sent' }],
+    'the header named',
+  )
   t.equal(problem.instance, '/sources', 'the path, without the query string')
   const list = await app.inject({ method: 'GET', url: '/sources' })
   t.strictSame(json<Page<unknown>>(list).items, [], 'no source was created')
@@ -37,7 +41,10 @@ t.test('a router error frameworkErrors does not name is a 500 problem that leaks
     name: 'desk',
     storage() {
       const handlers = new Map<string, unknown>()
-      return { get: (value: string) => handlers.get(value) ?? null, set: (value: string, handler: unknown) => void handlers.set(value, handler) }
+      return {
+        get: (value: string) => handlers.get(value) ?? null,
+        set: (value: string, handler: unknown) => void handlers.set(value, handler),
+      }
     },
     deriveConstraint(_request: unknown, _context: unknown, done: (err: Error | null, value?: string) => void) {
       done(new Error('desk lookup failed at /srv/desks.db'))

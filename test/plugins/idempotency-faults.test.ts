@@ -12,10 +12,15 @@ import { build, json } from '../helper.js'
 
 t.test('when the answer cannot be kept, the request still gets it, and the failure is logged', async (t) => {
   const lines: string[] = []
-  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'error' }, logStream: { write: (line) => void lines.push(line) } })
+  const app = await buildApp({
+    config: { dbPath: ':memory:', apiKeys: [], logLevel: 'error' },
+    logStream: { write: (line) => void lines.push(line) },
+  })
   t.teardown(() => app.close())
   // The store refuses to record answers (as a full disk would).
-  app.db.$client.exec("CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+  app.db.$client.exec(
+    "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+  )
   const res = await app.inject({
     method: 'POST',
     url: '/sources',
@@ -79,7 +84,11 @@ t.test('a POST route with headers of its own documents and accepts the Idempoten
     ],
     'its own header, and the optional key added',
   )
-  t.strictSame(Object.keys(desk?.responses ?? {}).filter((code) => code === '409' || code === '422'), ['409', '422'], 'with the key’s 409 and 422')
+  t.strictSame(
+    Object.keys(desk?.responses ?? {}).filter((code) => code === '409' || code === '422'),
+    ['409', '422'],
+    'with the key’s 409 and 422',
+  )
   t.strictSame(
     doc.paths['/own-key']?.post?.parameters?.map((p) => [p.in, p.name, p.required]),
     [['header', 'idempotency-key', true]],

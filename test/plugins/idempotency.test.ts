@@ -1,11 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import {
-  IDEMPOTENCY_KEY_TTL_MS,
-  canonicalJson,
-  idempotencyScope,
-  requestFingerprint,
-} from '../../src/plugins/idempotency.js'
+import { IDEMPOTENCY_KEY_TTL_MS, canonicalJson, idempotencyScope, requestFingerprint } from '../../src/plugins/idempotency.js'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.js'
 import { generateOpenApi } from '../../src/openapi.js'
 import { type Problem, build, countRows as count, createAll, figureClaim, json, post } from '../helper.js'
@@ -167,7 +162,11 @@ t.test('a key whose first request is still running is a 409; the first then answ
 
   const pending = post(app, '/test/slow', { n: 1 }, keyed('slow'))
   await entered.promise
-  t.strictSame(keyRows(app).map((r) => r.state), ['in_flight'], 'the key is claimed while the request runs')
+  t.strictSame(
+    keyRows(app).map((r) => r.state),
+    ['in_flight'],
+    'the key is claimed while the request runs',
+  )
 
   const concurrent = await post(app, '/test/slow', { n: 1 }, keyed('slow'))
   assertKeyProblem(t, concurrent, 409, /^urn:reckon:problem:idempotency-key-in-flight$/)
@@ -301,7 +300,10 @@ t.test('keys are per client: two API keys may use the same key', async (t) => {
 
   const scopes = keyRows(app).map((r) => r.scope)
   t.strictSame(scopes.sort(), [idempotencyScope('Bearer a'), idempotencyScope('Bearer b')].sort())
-  t.notOk(scopes.some((s) => s === 'a' || s === 'b' || s === 'anonymous'), 'tokens are not stored')
+  t.notOk(
+    scopes.some((s) => s === 'a' || s === 'b' || s === 'anonymous'),
+    'tokens are not stored',
+  )
 })
 
 t.test('a 401 does not claim, so does not burn, the key', async (t) => {
@@ -331,7 +333,11 @@ t.test('a malformed key is a 400 naming the header, and claims nothing', async (
     t.equal(res.statusCode, 400, what)
     const problem = json<Problem>(res)
     t.equal(problem.type, 'urn:reckon:problem:validation', what)
-    t.strictSame(problem.errors?.map((e) => ({ path: e.path, in: e.in })), [{ path: '/idempotency-key', in: 'header' }], what)
+    t.strictSame(
+      problem.errors?.map((e) => ({ path: e.path, in: e.in })),
+      [{ path: '/idempotency-key', in: 'header' }],
+      what,
+    )
   }
   t.equal(keyRows(app).length, 0)
   t.equal(count(app, 'sources'), 0)
@@ -419,7 +425,12 @@ t.test('every POST documents the header and its 409 and 422; other methods do no
 t.test('a body nested thousands deep is a 400 problem, not a crash of the fingerprint', async (t) => {
   const app = await build(t)
   const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`
-  const res = await app.inject({ method: 'POST', url: '/claims', headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' }, payload: deep })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/claims',
+    headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' },
+    payload: deep,
+  })
   t.equal(res.statusCode, 400)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
   t.match(res.body, /nested too deeply/)

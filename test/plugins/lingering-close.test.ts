@@ -171,7 +171,9 @@ t.test('a body read whole keeps the connection alive: no Connection: close on an
   const socket = connect(port, '127.0.0.1')
   const answer = await new Promise<string>((resolve) => {
     socket.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8')))
-    socket.write(`POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+    socket.write(
+      `POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
   })
   socket.destroy()
   t.match(answer, /^HTTP\/1\.1 201 Created\r\n/)
@@ -195,7 +197,13 @@ t.test('bounded: an endless sender is cut after the byte bound, a trickling one 
 
   const maxMs = 1500
   const slow = await listen(t, { lingering: { maxBytes: 256 * MiB, maxMs } })
-  const trickle = await upload(slow, { url: '/events', size: Infinity, chunked: true, pauseMs: 100, headers: { 'content-type': 'text/plain' } })
+  const trickle = await upload(slow, {
+    url: '/events',
+    size: Infinity,
+    chunked: true,
+    pauseMs: 100,
+    headers: { 'content-type': 'text/plain' },
+  })
   t.ok(trickle.ms >= maxMs && trickle.ms < maxMs + 3000, `a trickle is cut by the time bound (${trickle.ms} ms)`)
   t.ok(trickle.sent < 64 * 1024 * 40, `it sent ${trickle.sent} bytes`)
 })

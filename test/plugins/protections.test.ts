@@ -10,7 +10,10 @@ import { type Problem, type Teardown, json } from '../helper.js'
 type Extra = Partial<Pick<Config, 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'>>
 
 async function app(t: Teardown, extra: Extra = {}, apiKeys = '') {
-  const instance = await buildApp({ config: { dbPath: ':memory:', apiKeys: parseApiKeys(apiKeys), logLevel: 'silent', ...extra }, logger: false })
+  const instance = await buildApp({
+    config: { dbPath: ':memory:', apiKeys: parseApiKeys(apiKeys), logLevel: 'silent', ...extra },
+    logger: false,
+  })
   t.teardown(() => instance.close())
   return instance
 }
@@ -28,7 +31,10 @@ t.test('rate limit: per key, then per client address; a 429 problem with Retry-A
   t.equal(limited.statusCode, 429)
   t.match(limited.headers['content-type'], /^application\/problem\+json/)
   t.match(json<Problem>(limited), { type: 'urn:reckon:problem:rate-limited', status: 429, detail: /3 requests a minute/ })
-  t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, `Retry-After ${String(limited.headers['retry-after'])}`)
+  t.ok(
+    Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60,
+    `Retry-After ${String(limited.headers['retry-after'])}`,
+  )
   t.equal((await get('two')).statusCode, 200, 'another key has its own allowance')
   for (let i = 0; i < 3; i++) t.equal((await get()).statusCode, 200, 'so does a client without a key')
   t.equal((await get()).statusCode, 429)
@@ -43,7 +49,11 @@ t.test('CORS: only configured origins, with the headers a dashboard reads', asyn
   const preflight = await a.inject({
     method: 'OPTIONS',
     url: '/claims',
-    headers: { origin: 'https://desk.example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+    headers: {
+      origin: 'https://desk.example.org',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type,idempotency-key',
+    },
   })
   t.equal(preflight.statusCode, 204)
   t.match(preflight.headers['access-control-allow-methods'], /POST/)
@@ -52,7 +62,13 @@ t.test('CORS: only configured origins, with the headers a dashboard reads', asyn
   t.equal(other.statusCode, 200, 'answered (CORS is for browsers)…')
   t.equal(other.headers['access-control-allow-origin'], undefined, '…without letting another origin’s page read it')
   const none = await app(t)
-  t.equal((await none.inject({ method: 'GET', url: '/events', headers: { origin: 'https://desk.example.org' } })).headers['access-control-allow-origin'], undefined, 'no origins configured: no CORS')
+  t.equal(
+    (await none.inject({ method: 'GET', url: '/events', headers: { origin: 'https://desk.example.org' } })).headers[
+      'access-control-allow-origin'
+    ],
+    undefined,
+    'no origins configured: no CORS',
+  )
 })
 
 t.test('security headers: a strict CSP on the API; Swagger UI and the landing page carry their own', async (t) => {
@@ -140,7 +156,11 @@ t.test('bodies over 1 MiB are refused with a 413 problem; bulk routes take more'
   const res = await a.inject({ method: 'POST', url: '/events', payload: big })
   t.equal(res.statusCode, 413)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
-  const rows = Array.from({ length: 16000 }, (_, i) => ({ id: `ev-${i}`, title: `Event number ${i} with a longer title`, occurred_on: '2017' }))
+  const rows = Array.from({ length: 16000 }, (_, i) => ({
+    id: `ev-${i}`,
+    title: `Event number ${i} with a longer title`,
+    occurred_on: '2017',
+  }))
   t.ok(JSON.stringify(rows).length > 1024 * 1024)
   t.equal((await a.inject({ method: 'POST', url: '/events/bulk', payload: rows })).statusCode, 200, 'a bulk body of more than 1 MiB')
 })

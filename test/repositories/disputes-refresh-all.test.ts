@@ -27,7 +27,13 @@ async function blocks(app: FastifyInstance): Promise<Record<string, Dispute>> {
 
 const EMPTY: Dispute = { level: null, relative_spread: null, range: null, status: 'none', claims: 0 }
 /** Contract §8 and §10: the killed/all group conflicts (relative spread 12/64), the attribution is contested, 9 claims. */
-const KHAN_SHAYKHUN: Dispute = { level: 'conflicting', relative_spread: 0.1875, range: { low: 58, high: null }, status: 'contested', claims: 9 }
+const KHAN_SHAYKHUN: Dispute = {
+  level: 'conflicting',
+  relative_spread: 0.1875,
+  range: { low: 58, high: null },
+  status: 'contested',
+  claims: 9,
+}
 
 t.test('refreshAll recomputes every event and returns how many', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reckon-refresh-all-'))

@@ -22,7 +22,14 @@ async function world(t: Parameters<typeof build>[0]): Promise<FastifyInstance> {
   await ok(app, '/sources', { id: 'b', name: 'B', kind: 'government', affiliated_actor_id: 'y' })
   await ok(app, '/events', { id: 'e', title: 'E', occurred_on: '2020' })
   await ok(app, '/events', { id: 'g', title: 'G', occurred_on: '2020-05-01', ended_on: '2020-05-03' })
-  await ok(app, '/events/e/claims', { kind: 'figure', source_id: 'a', stated_at: '2020-01-01', metric: 'killed', qualifier: 'exact', value: 10 })
+  await ok(app, '/events/e/claims', {
+    kind: 'figure',
+    source_id: 'a',
+    stated_at: '2020-01-01',
+    metric: 'killed',
+    qualifier: 'exact',
+    value: 10,
+  })
   await ok(app, '/events/e/claims', { kind: 'attribution', source_id: 'a', stated_at: '2020-01-01', stance: 'accuses', actor_ids: ['x'] })
   await ok(app, '/events/e/claims', { kind: 'attribution', source_id: 'b', stated_at: '2020-01-01', stance: 'denies', actor_ids: ['y'] })
   return app
@@ -143,17 +150,46 @@ for (const c of cases) {
 t.test('the actor batch, committed, turns the attribution contested everywhere at once', async (t) => {
   const app = await world(t)
   const status = async () => ({
-    summary: (JSON.parse((await app.inject({ method: 'GET', url: '/events/e/summary' })).body) as { attribution: { status: string } }).attribution.status,
-    listed: (JSON.parse((await app.inject({ method: 'GET', url: '/events' })).body) as { items: Array<{ id: string; dispute: { status: string } }> }).items.map(
-      (e) => [e.id, e.dispute.status],
-    ),
+    summary: (JSON.parse((await app.inject({ method: 'GET', url: '/events/e/summary' })).body) as { attribution: { status: string } })
+      .attribution.status,
+    listed: (
+      JSON.parse((await app.inject({ method: 'GET', url: '/events' })).body) as {
+        items: Array<{ id: string; dispute: { status: string } }>
+      }
+    ).items.map((e) => [e.id, e.dispute.status]),
   })
-  t.strictSame(await status(), { summary: 'uncontested', listed: [['e', 'uncontested'], ['g', 'none']] })
+  t.strictSame(await status(), {
+    summary: 'uncontested',
+    listed: [
+      ['e', 'uncontested'],
+      ['g', 'none'],
+    ],
+  })
   await post(app, '/actors/bulk', [
     { id: 'x', name: 'X', kind: 'armed_group', parent_id: 'y' },
     { id: 'z', name: 'Z', kind: 'other', parent_id: 'nobody' },
   ])
-  t.strictSame(await status(), { summary: 'uncontested', listed: [['e', 'uncontested'], ['g', 'none']] }, 'refused: as before')
+  t.strictSame(
+    await status(),
+    {
+      summary: 'uncontested',
+      listed: [
+        ['e', 'uncontested'],
+        ['g', 'none'],
+      ],
+    },
+    'refused: as before',
+  )
   await ok(app, '/actors/bulk', [{ id: 'x', name: 'X', kind: 'armed_group', parent_id: 'y' }])
-  t.strictSame(await status(), { summary: 'contested', listed: [['e', 'contested'], ['g', 'none']] }, 'committed: contested')
+  t.strictSame(
+    await status(),
+    {
+      summary: 'contested',
+      listed: [
+        ['e', 'contested'],
+        ['g', 'none'],
+      ],
+    },
+    'committed: contested',
+  )
 })

@@ -1,7 +1,22 @@
 /** POST, PATCH and GET of /actors; the pages, refused queries and unknown ids all three share are in collections.test.ts. */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { type Page, type Problem, assertCreated, assertDerivedIds, assertPatched, assertRefused, build, created, get, getJson, json, patch, paths, post } from '../helper.js'
+import {
+  type Page,
+  type Problem,
+  assertCreated,
+  assertDerivedIds,
+  assertPatched,
+  assertRefused,
+  build,
+  created,
+  get,
+  getJson,
+  json,
+  patch,
+  paths,
+  post,
+} from '../helper.js'
 
 interface Actor {
   id: string
@@ -104,7 +119,11 @@ t.test('POST /actors', async (t) => {
     t.equal(repeated.statusCode, 400)
     t.ok(paths(json<Problem>(repeated)).some((p) => p.startsWith('/aliases')))
     const list = await getJson<Page<Actor>>(app, '/actors')
-    t.strictSame(list.items.map((a) => a.id), ['isis'], 'neither failure created anything')
+    t.strictSame(
+      list.items.map((a) => a.id),
+      ['isis'],
+      'neither failure created anything',
+    )
   })
 })
 

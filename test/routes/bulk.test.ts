@@ -35,7 +35,18 @@ const bulk = (app: FastifyInstance, payload: string | object[], type = 'applicat
 t.test('a JSON batch lands whole, ids in row order', async (t) => {
   const app = await khanShaykhun(t)
   const before = count(app, 'claims')
-  const res = await bulk(app, [row(), row({ source_id: 'WHO', qualifier: 'at_least', value: 90 }), row({ kind: 'attribution', metric: undefined, qualifier: undefined, value: undefined, stance: 'accuses', actor_ids: ['syrian-air-force'] })])
+  const res = await bulk(app, [
+    row(),
+    row({ source_id: 'WHO', qualifier: 'at_least', value: 90 }),
+    row({
+      kind: 'attribution',
+      metric: undefined,
+      qualifier: undefined,
+      value: undefined,
+      stance: 'accuses',
+      actor_ids: ['syrian-air-force'],
+    }),
+  ])
   t.equal(res.statusCode, 201)
   const body = json<BulkResult>(res)
   t.strictSame({ dry_run: body.dry_run, inserted: body.inserted, existing: body.existing }, { dry_run: false, inserted: 3, existing: 0 })
@@ -95,11 +106,21 @@ t.test('a bad batch names every bad row and field, and writes nothing', async (t
 
   const unknown = await bulk(app, [row(), row({ event_id: 'nope' }), row({ source_id: 'ghost', via: ['tass', 'phantom'] })])
   t.equal(unknown.statusCode, 422)
-  t.strictSame(json<Problem>(unknown).errors?.map((e) => e.path), ['/1/event_id', '/2/source_id', '/2/via/1'])
+  t.strictSame(
+    json<Problem>(unknown).errors?.map((e) => e.path),
+    ['/1/event_id', '/2/source_id', '/2/via/1'],
+  )
 
-  const csv = await bulk(app, 'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,many\n', 'text/csv')
+  const csv = await bulk(
+    app,
+    'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,many\n',
+    'text/csv',
+  )
   t.equal(csv.statusCode, 400)
-  t.strictSame(json<Problem>(csv).errors?.map((e) => e.path), ['/0/value'])
+  t.strictSame(
+    json<Problem>(csv).errors?.map((e) => e.path),
+    ['/0/value'],
+  )
   t.strictSame(
     json<Problem>(csv).errors,
     [{ path: '/0/value', message: 'line 2: must be a whole number such as 1200, without separators; got "many".', in: 'body', line: 2 }],
@@ -108,16 +129,28 @@ t.test('a bad batch names every bad row and field, and writes nothing', async (t
 
   const ragged = await bulk(app, 'event_id,kind\nkhan-shaykhun,figure,extra\n', 'text/csv')
   t.equal(ragged.statusCode, 400)
-  t.strictSame(json<Problem>(ragged).errors?.map((e) => e.path), ['/0'])
+  t.strictSame(
+    json<Problem>(ragged).errors?.map((e) => e.path),
+    ['/0'],
+  )
   t.strictSame(json<Problem>(ragged).errors, [{ path: '/0', message: 'line 2: is not well-formed CSV', in: 'body', line: 2 }])
 
   const ndjson = await bulk(app, `${JSON.stringify(row())}\nnot json\n${JSON.stringify(row())}\n{"a":\n`, 'application/x-ndjson')
   t.equal(ndjson.statusCode, 400)
-  t.strictSame(json<Problem>(ndjson).errors?.map((e) => e.path), ['/1', '/3'])
+  t.strictSame(
+    json<Problem>(ndjson).errors?.map((e) => e.path),
+    ['/1', '/3'],
+  )
   const VALUE = 'a value (a string in double quotes, a number, true, false, null, an object or an array)'
   t.strictSame(json<Problem>(ndjson).errors, [
     { path: '/1', message: `line 2: is not valid JSON: at column 1, found 'not', expected ${VALUE}.`, in: 'body', line: 2, column: 1 },
-    { path: '/3', message: `line 4: is not valid JSON: at column 6, found the end of the text, expected ${VALUE}.`, in: 'body', line: 4, column: 6 },
+    {
+      path: '/3',
+      message: `line 4: is not valid JSON: at column 6, found the end of the text, expected ${VALUE}.`,
+      in: 'body',
+      line: 4,
+      column: 6,
+    },
   ])
 
   const notArray = await bulk(app, row() as unknown as object[])
@@ -140,10 +173,16 @@ t.test('external_id replays count as existing; clashes are 409s naming the row',
   const before = count(app, 'claims')
   const clash = await bulk(app, [row({ external_id: 'c' }), row({ external_id: 'a', value: 1 })])
   t.equal(clash.statusCode, 409)
-  t.strictSame(json<Problem>(clash).errors?.map((e) => e.path), ['/1/external_id'])
+  t.strictSame(
+    json<Problem>(clash).errors?.map((e) => e.path),
+    ['/1/external_id'],
+  )
   const inBatch = await bulk(app, [row({ external_id: 'd' }), row({ external_id: 'd', value: 2 })])
   t.equal(inBatch.statusCode, 409, 'a clash within the batch')
-  t.strictSame(json<Problem>(inBatch).errors?.map((e) => e.path), ['/1/external_id'])
+  t.strictSame(
+    json<Problem>(inBatch).errors?.map((e) => e.path),
+    ['/1/external_id'],
+  )
   const sameInBatch = json<BulkResult>(await bulk(app, [row({ external_id: 'e' }), row({ external_id: 'e' })]))
   t.strictSame([sameInBatch.inserted, sameInBatch.existing], [1, 1], 'a repeat within the batch is a replay')
   t.equal(sameInBatch.ids[0], sameInBatch.ids[1])
@@ -155,7 +194,10 @@ t.test('supersedes in a batch: one replacement per claim', async (t) => {
   const [old] = json<BulkResult>(await bulk(app, [row()])).ids
   const twice = await bulk(app, [row({ supersedes: old, value: 90 }), row({ supersedes: old, value: 91 })])
   t.equal(twice.statusCode, 409)
-  t.strictSame(json<Problem>(twice).errors?.map((e) => e.path), ['/1/supersedes'])
+  t.strictSame(
+    json<Problem>(twice).errors?.map((e) => e.path),
+    ['/1/supersedes'],
+  )
   const once = await bulk(app, [row({ supersedes: old, value: 90 })])
   t.equal(once.statusCode, 201)
   const status = json<{ status: string }>(await app.inject({ method: 'GET', url: `/claims/${old}` })).status
@@ -175,7 +217,11 @@ t.test('dry_run validates and reports without writing', async (t) => {
   for (const value of ['maybe', '0', '1', 'TRUE', 'yes', 'off', '']) {
     const notBool = await bulk(app, [row()], 'application/json', `?dry_run=${value}`)
     t.equal(notBool.statusCode, 400, `dry_run=${value}`)
-    t.strictSame(json<Problem>(notBool).errors?.map((e) => [e.path, e.in]), [['/dry_run', 'query']], `dry_run=${value}`)
+    t.strictSame(
+      json<Problem>(notBool).errors?.map((e) => [e.path, e.in]),
+      [['/dry_run', 'query']],
+      `dry_run=${value}`,
+    )
   }
   t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
 })
@@ -186,13 +232,21 @@ t.test('limits: rows and bytes are 413s; other media types 415', async (t) => {
   const tooMany = await bulk(app, `${Array.from({ length: MAX_BULK_ROWS + 1 }, () => line).join('\n')}\n`, 'application/x-ndjson')
   t.equal(tooMany.statusCode, 413)
   t.match(json<{ detail: string }>(tooMany).detail, String(MAX_BULK_ROWS))
-  const tooManyJson = await bulk(app, Array.from({ length: MAX_BULK_ROWS + 1 }, () => ({})))
+  const tooManyJson = await bulk(
+    app,
+    Array.from({ length: MAX_BULK_ROWS + 1 }, () => ({})),
+  )
   t.equal(tooManyJson.statusCode, 413)
   const huge = await bulk(app, `${JSON.stringify(row({ note: 'x'.repeat(33 * 1024 * 1024) }))}\n`, 'application/x-ndjson')
   t.equal(huge.statusCode, 413)
   const xml = await bulk(app, '<claims/>', 'application/xml')
   t.equal(xml.statusCode, 415)
-  const csvElsewhere = await app.inject({ method: 'POST', url: '/sources', headers: { 'content-type': 'text/csv' }, payload: 'name,kind\nX,media\n' })
+  const csvElsewhere = await app.inject({
+    method: 'POST',
+    url: '/sources',
+    headers: { 'content-type': 'text/csv' },
+    payload: 'name,kind\nX,media\n',
+  })
   t.equal(csvElsewhere.statusCode, 415, 'only the bulk route reads CSV')
   t.equal(count(app, 'claims'), 9)
 })
@@ -214,7 +268,11 @@ t.test('metadata in bulk: create or update by id, all or nothing', async (t) => 
     { name: 'Rebel Group', kind: 'armed_group' },
   ])
   t.equal(actors.statusCode, 200)
-  t.strictSame(json(actors), { created: 3, updated: 0, unchanged: 0, ids: ['gov', 'air-force', 'rebel-group'] }, 'a row may refer to an earlier one')
+  t.strictSame(
+    json(actors),
+    { created: 3, updated: 0, unchanged: 0, ids: ['gov', 'air-force', 'rebel-group'] },
+    'a row may refer to an earlier one',
+  )
 
   await post(app, '/sources', { id: 'wire', name: 'Wire', kind: 'news_agency', notes: 'kept', country: 'GB' })
   const sources = await post(app, '/sources/bulk', [
@@ -233,10 +291,16 @@ t.test('metadata in bulk: create or update by id, all or nothing', async (t) => 
     { id: 'z', name: 'Z', kind: 'media', aliases: ['wire2'] },
   ])
   t.equal(bad.statusCode, 422)
-  t.strictSame(json<Problem>(bad).errors?.map((e) => e.path), ['/1/affiliated_actor_id', '/3/aliases/0'])
+  t.strictSame(
+    json<Problem>(bad).errors?.map((e) => e.path),
+    ['/1/affiliated_actor_id', '/3/aliases/0'],
+  )
   const invalid = await post(app, '/events/bulk', [{ title: 'E', occurred_on: '2017-02-30' }, { occurred_on: '2017' }])
   t.equal(invalid.statusCode, 400)
-  t.strictSame(json<Problem>(invalid).errors?.map((e) => e.path), ['/0/occurred_on', '/1/title'])
+  t.strictSame(
+    json<Problem>(invalid).errors?.map((e) => e.path),
+    ['/0/occurred_on', '/1/title'],
+  )
   const cycle = await post(app, '/actors/bulk', [{ id: 'gov', name: 'Government', kind: 'state', parent_id: 'air-force' }])
   t.equal(cycle.statusCode, 422, 'an update that makes a cycle')
   t.strictSame({ sources: count(app, 'sources'), changes: count(app, 'changes') }, before, 'nothing written')
@@ -248,7 +312,20 @@ t.test('the Ukraine data loads through the bulk endpoints as CSV', async (t) => 
   t.equal((await post(app, '/actors/bulk', data.actors)).statusCode, 200)
   t.equal((await post(app, '/sources/bulk', data.sources)).statusCode, 200)
   t.equal((await post(app, '/events/bulk', [data.event])).statusCode, 200)
-  const columns = ['event_id', 'kind', 'source_id', 'stated_at', 'metric', 'population', 'party', 'qualifier', 'value', 'low', 'high', 'external_id']
+  const columns = [
+    'event_id',
+    'kind',
+    'source_id',
+    'stated_at',
+    'metric',
+    'population',
+    'party',
+    'qualifier',
+    'value',
+    'low',
+    'high',
+    'external_id',
+  ]
   const lines = data.claims.map((claim) => {
     const c = { ...claim, event_id: UKRAINE_EVENT_ID } as Record<string, unknown>
     return columns.map((k) => (c[k] === undefined ? '' : String(c[k]))).join(',')
@@ -258,9 +335,9 @@ t.test('the Ukraine data loads through the bulk endpoints as CSV', async (t) => 
   t.equal(json<BulkResult>(res).inserted, 795)
   const again = json<BulkResult>(await bulk(app, [columns.join(','), ...lines].join('\n'), 'text/csv'))
   t.strictSame([again.inserted, again.existing], [0, 795], 'loading twice is harmless')
-  const summary = json<{ figures: Array<{ metric: string; population: string; party: string; sources: number; disagreement: { level: string } }> }>(
-    await app.inject({ method: 'GET', url: `/events/${UKRAINE_EVENT_ID}/summary?as_of=2022-06-01` }),
-  )
+  const summary = json<{
+    figures: Array<{ metric: string; population: string; party: string; sources: number; disagreement: { level: string } }>
+  }>(await app.inject({ method: 'GET', url: `/events/${UKRAINE_EVENT_ID}/summary?as_of=2022-06-01` }))
   const russianDead = summary.figures.find((f) => f.metric === 'killed' && f.population === 'combatants' && f.party === 'russian-forces')
   t.ok(russianDead && russianDead.sources >= 5, 'several sources count Russian military deaths')
   t.equal(russianDead?.disagreement.level, 'conflicting', 'and they disagree')
@@ -281,7 +358,10 @@ t.test('metadata in bulk: a re-run of the same rows writes nothing', async (t) =
     { id: 'af', name: 'Air force', kind: 'armed_forces', parent_id: 'gov' },
   ]
   t.strictSame(json(await post(app, '/actors/bulk', rows)), { created: 2, updated: 0, unchanged: 0, ids: ['gov', 'af'] })
-  const before = { changes: count(app, 'changes'), gov: json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at }
+  const before = {
+    changes: count(app, 'changes'),
+    gov: json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at,
+  }
   t.strictSame(json(await post(app, '/actors/bulk', rows)), { created: 0, updated: 0, unchanged: 2, ids: ['gov', 'af'] })
   t.equal(count(app, 'changes'), before.changes, 'no change recorded')
   t.equal(json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at, before.gov)

@@ -208,7 +208,13 @@ async function write(app: FastifyInstance, n: number): Promise<void> {
       await ok(post(app, '/events/ev/claims', figure(n)))
       break
     case 1:
-      await ok(post(app, '/claims/bulk', [{ event_id: 'other', ...figure(n) }, { event_id: 'ev', ...figure(n + 1) }, { event_id: 'other', ...figure(n + 2) }]))
+      await ok(
+        post(app, '/claims/bulk', [
+          { event_id: 'other', ...figure(n) },
+          { event_id: 'ev', ...figure(n + 1) },
+          { event_id: 'other', ...figure(n + 2) },
+        ]),
+      )
       break
     case 2:
       await ok(patch(app, '/sources/sohr', { notes: `edit ${n}` }), 200)
@@ -238,7 +244,12 @@ function writer(app: FastifyInstance, pauseMs: number) {
 }
 
 /** An app with the changes routes alone, with options the full app does not take. */
-async function streamApp(t: Teardown, dbPath: string, options: ChangesRoutesOptions, instrument?: (db: Db) => void): Promise<FastifyInstance> {
+async function streamApp(
+  t: Teardown,
+  dbPath: string,
+  options: ChangesRoutesOptions,
+  instrument?: (db: Db) => void,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -284,9 +295,21 @@ t.test('the stream sends what is there, then each change as it is written', asyn
 
   const feed = await changes(app)
   t.equal(feed.length, 8)
-  t.strictSame(client.ids, feed.map((c) => c.seq), 'every change, in seq order')
-  t.strictSame(client.events.map((e) => e.event), feed.map((c) => c.type), 'event: is the type')
-  t.strictSame(client.events.map((e) => JSON.parse(e.data) as unknown), feed, 'data: is the item of GET /changes')
+  t.strictSame(
+    client.ids,
+    feed.map((c) => c.seq),
+    'every change, in seq order',
+  )
+  t.strictSame(
+    client.events.map((e) => e.event),
+    feed.map((c) => c.type),
+    'event: is the type',
+  )
+  t.strictSame(
+    client.events.map((e) => JSON.parse(e.data) as unknown),
+    feed,
+    'data: is the item of GET /changes',
+  )
 })
 
 t.test('the stream resumes without gaps or duplicates after a disconnect', async (t) => {
@@ -321,7 +344,11 @@ t.test('the stream resumes without gaps or duplicates after a disconnect', async
 
   const feed = await changes(app, 'after=1')
   t.ok(feed.length > 20, `a long enough run (${feed.length} changes)`)
-  t.strictSame(received, feed.map((c) => c.seq), 'every change exactly once, in order, across four connections')
+  t.strictSame(
+    received,
+    feed.map((c) => c.seq),
+    'every change exactly once, in order, across four connections',
+  )
   t.equal(new Set(received).size, received.length, 'no duplicate')
 })
 
@@ -345,7 +372,11 @@ t.test('Last-Event-ID wins over last_event_id, which wins over after', async (t)
     const client = await SseClient.connect(`${base}/changes/stream${query}`, headers)
     const what = `${query} ${JSON.stringify(headers)}`
     await client.until(() => client.ids.at(-1) === 7, `${what}: seq 7`)
-    t.strictSame(client.ids, Array.from({ length: 8 - first }, (_, i) => first + i), `${what} starts at ${first}`)
+    t.strictSame(
+      client.ids,
+      Array.from({ length: 8 - first }, (_, i) => first + i),
+      `${what} starts at ${first}`,
+    )
     client.disconnect()
   }
 })
@@ -368,15 +399,27 @@ t.test('writes through another connection to the database file reach the stream;
   const feed = await changes(writes)
   const last = feed.at(-1)?.seq ?? 0
   await all.until(() => all.ids.at(-1) === last, `seq ${last}`)
-  t.strictSame(all.ids, feed.map((c) => c.seq), 'every change written by the other connection')
+  t.strictSame(
+    all.ids,
+    feed.map((c) => c.seq),
+    'every change written by the other connection',
+  )
 
   const wantClaims = feed.filter((c) => c.type === 'claim.created' && c.event_id === 'ev')
   const wantEdits = feed.filter((c) => c.type === 'source.updated' || c.type === 'event.updated')
   await claims.until(() => claims.events.length >= wantClaims.length, 'the claims of ev')
   await edits.until(() => edits.events.length >= wantEdits.length, 'the edits')
   await sleep(100)
-  t.strictSame(claims.events.map((e) => JSON.parse(e.data) as unknown), wantClaims, 'type and event_id filters, ids kept as the feed’s seq')
-  t.strictSame(edits.events.map((e) => JSON.parse(e.data) as unknown), wantEdits, 'a list of types')
+  t.strictSame(
+    claims.events.map((e) => JSON.parse(e.data) as unknown),
+    wantClaims,
+    'type and event_id filters, ids kept as the feed’s seq',
+  )
+  t.strictSame(
+    edits.events.map((e) => JSON.parse(e.data) as unknown),
+    wantEdits,
+    'a list of types',
+  )
   t.strictSame(
     claims.ids,
     (await changes(writes, 'type=claim.created&event_id=ev')).map((c) => c.seq),
@@ -494,6 +537,9 @@ t.test('HEAD answers the headers alone; a bad position is a 400 naming it', asyn
     const res = await app.inject({ method: 'GET', url: `/changes/stream${query}`, headers })
     t.equal(res.statusCode, 400, `${query} ${JSON.stringify(headers)}`)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.strictSame(json<{ errors: Array<{ path: string; in: string }> }>(res).errors.map((e) => [e.path, e.in]), [[path, where]])
+    t.strictSame(
+      json<{ errors: Array<{ path: string; in: string }> }>(res).errors.map((e) => [e.path, e.in]),
+      [[path, where]],
+    )
   }
 })

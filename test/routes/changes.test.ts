@@ -1,6 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { type Change, ISO_UTC as ISO, assertQueryRefused, build, figureClaim as figure, get, json, patch, post, succeeded as ok } from '../helper.js'
+import {
+  type Change,
+  ISO_UTC as ISO,
+  assertQueryRefused,
+  build,
+  figureClaim as figure,
+  get,
+  json,
+  patch,
+  post,
+  succeeded as ok,
+} from '../helper.js'
 
 interface ChangesPage {
   items: Change[]
@@ -49,7 +60,11 @@ async function writeEverything(app: FastifyInstance): Promise<Array<[string, str
     ),
   )
   if (bulk.ids.length !== 3) throw new Error(`the batch answered ${bulk.ids.length} ids`)
-  expected.push(['claim.created', bulk.ids[0] ?? '', 'other'], ['claim.created', bulk.ids[1] ?? '', 'ev'], ['claim.created', bulk.ids[2] ?? '', 'other'])
+  expected.push(
+    ['claim.created', bulk.ids[0] ?? '', 'other'],
+    ['claim.created', bulk.ids[1] ?? '', 'ev'],
+    ['claim.created', bulk.ids[2] ?? '', 'other'],
+  )
   await ok(post(app, `/claims/${claim.id}/retraction`, { reason: 'wrong' }))
   expected.push(['claim.retracted', claim.id, 'ev'])
   return expected
@@ -63,7 +78,13 @@ t.test('the feed lists every write in order, with its type, id and event', async
   const expected = await writeEverything(app)
   // Writes that fail log nothing: a taken id, an atomic batch with a bad row, a dry run.
   await ok(post(app, '/sources', { id: 'sohr', name: 'again', kind: 'monitor' }), 409)
-  await ok(post(app, '/claims/bulk', [{ event_id: 'ev', ...figure() }, { event_id: 'ev', ...figure({ value: -1 }) }]), 400)
+  await ok(
+    post(app, '/claims/bulk', [
+      { event_id: 'ev', ...figure() },
+      { event_id: 'ev', ...figure({ value: -1 }) },
+    ]),
+    400,
+  )
   await ok(post(app, '/claims/bulk?dry_run=true', [{ event_id: 'ev', ...figure() }]), 200)
 
   const items = await all(app)
@@ -120,13 +141,21 @@ t.test('paging with after and limit has no gap and no duplicate, and the Link he
       last = page
       if (++pages > 100) throw new Error('no end')
     }
-    t.strictSame(seen, everything.map((c) => c.seq), `limit ${limit}: every change once, in order`)
+    t.strictSame(
+      seen,
+      everything.map((c) => c.seq),
+      `limit ${limit}: every change once, in order`,
+    )
     t.equal(pages, Math.max(1, Math.ceil(expected.length / limit)), `limit ${limit}: no empty page at the end`)
 
     // The last page still carries a position: polling from it answers only what is newer.
     t.not(last?.next_cursor, null, `limit ${limit}: the last page has a next_cursor`)
     const again = await feed(app, `after=${last?.next_cursor ?? ''}&limit=${limit}`)
-    t.strictSame(again, { items: [], next_cursor: last?.next_cursor ?? null, has_more: false }, `limit ${limit}: nothing newer yet; the position stays`)
+    t.strictSame(
+      again,
+      { items: [], next_cursor: last?.next_cursor ?? null, has_more: false },
+      `limit ${limit}: nothing newer yet; the position stays`,
+    )
   }
 })
 
@@ -159,8 +188,15 @@ t.test('after takes a next_cursor or a bare seq; a bad one is a 400 naming /afte
   const byCursor = await feed(app, `after=${first.next_cursor ?? ''}&limit=3`)
   const bySeq = await feed(app, 'after=4&limit=3')
   t.strictSame(bySeq, byCursor, 'after=4 is the position after seq 4')
-  t.strictSame(byCursor.items.map((c) => c.seq), [5, 6, 7])
-  t.strictSame((await feed(app, 'after=0&limit=2')).items.map((c) => c.seq), [1, 2], 'after=0 is the start')
+  t.strictSame(
+    byCursor.items.map((c) => c.seq),
+    [5, 6, 7],
+  )
+  t.strictSame(
+    (await feed(app, 'after=0&limit=2')).items.map((c) => c.seq),
+    [1, 2],
+    'after=0 is the start',
+  )
   const beyond = await feed(app, 'after=999')
   t.strictSame(beyond.items, [])
   t.type(beyond.next_cursor, 'string', 'an empty page after a position still has one')
@@ -191,12 +227,27 @@ t.test('event_id and type narrow the feed, and page like it', async (t) => {
   const everything = await all(app)
 
   const ofEv = await all(app, 'event_id=ev')
-  t.strictSame(ofEv, everything.filter((c) => c.event_id === 'ev'), 'event_id: the event and its claims')
-  t.strictSame(ofEv.map((c) => c.type), ['event.created', 'event.updated', 'claim.created', 'claim.created', 'claim.retracted'])
+  t.strictSame(
+    ofEv,
+    everything.filter((c) => c.event_id === 'ev'),
+    'event_id: the event and its claims',
+  )
+  t.strictSame(
+    ofEv.map((c) => c.type),
+    ['event.created', 'event.updated', 'claim.created', 'claim.created', 'claim.retracted'],
+  )
 
   const claims = await all(app, 'type=claim.created,claim.retracted')
-  t.strictSame(claims, everything.filter((c) => c.type.startsWith('claim.')), 'type: a list of types')
-  t.strictSame(await all(app, 'type=source.updated'), everything.filter((c) => c.type === 'source.updated'), 'type: one type')
+  t.strictSame(
+    claims,
+    everything.filter((c) => c.type.startsWith('claim.')),
+    'type: a list of types',
+  )
+  t.strictSame(
+    await all(app, 'type=source.updated'),
+    everything.filter((c) => c.type === 'source.updated'),
+    'type: one type',
+  )
   t.strictSame(
     await all(app, 'event_id=other&type=claim.created'),
     everything.filter((c) => c.event_id === 'other' && c.type === 'claim.created'),
@@ -213,7 +264,10 @@ t.test('event_id and type narrow the feed, and page like it', async (t) => {
     after = page.next_cursor ?? ''
     if (!page.has_more) break
   }
-  t.strictSame(paged, everything.filter((c) => c.type === 'claim.created'))
+  t.strictSame(
+    paged,
+    everything.filter((c) => c.type === 'claim.created'),
+  )
 })
 
 t.test('a follower that polls with If-None-Match gets a 304 until something is written', async (t) => {
@@ -228,15 +282,18 @@ t.test('a follower that polls with If-None-Match gets a 304 until something is w
   await ok(patch(app, '/sources/sohr', { notes: 'edited' }), 200)
   const changed = await get(app, '/changes?after=1', { 'if-none-match': String(etag) })
   t.equal(changed.statusCode, 200, 'a write: the page again')
-  t.strictSame(json<ChangesPage>(changed).items.map((c) => c.type), ['source.updated'])
+  t.strictSame(
+    json<ChangesPage>(changed).items.map((c) => c.type),
+    ['source.updated'],
+  )
   t.not(changed.headers.etag, etag)
 })
 
 t.test('the feed is documented in OpenAPI', async (t) => {
   const app = await build(t)
-  const doc = json<{ paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, { content?: Record<string, unknown> }> }>> }>(
-    await get(app, '/openapi.json'),
-  )
+  const doc = json<{
+    paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, { content?: Record<string, unknown> }> }>>
+  }>(await get(app, '/openapi.json'))
   const list = doc.paths['/changes']?.get
   const stream = doc.paths['/changes/stream']?.get
   t.strictSame(list?.tags, ['changes'])

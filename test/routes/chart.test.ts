@@ -9,7 +9,6 @@ const CHART = '/events/khan-shaykhun/chart.svg'
 /** The §8 chart as the README shows it; RECKON_UPDATE_DOCS=1 rewrites it from the renderer. */
 const DOC_CHART = new URL('../../docs/chart-khan-shaykhun.svg', import.meta.url)
 
-
 function texts(body: string): string[] {
   return byName(parseXml(body), 'text').map((e) => e.text)
 }
@@ -27,7 +26,10 @@ t.test('GET /events/{id}/chart.svg: the §8 chart, as SVG, past the JSON seriali
 
   const svg = parseXml(res.body)
   t.equal(byName(svg, 'title')[0]?.text, 'Chemical attack on Khan Shaykhun: people killed, by source, as of 6 April 2017')
-  t.match(byName(svg, 'desc')[0]?.text ?? '', /^2 sources\. Figures range from 58 to no upper bound; median of the sources' figures: 64\. The figures conflict/)
+  t.match(
+    byName(svg, 'desc')[0]?.text ?? '',
+    /^2 sources\. Figures range from 58 to no upper bound; median of the sources' figures: 64\. The figures conflict/,
+  )
   const all = texts(res.body)
   t.equal(all[0], 'Chemical attack on Khan Shaykhun')
   t.equal(all[1], 'People killed: figures from 2 sources, as of 6 April 2017')
@@ -43,9 +45,17 @@ t.test('GET /events/{id}/chart.svg: the §8 chart, as SVG, past the JSON seriali
   t.equal(findAll(svg, (e) => e.attrs.class === 'open-end').length, 1, 'WHO’s "at least 70" is an arrow')
 
   if (process.env.RECKON_UPDATE_DOCS === '1') writeFileSync(DOC_CHART, res.body)
-  t.equal(readFileSync(DOC_CHART, 'utf8'), res.body, 'docs/chart-khan-shaykhun.svg is what the renderer draws (RECKON_UPDATE_DOCS=1 to rewrite it)')
+  t.equal(
+    readFileSync(DOC_CHART, 'utf8'),
+    res.body,
+    'docs/chart-khan-shaykhun.svg is what the renderer draws (RECKON_UPDATE_DOCS=1 to rewrite it)',
+  )
 
-  const again = await app.inject({ method: 'GET', url: `${CHART}?as_of=2017-04-06`, headers: { 'if-none-match': String(res.headers.etag) } })
+  const again = await app.inject({
+    method: 'GET',
+    url: `${CHART}?as_of=2017-04-06`,
+    headers: { 'if-none-match': String(res.headers.etag) },
+  })
   t.equal(again.statusCode, 304, 'a matching If-None-Match is a 304')
   t.equal(again.body, '')
 })
@@ -67,7 +77,10 @@ t.test('the defaults: killed, all, no party, as of now; other groups by query', 
   const early = await get(app, `${CHART}?as_of=2017-04-04`)
   const earlyTexts = texts(early.body)
   t.equal(earlyTexts[1], 'People killed: figures from 1 source, as of 4 April 2017', 'as of 4 April only SOHR counts')
-  t.notOk(earlyTexts.some((s) => s.startsWith('median')), 'one source: no median line')
+  t.notOk(
+    earlyTexts.some((s) => s.startsWith('median')),
+    'one source: no median line',
+  )
   t.strictSame(
     findAll(parseXml(early.body), (e) => e.attrs.class === 'credit').map((e) => e.text),
     ['Source: SOHR via Reuters, TASS.', 'Each source counts once: its latest claim stated by 4 April 2017. Chart: Reckon.'],
@@ -82,7 +95,11 @@ t.test('the defaults: killed, all, no party, as of now; other groups by query', 
   const vague = parseXml(affected.body)
   t.ok(texts(affected.body).includes('hundreds (vague)'), 'a vague word is labelled as one')
   t.equal(findAll(vague, (e) => e.attrs.class === 'point').length, 0, 'no dot at the conventional 200')
-  t.strictSame(findAll(vague, (e) => e.attrs.class === 'interval vague').map((e) => e.attrs.fill), ['url(#reckon-chart-vague)'], 'the range, hatched')
+  t.strictSame(
+    findAll(vague, (e) => e.attrs.class === 'interval vague').map((e) => e.attrs.fill),
+    ['url(#reckon-chart-vague)'],
+    'the range, hatched',
+  )
   t.equal(
     byName(vague, 'desc')[0]?.text,
     '1 source. World Health Organization gives hundreds (vague: 200 to 999). Only one source gives a figure. ' +
@@ -122,15 +139,32 @@ t.test('a group with no counted claim is a 200 chart that says so', async (t) =>
   const before = await get(app, `${CHART}?as_of=2017-04-06&known_at=2000-01-01`)
   t.equal(before.statusCode, 200)
   t.ok(texts(before.body).includes('No figures for killed/all as of 6 April 2017.'))
-  t.match(texts(before.body).join(' '), /its latest claim stated by 6 April 2017, as recorded by 1 January 2000\./, 'the credit says what was known when')
+  t.match(
+    texts(before.body).join(' '),
+    /its latest claim stated by 6 April 2017, as recorded by 1 January 2000\./,
+    'the credit says what was known when',
+  )
 })
 
 t.test('a party by id or by alias; its name in the heading', async (t) => {
   const { app } = await khanShaykhun(t)
-  t.equal((await post(app, '/actors', { id: 'ru-forces', name: 'Russian <armed> forces', aliases: ['RuAF'], kind: 'armed_forces' })).statusCode, 201)
-  for (const [source, value] of [['sohr', 10], ['who', 14]] as const) {
+  t.equal(
+    (await post(app, '/actors', { id: 'ru-forces', name: 'Russian <armed> forces', aliases: ['RuAF'], kind: 'armed_forces' })).statusCode,
+    201,
+  )
+  for (const [source, value] of [
+    ['sohr', 10],
+    ['who', 14],
+  ] as const) {
     const res = await post(app, '/events/khan-shaykhun/claims', {
-      kind: 'figure', source_id: source, stated_at: '2017-04-05', metric: 'killed', population: 'combatants', party: 'ru-forces', qualifier: 'exact', value,
+      kind: 'figure',
+      source_id: source,
+      stated_at: '2017-04-05',
+      metric: 'killed',
+      population: 'combatants',
+      party: 'ru-forces',
+      qualifier: 'exact',
+      value,
     })
     t.equal(res.statusCode, 201)
   }
@@ -170,9 +204,12 @@ t.test('errors: unknown event 404, bad parameters 400, as problem documents', as
 
 t.test('documented in OpenAPI as image/svg+xml', async (t) => {
   const app = await build(t)
-  const doc = json<{ paths: Record<string, { get?: { operationId?: string; tags?: string[]; responses?: Record<string, { content?: Record<string, unknown> }> } }> }>(
-    await get(app, '/openapi.json'),
-  )
+  const doc = json<{
+    paths: Record<
+      string,
+      { get?: { operationId?: string; tags?: string[]; responses?: Record<string, { content?: Record<string, unknown> }> } }
+    >
+  }>(await get(app, '/openapi.json'))
   const op = doc.paths['/events/{id}/chart.svg']?.get
   t.equal(op?.operationId, 'getEventChart')
   t.strictSame(op?.tags, ['events'])

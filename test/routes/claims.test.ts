@@ -129,7 +129,9 @@ t.test('every unknown reference is named in one 422, and nothing is written', as
   const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
   const res = await post(app, '/events/ev/claims', figure({ source_id: 'ghost', via: ['reuters', 'phantom'], party: 'nobody' }))
   assertRefused(t, res, 422, ['/source_id', '/via/1', '/party'])
-  assertRefused(t, await post(app, '/events/ev/claims', attribution({ stance: 'denies', actor_ids: ['gov', 'ghost'] })), 422, ['/actor_ids/1'])
+  assertRefused(t, await post(app, '/events/ev/claims', attribution({ stance: 'denies', actor_ids: ['gov', 'ghost'] })), 422, [
+    '/actor_ids/1',
+  ])
   t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
 })
 
@@ -164,7 +166,11 @@ t.test('figure numbers must fit the qualifier (400, naming each field)', async (
     t.equal(res.statusCode, 400, JSON.stringify(extra))
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     const problem = json<Problem>(res)
-    t.strictSame(problem.errors?.map((e) => e.path), paths, JSON.stringify(extra))
+    t.strictSame(
+      problem.errors?.map((e) => e.path),
+      paths,
+      JSON.stringify(extra),
+    )
     t.ok(problem.errors?.every((e) => e.in === 'body' && e.message.length > 0))
   }
   t.equal(count(app, 'claims'), before, 'nothing written')
@@ -178,7 +184,11 @@ t.test('kind decides the fields', async (t) => {
   assertRefused(t, await post(app, '/events/ev/claims', figureFieldOnAttribution), 400, ['/value'], 'a figure field on an attribution')
   const emptyActors = attribution({ stance: 'accuses', actor_ids: [] })
   assertRefused(t, await post(app, '/events/ev/claims', emptyActors), 400, ['/actor_ids'], 'no actor')
-  const defaults = await post(app, '/events/ev/claims', attribution({ stated_at: '2017-04-04T10:30:00+02:00', stance: 'accuses', actor_ids: ['gov'] }))
+  const defaults = await post(
+    app,
+    '/events/ev/claims',
+    attribution({ stated_at: '2017-04-04T10:30:00+02:00', stance: 'accuses', actor_ids: ['gov'] }),
+  )
   t.equal(defaults.statusCode, 201)
   const body = json<ClaimBody & { certainty: string }>(defaults)
   t.equal(body.certainty, 'asserted', 'certainty defaults to asserted')
@@ -212,7 +222,9 @@ t.test('supersedes replaces an earlier claim of the same event', async (t) => {
   assertRefused(t, await post(app, '/events/ev/claims', figure({ supersedes: 'nope' })), 422, ['/supersedes'], 'an unknown claim')
   assertRefused(t, await post(app, '/events/ev/claims', figure({ supersedes: other.id })), 422, ['/supersedes'], 'a claim of another event')
 
-  const correction = json<ClaimBody>(await post(app, '/events/ev/claims', figure({ value: 60, stated_at: '2017-04-05', supersedes: old.id })))
+  const correction = json<ClaimBody>(
+    await post(app, '/events/ev/claims', figure({ value: 60, stated_at: '2017-04-05', supersedes: old.id })),
+  )
   t.equal(correction.supersedes, old.id)
   const oldNow = json<ClaimBody>(await get(app, `/claims/${old.id}`))
   t.equal(oldNow.status, 'superseded')
@@ -247,7 +259,10 @@ t.test('a retraction is recorded once and keeps the claim readable', async (t) =
   t.equal(unknown.statusCode, 404)
   const noReason = await post(app, `/claims/${claim.id}/retraction`, {})
   t.equal(noReason.statusCode, 400)
-  t.strictSame(json<Problem>(noReason).errors?.map((e) => e.path), ['/reason'])
+  t.strictSame(
+    json<Problem>(noReason).errors?.map((e) => e.path),
+    ['/reason'],
+  )
   const blank = await post(app, `/claims/${claim.id}/retraction`, { reason: '  ' })
   t.equal(blank.statusCode, 400)
 })
@@ -268,7 +283,7 @@ t.test('claims cannot be edited or deleted', async (t) => {
   t.equal(json<Problem>(missing).title, 'Not found')
 })
 
-t.test("GET /events/{id}/claims pages through every claim, retracted included, in stated order", async (t) => {
+t.test('GET /events/{id}/claims pages through every claim, retracted included, in stated order', async (t) => {
   const app = await build(t)
   await seed(app)
   const ids: string[] = []

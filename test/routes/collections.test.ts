@@ -50,7 +50,8 @@ for (const { url, record, change } of COLLECTIONS) {
     await created(app, url, record('a'))
     for (const limit of BAD_LIMITS) assertQueryRefused(t, await get(app, `${url}?limit=${limit}`), '/limit', `limit=${limit}`)
     t.equal((await get(app, `${url}?limit=1000`)).statusCode, 200, '1000 is allowed')
-    for (const cursor of BAD_CURSORS) assertQueryRefused(t, await get(app, `${url}?cursor=${encodeURIComponent(cursor)}`), '/cursor', `cursor ${cursor}`)
+    for (const cursor of BAD_CURSORS)
+      assertQueryRefused(t, await get(app, `${url}?cursor=${encodeURIComponent(cursor)}`), '/cursor', `cursor ${cursor}`)
   })
 
   t.test(`GET and PATCH ${url}/{id}: an unknown id is a 404 problem naming it`, async (t) => {

@@ -111,7 +111,10 @@ const figureArb: fc.Arbitrary<ClaimBody> = fc
 const attributionArb: fc.Arbitrary<ClaimBody> = fc.record({
   kind: fc.constant('attribution'),
   stance: fc.constantFrom('accuses', 'accuses', 'denies'),
-  actor_ids: fc.subarray(ACTORS.map((a) => a.id), { minLength: 1, maxLength: 2 }),
+  actor_ids: fc.subarray(
+    ACTORS.map((a) => a.id),
+    { minLength: 1, maxLength: 2 },
+  ),
   certainty: fc.constantFrom('asserted', 'suspected'),
 })
 
@@ -181,7 +184,11 @@ async function apply(app: FastifyInstance, ops: readonly Op[]): Promise<void> {
       const body = { ...o.claim, event_id: target.event_id, supersedes: target.id }
       remember(await expectStatus(post(app, '/claims', body), [201, 409], 'supersedes'), [body])
     } else {
-      await expectStatus(app.inject({ method: 'PATCH', url: `/actors/${o.actor}`, payload: { parent_id: o.parent } }), [200, 422], 'reparent')
+      await expectStatus(
+        app.inject({ method: 'PATCH', url: `/actors/${o.actor}`, payload: { parent_id: o.parent } }),
+        [200, 422],
+        'reparent',
+      )
     }
   }
 }
@@ -212,14 +219,36 @@ t.test('after any writes, every listed dispute block is what the summary says', 
 t.test('the summary-derived block of a worked case, to show the comparison can fail', async (t) => {
   const summary: SummaryBody = {
     figures: [
-      { metric: 'killed', population: 'all', party: null, range: { low: 1, high: 2 }, disagreement: { level: 'compatible', relative_spread: 0.5 } },
-      { metric: 'injured', population: 'all', party: null, range: { low: 0, high: 9 }, disagreement: { level: 'conflicting', relative_spread: null } },
-      { metric: 'injured', population: 'children', party: null, range: { low: 0, high: 9 }, disagreement: { level: 'conflicting', relative_spread: 0.1 } },
+      {
+        metric: 'killed',
+        population: 'all',
+        party: null,
+        range: { low: 1, high: 2 },
+        disagreement: { level: 'compatible', relative_spread: 0.5 },
+      },
+      {
+        metric: 'injured',
+        population: 'all',
+        party: null,
+        range: { low: 0, high: 9 },
+        disagreement: { level: 'conflicting', relative_spread: null },
+      },
+      {
+        metric: 'injured',
+        population: 'children',
+        party: null,
+        range: { low: 0, high: 9 },
+        disagreement: { level: 'conflicting', relative_spread: 0.1 },
+      },
     ],
     attribution: { status: 'contested' },
     claims_total: 7,
   }
-  t.strictSame(blockOf(summary), { level: 'conflicting', relative_spread: 0.1, range: { low: 1, high: 2 }, status: 'contested', claims: 7 }, 'a number beats null among equals')
+  t.strictSame(
+    blockOf(summary),
+    { level: 'conflicting', relative_spread: 0.1, range: { low: 1, high: 2 }, status: 'contested', claims: 7 },
+    'a number beats null among equals',
+  )
 })
 
 t.test('GET /events reads the stored blocks; a database written by other means is backfilled at start', async (t) => {
@@ -228,7 +257,19 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   const dbPath = join(dir, 'reckon.db')
   const first = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   await world(first)
-  await expectStatus(post(first, '/claims', { kind: 'figure', event_id: 'ev-a', source_id: 's1', stated_at: '2017-04-01', metric: 'killed', qualifier: 'exact', value: 10 }), [201], 'claim')
+  await expectStatus(
+    post(first, '/claims', {
+      kind: 'figure',
+      event_id: 'ev-a',
+      source_id: 's1',
+      stated_at: '2017-04-01',
+      metric: 'killed',
+      qualifier: 'exact',
+      value: 10,
+    }),
+    [201],
+    'claim',
+  )
   // A read refreshes the blocks the write queued; from then on the list reads what is stored.
   await get(first, '/events?limit=1000')
   // Straight through SQL, as bench/data.ts writes: a second killed figure, and an event with no block at all.
@@ -239,7 +280,11 @@ t.test('GET /events reads the stored blocks; a database written by other means i
        VALUES ('c-direct', 'ev-a', 'figure', 's2', '[]', '2017-04-02T00:00:00.000Z', '2017-04-02T00:00:00.000Z', 'x', 'killed', 'all', 'exact', 30)`,
     )
     .run()
-  sqlite.prepare("INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('direct', 'Direct', '2017', '[]', '{}', 'x', 'x')").run()
+  sqlite
+    .prepare(
+      "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('direct', 'Direct', '2017', '[]', '{}', 'x', 'x')",
+    )
+    .run()
   sqlite
     .prepare(
       `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, stance, actor_ids, certainty)
@@ -247,8 +292,15 @@ t.test('GET /events reads the stored blocks; a database written by other means i
     )
     .run()
   const before = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(first, '/events?limit=1000')).items
-  t.strictSame(before.find((e) => e.id === 'ev-a')?.dispute, { level: 'single_source', relative_spread: 0, range: { low: 10, high: 10 }, status: 'none', claims: 1 }, 'the stored block: a list computes nothing')
-  t.notOk(before.some((e) => e.id === 'direct'), 'an event with no block is not listed until one is computed')
+  t.strictSame(
+    before.find((e) => e.id === 'ev-a')?.dispute,
+    { level: 'single_source', relative_spread: 0, range: { low: 10, high: 10 }, status: 'none', claims: 1 },
+    'the stored block: a list computes nothing',
+  )
+  t.notOk(
+    before.some((e) => e.id === 'direct'),
+    'an event with no block is not listed until one is computed',
+  )
   t.not((await disagreements(first, '?as_of=2030-01-01')).length, 0, 'so the list and a summary computed live differ')
   t.strictSame(await disagreements(first), [], 'and the stored "now" summaries are as stale as the blocks: writes go through the API')
   await first.close()
@@ -256,12 +308,33 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   const second = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   t.teardown(() => second.close())
   const after = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(second, '/events?limit=1000')).items
-  t.strictSame(after.find((e) => e.id === 'direct')?.dispute, { level: null, relative_spread: null, range: null, status: 'uncontested', claims: 1 }, 'backfilled at start')
+  t.strictSame(
+    after.find((e) => e.id === 'direct')?.dispute,
+    { level: null, relative_spread: null, range: null, status: 'uncontested', claims: 1 },
+    'backfilled at start',
+  )
   t.equal(after.find((e) => e.id === 'ev-a')?.dispute.claims, 1, 'an event that has a block keeps it until a write')
   // The next write to the event refreshes it from all its claims.
-  await expectStatus(post(second, '/claims', { kind: 'attribution', event_id: 'ev-a', source_id: 's3', stated_at: '2017-04-03', stance: 'denies', actor_ids: ['gov'] }), [201], 'claim')
-  t.strictSame((await disagreements(second)).map((d) => d.id), [], 'after a write, every block agrees with its summary')
-  t.match(json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(second, '/events?level=conflicting')).items, [{ id: 'ev-a', dispute: { claims: 3, range: { low: 10, high: 30 } } }])
+  await expectStatus(
+    post(second, '/claims', {
+      kind: 'attribution',
+      event_id: 'ev-a',
+      source_id: 's3',
+      stated_at: '2017-04-03',
+      stance: 'denies',
+      actor_ids: ['gov'],
+    }),
+    [201],
+    'claim',
+  )
+  t.strictSame(
+    (await disagreements(second)).map((d) => d.id),
+    [],
+    'after a write, every block agrees with its summary',
+  )
+  t.match(json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(second, '/events?level=conflicting')).items, [
+    { id: 'ev-a', dispute: { claims: 3, range: { low: 10, high: 30 } } },
+  ])
 })
 
 t.test('a new event has an empty block at once, also through POST /events/bulk', async (t) => {
@@ -287,7 +360,15 @@ t.test('writes queue the block; the next read refreshes it, once', async (t) => 
   const queue = () => app.db.$client.prepare('SELECT event_id FROM dispute_queue ORDER BY event_id').pluck().all()
   await get(app, '/events')
   t.strictSame(queue(), [], 'nothing queued after a read')
-  const rows = ['ev-a', 'ev-b', 'ev-a'].map((event_id, i) => ({ kind: 'figure', event_id, source_id: 's1', stated_at: `2017-04-0${i + 1}`, metric: 'killed', qualifier: 'exact', value: 10 + i }))
+  const rows = ['ev-a', 'ev-b', 'ev-a'].map((event_id, i) => ({
+    kind: 'figure',
+    event_id,
+    source_id: 's1',
+    stated_at: `2017-04-0${i + 1}`,
+    metric: 'killed',
+    qualifier: 'exact',
+    value: 10 + i,
+  }))
   await expectStatus(post(app, '/claims/bulk', rows), [201], 'bulk')
   t.strictSame(queue(), ['ev-a', 'ev-b'], 'each touched event once, not summarised yet')
   const listed = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(app, '/events?limit=1000')).items

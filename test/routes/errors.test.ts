@@ -194,8 +194,20 @@ t.test('nothing is lost and nothing half-written: failing writes change no table
       payload: { name: 'New', kind: 'media', aliases: ['Fresh'], affiliated_actor_id: 'ghost' },
       status: 422,
     },
-    { what: 'unknown parent', method: 'POST', url: '/actors', payload: { name: 'New', kind: 'state', aliases: ['N'], parent_id: 'ghost' }, status: 422 },
-    { what: 'taken actor alias', method: 'POST', url: '/actors', payload: { name: 'New', kind: 'state', aliases: ['regime'] }, status: 409 },
+    {
+      what: 'unknown parent',
+      method: 'POST',
+      url: '/actors',
+      payload: { name: 'New', kind: 'state', aliases: ['N'], parent_id: 'ghost' },
+      status: 422,
+    },
+    {
+      what: 'taken actor alias',
+      method: 'POST',
+      url: '/actors',
+      payload: { name: 'New', kind: 'state', aliases: ['regime'] },
+      status: 409,
+    },
     { what: 'taken event id', method: 'POST', url: '/events', payload: { id: 'ks', title: 'x', occurred_on: '2017' }, status: 409 },
     { what: 'bad event date', method: 'POST', url: '/events', payload: { title: 'x', occurred_on: '2017-02-30' }, status: 400 },
     {

@@ -126,9 +126,23 @@ t.test('each item carries its dispute block: the §8 example', async (t) => {
   await loadFixture(app, readFixture())
   await ok(post(app, '/events', { id: 'later', title: 'Later', occurred_on: '2018' }))
   const items = await list(app)
-  t.strictSame(items.map((e) => e.id), ['khan-shaykhun', 'later'], 'id order without sort')
-  t.strictSame(items[0]?.dispute, { level: 'conflicting', relative_spread: 0.1875, range: { low: 58, high: null }, status: 'contested', claims: 9 })
-  t.strictSame(items[1]?.dispute, { level: null, relative_spread: null, range: null, status: 'none', claims: 0 }, 'a new event: an empty block')
+  t.strictSame(
+    items.map((e) => e.id),
+    ['khan-shaykhun', 'later'],
+    'id order without sort',
+  )
+  t.strictSame(items[0]?.dispute, {
+    level: 'conflicting',
+    relative_spread: 0.1875,
+    range: { low: 58, high: null },
+    status: 'contested',
+    claims: 9,
+  })
+  t.strictSame(
+    items[1]?.dispute,
+    { level: null, relative_spread: null, range: null, status: 'none', claims: 0 },
+    'a new event: an empty block',
+  )
   const one = json<Record<string, unknown>>(await get(app, '/events/khan-shaykhun'))
   const event: Record<string, unknown> = { ...items[0] }
   delete event.dispute
@@ -150,21 +164,33 @@ t.test('the most disputed group decides the level; the killed/all range is its o
   const [item] = await list(app)
   t.strictSame(item?.dispute, { level: 'conflicting', relative_spread: 10 / 15, range: { low: 10, high: 10 }, status: 'none', claims: 6 })
 
-  await event(app, { id: 'no-killed', title: 'Injured only', occurred_on: '2017' }, (id) => [figure(id, { source: 's1', qualifier: 'at_least', value: 3, metric: 'injured' })])
+  await event(app, { id: 'no-killed', title: 'Injured only', occurred_on: '2017' }, (id) => [
+    figure(id, { source: 's1', qualifier: 'at_least', value: 3, metric: 'injured' }),
+  ])
   const noKilled = (await list(app)).find((e) => e.id === 'no-killed')
-  t.strictSame(noKilled?.dispute, { level: 'single_source', relative_spread: 0, range: null, status: 'none', claims: 1 }, 'no killed/all group: range null')
+  t.strictSame(
+    noKilled?.dispute,
+    { level: 'single_source', relative_spread: 0, range: null, status: 'none', claims: 1 },
+    'no killed/all group: range null',
+  )
 })
 
 t.test('the block follows writes: claims, bulk, supersedes, retractions', async (t) => {
   const app = await world(t)
   await ok(post(app, '/events', { id: 'ev', title: 'Event', occurred_on: '2017-04-04' }))
-  const first = json<{ id: string }>(await ok(post(app, '/events/ev/claims', figure('ev', { source: 's1', qualifier: 'exact', value: 10 }))))
+  const first = json<{ id: string }>(
+    await ok(post(app, '/events/ev/claims', figure('ev', { source: 's1', qualifier: 'exact', value: 10 }))),
+  )
   const block = async () => (await list(app))[0]?.dispute
   t.strictSame(await block(), { level: 'single_source', relative_spread: 0, range: { low: 10, high: 10 }, status: 'none', claims: 1 })
   await ok(post(app, '/claims', figure('ev', { source: 's2', qualifier: 'exact', value: 30 })))
   t.match(await block(), { level: 'conflicting', relative_spread: 1, range: { low: 10, high: 30 }, claims: 2 })
   await ok(post(app, '/claims', { ...figure('ev', { source: 's1', qualifier: 'exact', value: 30 }, '2017-04-06'), supersedes: first.id }))
-  t.match(await block(), { level: 'agreement', relative_spread: 0, range: { low: 30, high: 30 }, claims: 3 }, 'a correction replaces the figure')
+  t.match(
+    await block(),
+    { level: 'agreement', relative_spread: 0, range: { low: 30, high: 30 }, claims: 3 },
+    'a correction replaces the figure',
+  )
   const accusation = json<{ id: string }>(await ok(post(app, '/events/ev/claims', attribution('ev', 's3', 'accuses', ['a']))))
   t.match(await block(), { status: 'uncontested', claims: 4 })
   await ok(post(app, `/claims/${accusation.id}/retraction`, { reason: 'misattributed' }))
@@ -178,21 +204,44 @@ t.test('a claim stated in the future counts once its stated_at has passed', asyn
   const app = await world(t)
   await ok(post(app, '/events', { id: 'ev', title: 'Event', occurred_on: '2017-04-04' }))
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString()
-  await ok(post(app, '/events/ev/claims', { kind: 'figure', source_id: 's1', stated_at: tomorrow, metric: 'killed', qualifier: 'exact', value: 5 }))
-  t.strictSame((await list(app))[0]?.dispute, { level: null, relative_spread: null, range: null, status: 'none', claims: 1 }, 'not counted yet, but on file')
+  await ok(
+    post(app, '/events/ev/claims', {
+      kind: 'figure',
+      source_id: 's1',
+      stated_at: tomorrow,
+      metric: 'killed',
+      qualifier: 'exact',
+      value: 5,
+    }),
+  )
+  t.strictSame(
+    (await list(app))[0]?.dispute,
+    { level: null, relative_spread: null, range: null, status: 'none', claims: 1 },
+    'not counted yet, but on file',
+  )
   const dayAfter = new Date(Date.now() + 2 * 86_400_000).toISOString()
   t.equal(app.repos.disputes.refreshDue(dayAfter), 1, 'once its stated_at has passed, the event is due')
-  t.strictSame((await list(app))[0]?.dispute, { level: 'single_source', relative_spread: 0, range: { low: 5, high: 5 }, status: 'none', claims: 1 })
+  t.strictSame((await list(app))[0]?.dispute, {
+    level: 'single_source',
+    relative_spread: 0,
+    range: { low: 5, high: 5 },
+    status: 'none',
+    claims: 1,
+  })
   t.equal(app.repos.disputes.refreshDue(new Date(Date.now() + 3 * 86_400_000).toISOString()), 0, 'nothing is due twice')
 })
 
 t.test('a new parent of an actor refreshes the attribution status', async (t) => {
   const app = await world(t)
   // Two sources accuse a and b, unrelated: contested (§5 b). With b a child of a, the sets are related.
-  await event(app, { id: 'ev', title: 'Event', occurred_on: '2017' }, (id) => [attribution(id, 's1', 'accuses', ['a']), attribution(id, 's2', 'accuses', ['b'])])
+  await event(app, { id: 'ev', title: 'Event', occurred_on: '2017' }, (id) => [
+    attribution(id, 's1', 'accuses', ['a']),
+    attribution(id, 's2', 'accuses', ['b']),
+  ])
   await event(app, { id: 'other', title: 'Other', occurred_on: '2017' }, (id) => [attribution(id, 's1', 'accuses', ['c'])])
   const status = async (id: string) => (await list(app)).find((e) => e.id === id)?.dispute.status
-  const summary = async (id: string) => json<{ attribution: { status: string } }>(await get(app, `/events/${id}/summary`)).attribution.status
+  const summary = async (id: string) =>
+    json<{ attribution: { status: string } }>(await get(app, `/events/${id}/summary`)).attribution.status
   t.equal(await status('ev'), 'contested')
   await ok(app.inject({ method: 'PATCH', url: '/actors/b', payload: { parent_id: 'a' } }))
   t.equal(await summary('ev'), 'uncontested')
@@ -208,7 +257,8 @@ t.test('a new parent of an actor refreshes the attribution status', async (t) =>
 
 t.test('filters', async (t) => {
   const app = await world(t)
-  const ev = (id: string, occurred_on: string, extra: Record<string, unknown> = {}) => ok(post(app, '/events', { id, title: `Event ${id}`, occurred_on, ...extra }))
+  const ev = (id: string, occurred_on: string, extra: Record<string, unknown> = {}) =>
+    ok(post(app, '/events', { id, title: `Event ${id}`, occurred_on, ...extra }))
   await ev('y2017', '2017', { location: { country: 'SY' }, tags: ['Airstrike'] })
   await ev('m2017-04', '2017-04', { location: { country: 'sy', place: 'Khan Shaykhun' }, tags: ['chemical-weapons', 'airstrike'] })
   await ev('d2017-04-04', '2017-04-04', { location: { country: 'UA', place: 'Mariupol' }, description: 'The drama theatre was hit.' })
@@ -233,7 +283,11 @@ t.test('filters', async (t) => {
     t.strictSame(await ids(app, 'to=2017-04-15'), ['d2016-12-31', 'd2017-04-04', 'd2017-04-15', 'm2016-02'], '2017-04 and 2017 end later')
     t.strictSame(await ids(app, 'from=2017&to=2017'), ['d2017-04-04', 'd2017-04-15', 'd2017-04-30', 'd2017-05-01', 'm2017-04', 'y2017'])
     t.strictSame(await ids(app, 'from=2017-01-01&to=2017-12-31'), await ids(app, 'from=2017&to=2017'), 'the same year by days')
-    t.strictSame(await ids(app, 'to=2017-12-30'), ['d2016-12-31', 'd2017-04-04', 'd2017-04-15', 'd2017-04-30', 'd2017-05-01', 'm2016-02', 'm2017-04'], 'the year ends on the 31st')
+    t.strictSame(
+      await ids(app, 'to=2017-12-30'),
+      ['d2016-12-31', 'd2017-04-04', 'd2017-04-15', 'd2017-04-30', 'd2017-05-01', 'm2016-02', 'm2017-04'],
+      'the year ends on the 31st',
+    )
     t.strictSame(await ids(app, 'from=2016-02-01&to=2016-02-29'), ['m2016-02'], 'a leap February ends on the 29th')
     t.strictSame(await ids(app, 'from=2016-02-01&to=2016-02-28'), [], 'and not on the 28th')
     t.strictSame(await ids(app, 'from=2017-04-30&to=2017-04-30'), ['d2017-04-30'], 'one day')
@@ -270,7 +324,9 @@ t.test('level and attribution_status filter on the dispute block', async (t) => 
   t.strictSame(await ids(app, 'attribution_status=unattributed'), ['agreement'])
   t.strictSame(await ids(app, 'attribution_status=none'), ['empty', 'single'])
   for (const item of await list(app)) {
-    const summary = json<{ figures: Array<{ disagreement: { level: string } }>; attribution: { status: string } }>(await get(app, `/events/${item.id}/summary`))
+    const summary = json<{ figures: Array<{ disagreement: { level: string } }>; attribution: { status: string } }>(
+      await get(app, `/events/${item.id}/summary`),
+    )
     t.equal(item.dispute.status, summary.attribution.status, `${item.id}: the status is the summary's`)
   }
 })
@@ -278,14 +334,16 @@ t.test('level and attribution_status filter on the dispute block', async (t) => 
 t.test('filters combine', async (t) => {
   const app = await world(t)
   await levels(app)
-  await event(app, { id: 'conflicting-ye', title: 'Conflicting in Yemen', occurred_on: '2017-04-04', location: { country: 'YE' } }, (id) => [
-    figure(id, { source: 's1', qualifier: 'exact', value: 1 }),
-    figure(id, { source: 's2', qualifier: 'exact', value: 9 }),
-  ])
-  await event(app, { id: 'conflicting-sy', title: 'Conflicting in Syria', occurred_on: '2018-01', location: { country: 'SY' }, tags: ['x'] }, (id) => [
-    figure(id, { source: 's1', qualifier: 'exact', value: 1 }),
-    figure(id, { source: 's2', qualifier: 'exact', value: 9 }),
-  ])
+  await event(
+    app,
+    { id: 'conflicting-ye', title: 'Conflicting in Yemen', occurred_on: '2017-04-04', location: { country: 'YE' } },
+    (id) => [figure(id, { source: 's1', qualifier: 'exact', value: 1 }), figure(id, { source: 's2', qualifier: 'exact', value: 9 })],
+  )
+  await event(
+    app,
+    { id: 'conflicting-sy', title: 'Conflicting in Syria', occurred_on: '2018-01', location: { country: 'SY' }, tags: ['x'] },
+    (id) => [figure(id, { source: 's1', qualifier: 'exact', value: 1 }), figure(id, { source: 's2', qualifier: 'exact', value: 9 })],
+  )
   t.strictSame(await ids(app, 'level=conflicting'), ['conflicting', 'conflicting-sy', 'conflicting-ye'])
   t.strictSame(await ids(app, 'level=conflicting&country=ye'), ['conflicting-ye'])
   t.strictSame(await ids(app, 'level=conflicting&to=2017-12-31'), ['conflicting', 'conflicting-ye'])
@@ -307,13 +365,35 @@ async function crowd(app: App): Promise<void> {
   const sets: FigureSpec[][] = [
     [],
     [{ source: 's1', qualifier: 'exact', value: 10 }],
-    [{ source: 's1', qualifier: 'exact', value: 10 }, { source: 's2', qualifier: 'exact', value: 20 }],
-    [{ source: 's1', qualifier: 'exact', value: 20 }, { source: 's2', qualifier: 'exact', value: 40 }],
-    [{ source: 's1', qualifier: 'exact', value: 0 }, { source: 's2', qualifier: 'exact', value: 0 }, { source: 's3', qualifier: 'exact', value: 5 }],
-    [{ source: 's1', qualifier: 'exact', value: 0 }, { source: 's2', qualifier: 'exact', value: 0 }],
-    [{ source: 's1', qualifier: 'at_least', value: 10 }, { source: 's2', qualifier: 'exact', value: 12 }],
-    [{ source: 's1', qualifier: 'exact', value: 10 }, { source: 's2', qualifier: 'exact', value: 10 }],
-    [{ source: 's1', qualifier: 'exact', value: 1 }, { source: 's2', qualifier: 'exact', value: 100 }],
+    [
+      { source: 's1', qualifier: 'exact', value: 10 },
+      { source: 's2', qualifier: 'exact', value: 20 },
+    ],
+    [
+      { source: 's1', qualifier: 'exact', value: 20 },
+      { source: 's2', qualifier: 'exact', value: 40 },
+    ],
+    [
+      { source: 's1', qualifier: 'exact', value: 0 },
+      { source: 's2', qualifier: 'exact', value: 0 },
+      { source: 's3', qualifier: 'exact', value: 5 },
+    ],
+    [
+      { source: 's1', qualifier: 'exact', value: 0 },
+      { source: 's2', qualifier: 'exact', value: 0 },
+    ],
+    [
+      { source: 's1', qualifier: 'at_least', value: 10 },
+      { source: 's2', qualifier: 'exact', value: 12 },
+    ],
+    [
+      { source: 's1', qualifier: 'exact', value: 10 },
+      { source: 's2', qualifier: 'exact', value: 10 },
+    ],
+    [
+      { source: 's1', qualifier: 'exact', value: 1 },
+      { source: 's2', qualifier: 'exact', value: 100 },
+    ],
   ]
   const rows: object[] = []
   for (let i = 0; i < 30; i++) {
@@ -348,8 +428,15 @@ t.test('every sort, page by page: no duplicates, no gaps, in order', async (t) =
   await crowd(app)
   const all = await list(app)
   t.equal(all.length, 30)
-  t.strictSame(all.map((e) => e.id), all.map((e) => e.id).sort(), 'without sort: id order')
-  t.ok(all.some((e) => e.dispute.level !== null && e.dispute.relative_spread === null), 'some group has a median of 0')
+  t.strictSame(
+    all.map((e) => e.id),
+    all.map((e) => e.id).sort(),
+    'without sort: id order',
+  )
+  t.ok(
+    all.some((e) => e.dispute.level !== null && e.dispute.relative_spread === null),
+    'some group has a median of 0',
+  )
   for (const sort of ['occurred_on', '-occurred_on', '-claims', '-dispute']) {
     const expected = [...all].sort(EXPECTED_ORDER[sort]).map((e) => e.id)
     t.strictSame(await ids(app, `sort=${sort}`), expected, `sort=${sort}: one page`)
@@ -360,13 +447,20 @@ t.test('every sort, page by page: no duplicates, no gaps, in order', async (t) =
     }
   }
   const noSort = await walk(app, '', 4)
-  t.strictSame(noSort.flat(), all.map((e) => e.id), 'id order pages too')
+  t.strictSame(
+    noSort.flat(),
+    all.map((e) => e.id),
+    'id order pages too',
+  )
 
   t.test('the order of a sort survives writes between pages', async (t) => {
     const first = json<Page<Item>>(await get(app, '/events?sort=-claims&limit=5'))
     // An event seen on the first page gets claims: it moves up, and is not seen twice.
     const moved = first.items[4]?.id ?? ''
-    await claims(app, Array.from({ length: 5 }, (_, k) => attribution(moved, SOURCES[k % 4] ?? 's1', 'denies', ['b'])))
+    await claims(
+      app,
+      Array.from({ length: 5 }, (_, k) => attribution(moved, SOURCES[k % 4] ?? 's1', 'denies', ['b'])),
+    )
     const rest = await walk(app, `sort=-claims&cursor=${encodeURIComponent(first.next_cursor ?? '')}`, 5)
     const seen = [...first.items.map((e) => e.id), ...rest.flat()]
     t.equal(new Set(seen).size, seen.length, 'no event twice')
@@ -436,32 +530,60 @@ t.test('bad values are 400s naming the parameter', async (t) => {
 t.test('formats: NDJSON and CSV carry the dispute block; exports follow filters and sort', async (t) => {
   const app = await build(t)
   await loadFixture(app, readFixture())
-  for (const id of ['b', 'c']) await ok(post(app, '/events', { id, title: id.toUpperCase(), occurred_on: '2017', location: { country: 'SY' } }))
+  for (const id of ['b', 'c'])
+    await ok(post(app, '/events', { id, title: id.toUpperCase(), occurred_on: '2017', location: { country: 'SY' } }))
 
   const csv = await get(app, '/events?format=csv&hxl=true&sort=-dispute')
   t.match(csv.headers['content-type'], /^text\/csv/)
   const [header = '', tags = ''] = csv.body.split('\r\n')
   t.match(header, /,dispute_level,dispute_relative_spread,dispute_range_low,dispute_range_high,dispute_status,dispute_claims$/)
-  t.match(tags, /,#status\+disagreement,#meta\+relative_spread,#affected\+killed\+min,#affected\+killed\+max,#status\+attribution,#meta\+claims$/)
+  t.match(
+    tags,
+    /,#status\+disagreement,#meta\+relative_spread,#affected\+killed\+min,#affected\+killed\+max,#status\+attribution,#meta\+claims$/,
+  )
   const rows = csvRecords(csv.body, 1)
-  t.strictSame(rows.map((r) => r.id), ['khan-shaykhun', 'c', 'b'], 'in the order of the sort')
   t.strictSame(
-    [rows[0]?.dispute_level, rows[0]?.dispute_relative_spread, rows[0]?.dispute_range_low, rows[0]?.dispute_range_high, rows[0]?.dispute_status, rows[0]?.dispute_claims],
+    rows.map((r) => r.id),
+    ['khan-shaykhun', 'c', 'b'],
+    'in the order of the sort',
+  )
+  t.strictSame(
+    [
+      rows[0]?.dispute_level,
+      rows[0]?.dispute_relative_spread,
+      rows[0]?.dispute_range_low,
+      rows[0]?.dispute_range_high,
+      rows[0]?.dispute_status,
+      rows[0]?.dispute_claims,
+    ],
     ['conflicting', '0.1875', '58', '', 'contested', '9'],
   )
   t.strictSame(
-    [rows[1]?.dispute_level, rows[1]?.dispute_relative_spread, rows[1]?.dispute_range_low, rows[1]?.dispute_status, rows[1]?.dispute_claims],
+    [
+      rows[1]?.dispute_level,
+      rows[1]?.dispute_relative_spread,
+      rows[1]?.dispute_range_low,
+      rows[1]?.dispute_status,
+      rows[1]?.dispute_claims,
+    ],
     ['', '', '', 'none', '0'],
     'no figures: empty cells',
   )
 
   const ndjson = await get(app, '/events?sort=-dispute', { accept: 'application/x-ndjson' })
   t.match(ndjson.headers['content-type'], /^application\/x-ndjson/)
-  const lines = ndjson.body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Item)
+  const lines = ndjson.body
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Item)
   t.strictSame(lines, await list(app, 'sort=-dispute'), 'NDJSON: the JSON items, one a line')
 
   const filtered = csvRecords((await get(app, '/events?format=csv&country=SY&level=none&sort=-occurred_on')).body)
-  t.strictSame(filtered.map((r) => r.id), ['c', 'b'], 'the export filters and sorts like the list')
+  t.strictSame(
+    filtered.map((r) => r.id),
+    ['c', 'b'],
+    'the export filters and sorts like the list',
+  )
   const paged = await get(app, '/events?format=csv&limit=1&sort=-claims')
   t.equal(csvRecords(paged.body).length, 1, 'CSV with limit: one page')
   t.match(String(paged.headers.link), /sort=-claims/, 'with a Link to the next')

@@ -1,7 +1,21 @@
 /** POST, PATCH and GET of /events; the pages, refused queries and unknown ids all three share are in collections.test.ts. */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { type Page, type Problem, assertCreated, assertDerivedIds, assertPatched, assertRefused, build, created, getJson, json, patch, paths, post } from '../helper.js'
+import {
+  type Page,
+  type Problem,
+  assertCreated,
+  assertDerivedIds,
+  assertPatched,
+  assertRefused,
+  build,
+  created,
+  getJson,
+  json,
+  patch,
+  paths,
+  post,
+} from '../helper.js'
 
 interface Location {
   place?: string
@@ -105,7 +119,19 @@ t.test('POST /events', async (t) => {
 
   t.test('occurred_on rejects impossible or other forms (400 naming /occurred_on)', async (t) => {
     const app = await build(t)
-    const bad = ['2017-02-30', '2017-02-29', '2017-13', '2017-00', '2017-04-00', 'April 2017', '17', '2017-4-4', '2017/04/04', '2017-04-04T10:00:00Z', '']
+    const bad = [
+      '2017-02-30',
+      '2017-02-29',
+      '2017-13',
+      '2017-00',
+      '2017-04-00',
+      'April 2017',
+      '17',
+      '2017-4-4',
+      '2017/04/04',
+      '2017-04-04T10:00:00Z',
+      '',
+    ]
     for (const occurred_on of bad) {
       assertRefused(t, await post(app, '/events', { title: 'Bad date', occurred_on }), 400, ['/occurred_on'], occurred_on)
     }
@@ -136,9 +162,21 @@ t.test('POST /events', async (t) => {
       ['2017', '2016-12-31'],
     ]
     for (const [occurred_on, ended_on] of before) {
-      assertRefused(t, await post(app, '/events', { title: 'Backwards', occurred_on, ended_on }), 400, ['/ended_on'], `${occurred_on} → ${ended_on}`)
+      assertRefused(
+        t,
+        await post(app, '/events', { title: 'Backwards', occurred_on, ended_on }),
+        400,
+        ['/ended_on'],
+        `${occurred_on} → ${ended_on}`,
+      )
     }
-    assertRefused(t, await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' }), 400, ['/ended_on'], 'no such day')
+    assertRefused(
+      t,
+      await post(app, '/events', { title: 'Bad end', occurred_on: '2017', ended_on: '2017-02-30' }),
+      400,
+      ['/ended_on'],
+      'no such day',
+    )
   })
 
   t.test('tags and external_ids are validated', async (t) => {
@@ -191,7 +229,11 @@ t.test('PATCH /events/{id}', async (t) => {
     t.strictSame(json<Event>(res2).external_ids, { airwars: 'X' })
     t.strictSame(json<Event>(res2).tags, ['c'])
 
-    const res3 = await patch(app, '/events/ks', { title: 'Khan Shaykhun chemical attack', occurred_on: '2017-04', location: { admin1: 'Idlib' } })
+    const res3 = await patch(app, '/events/ks', {
+      title: 'Khan Shaykhun chemical attack',
+      occurred_on: '2017-04',
+      location: { admin1: 'Idlib' },
+    })
     t.match(json<Event>(res3), { id: 'ks', title: 'Khan Shaykhun chemical attack', occurred_on: '2017-04' })
     t.strictSame(json<Event>(res3).location, { admin1: 'Idlib' })
     t.strictSame(await getEvent(app, 'ks'), json<Event>(res3))
@@ -214,7 +256,13 @@ t.test('PATCH /events/{id}', async (t) => {
   t.test('ended_on is checked against the stored occurred_on, and occurred_on against the stored ended_on', async (t) => {
     const app = await build(t)
     await createEvent(app, { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })
-    assertRefused(t, await patch(app, '/events/ks', { ended_on: '2017-04-01' }), 400, ['/ended_on'], 'ended_on alone before the stored occurred_on')
+    assertRefused(
+      t,
+      await patch(app, '/events/ks', { ended_on: '2017-04-01' }),
+      400,
+      ['/ended_on'],
+      'ended_on alone before the stored occurred_on',
+    )
     t.equal((await getEvent(app, 'ks')).ended_on, null, 'the bad ended_on was not stored')
 
     await createEvent(app, { id: 'span', title: 'Span', occurred_on: '2017-04-04', ended_on: '2017-04-10' })

@@ -78,14 +78,36 @@ t.test('NDJSON and CSV are sent as they are: the JSON serializer never touches t
 t.test('claims CSV: the input fields in contract order; view=full adds the read-only ones', async (t) => {
   const { app, ids } = await khanShaykhun(t)
   const res = await get(app, '/claims?format=csv')
-  t.equal(res.body.split('\r\n')[0], 'event_id,kind,source_id,via,stated_at,metric,population,party,qualifier,value,low,high,best,stance,actor_ids,certainty,role,quote,url,language,note,external_id,supersedes')
+  t.equal(
+    res.body.split('\r\n')[0],
+    'event_id,kind,source_id,via,stated_at,metric,population,party,qualifier,value,low,high,best,stance,actor_ids,certainty,role,quote,url,language,note,external_id,supersedes',
+  )
   const rows = csvRecords(res.body)
   t.equal(rows.length, 9)
   t.strictSame(rows[0], {
-    event_id: EVENT, kind: 'figure', source_id: 'sohr', via: 'reuters;tass', stated_at: '2017-04-04T00:00:00.000Z',
-    metric: 'killed', population: 'all', party: '', qualifier: 'exact', value: '58', low: '', high: '', best: '',
-    stance: '', actor_ids: '', certainty: '', role: '', quote: 'had killed 58 people including 11 children', url: '', language: 'en',
-    note: '', external_id: '', supersedes: '',
+    event_id: EVENT,
+    kind: 'figure',
+    source_id: 'sohr',
+    via: 'reuters;tass',
+    stated_at: '2017-04-04T00:00:00.000Z',
+    metric: 'killed',
+    population: 'all',
+    party: '',
+    qualifier: 'exact',
+    value: '58',
+    low: '',
+    high: '',
+    best: '',
+    stance: '',
+    actor_ids: '',
+    certainty: '',
+    role: '',
+    quote: 'had killed 58 people including 11 children',
+    url: '',
+    language: 'en',
+    note: '',
+    external_id: '',
+    supersedes: '',
   })
   const accusation = rows.find((r) => r.stance === 'accuses' && r.source_id === 'reuters')
   t.strictSame(
@@ -99,7 +121,13 @@ t.test('claims CSV: the input fields in contract order; view=full adds the read-
   t.equal(full.body.split('\r\n')[0], [...CLAIM_INPUT_FIELDS, ...CLAIM_OUTPUT_FIELDS].join(','))
   const byId = new Map(csvRecords(full.body).map((r) => [r.id, r]))
   t.strictSame(
-    (({ status, retraction_reason, interval_low, interval_high, point }) => ({ status, retraction_reason, interval_low, interval_high, point }))(byId.get(ids[3] ?? '') ?? {}),
+    (({ status, retraction_reason, interval_low, interval_high, point }) => ({
+      status,
+      retraction_reason,
+      interval_low,
+      interval_high,
+      point,
+    }))(byId.get(ids[3] ?? '') ?? {}),
     { status: 'retracted', retraction_reason: 'a test, with "quotes"', interval_low: '200', interval_high: '999', point: '200' },
   )
   t.equal(byId.get(ids[2] ?? '')?.interval_high, '', 'an unbounded interval has an empty high')
@@ -121,7 +149,16 @@ t.test('CSV escapes quotes, commas and line breaks in quotes; csv-parse reads ba
     '=1+1',
   ]
   for (const [i, quote] of quotes.entries()) {
-    const res = await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: `2017-04-1${i}`, metric: 'injured', qualifier: 'exact', value: i, quote, note: `note ${i}; with a semicolon` })
+    const res = await post(app, `/events/${EVENT}/claims`, {
+      kind: 'figure',
+      source_id: 'who',
+      stated_at: `2017-04-1${i}`,
+      metric: 'injured',
+      qualifier: 'exact',
+      value: i,
+      quote,
+      note: `note ${i}; with a semicolon`,
+    })
     t.equal(res.statusCode, 201)
   }
   const res = await get(app, '/claims?format=csv&metric=injured&raw=true')
@@ -176,10 +213,17 @@ t.test('hxl=true adds a hashtag row under the CSV header; it is a 400 for other 
   t.equal(csvRecords((await get(app, '/claims?format=csv&hxl=true')).body, 1).length, 9, 'the data rows follow the tags')
   const killed = (await get(app, '/claims?format=csv&hxl=true&metric=killed&view=full')).body.split('\r\n')
   const killedTags = Object.fromEntries((killed[0] ?? '').split(',').map((name, i) => [name, killed[1]?.split(',')[i]]))
-  t.strictSame([killedTags.point, killedTags.interval_low], ['#affected+killed', '#affected+killed+min'], 'a metric filter names the metric')
+  t.strictSame(
+    [killedTags.point, killedTags.interval_low],
+    ['#affected+killed', '#affected+killed+min'],
+    'a metric filter names the metric',
+  )
 
   const summaries = (await get(app, '/summaries?format=csv&hxl=true&as_of=2017-04-06&metric=killed')).body.split('\r\n')
-  t.equal(summaries[0], 'event_id,event_title,occurred_on,metric,population,party,sources,range_low,range_high,median,level,spread,ratio,relative_spread,attribution_status,as_of')
+  t.equal(
+    summaries[0],
+    'event_id,event_title,occurred_on,metric,population,party,sources,range_low,range_high,median,level,spread,ratio,relative_spread,attribution_status,as_of',
+  )
   t.equal(
     summaries[1],
     '#event+id,#event+name,#date+occurred,#impact+type,#group+code,#org+id+party,#meta+sources,#affected+killed+min,#affected+killed+max,#affected+killed,#status+disagreement,#meta+spread,#meta+ratio,#meta+relative_spread,#status+attribution,#date+as_of',
@@ -201,18 +245,31 @@ t.test('hxl=true adds a hashtag row under the CSV header; it is a 400 for other 
   ] as Array<[string, Record<string, string>]>) {
     const res = await get(app, url, headers)
     t.equal(res.statusCode, 400, url)
-    t.strictSame(json<Problem>(res).errors?.map((e) => [e.path, e.in]), [['/hxl', 'query']], url)
+    t.strictSame(
+      json<Problem>(res).errors?.map((e) => [e.path, e.in]),
+      [['/hxl', 'query']],
+      url,
+    )
   }
   t.equal((await get(app, '/claims?hxl=yes&format=csv')).statusCode, 400)
 })
 
 t.test('an unknown format is a 400 naming the parameter', async (t) => {
   const { app } = await khanShaykhun(t)
-  for (const url of ['/claims?format=xml', `/events/${EVENT}/summary?format=xlsx`, '/summaries?format=', `/events/${EVENT}/claims?format=tsv`]) {
+  for (const url of [
+    '/claims?format=xml',
+    `/events/${EVENT}/summary?format=xlsx`,
+    '/summaries?format=',
+    `/events/${EVENT}/claims?format=tsv`,
+  ]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/format'], url)
+    t.strictSame(
+      json<Problem>(res).errors?.map((e) => e.path),
+      ['/format'],
+      url,
+    )
   }
   const res = await get(app, '/claims?format=xml')
   t.equal(
@@ -253,7 +310,7 @@ t.test('the summary of one event as CSV and NDJSON: a row per figure group', asy
   const listed = json<Page<unknown>>(await get(app, '/summaries?as_of=2017-04-06')).items
   t.strictSame(ndjson, listed, 'the same rows as GET /summaries')
   const early = await get(app, `/events/${EVENT}/summary?as_of=2017-04-01&format=csv`)
-  t.equal(early.body, `${(csv.body.split('\r\n')[0] ?? '')}\r\n`, 'no figure group yet: the header alone')
+  t.equal(early.body, `${csv.body.split('\r\n')[0] ?? ''}\r\n`, 'no figure group yet: the header alone')
   t.equal((await get(app, '/events/nowhere/summary?format=csv')).statusCode, 404)
 })
 
@@ -261,16 +318,36 @@ t.test('GET /summaries as CSV: the §8 killed/all row', async (t) => {
   const { app } = await khanShaykhun(t)
   const rows = csvRecords((await get(app, '/summaries?as_of=2017-04-06', { accept: 'text/csv' })).body)
   t.strictSame(rows[0], {
-    event_id: EVENT, event_title: 'Chemical attack on Khan Shaykhun', occurred_on: '2017-04-04', metric: 'killed', population: 'all', party: '',
-    sources: '2', range_low: '58', range_high: '', median: '64', level: 'conflicting', spread: '12', ratio: String(70 / 58),
-    relative_spread: '0.1875', attribution_status: 'contested', as_of: '2017-04-06T23:59:59.999Z',
+    event_id: EVENT,
+    event_title: 'Chemical attack on Khan Shaykhun',
+    occurred_on: '2017-04-04',
+    metric: 'killed',
+    population: 'all',
+    party: '',
+    sources: '2',
+    range_low: '58',
+    range_high: '',
+    median: '64',
+    level: 'conflicting',
+    spread: '12',
+    ratio: String(70 / 58),
+    relative_spread: '0.1875',
+    attribution_status: 'contested',
+    as_of: '2017-04-06T23:59:59.999Z',
   })
   t.equal(rows.length, 3)
 })
 
 t.test('events and sources as CSV: nested objects flattened, lists joined', async (t) => {
   const { app } = await khanShaykhun(t)
-  await post(app, '/events', { id: 'ext', title: 'With ids', occurred_on: '2017-04', location: { lat: 35.4, lon: 36.6 }, tags: ['a', 'b'], external_ids: { acled: 'SYR1', ucdp_ged: '42' } })
+  await post(app, '/events', {
+    id: 'ext',
+    title: 'With ids',
+    occurred_on: '2017-04',
+    location: { lat: 35.4, lon: 36.6 },
+    tags: ['a', 'b'],
+    external_ids: { acled: 'SYR1', ucdp_ged: '42' },
+  })
   const events = csvRecords((await get(app, '/events?format=csv')).body)
   const ext = events.find((e) => e.id === 'ext')
   t.strictSame(
@@ -344,7 +421,14 @@ t.test('writes go on while a slow client holds an export open', async (t) => {
   const before = text.length
   t.ok(before > 0, 'the export has begun')
 
-  const write = await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: '2099-01-01', metric: 'missing', qualifier: 'exact', value: 1 })
+  const write = await post(app, `/events/${EVENT}/claims`, {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: '2099-01-01',
+    metric: 'missing',
+    qualifier: 'exact',
+    value: 1,
+  })
   t.equal(write.statusCode, 201, 'a write is not refused while the export waits for its client')
 
   const done = new Promise<void>((resolve) => response.on('end', () => resolve()))
@@ -363,9 +447,44 @@ t.test('writes go on while a slow client holds an export open', async (t) => {
 t.test('a CSV export posted back to POST /claims/bulk, then exported again, is the same file byte for byte', async (t) => {
   const { app } = await khanShaykhun(t)
   const extra = [
-    { kind: 'figure', source_id: 'who', via: ['reuters'], stated_at: '2017-04-07T10:15:00Z', metric: 'casualties', population: 'civilians', party: 'armed-opposition', qualifier: 'range', low: 40, high: 90, best: 52, quote: 'between 40 and 90, "probably" 52,\nsaid officials', url: 'https://example.org/a?b=1,2', language: 'ar-SY', note: 'a; b', external_id: 'who-7' },
-    { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-07', metric: 'displaced', qualifier: 'thousands', external_id: 'x,1', quote: '=HYPERLINK("http://x","click")', note: '-3 on the day before' },
-    { kind: 'attribution', source_id: 'syrian-mod', stated_at: '2017-04-07', stance: 'denies', actor_ids: ['syrian-air-force'], certainty: 'asserted', role: 'dropped "the" bombs', quote: '' },
+    {
+      kind: 'figure',
+      source_id: 'who',
+      via: ['reuters'],
+      stated_at: '2017-04-07T10:15:00Z',
+      metric: 'casualties',
+      population: 'civilians',
+      party: 'armed-opposition',
+      qualifier: 'range',
+      low: 40,
+      high: 90,
+      best: 52,
+      quote: 'between 40 and 90, "probably" 52,\nsaid officials',
+      url: 'https://example.org/a?b=1,2',
+      language: 'ar-SY',
+      note: 'a; b',
+      external_id: 'who-7',
+    },
+    {
+      kind: 'figure',
+      source_id: 'sohr',
+      stated_at: '2017-04-07',
+      metric: 'displaced',
+      qualifier: 'thousands',
+      external_id: 'x,1',
+      quote: '=HYPERLINK("http://x","click")',
+      note: '-3 on the day before',
+    },
+    {
+      kind: 'attribution',
+      source_id: 'syrian-mod',
+      stated_at: '2017-04-07',
+      stance: 'denies',
+      actor_ids: ['syrian-air-force'],
+      certainty: 'asserted',
+      role: 'dropped "the" bombs',
+      quote: '',
+    },
   ]
   for (const claim of extra) t.equal((await post(app, `/events/${EVENT}/claims`, claim)).statusCode, 201)
   const exported = (await get(app, '/claims?format=csv&raw=true')).body

@@ -44,25 +44,56 @@ t.test('415 lists the Content-Types the operation reads and quotes the one sent'
     errors: [{ path: '/content-type', message: 'must be application/json; got "text/plain".', in: 'header' }],
   })
 
-  const xml = json<Detailed>(await app.inject({ method: 'POST', url: '/claims/bulk', headers: { 'content-type': 'application/xml' }, payload: '<claims/>' }))
-  t.equal(xml.detail, 'This operation reads a body of one of application/json, application/x-ndjson, text/csv; the Content-Type sent was "application/xml".')
+  const xml = json<Detailed>(
+    await app.inject({ method: 'POST', url: '/claims/bulk', headers: { 'content-type': 'application/xml' }, payload: '<claims/>' }),
+  )
+  t.equal(
+    xml.detail,
+    'This operation reads a body of one of application/json, application/x-ndjson, text/csv; the Content-Type sent was "application/xml".',
+  )
   t.strictSame(xml.errors, [
-    { path: '/content-type', message: 'must be one of application/json, application/x-ndjson, text/csv; got "application/xml".', in: 'header' },
+    {
+      path: '/content-type',
+      message: 'must be one of application/json, application/x-ndjson, text/csv; got "application/xml".',
+      in: 'header',
+    },
   ])
 
   const none = json<Detailed>(await app.inject({ method: 'POST', url: '/sources', payload: Buffer.from('{"name":"x"}') }))
   t.equal(none.detail, 'This operation reads a body of application/json; the request has no Content-Type.')
   t.strictSame(none.errors, [{ path: '/content-type', message: 'must be application/json; got none.', in: 'header' }])
 
-  const metadata = json<Detailed>(await app.inject({ method: 'POST', url: '/sources/bulk', headers: { 'content-type': 'text/csv' }, payload: 'name\nx\n' }))
-  t.equal(metadata.detail, 'This operation reads a body of application/json; the Content-Type sent was "text/csv".', 'the metadata bulk routes read JSON only')
+  const metadata = json<Detailed>(
+    await app.inject({ method: 'POST', url: '/sources/bulk', headers: { 'content-type': 'text/csv' }, payload: 'name\nx\n' }),
+  )
+  t.equal(
+    metadata.detail,
+    'This operation reads a body of application/json; the Content-Type sent was "text/csv".',
+    'the metadata bulk routes read JSON only',
+  )
 })
 
 t.test('malformed JSON names the line, column and byte of the error', async (t) => {
   const app = await build(t)
   const cases: Array<[string, { line: number; column: number; offset: number; what: string }]> = [
-    ['{\n  "name": "SOHR",\n  "kind": monitor\n}', { line: 3, column: 11, offset: 30, what: "found 'monitor', expected a value (a string in double quotes, a number, true, false, null, an object or an array)" }],
-    ['{"name": "SOHR", "kind": ', { line: 1, column: 26, offset: 25, what: 'found the end of the text, expected a value (a string in double quotes, a number, true, false, null, an object or an array)' }],
+    [
+      '{\n  "name": "SOHR",\n  "kind": monitor\n}',
+      {
+        line: 3,
+        column: 11,
+        offset: 30,
+        what: "found 'monitor', expected a value (a string in double quotes, a number, true, false, null, an object or an array)",
+      },
+    ],
+    [
+      '{"name": "SOHR", "kind": ',
+      {
+        line: 1,
+        column: 26,
+        offset: 25,
+        what: 'found the end of the text, expected a value (a string in double quotes, a number, true, false, null, an object or an array)',
+      },
+    ],
     ["{'name':'x'}", { line: 1, column: 2, offset: 1, what: `found "'", expected a field name in double quotes or '}'` }],
     ['{"name": "Ça", "kind": "media",}', { line: 1, column: 32, offset: 32, what: "found '}', expected a field name in double quotes" }],
   ]
@@ -79,14 +110,23 @@ t.test('malformed JSON names the line, column and byte of the error', async (t) 
       errors: [{ path: '', message: `is not valid JSON: at ${at}, ${what}.`, in: 'body', line, column, offset }],
     })
   }
-  const poisoned = await app.inject({ method: 'POST', url: '/sources', headers: { 'content-type': 'application/json' }, payload: '{"name":"x","kind":"media","__proto__":{"a":1}}' })
+  const poisoned = await app.inject({
+    method: 'POST',
+    url: '/sources',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name":"x","kind":"media","__proto__":{"a":1}}',
+  })
   t.equal(poisoned.statusCode, 400, 'a __proto__ key is still refused')
   t.equal(json<Detailed>(poisoned).detail, 'The body is refused: it has a "__proto__" or "constructor.prototype" key.')
 })
 
 t.test('enum values in any letter case (a space for "_") are stored and answered in lower case', async (t) => {
   const app = await khanShaykhun(t)
-  const figure = await post(app, '/claims', row({ kind: 'Figure', metric: 'Killed', population: 'CIVILIANS', qualifier: 'At least', value: 70 }))
+  const figure = await post(
+    app,
+    '/claims',
+    row({ kind: 'Figure', metric: 'Killed', population: 'CIVILIANS', qualifier: 'At least', value: 70 }),
+  )
   t.equal(figure.statusCode, 201, figure.body)
   const f = json<Record<string, unknown>>(figure)
   t.strictSame([f.kind, f.metric, f.population, f.qualifier], ['figure', 'killed', 'civilians', 'at_least'])
@@ -97,7 +137,12 @@ t.test('enum values in any letter case (a space for "_") are stored and answered
   t.equal(upper.qualifier, 'at_least')
 
   const attribution = json<Record<string, unknown>>(
-    await post(app, '/claims', { ...row({ kind: 'ATTRIBUTION', stance: 'Accuses', certainty: 'Suspected', actor_ids: ['syrian-government'] }), metric: undefined, qualifier: undefined, value: undefined }),
+    await post(app, '/claims', {
+      ...row({ kind: 'ATTRIBUTION', stance: 'Accuses', certainty: 'Suspected', actor_ids: ['syrian-government'] }),
+      metric: undefined,
+      qualifier: undefined,
+      value: undefined,
+    }),
   )
   t.strictSame([attribution.kind, attribution.stance, attribution.certainty], ['attribution', 'accuses', 'suspected'])
 
@@ -105,14 +150,19 @@ t.test('enum values in any letter case (a space for "_") are stored and answered
   t.equal(source.kind, 'news_agency')
   const actor = json<Record<string, unknown>>(await post(app, '/actors', { name: 'Some army', kind: 'ARMED_FORCES' }))
   t.equal(actor.kind, 'armed_forces')
-  const patched = json<Record<string, unknown>>(await app.inject({ method: 'PATCH', url: `/actors/${String(actor.id)}`, payload: { kind: 'State' } }))
+  const patched = json<Record<string, unknown>>(
+    await app.inject({ method: 'PATCH', url: `/actors/${String(actor.id)}`, payload: { kind: 'State' } }),
+  )
   t.equal(patched.kind, 'state')
 
   const list = await app.inject({ method: 'GET', url: '/claims?event_id=khan-shaykhun&kind=FIGURE&metric=Killed&status=Active' })
   t.equal(list.statusCode, 200, list.body)
   const items = json<{ items: Array<{ kind: string; metric: string }> }>(list).items
   t.ok(items.length > 0)
-  t.ok(items.every((c) => c.kind === 'figure' && c.metric === 'killed'), 'the filters read as their lower-case values')
+  t.ok(
+    items.every((c) => c.kind === 'figure' && c.metric === 'killed'),
+    'the filters read as their lower-case values',
+  )
   await post(app, '/events', { id: 'later', title: 'Later', occurred_on: '2018' })
   const pairs: Array<[string, string]> = [
     ['sort=-Occurred_On', 'sort=-occurred_on'],
@@ -156,16 +206,25 @@ t.test('an unknown enum value is quoted, the allowed values listed, the nearest 
   t.equal(problem.detail, `The body is invalid. /metric: ${metric} /population: ${population} /qualifier: ${qualifier}`)
 
   const kind = json<Detailed>(await post(app, '/claims', row({ kind: 'figures' })))
-  t.strictSame(kind.errors, [{ path: '/kind', message: 'must be one of figure, attribution (any letter case); got "figures". Did you mean "figure"?', in: 'body' }])
+  t.strictSame(kind.errors, [
+    { path: '/kind', message: 'must be one of figure, attribution (any letter case); got "figures". Did you mean "figure"?', in: 'body' },
+  ])
   const number = json<Detailed>(await post(app, '/claims', row({ metric: 7 })))
   t.strictSame(number.errors, [{ path: '/metric', message: `must be one of ${METRIC_LIST} (any letter case); got 7.`, in: 'body' }])
   const query = json<Detailed>(await app.inject({ method: 'GET', url: '/claims?status=actve' }))
-  t.strictSame(query.errors, [{ path: '/status', message: 'must be one of active, superseded, retracted (any letter case); got "actve". Did you mean "active"?', in: 'query' }])
+  t.strictSame(query.errors, [
+    {
+      path: '/status',
+      message: 'must be one of active, superseded, retracted (any letter case); got "actve". Did you mean "active"?',
+      in: 'query',
+    },
+  ])
   const source = json<Detailed>(await post(app, '/sources', { name: 'x', kind: 'blog' }))
   t.strictSame(source.errors, [
     {
       path: '/kind',
-      message: 'must be one of news_agency, media, monitor, ngo, igo, government, military, health_authority, individual, other (any letter case); got "blog".',
+      message:
+        'must be one of news_agency, media, monitor, ngo, igo, government, military, health_authority, individual, other (any letter case); got "blog".',
       in: 'body',
     },
   ])
@@ -186,7 +245,12 @@ t.test('an unknown field is quoted with the nearest known one', async (t) => {
     { path: '/1/source', message: '"source" is not a known field. Did you mean "source_id"?', in: 'body' },
   ])
   const attribution = json<Detailed>(
-    await post(app, '/claims', { ...row({ kind: 'Attribution', stance: 'accuses', actors: ['syrian-government'] }), metric: undefined, qualifier: undefined, value: undefined }),
+    await post(app, '/claims', {
+      ...row({ kind: 'Attribution', stance: 'accuses', actors: ['syrian-government'] }),
+      metric: undefined,
+      qualifier: undefined,
+      value: undefined,
+    }),
   )
   t.strictSame(
     attribution.errors,
@@ -199,7 +263,9 @@ t.test('an unknown field is quoted with the nearest known one', async (t) => {
   const nested = json<Detailed>(await post(app, '/events', { title: 'x', occurred_on: '2017', location: { place: 'Idlib', contry: 'SY' } }))
   t.strictSame(nested.errors, [{ path: '/location/contry', message: '"contry" is not a known field. Did you mean "country"?', in: 'body' }])
   const far = json<Detailed>(await post(app, '/actors', { name: 'x', kind: 'state', colour: 'red' }))
-  t.strictSame(far.errors, [{ path: '/colour', message: '"colour" is not a known field. Expected one of id, name, aliases, kind, parent_id, notes.', in: 'body' }])
+  t.strictSame(far.errors, [
+    { path: '/colour', message: '"colour" is not a known field. Expected one of id, name, aliases, kind, parent_id, notes.', in: 'body' },
+  ])
   const query = json<Detailed>(await app.inject({ method: 'GET', url: '/claims?metrc=killed' }))
   t.strictSame(query.errors, [{ path: '/metrc', message: '"metrc" is not a known field. Did you mean "metric"?', in: 'query' }])
 })
@@ -208,19 +274,41 @@ t.test('a number cell such as "1,200", "1 200" or "70+" is refused with the valu
   const app = await khanShaykhun(t)
   for (const value of ['1,200', '1 200', '70+', '12.5']) {
     const res = json<Detailed>(await post(app, '/claims', row({ value })))
-    t.strictSame(res.errors, [{ path: '/value', message: `must be a whole number such as 1200, without separators; got "${value}".`, in: 'body' }], value)
+    t.strictSame(
+      res.errors,
+      [{ path: '/value', message: `must be a whole number such as 1200, without separators; got "${value}".`, in: 'body' }],
+      value,
+    )
   }
   const string = json<Detailed>(await post(app, '/claims', row({ value: '1200' })))
-  t.strictSame(string.errors, [{ path: '/value', message: 'must be a JSON number, not a string: write 1200 without quotes; got "1200".', in: 'body' }])
+  t.strictSame(string.errors, [
+    { path: '/value', message: 'must be a JSON number, not a string: write 1200 without quotes; got "1200".', in: 'body' },
+  ])
   const fraction = json<Detailed>(await post(app, '/claims', row({ value: 12.5 })))
-  t.strictSame(fraction.errors, [{ path: '/value', message: 'must be a whole number such as 1200, without separators; got 12.5.', in: 'body' }])
-  const negative = json<Detailed>(await bulk(app, 'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,-3\n', 'text/csv'))
-  t.strictSame(negative.errors, [{ path: '/0/value', message: 'line 2: must not be negative', in: 'body', line: 2 }], 'a negative cell is a number, and refused as one')
+  t.strictSame(fraction.errors, [
+    { path: '/value', message: 'must be a whole number such as 1200, without separators; got 12.5.', in: 'body' },
+  ])
+  const negative = json<Detailed>(
+    await bulk(
+      app,
+      'event_id,kind,source_id,stated_at,metric,qualifier,value\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,-3\n',
+      'text/csv',
+    ),
+  )
+  t.strictSame(
+    negative.errors,
+    [{ path: '/0/value', message: 'line 2: must not be negative', in: 'body', line: 2 }],
+    'a negative cell is a number, and refused as one',
+  )
 })
 
 t.test('CSV: an unknown column gets the nearest name; row errors say their line in the file', async (t) => {
   const app = await khanShaykhun(t)
-  const header = await bulk(app, 'event_id,kind,source,stated_at,metric,qualifier,value,colour\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,87,red\n', 'text/csv')
+  const header = await bulk(
+    app,
+    'event_id,kind,source,stated_at,metric,qualifier,value,colour\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,87,red\n',
+    'text/csv',
+  )
   t.equal(header.statusCode, 400)
   const columns =
     'event_id, kind, source_id, via, stated_at, metric, population, party, qualifier, value, low, high, best, stance, actor_ids, certainty, role, quote, url, language, note, external_id, supersedes'
@@ -247,26 +335,48 @@ t.test('CSV: an unknown column gets the nearest name; row errors say their line 
   ].join('\r\n')
   const invalid = json<Detailed>(await bulk(app, csv, 'text/csv'))
   t.strictSame(invalid.errors, [
-    { path: '/1/metric', message: `line 5: must be one of ${METRIC_LIST} (any letter case); got "kiled". Did you mean "killed"?`, in: 'body', line: 5 },
+    {
+      path: '/1/metric',
+      message: `line 5: must be one of ${METRIC_LIST} (any letter case); got "kiled". Did you mean "killed"?`,
+      in: 'body',
+      line: 5,
+    },
     { path: '/1/value', message: 'line 5: must be a whole number such as 1200, without separators; got "1,200".', in: 'body', line: 5 },
     { path: '/2/value', message: 'line 6: must be a whole number such as 1200, without separators; got "70+".', in: 'body', line: 6 },
   ])
 
   // Rows that name what does not exist (422): the lines too.
-  const unknown = await bulk(app, csv.replace('kiled', 'killed').replace('"1,200"', '1200').replace('70+', '70').replace('\nkhan-shaykhun,figure,sohr,2017-04-08,killed,at', '\nkhan-shaykhun,figure,ghost,2017-04-08,killed,at'), 'text/csv')
+  const unknown = await bulk(
+    app,
+    csv
+      .replace('kiled', 'killed')
+      .replace('"1,200"', '1200')
+      .replace('70+', '70')
+      .replace('\nkhan-shaykhun,figure,sohr,2017-04-08,killed,at', '\nkhan-shaykhun,figure,ghost,2017-04-08,killed,at'),
+    'text/csv',
+  )
   t.equal(unknown.statusCode, 422)
-  t.strictSame(json<Detailed>(unknown).errors?.map((e) => [e.path, e.line, e.message.startsWith('line 6: ')]), [['/2/source_id', 6, true]])
+  t.strictSame(
+    json<Detailed>(unknown).errors?.map((e) => [e.path, e.line, e.message.startsWith('line 6: ')]),
+    [['/2/source_id', 6, true]],
+  )
 
   const good = await bulk(app, csv.replace('kiled', 'killed').replace('"1,200"', '1200').replace('70+', '70'), 'text/csv')
   t.equal(good.statusCode, 201, good.body)
   const ids = json<{ ids: string[] }>(good).ids
   const last = json<Record<string, unknown>>(await app.inject({ method: 'GET', url: `/claims/${ids[2] ?? ''}` }))
-  t.strictSame([last.kind, last.metric, last.qualifier, last.value], ['figure', 'killed', 'at_least', 70], '"at least" in a spreadsheet cell is at_least')
+  t.strictSame(
+    [last.kind, last.metric, last.qualifier, last.value],
+    ['figure', 'killed', 'at_least', 70],
+    '"at least" in a spreadsheet cell is at_least',
+  )
 })
 
 t.test('NDJSON: a line that is not JSON is named by its line in the file, with the column', async (t) => {
   const app = await khanShaykhun(t)
-  const body = [JSON.stringify(row()), '', '{"event_id": "khan-shaykhun", "kind": figure}', JSON.stringify(row({ metric: 'kiled' }))].join('\n')
+  const body = [JSON.stringify(row()), '', '{"event_id": "khan-shaykhun", "kind": figure}', JSON.stringify(row({ metric: 'kiled' }))].join(
+    '\n',
+  )
   const res = json<Detailed>(await bulk(app, body, 'application/x-ndjson'))
   t.equal(res.detail, 'Some NDJSON lines are not JSON: line 3.')
   t.strictSame(res.errors, [
@@ -281,10 +391,27 @@ t.test('NDJSON: a line that is not JSON is named by its line in the file, with t
   ])
   const bom = await bulk(app, `\uFEFF${JSON.stringify(row({ external_id: 'bom' }))}\n`, 'application/x-ndjson')
   t.equal(bom.statusCode, 201, 'a byte order mark before the first line is not a JSON error')
-  const csvBom = json<Detailed>(await bulk(app, '\uFEFFevent_id,kind,source_id,stated_at,metric,qualifier,value\r\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,1 200\r\n', 'text/csv'))
-  t.strictSame(csvBom.errors, [{ path: '/0/value', message: 'line 2: must be a whole number such as 1200, without separators; got "1 200".', in: 'body', line: 2 }], 'a CSV with a byte order mark counts lines alike')
-  const valid = json<Detailed>(await bulk(app, [JSON.stringify(row()), '', JSON.stringify(row({ metric: 'kiled' }))].join('\n'), 'application/x-ndjson'))
+  const csvBom = json<Detailed>(
+    await bulk(
+      app,
+      '\uFEFFevent_id,kind,source_id,stated_at,metric,qualifier,value\r\nkhan-shaykhun,figure,sohr,2017-04-08,killed,exact,1 200\r\n',
+      'text/csv',
+    ),
+  )
+  t.strictSame(
+    csvBom.errors,
+    [{ path: '/0/value', message: 'line 2: must be a whole number such as 1200, without separators; got "1 200".', in: 'body', line: 2 }],
+    'a CSV with a byte order mark counts lines alike',
+  )
+  const valid = json<Detailed>(
+    await bulk(app, [JSON.stringify(row()), '', JSON.stringify(row({ metric: 'kiled' }))].join('\n'), 'application/x-ndjson'),
+  )
   t.strictSame(valid.errors, [
-    { path: '/1/metric', message: `line 3: must be one of ${METRIC_LIST} (any letter case); got "kiled". Did you mean "killed"?`, in: 'body', line: 3 },
+    {
+      path: '/1/metric',
+      message: `line 3: must be one of ${METRIC_LIST} (any letter case); got "kiled". Did you mean "killed"?`,
+      in: 'body',
+      line: 3,
+    },
   ])
 })

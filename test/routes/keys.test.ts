@@ -32,7 +32,12 @@ const EVENT = { id: 'ev', title: 'An event', occurred_on: '2017-04-04' }
 
 t.test('POST /keys answers the token once; GET /keys never shows it; the token works at once', async (t) => {
   const a = await app(t, { apiKeys: `${ADMIN}:admin` })
-  const made = await a.inject({ method: 'POST', url: '/keys', headers: auth(ADMIN), payload: { name: 'data desk', scopes: ['write', 'read'] } })
+  const made = await a.inject({
+    method: 'POST',
+    url: '/keys',
+    headers: auth(ADMIN),
+    payload: { name: 'data desk', scopes: ['write', 'read'] },
+  })
   t.equal(made.statusCode, 201)
   const key = json<Key>(made)
   t.match(key, { name: 'data desk', scopes: ['read', 'write'], origin: 'api', revoked_at: null })
@@ -52,7 +57,13 @@ t.test('POST /keys answers the token once; GET /keys never shows it; the token w
   )
 
   const row = a.db.$client.prepare('SELECT * FROM api_keys').get() as Record<string, unknown>
-  t.equal(row.token_hash, createHash('sha256').update(key.token as string).digest('hex'), 'stored as its SHA-256 digest')
+  t.equal(
+    row.token_hash,
+    createHash('sha256')
+      .update(key.token as string)
+      .digest('hex'),
+    'stored as its SHA-256 digest',
+  )
   t.notOk(JSON.stringify(row).includes(key.token as string), 'the token itself is stored nowhere')
 
   const write = await a.inject({ method: 'POST', url: '/events', headers: auth(key.token as string), payload: EVENT })
@@ -78,7 +89,9 @@ t.test('/keys needs the admin scope, whatever the mode', async (t) => {
 
 t.test('revoking: at once, listed with revoked_at, again changes nothing; configured keys are revoked in the configuration', async (t) => {
   const a = await app(t, { apiKeys: `${ADMIN}:admin` })
-  const key = json<Key>(await a.inject({ method: 'POST', url: '/keys', headers: auth(ADMIN), payload: { name: 'script', scopes: ['write'] } }))
+  const key = json<Key>(
+    await a.inject({ method: 'POST', url: '/keys', headers: auth(ADMIN), payload: { name: 'script', scopes: ['write'] } }),
+  )
   const revoked = await a.inject({ method: 'DELETE', url: `/keys/${key.id}`, headers: auth(ADMIN) })
   t.equal(revoked.statusCode, 200)
   const at = json<Key>(revoked).revoked_at
@@ -86,7 +99,11 @@ t.test('revoking: at once, listed with revoked_at, again changes nothing; config
   const denied = await a.inject({ method: 'POST', url: '/events', headers: auth(key.token as string), payload: EVENT })
   t.equal(denied.statusCode, 401)
   t.match(denied.headers['www-authenticate'], /error="invalid_token"/)
-  t.equal(json<Key>(await a.inject({ method: 'DELETE', url: `/keys/${key.id}`, headers: auth(ADMIN) })).revoked_at, at, 'a second revocation keeps the first date')
+  t.equal(
+    json<Key>(await a.inject({ method: 'DELETE', url: `/keys/${key.id}`, headers: auth(ADMIN) })).revoked_at,
+    at,
+    'a second revocation keeps the first date',
+  )
   t.equal((await a.inject({ method: 'DELETE', url: '/keys/nope', headers: auth(ADMIN) })).statusCode, 404)
   const env = await a.inject({ method: 'DELETE', url: '/keys/env-1', headers: auth(ADMIN) })
   t.equal(env.statusCode, 409)
@@ -98,9 +115,16 @@ t.test('a key made with no key configured closes writes to the anonymous', async
   t.equal((await a.inject({ method: 'POST', url: '/events', payload: EVENT })).statusCode, 201, 'open while there is no key')
   const made = a.keys.create('first', ['admin']) // as `npm run keys -- create` does
   t.equal((await a.inject({ method: 'POST', url: '/events', payload: { ...EVENT, id: 'ev-2' } })).statusCode, 401, 'closed once one exists')
-  t.equal((await a.inject({ method: 'POST', url: '/events', headers: auth(made.token), payload: { ...EVENT, id: 'ev-2' } })).statusCode, 201)
+  t.equal(
+    (await a.inject({ method: 'POST', url: '/events', headers: auth(made.token), payload: { ...EVENT, id: 'ev-2' } })).statusCode,
+    201,
+  )
   a.keys.revoke(made.id)
-  t.equal((await a.inject({ method: 'POST', url: '/events', payload: { ...EVENT, id: 'ev-3' } })).statusCode, 201, 'open again when none is left')
+  t.equal(
+    (await a.inject({ method: 'POST', url: '/events', payload: { ...EVENT, id: 'ev-3' } })).statusCode,
+    201,
+    'open again when none is left',
+  )
 })
 
 t.test('scopes: read < write < admin; request bodies are checked', async (t) => {
@@ -117,7 +141,10 @@ t.test('scopes: read < write < admin; request bodies are checked', async (t) => 
   ] as const) {
     const bad = await a.inject({ method: 'POST', url: '/keys', headers: auth(ADMIN), payload })
     t.equal(bad.statusCode, 400)
-    t.ok(json<Problem>(bad).errors?.some((e) => e.path === path), `names ${path}`)
+    t.ok(
+      json<Problem>(bad).errors?.some((e) => e.path === path),
+      `names ${path}`,
+    )
   }
 })
 
@@ -139,11 +166,16 @@ t.test('tokens are refused in URLs, and never written to the logs', async (t) =>
   for (const param of ['access_token', 'api_key', 'token', 'key']) {
     const res = await a.inject({ method: 'GET', url: `/events?limit=5&${param}=${ADMIN}` })
     t.equal(res.statusCode, 400, param)
-    t.strictSame(json<Problem>(res).errors, [{ path: `/${param}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }])
+    t.strictSame(json<Problem>(res).errors, [
+      { path: `/${param}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' },
+    ])
   }
   await a.inject({ method: 'POST', url: '/events', headers: auth(ADMIN), payload: EVENT })
   await a.inject({ method: 'POST', url: '/events', headers: auth(`${ADMIN}-wrong`), payload: EVENT })
   t.ok(lines.length >= 10, `${lines.length} log lines`)
   t.notOk(lines.join('\n').includes(ADMIN), 'no token in any log line')
-  t.ok(lines.some((l) => l.includes('token=[redacted]')), 'the URL is logged with the value masked')
+  t.ok(
+    lines.some((l) => l.includes('token=[redacted]')),
+    'the URL is logged with the value masked',
+  )
 })

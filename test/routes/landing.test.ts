@@ -18,7 +18,11 @@ t.test('GET / with no figures: the page, its links, and a word on getting starte
   t.match(res.body, /<h1>Reckon<\/h1>/)
   t.match(res.body, /No event has a casualty figure yet/)
   const section = start(res.body)
-  t.match(section, /<strong>Record an event and its claims\.<\/strong> Create an event with <code>POST \/events<\/code>/, 'Start here: how to begin')
+  t.match(
+    section,
+    /<strong>Record an event and its claims\.<\/strong> Create an event with <code>POST \/events<\/code>/,
+    'Start here: how to begin',
+  )
   t.match(section, /<strong>Try the API\.<\/strong> <a href="\/docs">Swagger UI<\/a>/)
   for (const href of ['/docs', '/openapi.json', '/summaries?format=csv']) t.match(res.body, `<a href="${href}">`)
   t.notMatch(res.body, /<script|<link|https?:\/\//, 'no script and no external asset')
@@ -50,7 +54,11 @@ t.test('GET /: "Start here" says what Reckon is, shows one event as the API does
   ]
   const at = positions(section, steps)
   t.notOk(at.includes(-1), `every step is there (${at.join(', ')})`)
-  t.strictSame(at, [...at].sort((a, b) => a - b), 'in that order')
+  t.strictSame(
+    at,
+    [...at].sort((a, b) => a - b),
+    'in that order',
+  )
   t.equal(section.match(/<p class="sentence">[^<]*<\/p>/)?.[0].match(/\. |\.<\/p>/g)?.length, 1, 'what Reckon is, in one sentence')
 })
 
@@ -58,14 +66,23 @@ t.test('GET /: "Start here" takes the most disputed event with blame as well as 
   const app = await build(t)
   await ok(app, '/sources', { id: 'desk', name: 'A desk', kind: 'media' })
   await ok(app, '/actors', { id: 'someone', name: 'Someone', kind: 'other' })
-  for (const [id, title, low, high] of [['wide', 'Wide apart', 10, 1000], ['near', 'Close together', 10, 12]] as const) {
+  for (const [id, title, low, high] of [
+    ['wide', 'Wide apart', 10, 1000],
+    ['near', 'Close together', 10, 12],
+  ] as const) {
     await ok(app, '/events', { id, title, occurred_on: '2020' })
     await figure(app, id, 'desk', { qualifier: 'exact', value: low })
     await ok(app, '/sources', { id: `${id}-other`, name: `Another desk (${id})`, kind: 'media' })
     await figure(app, id, `${id}-other`, { qualifier: 'exact', value: high })
   }
   t.match(start((await app.inject({ method: 'GET', url: '/' })).body), /Wide apart: 2 sources/, 'no event has blame: the most disputed')
-  await ok(app, '/events/near/claims', { kind: 'attribution', source_id: 'desk', stated_at: '2020-01-02', stance: 'accuses', actor_ids: ['someone'] })
+  await ok(app, '/events/near/claims', {
+    kind: 'attribution',
+    source_id: 'desk',
+    stated_at: '2020-01-02',
+    stance: 'accuses',
+    actor_ids: ['someone'],
+  })
   const section = start((await app.inject({ method: 'GET', url: '/' })).body)
   t.match(section, /Close together: 2 sources/, 'one event has blame: that one, though less disputed')
   t.match(section, /Blame is not contested\./)
@@ -84,7 +101,10 @@ t.test('GET /: the most disputed events first, each with date, level, chart and 
   t.match(first, /Khan Shaykhun, Idlib, SY/)
   t.match(first, /<span class="level level-conflicting">conflicting<\/span>/)
   t.match(first, /9 claims/)
-  t.match(first, /<img src="\/events\/khan-shaykhun\/chart\.svg" alt="Chemical attack on Khan Shaykhun: people killed, by source, as of [^"]+\. 2 sources\. Figures range from 58 to no upper bound; median of the sources&#39; figures: 64\. The figures conflict[^"]*" width="720" height="\d+"/)
+  t.match(
+    first,
+    /<img src="\/events\/khan-shaykhun\/chart\.svg" alt="Chemical attack on Khan Shaykhun: people killed, by source, as of [^"]+\. 2 sources\. Figures range from 58 to no upper bound; median of the sources&#39; figures: 64\. The figures conflict[^"]*" width="720" height="\d+"/,
+  )
   for (const href of ['/events/khan-shaykhun/summary', '/events/khan-shaykhun/summary?format=csv', '/events/khan-shaykhun/claims']) {
     t.match(first, `<a href="${href}">`)
   }
@@ -125,9 +145,9 @@ t.test('GET /: at most ten events', async (t) => {
 
 t.test('GET / is in the OpenAPI document as text/html', async (t) => {
   const app = await build(t)
-  const doc = json<{ paths: Record<string, { get?: { operationId?: string; responses?: Record<string, { content?: Record<string, unknown> }> } }> }>(
-    await app.inject({ method: 'GET', url: '/openapi.json' }),
-  )
+  const doc = json<{
+    paths: Record<string, { get?: { operationId?: string; responses?: Record<string, { content?: Record<string, unknown> }> } }>
+  }>(await app.inject({ method: 'GET', url: '/openapi.json' }))
   t.equal(doc.paths['/']?.get?.operationId, 'getLanding')
   t.strictSame(Object.keys(doc.paths['/']?.get?.responses?.['200']?.content ?? {}), ['text/html'])
 })

@@ -35,7 +35,7 @@ function nextUrl(res: LightMyRequestResponse): string | null {
 async function follow<T>(app: FastifyInstance, url: string): Promise<{ items: T[]; urls: string[] }> {
   const items: T[] = []
   const urls: string[] = []
-  for (let at: string | null = url; at !== null; ) {
+  for (let at: string | null = url; at !== null;) {
     urls.push(at)
     const res = await get(app, at)
     if (res.statusCode !== 200) throw new Error(`GET ${at}: ${res.statusCode} ${res.body}`)
@@ -43,7 +43,8 @@ async function follow<T>(app: FastifyInstance, url: string): Promise<{ items: T[
     items.push(...body.items)
     const next = nextUrl(res)
     if ((next === null) !== (body.next_cursor === null)) throw new Error(`Link and next_cursor disagree on ${at}`)
-    if (next !== null && new URL(next, 'http://h').searchParams.get('cursor') !== body.next_cursor) throw new Error('Link carries another cursor')
+    if (next !== null && new URL(next, 'http://h').searchParams.get('cursor') !== body.next_cursor)
+      throw new Error('Link carries another cursor')
     at = next
     if (urls.length > 1000) throw new Error('no end')
   }
@@ -64,7 +65,14 @@ t.test('GET /claims lists every claim in (stated_at, id) order', async (t) => {
 t.test('GET /claims filters by event, source (id or alias), kind and metric', async (t) => {
   const { app } = await khanShaykhun(t)
   await post(app, '/events', { id: 'other', title: 'Another event', occurred_on: '2017-05-01' })
-  await post(app, '/events/other/claims', { kind: 'figure', source_id: 'sohr', stated_at: '2017-05-01', metric: 'injured', qualifier: 'exact', value: 3 })
+  await post(app, '/events/other/claims', {
+    kind: 'figure',
+    source_id: 'sohr',
+    stated_at: '2017-05-01',
+    metric: 'injured',
+    qualifier: 'exact',
+    value: 3,
+  })
 
   t.equal((await claims(app, '')).length, 10)
   const ofEvent = await claims(app, `event_id=${EVENT}`)
@@ -103,7 +111,14 @@ t.test('GET /claims filters by event, source (id or alias), kind and metric', as
 
 t.test('GET /claims filters by stated_from and stated_to: a date is the start, or the end, of its day', async (t) => {
   const { app } = await khanShaykhun(t)
-  await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: '2017-04-05T18:30:00+02:00', metric: 'killed', qualifier: 'exact', value: 72 })
+  await post(app, `/events/${EVENT}/claims`, {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: '2017-04-05T18:30:00+02:00',
+    metric: 'killed',
+    qualifier: 'exact',
+    value: 72,
+  })
   const stated = async (q: string) => (await claims(app, q)).map((c) => c.stated_at)
 
   t.equal((await stated('stated_from=2017-04-05')).length, 6, 'every claim of the 5th, from 00:00:00Z')
@@ -111,16 +126,30 @@ t.test('GET /claims filters by stated_from and stated_to: a date is the start, o
   t.equal((await stated('stated_to=2017-04-04')).length, 4, 'to a date: through the end of that day')
   t.strictSame(await stated('stated_to=2017-04-03'), [])
   t.equal((await stated('stated_to=2017-04-05')).length, 10, 'the 16:30Z claim is within the 5th')
-  t.strictSame(await stated('stated_from=2017-04-05T16:30:00Z&stated_to=2017-04-05T16:30:00Z'), ['2017-04-05T16:30:00.000Z'], 'both ends inclusive')
-  t.strictSame(await stated('stated_from=2017-04-05T18:00:00%2B02:00&stated_to=2017-04-05T17:00:00Z'), ['2017-04-05T16:30:00.000Z'], 'offsets are read')
+  t.strictSame(
+    await stated('stated_from=2017-04-05T16:30:00Z&stated_to=2017-04-05T16:30:00Z'),
+    ['2017-04-05T16:30:00.000Z'],
+    'both ends inclusive',
+  )
+  t.strictSame(
+    await stated('stated_from=2017-04-05T18:00:00%2B02:00&stated_to=2017-04-05T17:00:00Z'),
+    ['2017-04-05T16:30:00.000Z'],
+    'offsets are read',
+  )
   t.strictSame(await stated('stated_from=2017-04-06'), [])
 
   const backwards = await get(app, '/claims?stated_from=2017-04-06&stated_to=2017-04-05')
   t.equal(backwards.statusCode, 400)
-  t.strictSame(json<Problem>(backwards).errors?.map((e) => e.path), ['/stated_to'])
+  t.strictSame(
+    json<Problem>(backwards).errors?.map((e) => e.path),
+    ['/stated_to'],
+  )
   const bad = await get(app, '/claims?stated_from=yesterday')
   t.equal(bad.statusCode, 400)
-  t.strictSame(json<Problem>(bad).errors?.map((e) => [e.path, e.in]), [['/stated_from', 'query']])
+  t.strictSame(
+    json<Problem>(bad).errors?.map((e) => [e.path, e.in]),
+    [['/stated_from', 'query']],
+  )
 })
 
 t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{id} does', async (t) => {
@@ -129,12 +158,26 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
   const retracted = await post(app, `/claims/${whoAffected}/retraction`, { reason: 'duplicate' })
   t.equal(retracted.statusCode, 201)
   const correction = await post(app, `/events/${EVENT}/claims`, {
-    kind: 'figure', source_id: 'sohr', stated_at: '2017-04-06', metric: 'killed', qualifier: 'exact', value: 86, supersedes: sohrKilled,
+    kind: 'figure',
+    source_id: 'sohr',
+    stated_at: '2017-04-06',
+    metric: 'killed',
+    qualifier: 'exact',
+    value: 86,
+    supersedes: sohrKilled,
   })
   t.equal(correction.statusCode, 201)
   // A correction that was itself retracted supersedes nothing: the WHO figure stays active.
   const badCorrection = json<{ id: string }>(
-    await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: '2017-04-06', metric: 'killed', qualifier: 'at_least', value: 1, supersedes: whoKilled }),
+    await post(app, `/events/${EVENT}/claims`, {
+      kind: 'figure',
+      source_id: 'who',
+      stated_at: '2017-04-06',
+      metric: 'killed',
+      qualifier: 'at_least',
+      value: 1,
+      supersedes: whoKilled,
+    }),
   )
   await post(app, `/claims/${badCorrection.id}/retraction`, { reason: 'misattributed' })
 
@@ -150,7 +193,10 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
     const one = json<ClaimBody>(await get(app, `/claims/${claim.id}`))
     t.strictSame([claim.status, claim.superseded_by], [one.status, one.superseded_by], `status of ${claim.id} as GET /claims/{id} has it`)
   }
-  t.strictSame((await claims(app, `status=superseded&event_id=${EVENT}`)).map((c) => c.superseded_by), [json<{ id: string }>(correction).id])
+  t.strictSame(
+    (await claims(app, `status=superseded&event_id=${EVENT}`)).map((c) => c.superseded_by),
+    [json<{ id: string }>(correction).id],
+  )
   t.equal((await get(app, '/claims?status=deleted')).statusCode, 400)
 })
 
@@ -190,7 +236,13 @@ t.test('lists page with Link headers: following them gives every item once', asy
 t.test('limit defaults to 50 and is at most 1000; a bad cursor is a 400', async (t) => {
   const { app } = await khanShaykhun(t)
   const rows = Array.from({ length: 60 }, (_, i) => ({
-    event_id: EVENT, kind: 'figure', source_id: 'sohr', stated_at: '2017-04-07', metric: 'injured', qualifier: 'exact', value: i,
+    event_id: EVENT,
+    kind: 'figure',
+    source_id: 'sohr',
+    stated_at: '2017-04-07',
+    metric: 'injured',
+    qualifier: 'exact',
+    value: i,
   }))
   t.equal((await app.inject({ method: 'POST', url: '/claims/bulk', payload: rows })).statusCode, 201)
   const first = await get(app, '/claims')
@@ -202,21 +254,49 @@ t.test('limit defaults to 50 and is at most 1000; a bad cursor is a 400', async 
   t.notOk(rest.headers.link, 'the last page has no Link')
   t.equal(json<Page<unknown>>(await get(app, '/claims?limit=1000')).items.length, 69)
 
-  for (const url of ['/claims?limit=0', '/claims?limit=1001', '/claims?limit=x', '/sources?limit=1001', '/summaries?limit=0', `/events/${EVENT}/claims?limit=1001`]) {
+  for (const url of [
+    '/claims?limit=0',
+    '/claims?limit=1001',
+    '/claims?limit=x',
+    '/sources?limit=1001',
+    '/summaries?limit=0',
+    `/events/${EVENT}/claims?limit=1001`,
+  ]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
-    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/limit'], url)
+    t.strictSame(
+      json<Problem>(res).errors?.map((e) => e.path),
+      ['/limit'],
+      url,
+    )
   }
-  for (const url of ['/claims?cursor=nonsense', `/events/${EVENT}/claims?cursor=WyJ4Il0`, '/summaries?cursor=%5B%5D', '/claims?cursor=nonsense&format=csv']) {
+  for (const url of [
+    '/claims?cursor=nonsense',
+    `/events/${EVENT}/claims?cursor=WyJ4Il0`,
+    '/summaries?cursor=%5B%5D',
+    '/claims?cursor=nonsense&format=csv',
+  ]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, `${url}: a problem, before any export byte`)
-    t.strictSame(json<Problem>(res).errors?.map((e) => e.path), ['/cursor'], url)
+    t.strictSame(
+      json<Problem>(res).errors?.map((e) => e.path),
+      ['/cursor'],
+      url,
+    )
   }
 })
 
 t.test('unknown query parameters are a 400 on every list', async (t) => {
   const { app } = await khanShaykhun(t)
-  for (const url of ['/claims?evnt_id=x', '/sources?page=2', '/actors?offset=1', '/events?order=x', `/events/${EVENT}/claims?status=active`, '/summaries?event_id=x', `/events/${EVENT}/summary?limit=2`]) {
+  for (const url of [
+    '/claims?evnt_id=x',
+    '/sources?page=2',
+    '/actors?offset=1',
+    '/events?order=x',
+    `/events/${EVENT}/claims?status=active`,
+    '/summaries?event_id=x',
+    `/events/${EVENT}/summary?limit=2`,
+  ]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 400, url)
     t.match(json<Problem>(res).errors?.[0]?.message, /not a known field/, url)
@@ -315,7 +395,13 @@ t.test('GET /summaries pages over events: limit counts events, no group straddle
     for (const claim of fixture.claims) await post(app, `/events/${id}/claims`, claim)
   }
   await post(app, '/events', { id: 'no-figures', title: 'Only blame', occurred_on: '2017' })
-  await post(app, `/events/no-figures/claims`, { kind: 'attribution', source_id: 'reuters', stated_at: '2017-04-04', stance: 'accuses', actor_ids: ['russian-forces'] })
+  await post(app, `/events/no-figures/claims`, {
+    kind: 'attribution',
+    source_id: 'reuters',
+    stated_at: '2017-04-04',
+    stance: 'accuses',
+    actor_ids: ['russian-forces'],
+  })
 
   const { items, urls } = await follow<Row>(app, '/summaries?as_of=2017-04-06&limit=1')
   t.equal(urls.length, 4, 'one page per event with figures')

@@ -12,7 +12,15 @@ t.test('history: claims, corrections, retractions and metadata edits, in order',
   const patch = await app.inject({ method: 'PATCH', url: '/events/khan-shaykhun', payload: { title: 'Sarin attack on Khan Shaykhun' } })
   t.equal(patch.statusCode, 200)
   const correction = json<{ id: string }>(
-    await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'sohr', stated_at: '2017-04-06', metric: 'killed', qualifier: 'exact', value: 86, supersedes: sohrKilled }),
+    await post(app, '/events/khan-shaykhun/claims', {
+      kind: 'figure',
+      source_id: 'sohr',
+      stated_at: '2017-04-06',
+      metric: 'killed',
+      qualifier: 'exact',
+      value: 86,
+      supersedes: sohrKilled,
+    }),
   )
   await post(app, `/claims/${whoKilled}/retraction`, { reason: 'misattributed' })
 
@@ -29,7 +37,11 @@ t.test('history: claims, corrections, retractions and metadata edits, in order',
   const created = h.items[0]
   t.ok(created?.type === 'event.created' && created.changed.includes('occurred_on'))
   const old = h.items.find((i) => i.type === 'claim.created' && i.claim.id === sohrKilled)
-  t.strictSame(old?.type === 'claim.created' ? [old.claim.status, old.claim.superseded_by] : null, ['superseded', correction.id], 'what superseded what')
+  t.strictSame(
+    old?.type === 'claim.created' ? [old.claim.status, old.claim.superseded_by] : null,
+    ['superseded', correction.id],
+    'what superseded what',
+  )
   const retraction = h.items.at(-1)
   t.strictSame(retraction?.type === 'claim.retracted' ? [retraction.claim_id, retraction.reason] : null, [whoKilled, 'misattributed'])
   t.equal((await app.inject({ method: 'GET', url: '/events/nope/history' })).statusCode, 404)
@@ -39,12 +51,24 @@ t.test('provenance: counted and uncounted claims per origin, relays, independent
   const app = await build(t)
   const ids = await loadFixture(app, readFixture())
   // TASS relays WHO, and SOHR revises its count.
-  await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'sohr', via: ['reuters'], stated_at: '2017-04-06', metric: 'killed', qualifier: 'exact', value: 72 })
+  await post(app, '/events/khan-shaykhun/claims', {
+    kind: 'figure',
+    source_id: 'sohr',
+    via: ['reuters'],
+    stated_at: '2017-04-06',
+    metric: 'killed',
+    qualifier: 'exact',
+    value: 72,
+  })
   await post(app, `/claims/${ids[3]}/retraction`, { reason: 'wrong event' })
 
   const p = await get<z.output<typeof Provenance>>(app, '/events/khan-shaykhun/sources?as_of=2017-04-06')
   t.equal(p.as_of, '2017-04-06T23:59:59.999Z')
-  t.strictSame(p.sources.map((s) => s.source_id), ['reuters', 'russian-mod', 'sohr', 'syrian-mod', 'who'], 'origins only: TASS relays, it does not originate')
+  t.strictSame(
+    p.sources.map((s) => s.source_id),
+    ['reuters', 'russian-mod', 'sohr', 'syrian-mod', 'who'],
+    'origins only: TASS relays, it does not originate',
+  )
   const sohr = p.sources.find((s) => s.source_id === 'sohr')
   t.equal(sohr?.name, 'Syrian Observatory for Human Rights')
   t.strictSame(sohr?.uncounted, [{ claim_id: ids[0], reason: 'replaced_by_later_claim' }])
@@ -60,6 +84,12 @@ t.test('provenance: counted and uncounted claims per origin, relays, independent
   t.strictSame(killed?.relays, ['reuters', 'tass'])
 
   const early = await get<z.output<typeof Provenance>>(app, '/events/khan-shaykhun/sources?as_of=2017-04-04')
-  t.strictSame(early.sources.find((s) => s.source_id === 'who')?.uncounted.map((u) => u.reason).sort(), ['not_yet_stated', 'retracted'])
+  t.strictSame(
+    early.sources
+      .find((s) => s.source_id === 'who')
+      ?.uncounted.map((u) => u.reason)
+      .sort(),
+    ['not_yet_stated', 'retracted'],
+  )
   t.equal((await app.inject({ method: 'GET', url: '/events/nope/sources' })).statusCode, 404)
 })

@@ -1,7 +1,24 @@
 /** POST, PATCH and GET of /sources; the pages, refused queries and unknown ids all three share are in collections.test.ts. */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { type Asserts, type Page, type Problem, allPages, assertCreated, assertDerivedIds, assertPatched, assertRefused, build, created, get, getJson, json, patch, paths, post } from '../helper.js'
+import {
+  type Asserts,
+  type Page,
+  type Problem,
+  allPages,
+  assertCreated,
+  assertDerivedIds,
+  assertPatched,
+  assertRefused,
+  build,
+  created,
+  get,
+  getJson,
+  json,
+  patch,
+  paths,
+  post,
+} from '../helper.js'
 
 interface Source {
   id: string
@@ -209,7 +226,12 @@ t.test('POST /sources', async (t) => {
 t.test('aliases', async (t) => {
   t.test('an alias belongs to one source only, case-insensitively (409 naming /aliases/<i>)', async (t) => {
     const app = await build(t)
-    await createSource(app, { id: 'sohr', name: 'Syrian Observatory for Human Rights', aliases: ['SOHR', 'The Observatory'], kind: 'monitor' })
+    await createSource(app, {
+      id: 'sohr',
+      name: 'Syrian Observatory for Human Rights',
+      aliases: ['SOHR', 'The Observatory'],
+      kind: 'monitor',
+    })
     const res = await post(app, '/sources', { name: 'Copycat', aliases: ['Copy', 'sohr'], kind: 'monitor' })
     t.equal(res.statusCode, 409)
     const problem = json<Problem>(res)
@@ -235,7 +257,10 @@ t.test('aliases', async (t) => {
     const res = await post(app, '/sources', { name: 'SOHR', aliases: ['SOHR', 'sohr'], kind: 'monitor' })
     t.equal(res.statusCode, 400)
     const problem = json<Problem>(res)
-    t.ok(paths(problem).some((p) => p.startsWith('/aliases')), 'names /aliases')
+    t.ok(
+      paths(problem).some((p) => p.startsWith('/aliases')),
+      'names /aliases',
+    )
     assertRefused(t, await post(app, '/sources', { name: 'SOHR', aliases: [''], kind: 'monitor' }), 400, ['/aliases/0'])
   })
 
@@ -256,7 +281,11 @@ t.test('aliases', async (t) => {
     t.strictSame((await getSource(app, 'b')).aliases, ['Three', 'two'], 'the failed PATCH changed nothing')
 
     const q = await getJson<Page<Source>>(app, '/sources?q=two')
-    t.strictSame(q.items.map((s) => s.id), ['b'], 'the alias index follows the replacement')
+    t.strictSame(
+      q.items.map((s) => s.id),
+      ['b'],
+      'the alias index follows the replacement',
+    )
   })
 })
 
@@ -299,9 +328,15 @@ t.test('GET /sources', async (t) => {
     const app = await build(t)
     for (const id of ['x-1', 'x-2', 'x-3', 'y-1']) await createSource(app, { id, name: `Name ${id}`, kind: 'media' })
     const [first, second, ...rest] = await allPages<Source>(t, app, '/sources?q=x-&limit=2')
-    t.strictSame(first?.items.map((s) => s.id), ['x-1', 'x-2'])
+    t.strictSame(
+      first?.items.map((s) => s.id),
+      ['x-1', 'x-2'],
+    )
     t.type(first?.next_cursor, 'string')
-    t.strictSame(second?.items.map((s) => s.id), ['x-3'])
+    t.strictSame(
+      second?.items.map((s) => s.id),
+      ['x-3'],
+    )
     t.equal(second?.next_cursor, null)
     t.equal(rest.length, 0)
   })

@@ -56,7 +56,16 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
   t.strictSame(
     killed.claims.map((c) => [c.source_id, c.source_name, c.qualifier, c.value, c.interval, c.point, c.via, c.stated_at]),
     [
-      ['sohr', 'Syrian Observatory for Human Rights', 'exact', 58, { low: 58, high: 58 }, 58, ['reuters', 'tass'], '2017-04-04T00:00:00.000Z'],
+      [
+        'sohr',
+        'Syrian Observatory for Human Rights',
+        'exact',
+        58,
+        { low: 58, high: 58 },
+        58,
+        ['reuters', 'tass'],
+        '2017-04-04T00:00:00.000Z',
+      ],
       ['who', 'World Health Organization', 'at_least', 70, { low: 70, high: null }, 70, ['tass'], '2017-04-05T00:00:00.000Z'],
     ],
     'counted claims ordered by point',
@@ -91,18 +100,33 @@ t.test('contract §8: Khan Shaykhun as of 2017-04-06, field by field', async (t)
 
   const actor = (id: string) => a.actors.find((x) => x.actor_id === id)
   const russia = actor('russian-forces')
-  t.strictSame(russia?.denied_by.map((d) => [d.source_id, d.self, d.via]), [['russian-mod', true, ['tass']]])
-  t.strictSame(russia?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]), [['reuters', 'suspected', ['syrian-government']]])
+  t.strictSame(
+    russia?.denied_by.map((d) => [d.source_id, d.self, d.via]),
+    [['russian-mod', true, ['tass']]],
+  )
+  t.strictSame(
+    russia?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]),
+    [['reuters', 'suspected', ['syrian-government']]],
+  )
   t.equal(russia?.admitted, false)
   const syria = actor('syrian-government')
-  t.strictSame(syria?.accused_by.map((x) => x.source_id), ['reuters'])
-  t.strictSame(syria?.denied_by.map((d) => [d.source_id, d.self]), [['syrian-mod', true]])
+  t.strictSame(
+    syria?.accused_by.map((x) => x.source_id),
+    ['reuters'],
+  )
+  t.strictSame(
+    syria?.denied_by.map((d) => [d.source_id, d.self]),
+    [['syrian-mod', true]],
+  )
   t.equal(syria?.name, 'Syrian government')
   const opposition = actor('armed-opposition')
-  t.strictSame(opposition?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]), [
-    ['russian-mod', 'asserted', []],
-    ['syrian-mod', 'asserted', []],
-  ])
+  t.strictSame(
+    opposition?.accused_by.map((x) => [x.source_id, x.certainty, x.alternatives]),
+    [
+      ['russian-mod', 'asserted', []],
+      ['syrian-mod', 'asserted', []],
+    ],
+  )
   t.strictSame(opposition?.denied_by, [])
 })
 
@@ -114,14 +138,24 @@ t.test('contract §8: as of 2017-04-04 the killed/all group has only SOHR', asyn
   t.equal(killed.sources, 1)
   t.equal(killed.disagreement.level, 'single_source')
   t.strictSame(killed.range, { low: 58, high: 58 })
-  t.strictSame(killed.claims.map((c) => c.source_id), ['sohr'])
-  t.strictSame(s.figures.map((f) => `${f.metric}/${f.population}`), ['killed/all', 'killed/children'], 'WHO had not spoken yet')
+  t.strictSame(
+    killed.claims.map((c) => c.source_id),
+    ['sohr'],
+  )
+  t.strictSame(
+    s.figures.map((f) => `${f.metric}/${f.population}`),
+    ['killed/all', 'killed/children'],
+    'WHO had not spoken yet',
+  )
   t.equal(s.claims_total, 9)
   t.equal(s.claims_counted, 4, 'two SOHR figures, the Reuters accusation and the Russian denial')
-  t.strictSame(s.attribution.actors.map((x) => [x.actor_id, x.support]), [
-    ['russian-forces', 0.5],
-    ['syrian-government', 0.5],
-  ])
+  t.strictSame(
+    s.attribution.actors.map((x) => [x.actor_id, x.support]),
+    [
+      ['russian-forces', 0.5],
+      ['syrian-government', 0.5],
+    ],
+  )
   t.equal(s.attribution.status, 'contested', 'Reuters names Russian forces, whom the Russian MoD denies')
 })
 
@@ -181,8 +215,16 @@ t.test('retractions leave every summary; corrections replace once stated', async
   })
   t.equal(correction.statusCode, 201)
   const before = group(await summary('2017-04-06'), 'killed', 'all')
-  t.strictSame(before.claims.map((c) => c.source_id), ['sohr'], 'the correction is not yet stated on the 6th')
+  t.strictSame(
+    before.claims.map((c) => c.source_id),
+    ['sohr'],
+    'the correction is not yet stated on the 6th',
+  )
   const after = group(await summary('2017-04-08'), 'killed', 'all')
-  t.strictSame(after.claims.map((c) => c.source_id), ['who'], 'once stated, it replaces the SOHR claim it supersedes')
+  t.strictSame(
+    after.claims.map((c) => c.source_id),
+    ['who'],
+    'once stated, it replaces the SOHR claim it supersedes',
+  )
   t.strictSame(after.range, { low: 72, high: 88 })
 })

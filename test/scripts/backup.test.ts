@@ -16,7 +16,14 @@ t.test('an online backup, taken while the server writes, is complete and sound',
   // Writes go on while the copy is taken.
   const writing = (async () => {
     for (let i = 0; i < 20; i++) {
-      await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'who', stated_at: '2017-04-07', metric: 'injured', qualifier: 'exact', value: 100 + i })
+      await post(app, '/events/khan-shaykhun/claims', {
+        kind: 'figure',
+        source_id: 'who',
+        stated_at: '2017-04-07',
+        metric: 'injured',
+        qualifier: 'exact',
+        value: 100 + i,
+      })
     }
   })()
   const target = join(dir, 'copy.db')

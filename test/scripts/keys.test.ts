@@ -24,14 +24,22 @@ t.test('create, list, revoke against the database a running server uses', async 
 
   const event = { id: 'ev', title: 'E', occurred_on: '2017' }
   t.equal((await app.inject({ method: 'POST', url: '/events', payload: event })).statusCode, 401, 'the server needs a key now')
-  t.equal((await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${token}` }, payload: event })).statusCode, 201)
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${token}` }, payload: event })).statusCode,
+    201,
+  )
 
   const listed = runKeys(['list'], dbPath)
   t.match(listed, new RegExp(`${id}\\s+${token.slice(0, 7)}…\\s+read,write\\s+active\\s+desk`))
   t.notOk(listed.includes(token), 'no token in the list')
 
   t.match(runKeys(['revoke', id], dbPath), /revoked key/)
-  t.equal((await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${token}` }, payload: { ...event, id: 'ev-2' } })).statusCode, 201, 'no key left: writes are open again')
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${token}` }, payload: { ...event, id: 'ev-2' } }))
+      .statusCode,
+    201,
+    'no key left: writes are open again',
+  )
   t.match(runKeys(['list'], dbPath), /revoked \d{4}-/)
 })
 
@@ -49,8 +57,12 @@ t.test('npm run keys works as a command', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const run = promisify(execFile)
   const env = childEnv({ RECKON_DB: join(dir, 'r.db') })
-  const { stdout } = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'create', '--name', 'cli', '--scopes', 'admin']), { env })
+  const { stdout } = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'create', '--name', 'cli', '--scopes', 'admin']), {
+    env,
+  })
   t.match(stdout, /token: rk_/)
-  const failed = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'frobnicate']), { env }).catch((err: { code: number; stderr: string }) => err)
+  const failed = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'frobnicate']), { env }).catch(
+    (err: { code: number; stderr: string }) => err,
+  )
   t.match(failed, { code: 2, stderr: /unknown command "frobnicate"[\s\S]*usage: npm run keys/ })
 })

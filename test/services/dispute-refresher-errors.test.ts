@@ -39,7 +39,11 @@ t.test('a round that throws is logged and retried after the interval; the rounds
   await reachedDue
   clearInterval(keepAlive)
   refresher.stop()
-  t.strictSame(logged, [[{ err: failure }, 'refreshing dispute blocks failed; retrying later']], 'the failure is logged once, with the error')
+  t.strictSame(
+    logged,
+    [[{ err: failure }, 'refreshing dispute blocks failed; retrying later']],
+    'the failure is logged once, with the error',
+  )
   t.strictSame(
     calls,
     ['queue 5', 'queue 5', 'walk after "" 5', 'queue 5', 'due'],

@@ -56,10 +56,19 @@ t.test('every change it shows sends readers back to the engine until the next re
   const fresh = () => app.summaryService.storedNow(EVENT) !== null
   t.ok(fresh())
 
-  await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: '2017-04-06', metric: 'injured', qualifier: 'hundreds' })
+  await post(app, `/events/${EVENT}/claims`, {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: '2017-04-06',
+    metric: 'injured',
+    qualifier: 'hundreds',
+  })
   t.notOk(fresh(), 'a new claim')
   const afterClaim = json<{ figures: Array<{ metric: string }> }>(await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` }))
-  t.ok(afterClaim.figures.some((f) => f.metric === 'injured'), 'shown at once, computed live')
+  t.ok(
+    afterClaim.figures.some((f) => f.metric === 'injured'),
+    'shown at once, computed live',
+  )
   refresh(app)
   t.ok(fresh(), 'stored again by the refresh')
 
@@ -82,21 +91,32 @@ t.test('every change it shows sends readers back to the engine until the next re
 t.test('a claim stated in the future: stored until it comes due', async (t) => {
   const app = await loaded(t)
   const due = new Date(Date.now() + 3_600_000).toISOString()
-  await post(app, `/events/${EVENT}/claims`, { kind: 'figure', source_id: 'who', stated_at: due, metric: 'injured', qualifier: 'exact', value: 5 })
+  await post(app, `/events/${EVENT}/claims`, {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: due,
+    metric: 'injured',
+    qualifier: 'exact',
+    value: 5,
+  })
   refresh(app)
   const before = app.repos.disputes.storedNow(EVENT, new Date().toISOString())
   t.type(before, 'string', 'before it is stated')
   t.notMatch(before, /"metric":"injured"/, 'not counted yet')
   t.equal(app.repos.disputes.storedNow(EVENT, due), null, 'from its stated_at on, the stored summary no longer shows now')
   const later = new Date(Date.parse(due) + 1000).toISOString()
-  t.ok(app.summaryService.summarize(EVENT, later).figures.some((f) => f.metric === 'injured'), 'and the engine counts it')
+  t.ok(
+    app.summaryService.summarize(EVENT, later).figures.some((f) => f.metric === 'injured'),
+    'and the engine counts it',
+  )
 })
 
 t.test('the refresher drains the queue a slice at a time, then walks the rows left without a stored summary', async (t) => {
   const app = await loaded(t)
   const sqlite = app.db.$client
   const queued = () => sqlite.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
-  const unstored = () => sqlite.prepare('SELECT COUNT(*) FROM events WHERE id NOT IN (SELECT event_id FROM stored_summaries)').pluck().get() as number
+  const unstored = () =>
+    sqlite.prepare('SELECT COUNT(*) FROM events WHERE id NOT IN (SELECT event_id FROM stored_summaries)').pluck().get() as number
   for (let i = 0; i < 5; i++) await post(app, '/events', { id: `extra-${i}`, title: `Extra ${i}`, occurred_on: '2020' })
   t.ok(queued() > 0, 'the fixture queued its event')
   t.equal(unstored(), 6, 'new events have an empty block and no stored summary')
@@ -122,7 +142,11 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 
 t.test('the app runs the refresher when asked and stops it on close', async (t) => {
   const { buildApp } = await import('../../src/app.js')
-  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' }, logger: false, backgroundRefresh: { intervalMs: 10, slice: 50, settleMs: 50 } })
+  const app = await buildApp({
+    config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' },
+    logger: false,
+    backgroundRefresh: { intervalMs: 10, slice: 50, settleMs: 50 },
+  })
   await loadFixture(app, readFixture())
   // Every round of the refresher begins by asking how long writes have paused: count the rounds.
   let rounds = 0

@@ -28,8 +28,18 @@ t.test('a repeated summary is served from memory; writes invalidate it', async (
   await get('/events/khan-shaykhun/summary?as_of=2017-04-04')
   t.equal(reads, 2, 'another moment is another entry')
 
-  await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'who', stated_at: '2017-04-06', metric: 'injured', qualifier: 'hundreds' })
-  t.equal((await get()).figures.some((f) => f.metric === 'injured'), true, 'a new claim shows at once')
+  await post(app, '/events/khan-shaykhun/claims', {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: '2017-04-06',
+    metric: 'injured',
+    qualifier: 'hundreds',
+  })
+  t.equal(
+    (await get()).figures.some((f) => f.metric === 'injured'),
+    true,
+    'a new claim shows at once',
+  )
 
   const renamed = await app.inject({ method: 'PATCH', url: '/sources/sohr', payload: { name: 'Syrian Observatory' } })
   t.equal(renamed.statusCode, 200)
@@ -44,8 +54,22 @@ t.test('a repeated summary is served from memory; writes invalidate it', async (
   t.match(after.body, /"name":"Russian Aerospace Forces"/, 'a renamed actor shows at once')
 
   const soon = new Date(Date.now() + 300).toISOString()
-  await post(app, '/events/khan-shaykhun/claims', { kind: 'figure', source_id: 'who', stated_at: soon, metric: 'missing', qualifier: 'dozens' })
-  t.equal((await get()).figures.some((f) => f.metric === 'missing'), false, 'not yet stated')
+  await post(app, '/events/khan-shaykhun/claims', {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: soon,
+    metric: 'missing',
+    qualifier: 'dozens',
+  })
+  t.equal(
+    (await get()).figures.some((f) => f.metric === 'missing'),
+    false,
+    'not yet stated',
+  )
   await new Promise((r) => setTimeout(r, 400))
-  t.equal((await get()).figures.some((f) => f.metric === 'missing'), true, 'counted once due, with no write in between')
+  t.equal(
+    (await get()).figures.some((f) => f.metric === 'missing'),
+    true,
+    'counted once due, with no write in between',
+  )
 })

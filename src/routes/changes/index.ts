@@ -100,11 +100,14 @@ export const Change = z
 const ChangesPage = z
   .object({
     items: z.array(Change),
-    next_cursor: z.string().nullable().meta({
-      description:
-        'Pass as `after` to read on: the position after the last item, even on the last page, so that polling again from it ' +
-        'returns only newer changes. On an empty page it is the `after` given; null only when the feed is read from its start and is empty.',
-    }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'Pass as `after` to read on: the position after the last item, even on the last page, so that polling again from it ' +
+          'returns only newer changes. On an empty page it is the `after` given; null only when the feed is read from its start and is empty.',
+      }),
     has_more: z.boolean().meta({ description: 'Whether more changes follow this page already; if false, poll again later.' }),
   })
   .meta({
@@ -123,7 +126,10 @@ const TypeList = z
     }
     return types
   })
-  .meta({ description: `Only changes of these types, separated by commas: ${CHANGE_TYPES.join(', ')}.`, example: 'claim.created,claim.retracted' })
+  .meta({
+    description: `Only changes of these types, separated by commas: ${CHANGE_TYPES.join(', ')}.`,
+    example: 'claim.created,claim.retracted',
+  })
 
 const filterFields = {
   event_id: z
@@ -167,10 +173,7 @@ const StreamHeaders = z.looseObject({
     }),
 })
 
-const SSE_EXAMPLE =
-  'retry: 3000\n\n' +
-  `id: 42\nevent: claim.created\ndata: ${JSON.stringify(exampleItem)}\n\n` +
-  ': heartbeat\n\n'
+const SSE_EXAMPLE = 'retry: 3000\n\n' + `id: 42\nevent: claim.created\ndata: ${JSON.stringify(exampleItem)}\n\n` + ': heartbeat\n\n'
 
 // ---- the feed ----
 

@@ -51,8 +51,24 @@ const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
           // Documents the preValidation check below (413, not 400).
           maxItems: MAX_BULK_ROWS,
           example: [
-            { event_id: 'khan-shaykhun', kind: 'figure', source_id: 'sohr', stated_at: '2017-04-04', metric: 'killed', qualifier: 'exact', value: 58 },
-            { event_id: 'khan-shaykhun', kind: 'figure', source_id: 'who', stated_at: '2017-04-05', metric: 'killed', qualifier: 'at_least', value: 70 },
+            {
+              event_id: 'khan-shaykhun',
+              kind: 'figure',
+              source_id: 'sohr',
+              stated_at: '2017-04-04',
+              metric: 'killed',
+              qualifier: 'exact',
+              value: 58,
+            },
+            {
+              event_id: 'khan-shaykhun',
+              kind: 'figure',
+              source_id: 'who',
+              stated_at: '2017-04-05',
+              metric: 'killed',
+              qualifier: 'at_least',
+              value: 70,
+            },
           ],
         }),
         response: {

@@ -24,7 +24,10 @@ const claimsRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new BadRequestError('The claim needs an event_id.', [{ path: '/event_id', in: 'body', message: 'is required' }])
       }
       const { claim, created } = app.claimsService.record(request.body, eventId, { eventFromPath: false })
-      return reply.code(created ? 201 : 200).header('location', `/claims/${claim.id}`).send(claim)
+      return reply
+        .code(created ? 201 : 200)
+        .header('location', `/claims/${claim.id}`)
+        .send(claim)
     },
   )
 

@@ -13,12 +13,24 @@ import { listFields } from '../../schemas/list-fields.js'
 const ClaimListQuery = z
   .strictObject({
     event_id: z.string().min(1).max(200).optional().meta({ description: 'Only the claims of this event.', example: 'khan-shaykhun' }),
-    source_id: z.string().trim().min(1).max(200).optional().meta({ description: 'Only the claims of this origin source (its id or an alias).', example: 'sohr' }),
+    source_id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'Only the claims of this origin source (its id or an alias).', example: 'sohr' }),
     kind: choice(CLAIM_KINDS).optional(),
     metric: choice(METRICS, 'Only figures of this metric.').optional(),
     status: choice(CLAIM_STATUSES, 'active, superseded (a claim that is not retracted names it in `supersedes`) or retracted.').optional(),
-    stated_from: StatedAt.optional().meta({ description: 'Stated at or after: a date (its start, 00:00:00Z) or a date-time.', example: '2017-04-04' }),
-    stated_to: Moment.optional().meta({ description: 'Stated at or before: a date (its end, 23:59:59.999Z) or a date-time.', example: '2017-04-05' }),
+    stated_from: StatedAt.optional().meta({
+      description: 'Stated at or after: a date (its start, 00:00:00Z) or a date-time.',
+      example: '2017-04-04',
+    }),
+    stated_to: Moment.optional().meta({
+      description: 'Stated at or before: a date (its end, 23:59:59.999Z) or a date-time.',
+      example: '2017-04-05',
+    }),
     view: ClaimView,
     ...listFields,
   })

@@ -23,7 +23,8 @@ const ChartQuery = z.strictObject({
     example: '2017-04-06',
   }),
   known_at: Moment.optional().meta({
-    description: 'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end.',
+    description:
+      'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end.',
   }),
   median: flag(true, "Draw the median of the sources' figures (a dashed line, labelled with its value): `true` (default) or `false`."),
 })
@@ -36,7 +37,7 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { etag: 'event' },
       schema: {
         operationId: 'getEventChart',
-        summary: "One figure group of an event, as an SVG chart",
+        summary: 'One figure group of an event, as an SVG chart',
         description:
           'An accessible SVG (720 px wide, taller with each source) for embedding in a page or an article: one row per counted source with ' +
           'the numbers its words allow drawn as a bar (an arrow when there is no upper bound) and its figure as a dot, on one axis from zero; ' +
@@ -79,13 +80,15 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
         sourceLabels: group === null ? {} : sourceLabelsFor(group.claims, (id) => app.repos.sources.get(id)),
       })
       // A string with a non-JSON content type goes out as it is: the zod serializer is not called.
-      return reply
-        .type(SVG_TYPE)
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        // Opened on its own, the SVG is a document: it needs nothing from anywhere and runs nothing.
-        .header('content-security-policy', "default-src 'none'")
-        .send(svg)
+      return (
+        reply
+          .type(SVG_TYPE)
+          .header('cache-control', 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          // Opened on its own, the SVG is a document: it needs nothing from anywhere and runs nothing.
+          .header('content-security-policy', "default-src 'none'")
+          .send(svg)
+      )
     },
   )
 }

@@ -63,7 +63,12 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       let computed: EventSummaryOut | undefined
       const summary = () => (computed ??= app.summaryService.summarize(id, as_of, known_at))
       // "Now": the stored summary, as read for the ETag (or read here when no ETag was computed).
-      const stored = () => (as_of !== undefined || known_at !== undefined ? null : request.eventNow ? request.eventNow.summary : app.summaryService.storedNow(id))
+      const stored = () =>
+        as_of !== undefined || known_at !== undefined
+          ? null
+          : request.eventNow
+            ? request.eventNow.summary
+            : app.summaryService.storedNow(id)
       return sendDocument(request, reply, request.query, {
         json: () => {
           const text = stored()
@@ -154,7 +159,10 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         ])
       }
       const { claim, created } = app.claimsService.record(request.body, eventId, { eventFromPath: true })
-      return reply.code(created ? 201 : 200).header('location', `/claims/${claim.id}`).send(claim)
+      return reply
+        .code(created ? 201 : 200)
+        .header('location', `/claims/${claim.id}`)
+        .send(claim)
     },
   )
 }

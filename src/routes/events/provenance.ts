@@ -38,12 +38,18 @@ const provenanceRoutes: FastifyPluginAsyncZod = async (app) => {
       let previous: Record<string, unknown> | null = null
       for (const r of app.repos.events.revisions(eventId)) {
         const snapshot = r.event as unknown as Record<string, unknown>
-        items.push({ type: r.type as 'event.created' | 'event.updated', at: r.at, event: r.event, changed: changedFields(previous, snapshot) })
+        items.push({
+          type: r.type as 'event.created' | 'event.updated',
+          at: r.at,
+          event: r.event,
+          changed: changedFields(previous, snapshot),
+        })
         previous = snapshot
       }
       for (const claim of app.repos.claims.allOfEvent(eventId)) {
         items.push({ type: 'claim.created', at: claim.recorded_at, claim })
-        if (claim.retraction) items.push({ type: 'claim.retracted', at: claim.retraction.at, claim_id: claim.id, reason: claim.retraction.reason })
+        if (claim.retraction)
+          items.push({ type: 'claim.retracted', at: claim.retraction.at, claim_id: claim.id, reason: claim.retraction.reason })
       }
       const idOf = (i: Item) => (i.type === 'claim.created' ? i.claim.id : i.type === 'claim.retracted' ? i.claim_id : '')
       items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : ORDER[a.type] - ORDER[b.type] || (idOf(a) < idOf(b) ? -1 : 1)))

@@ -8,7 +8,8 @@ import { Key, KeyCreate, KeyCreated } from '../../schemas/keys.js'
 const security = [{ bearerAuth: [] }]
 const unauthorized = { 401: { ...errors[401], description: 'No valid key with the `admin` scope.' } }
 
-const ADMIN = 'Needs a key with the `admin` scope, whatever the mode (make the first one with `npm run keys -- create --name admin --scopes admin`).'
+const ADMIN =
+  'Needs a key with the `admin` scope, whatever the mode (make the first one with `npm run keys -- create --name admin --scopes admin`).'
 
 const keysRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
