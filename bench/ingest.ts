@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { uuidv7 } from 'uuidv7'
 import { openDatabase } from '../src/db/client.js'
-import { UKRAINE_EVENT_ID, ukraineDataset } from '../src/demo/ukraine.js'
+import { UKRAINE_EVENT_ID, ukraineClaimsCsv, ukraineDataset } from '../src/demo/ukraine.js'
 
 /** A benchmark measures throughput: no rate limit, and no shedding while a large batch holds the event loop. */
 const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' }
@@ -21,22 +21,8 @@ const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' 
 const CLAIMS = Number(process.env.CLAIMS ?? 100_000)
 const BATCH = Number(process.env.BATCH ?? 10_000)
 const PORT = Number(process.env.BENCH_PORT ?? 3999)
-const COLUMNS = [
-  'event_id',
-  'kind',
-  'source_id',
-  'stated_at',
-  'metric',
-  'population',
-  'party',
-  'qualifier',
-  'value',
-  'low',
-  'high',
-  'external_id',
-] as const
 
-type Claim = Record<(typeof COLUMNS)[number], string | number | undefined>
+type Claim = Record<string, string | number | undefined>
 
 const data = ukraineDataset()
 const copies = Math.ceil(CLAIMS / data.claims.length)
@@ -59,11 +45,7 @@ for (let i = 0; i < claims.length; i += BATCH) batches.push(claims.slice(i, i + 
 const encode: Record<string, { type: string; body: (rows: Claim[]) => string }> = {
   json: { type: 'application/json', body: (rows) => JSON.stringify(rows) },
   ndjson: { type: 'application/x-ndjson', body: (rows) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` },
-  csv: {
-    type: 'text/csv',
-    body: (rows) =>
-      `${COLUMNS.join(',')}\n${rows.map((r) => COLUMNS.map((k) => (r[k] === undefined ? '' : String(r[k]))).join(',')).join('\n')}\n`,
-  },
+  csv: { type: 'text/csv', body: (rows) => ukraineClaimsCsv(rows) },
 }
 
 async function waitForHealth(base: string): Promise<void> {

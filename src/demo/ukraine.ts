@@ -17,6 +17,28 @@ interface Row {
 
 export const UKRAINE_EVENT_ID = 'russian-invasion-of-ukraine-2022'
 
+/** The fields a claim of this dataset has, in the order of its CSV. */
+const CSV_COLUMNS = [
+  'event_id',
+  'kind',
+  'source_id',
+  'stated_at',
+  'metric',
+  'population',
+  'party',
+  'qualifier',
+  'value',
+  'low',
+  'high',
+  'external_id',
+]
+
+/** Claims of this dataset as a CSV body for POST /claims/bulk (none of its cells holds a comma or a quote). */
+export function ukraineClaimsCsv(claims: ReadonlyArray<Record<string, unknown>>): string {
+  const cell = (value: unknown) => (value === undefined ? '' : String(value))
+  return `${CSV_COLUMNS.join(',')}\n${claims.map((c) => CSV_COLUMNS.map((k) => cell(c[k])).join(',')).join('\n')}\n`
+}
+
 const SOURCES: Record<string, { id: string; name: string; kind: string; country?: string; affiliated_actor_id?: string }> = {
   'UA Source': {
     id: 'ukrainian-officials',

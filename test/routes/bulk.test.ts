@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { MAX_BULK_ROWS } from '../../src/lib/bulk-body.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { UKRAINE_EVENT_ID, ukraineDataset } from '../../src/demo/ukraine.js'
+import { UKRAINE_EVENT_ID, ukraineClaimsCsv, ukraineDataset } from '../../src/demo/ukraine.js'
 import { build, figureRow, json, post } from '../helper.js'
 
 interface Problem {
@@ -312,28 +312,11 @@ t.test('the Ukraine data loads through the bulk endpoints as CSV', async (t) => 
   t.equal((await post(app, '/actors/bulk', data.actors)).statusCode, 200)
   t.equal((await post(app, '/sources/bulk', data.sources)).statusCode, 200)
   t.equal((await post(app, '/events/bulk', [data.event])).statusCode, 200)
-  const columns = [
-    'event_id',
-    'kind',
-    'source_id',
-    'stated_at',
-    'metric',
-    'population',
-    'party',
-    'qualifier',
-    'value',
-    'low',
-    'high',
-    'external_id',
-  ]
-  const lines = data.claims.map((claim) => {
-    const c = { ...claim, event_id: UKRAINE_EVENT_ID } as Record<string, unknown>
-    return columns.map((k) => (c[k] === undefined ? '' : String(c[k]))).join(',')
-  })
-  const res = await bulk(app, [columns.join(','), ...lines].join('\n'), 'text/csv')
+  const csv = ukraineClaimsCsv(data.claims.map((claim) => ({ ...claim, event_id: UKRAINE_EVENT_ID })))
+  const res = await bulk(app, csv, 'text/csv')
   t.equal(res.statusCode, 201, res.body.slice(0, 500))
   t.equal(json<BulkResult>(res).inserted, 795)
-  const again = json<BulkResult>(await bulk(app, [columns.join(','), ...lines].join('\n'), 'text/csv'))
+  const again = json<BulkResult>(await bulk(app, csv, 'text/csv'))
   t.strictSame([again.inserted, again.existing], [0, 795], 'loading twice is harmless')
   const summary = json<{
     figures: Array<{ metric: string; population: string; party: string; sources: number; disagreement: { level: string } }>
