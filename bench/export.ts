@@ -5,31 +5,14 @@
  * must keep memory flat however many rows.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { BENCH_DB, generate } from './data.js'
+import { rssMiB, waitForHealth } from './process.js'
 
 /** A benchmark measures throughput: no rate limit, and no shedding while a large batch holds the event loop. */
 const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' }
 
 const PORT = Number(process.env.BENCH_PORT ?? 3998)
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return kb / 1024
-}
-
-async function waitForHealth(base: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('server did not start')
-}
 
 if (!existsSync(BENCH_DB)) {
   console.log(`generating ${BENCH_DB} (npm run bench:data)…`)
@@ -43,7 +26,7 @@ const pid = server.pid
 if (pid === undefined) throw new Error('no server process')
 const base = `http://127.0.0.1:${PORT}`
 try {
-  await waitForHealth(base)
+  await waitForHealth(`${base}/health`)
   await fetch(`${base}/claims?limit=1`)
   const idle = rssMiB(pid)
   console.log(`server RSS after start: ${idle.toFixed(0)} MiB`)

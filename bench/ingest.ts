@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { uuidv7 } from 'uuidv7'
 import { openDatabase } from '../src/db/client.js'
 import { UKRAINE_EVENT_ID, ukraineClaimsCsv, ukraineDataset } from '../src/demo/ukraine.js'
+import { waitForHealth } from './process.js'
 
 /** A benchmark measures throughput: no rate limit, and no shedding while a large batch holds the event loop. */
 const UNLIMITED = { RECKON_RATE_LIMIT: '0', RECKON_MAX_EVENT_LOOP_DELAY_MS: '0' }
@@ -48,18 +49,6 @@ const encode: Record<string, { type: string; body: (rows: Claim[]) => string }> 
   csv: { type: 'text/csv', body: (rows) => ukraineClaimsCsv(rows) },
 }
 
-async function waitForHealth(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return
-    } catch {
-      // not yet listening
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('server did not start')
-}
-
 async function post(url: string, type: string, body: string): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body })
   if (res.status >= 300) throw new Error(`${url}: ${res.status} ${(await res.text()).slice(0, 300)}`)
@@ -74,7 +63,7 @@ async function throughHttp(format: string, dir: string): Promise<number> {
   })
   const base = `http://127.0.0.1:${PORT}`
   try {
-    await waitForHealth(base)
+    await waitForHealth(`${base}/health`)
     await post(`${base}/actors/bulk`, 'application/json', JSON.stringify(data.actors))
     await post(`${base}/sources/bulk`, 'application/json', JSON.stringify(data.sources))
     await post(`${base}/events/bulk`, 'application/json', JSON.stringify(events))

@@ -26,6 +26,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { BENCH_DB, generate } from './data.js'
+import { rssMiB, waitForHealth } from './process.js'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50)
 const ROUNDS = Number(process.env.ROUNDS ?? 20)
@@ -34,23 +35,6 @@ const WARMUP = Number(process.env.WARMUP ?? 5)
 const EVENTS = Number(process.env.EVENTS ?? 100_000)
 const APP_PORT = 3996
 const BARE_PORT = 3995
-
-function rssMiB(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-  return kb / 1024
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`${url} did not answer`)
-}
 
 /** CPU seconds (user + system) the process has used: with the load generator on the same cores, per-request CPU is steadier than req/s. */
 function cpuSeconds(pid: number): number {
