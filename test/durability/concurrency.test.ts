@@ -102,6 +102,23 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
     perEvent.set(claim.event_id, list)
   }
   const ackedCount = (eventId: string) => perEvent.get(eventId)?.length ?? 0
+  /** The rows of an acknowledged bulk write, each with the id the answer gave it (`what`: the request, for a failure). */
+  const acknowledgeRows = (what: string, rows: ReturnType<typeof claimBody>[], targets: string[], ids: ReadonlyArray<string | null>) => {
+    rows.forEach((row, i) => {
+      const id = ids[i]
+      const eventId = targets[i]
+      if (typeof id !== 'string' || eventId === undefined) fail(`${what}: row ${i} has no id`)
+      else
+        acknowledge({
+          id,
+          event_id: eventId,
+          source_id: row.source_id,
+          kind: row.kind,
+          value: row.kind === 'figure' ? row.value : null,
+          quote: row.quote,
+        })
+    })
+  }
 
   /** One request; a 5xx, an unexpected status or a failed connection is a failure. Returns the response if expected. */
   async function request(
@@ -219,20 +236,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
           fail(`POST /claims/bulk: ${rows.length} rows sent, answer ${JSON.stringify(out)}`)
           return
         }
-        rows.forEach((row, i) => {
-          const id = out.ids[i]
-          const eventId = targets[i]
-          if (typeof id !== 'string' || eventId === undefined) fail(`POST /claims/bulk: row ${i} has no id`)
-          else
-            acknowledge({
-              id,
-              event_id: eventId,
-              source_id: row.source_id,
-              kind: row.kind,
-              value: row.kind === 'figure' ? row.value : null,
-              quote: row.quote,
-            })
-        })
+        acknowledgeRows('POST /claims/bulk', rows, targets, out.ids)
       },
     },
     {
@@ -265,20 +269,7 @@ t.test(`${CLIENTS} concurrent writers and readers for ${DURATION_MS / 1000} s: n
           return
         }
         const ids = created[0]?.ids ?? []
-        rows.forEach((row, i) => {
-          const id = ids[i]
-          const eventId = targets[i]
-          if (typeof id !== 'string' || eventId === undefined) fail(`Idempotency-Key ${key}: row ${i} has no id`)
-          else
-            acknowledge({
-              id,
-              event_id: eventId,
-              source_id: row.source_id,
-              kind: row.kind,
-              value: row.kind === 'figure' ? row.value : null,
-              quote: row.quote,
-            })
-        })
+        acknowledgeRows(`Idempotency-Key ${key}`, rows, targets, ids)
       },
     },
     creates('/events', 'event', events, (id) => ({ id, title: `Event ${id}`, occurred_on: '2024-01' })),

@@ -34,6 +34,11 @@ async function withFormulas(t: Test) {
   return app
 }
 
+/** One column of rows, in row order. */
+function column<K extends string>(rows: ReadonlyArray<Partial<Record<K, unknown>>>, name: K): unknown[] {
+  return rows.map((r) => r[name])
+}
+
 t.test(
   'CSV: a quote that is a formula is written with an apostrophe; raw=true, JSON and NDJSON give the exact text; numbers unchanged',
   async (t) => {
@@ -44,18 +49,10 @@ t.test(
     const csv = await get(app, '/claims?format=csv&metric=injured')
     t.equal(csv.statusCode, 200)
     const rows = csvRecords(csv.body)
+    t.strictSame(column(rows, 'quote'), safe, 'every risky cell, and only those, begins with an apostrophe')
+    t.strictSame(column(rows, 'note'), safe, 'every text column, not only quote')
     t.strictSame(
-      rows.map((r) => r.quote),
-      safe,
-      'every risky cell, and only those, begins with an apostrophe',
-    )
-    t.strictSame(
-      rows.map((r) => r.note),
-      safe,
-      'every text column, not only quote',
-    )
-    t.strictSame(
-      rows.map((r) => r.value),
+      column(rows, 'value'),
       quotes.map((_, i) => String(i)),
       'numbers as they are',
     )
@@ -63,51 +60,32 @@ t.test(
     t.ok(csv.body.includes(`'=HYPERLINK(""http://x"",""click"")`), 'in the file: the apostrophe inside the RFC 4180 quoting')
 
     const raw = csvRecords((await get(app, '/claims?format=csv&metric=injured&raw=true')).body)
+    t.strictSame(column(raw, 'quote'), quotes, 'raw=true: the exact text')
+    t.strictSame(column(raw, 'note'), quotes)
     t.strictSame(
-      raw.map((r) => r.quote),
-      quotes,
-      'raw=true: the exact text',
-    )
-    t.strictSame(
-      raw.map((r) => r.note),
-      quotes,
-    )
-    t.strictSame(
-      raw.map((r) => r.value),
+      column(raw, 'value'),
       rows.map((r) => r.value),
     )
     t.strictSame(csvRecords((await get(app, '/claims?format=csv&metric=injured&raw=false')).body), rows, 'raw=false is the default')
 
     const asJson = json<Page<{ quote: string; note: string; value: number }>>(await get(app, '/claims?metric=injured'))
+    t.strictSame(column(asJson.items, 'quote'), quotes, 'JSON: exact')
     t.strictSame(
-      asJson.items.map((c) => c.quote),
-      quotes,
-      'JSON: exact',
-    )
-    t.strictSame(
-      asJson.items.map((c) => c.value),
+      column(asJson.items, 'value'),
       quotes.map((_, i) => i),
     )
     const ndjson = (await get(app, '/claims?metric=injured&format=ndjson')).body
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l) as { quote: string })
-    t.strictSame(
-      ndjson.map((c) => c.quote),
-      quotes,
-      'NDJSON: exact',
-    )
+    t.strictSame(column(ndjson, 'quote'), quotes, 'NDJSON: exact')
 
     const hxl = await get(app, '/claims?format=csv&metric=injured&hxl=true&view=full')
     t.match(hxl.body.split('\r\n')[1], /^#event\+id,/, 'the HXL row is as before')
     const hxlRows = csvRecords(hxl.body, 1)
+    t.strictSame(column(hxlRows, 'quote'), safe, 'HXL variant: the same cells')
     t.strictSame(
-      hxlRows.map((r) => r.quote),
-      safe,
-      'HXL variant: the same cells',
-    )
-    t.strictSame(
-      hxlRows.map((r) => r.point),
+      column(hxlRows, 'point'),
       quotes.map((_, i) => String(i)),
     )
     t.strictSame(
@@ -116,11 +94,7 @@ t.test(
     )
 
     const page = csvRecords((await get(app, '/claims?format=csv&metric=injured&limit=2')).body)
-    t.strictSame(
-      page.map((r) => r.quote),
-      safe.slice(0, 2),
-      'a page is made safe as the stream is',
-    )
+    t.strictSame(column(page, 'quote'), safe.slice(0, 2), 'a page is made safe as the stream is')
     const ofEvent = csvRecords((await get(app, `/events/${EVENT}/claims?format=csv`)).body)
     t.equal(ofEvent.find((r) => (r.quote ?? '').includes('HYPERLINK'))?.quote, `'${FORMULA}`)
   },
@@ -154,10 +128,7 @@ t.test('every CSV export: titles, names, aliases and tags are text cells too', a
   const summary = csvRecords((await get(app, '/summaries?format=csv&as_of=2017-04-06')).body).find((r) => r.event_id === 'formula')
   t.strictSame([summary?.event_title, summary?.median, summary?.range_low], ["'=1+1", '3', '3'])
   const one = csvRecords((await get(app, '/events/formula/summary?format=csv&as_of=2017-04-06&hxl=true')).body, 1)
-  t.strictSame(
-    one.map((r) => r.event_title),
-    ["'=1+1"],
-  )
+  t.strictSame(column(one, 'event_title'), ["'=1+1"])
   t.strictSame(
     csvRecords((await get(app, '/events/formula/summary?format=csv&as_of=2017-04-06&raw=true')).body).map((r) => r.event_title),
     ['=1+1'],
@@ -201,25 +172,19 @@ t.test('GET /summaries: every row says its as_of, in JSON, NDJSON and CSV', asyn
   const asOf = '2017-04-06T23:59:59.999Z'
   const items = json<Page<Record<string, unknown>>>(await get(app, '/summaries?as_of=2017-04-06')).items
   t.equal(items.length, 3)
-  t.strictSame(
-    items.map((r) => r.as_of),
-    [asOf, asOf, asOf],
-  )
+  t.strictSame(column(items, 'as_of'), [asOf, asOf, asOf])
   t.strictSame(Object.keys(items[0] ?? {}).slice(-2), ['attribution_status', 'as_of'], 'after the contract’s fields')
   const ndjson = (await get(app, '/summaries?as_of=2017-04-06T12:00:00%2B03:00&format=ndjson')).body
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as { as_of: string })
   t.strictSame(
-    ndjson.map((r) => r.as_of),
+    column(ndjson, 'as_of'),
     ['2017-04-06T09:00:00.000Z', '2017-04-06T09:00:00.000Z', '2017-04-06T09:00:00.000Z'],
     'a date-time in UTC',
   )
   const csv = csvRecords((await get(app, '/summaries?as_of=2017-04-06&format=csv')).body)
-  t.strictSame(
-    csv.map((r) => r.as_of),
-    [asOf, asOf, asOf],
-  )
+  t.strictSame(column(csv, 'as_of'), [asOf, asOf, asOf])
 
   // Without as_of: now, the same moment on every row, and the one the file is named by.
   const before = new Date().toISOString()
