@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Fixture } from './load-fixture.js'
+import { CLAIM_INPUT_FIELDS } from '../schemas/csv-columns.js'
 
 interface Row {
   days: number
@@ -17,26 +18,15 @@ interface Row {
 
 export const UKRAINE_EVENT_ID = 'russian-invasion-of-ukraine-2022'
 
-/** The fields a claim of this dataset has, in the order of its CSV. */
-const CSV_COLUMNS = [
-  'event_id',
-  'kind',
-  'source_id',
-  'stated_at',
-  'metric',
-  'population',
-  'party',
-  'qualifier',
-  'value',
-  'low',
-  'high',
-  'external_id',
-]
-
-/** Claims of this dataset as a CSV body for POST /claims/bulk (none of its cells holds a comma or a quote). */
+/**
+ * Claims of this dataset as a CSV body for POST /claims/bulk, with the
+ * contract's columns that any of them fills (none of its cells holds a
+ * comma or a quote).
+ */
 export function ukraineClaimsCsv(claims: ReadonlyArray<Record<string, unknown>>): string {
+  const columns = CLAIM_INPUT_FIELDS.filter((field) => claims.some((c) => c[field] !== undefined))
   const cell = (value: unknown) => (value === undefined ? '' : String(value))
-  return `${CSV_COLUMNS.join(',')}\n${claims.map((c) => CSV_COLUMNS.map((k) => cell(c[k])).join(',')).join('\n')}\n`
+  return `${columns.join(',')}\n${claims.map((c) => columns.map((k) => cell(c[k])).join(',')).join('\n')}\n`
 }
 
 const SOURCES: Record<string, { id: string; name: string; kind: string; country?: string; affiliated_actor_id?: string }> = {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { readFixture } from '../../src/demo/load-fixture.js'
-import { type Page, type Problem, get, json, khanShaykhun, post } from '../helper.js'
+import { type Page, type Problem, figureClaim, get, json, khanShaykhun, post } from '../helper.js'
 
 interface ClaimBody {
   id: string
@@ -157,15 +157,7 @@ t.test('GET /claims?status= follows retractions and supersedes as GET /claims/{i
   const [sohrKilled, , whoKilled, whoAffected] = ids as [string, string, string, string]
   const retracted = await post(app, `/claims/${whoAffected}/retraction`, { reason: 'duplicate' })
   t.equal(retracted.statusCode, 201)
-  const correction = await post(app, `/events/${EVENT}/claims`, {
-    kind: 'figure',
-    source_id: 'sohr',
-    stated_at: '2017-04-06',
-    metric: 'killed',
-    qualifier: 'exact',
-    value: 86,
-    supersedes: sohrKilled,
-  })
+  const correction = await post(app, `/events/${EVENT}/claims`, figureClaim({ stated_at: '2017-04-06', value: 86, supersedes: sohrKilled }))
   t.equal(correction.statusCode, 201)
   // A correction that was itself retracted supersedes nothing: the WHO figure stays active.
   const badCorrection = json<{ id: string }>(

@@ -3,7 +3,7 @@ import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import type { z } from 'zod'
 import type { History, Provenance } from '../../src/schemas/provenance.js'
-import { build, getJson as get, json, post } from '../helper.js'
+import { build, figureClaim, getJson as get, json, post } from '../helper.js'
 
 t.test('history: claims, corrections, retractions and metadata edits, in order', async (t) => {
   const app = await build(t)
@@ -12,15 +12,7 @@ t.test('history: claims, corrections, retractions and metadata edits, in order',
   const patch = await app.inject({ method: 'PATCH', url: '/events/khan-shaykhun', payload: { title: 'Sarin attack on Khan Shaykhun' } })
   t.equal(patch.statusCode, 200)
   const correction = json<{ id: string }>(
-    await post(app, '/events/khan-shaykhun/claims', {
-      kind: 'figure',
-      source_id: 'sohr',
-      stated_at: '2017-04-06',
-      metric: 'killed',
-      qualifier: 'exact',
-      value: 86,
-      supersedes: sohrKilled,
-    }),
+    await post(app, '/events/khan-shaykhun/claims', figureClaim({ stated_at: '2017-04-06', value: 86, supersedes: sohrKilled })),
   )
   await post(app, `/claims/${whoKilled}/retraction`, { reason: 'misattributed' })
 
