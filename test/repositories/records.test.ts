@@ -29,6 +29,8 @@ function boxCache(db: ReturnType<typeof database>) {
   })
   return {
     value: () => cache.get().v,
+    /** Two reads in a row: what a second read gets, and whether it rebuilt, is the point of a cache. */
+    twice: () => [cache.get().v, cache.get().v],
     builds: () => builds,
     write(v: number) {
       set.run(v)
@@ -41,8 +43,7 @@ const fail = new Error('refused')
 
 t.test('a value is built once, and again only after a committed write', async (t) => {
   const box = boxCache(database(t))
-  t.equal(box.value(), 1)
-  t.equal(box.value(), 1)
+  t.strictSame(box.twice(), [1, 1])
   t.equal(box.builds(), 1, 'kept')
   box.write(2) // outside a transaction: committed at once
   t.equal(box.value(), 2)
@@ -80,8 +81,7 @@ t.test('a commit drops the kept value when it lands, not before', async (t) => {
     })
   })
   t.equal(duringEnd, true, 'told it committed')
-  t.equal(box.value(), 5)
-  t.equal(box.value(), 5)
+  t.strictSame(box.twice(), [5, 5])
   t.equal(box.builds(), 2, 'the first read, then one build after the commit, kept')
 })
 
@@ -89,12 +89,10 @@ t.test('a value read inside a transaction that did not write is used, not kept',
   const db = database(t)
   const box = boxCache(db)
   inTransaction(db, () => {
-    t.equal(box.value(), 1)
-    t.equal(box.value(), 1)
+    t.strictSame(box.twice(), [1, 1])
   })
   t.equal(box.builds(), 2, 'built per read inside')
-  t.equal(box.value(), 1)
-  t.equal(box.value(), 1)
+  t.strictSame(box.twice(), [1, 1])
   t.equal(box.builds(), 3, 'then kept once read outside')
 })
 
