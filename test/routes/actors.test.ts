@@ -17,17 +17,10 @@ import {
   paths,
   post,
 } from '../helper.js'
+import type { ActorOut } from '../../src/schemas/actors.js'
 
-interface Actor {
-  id: string
-  name: string
-  aliases: string[]
-  kind: string
-  parent_id: string | null
-  notes: string | null
-  created_at: string
-  updated_at: string
-}
+/** The answer as the response schema types it (the tests check its fields and values). */
+type Actor = ActorOut
 
 const FIELDS = ['aliases', 'created_at', 'id', 'kind', 'name', 'notes', 'parent_id', 'updated_at']
 

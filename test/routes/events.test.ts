@@ -16,27 +16,10 @@ import {
   paths,
   post,
 } from '../helper.js'
+import type { EventOut } from '../../src/schemas/events.js'
 
-interface Location {
-  place?: string
-  admin1?: string
-  country?: string
-  lat?: number
-  lon?: number
-}
-
-interface Event {
-  id: string
-  title: string
-  occurred_on: string
-  ended_on: string | null
-  location: Location | null
-  description: string | null
-  tags: string[]
-  external_ids: Record<string, string>
-  created_at: string
-  updated_at: string
-}
+/** The answer as the response schema types it (the tests check its fields and values). */
+type Event = EventOut
 
 const FIELDS = ['created_at', 'description', 'ended_on', 'external_ids', 'id', 'location', 'occurred_on', 'tags', 'title', 'updated_at']
 

@@ -19,19 +19,10 @@ import {
   paths,
   post,
 } from '../helper.js'
+import type { SourceOut } from '../../src/schemas/sources.js'
 
-interface Source {
-  id: string
-  name: string
-  aliases: string[]
-  kind: string
-  country: string | null
-  url: string | null
-  affiliated_actor_id: string | null
-  notes: string | null
-  created_at: string
-  updated_at: string
-}
+/** The answer as the response schema types it (the tests check its fields and values). */
+type Source = SourceOut
 
 const FIELDS = ['affiliated_actor_id', 'aliases', 'country', 'created_at', 'id', 'kind', 'name', 'notes', 'updated_at', 'url']
 
