@@ -22,6 +22,11 @@ export function json<T = Record<string, unknown>>(res: LightMyRequestResponse): 
   return JSON.parse(res.body) as T
 }
 
+/** A POST of a body as it is, with its content type (a raw JSON text, a CSV, XML). */
+export function postText(app: FastifyInstance, url: string, contentType: string, payload: string) {
+  return app.inject({ method: 'POST', url, headers: { 'content-type': contentType }, payload })
+}
+
 export async function post(app: FastifyInstance, url: string, payload: unknown, headers: InjectOptions['headers'] = {}) {
   return app.inject({ method: 'POST', url, payload: payload as InjectOptions['payload'], headers })
 }

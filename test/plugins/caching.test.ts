@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { canonicalRequest, tagHash } from '../../src/plugins/caching.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, post } from '../helper.js'
+import { build, figureClaim, post } from '../helper.js'
 import { testSeed } from '../seed.js'
 
 async function etagOf(app: FastifyInstance, url: string): Promise<string> {
@@ -114,14 +114,7 @@ t.test('the tag follows Accept, and "as of now" moves when a future-dated claim 
   t.equal(wrong.statusCode, 200)
 
   const soon = new Date(Date.now() + 300).toISOString()
-  await post(app, '/events/khan-shaykhun/claims', {
-    kind: 'figure',
-    source_id: 'who',
-    stated_at: soon,
-    metric: 'injured',
-    qualifier: 'exact',
-    value: 5,
-  })
+  await post(app, '/events/khan-shaykhun/claims', figureClaim({ source_id: 'who', stated_at: soon, metric: 'injured', value: 5 }))
   const before = await etagOf(app, url)
   await new Promise((r) => setTimeout(r, 400))
   t.not(await etagOf(app, url), before, 'no write, but the claim now counts')

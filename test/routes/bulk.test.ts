@@ -3,7 +3,7 @@ import t from 'tap'
 import { MAX_BULK_ROWS } from '../../src/lib/bulk-body.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineClaimsCsv, ukraineDataset } from '../../src/demo/ukraine.js'
-import { build, figureRow, json, post } from '../helper.js'
+import { build, figureRow, json, post, postText } from '../helper.js'
 
 interface Problem {
   status: number
@@ -241,12 +241,7 @@ t.test('limits: rows and bytes are 413s; other media types 415', async (t) => {
   t.equal(huge.statusCode, 413)
   const xml = await bulk(app, '<claims/>', 'application/xml')
   t.equal(xml.statusCode, 415)
-  const csvElsewhere = await app.inject({
-    method: 'POST',
-    url: '/sources',
-    headers: { 'content-type': 'text/csv' },
-    payload: 'name,kind\nX,media\n',
-  })
+  const csvElsewhere = await postText(app, '/sources', 'text/csv', 'name,kind\nX,media\n')
   t.equal(csvElsewhere.statusCode, 415, 'only the bulk route reads CSV')
   t.equal(count(app, 'claims'), 9)
 })

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, figureRow, json, post, type Problem } from '../helper.js'
+import { build, figureRow, json, post, postText, type Problem } from '../helper.js'
 
 interface LineError {
   path: string
@@ -110,12 +110,7 @@ t.test('malformed JSON names the line, column and byte of the error', async (t) 
       errors: [{ path: '', message: `is not valid JSON: at ${at}, ${what}.`, in: 'body', line, column, offset }],
     })
   }
-  const poisoned = await app.inject({
-    method: 'POST',
-    url: '/sources',
-    headers: { 'content-type': 'application/json' },
-    payload: '{"name":"x","kind":"media","__proto__":{"a":1}}',
-  })
+  const poisoned = await postText(app, '/sources', 'application/json', '{"name":"x","kind":"media","__proto__":{"a":1}}')
   t.equal(poisoned.statusCode, 400, 'a __proto__ key is still refused')
   t.equal(json<Detailed>(poisoned).detail, 'The body is refused: it has a "__proto__" or "constructor.prototype" key.')
 })

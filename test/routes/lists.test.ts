@@ -65,14 +65,7 @@ t.test('GET /claims lists every claim in (stated_at, id) order', async (t) => {
 t.test('GET /claims filters by event, source (id or alias), kind and metric', async (t) => {
   const { app } = await khanShaykhun(t)
   await post(app, '/events', { id: 'other', title: 'Another event', occurred_on: '2017-05-01' })
-  await post(app, '/events/other/claims', {
-    kind: 'figure',
-    source_id: 'sohr',
-    stated_at: '2017-05-01',
-    metric: 'injured',
-    qualifier: 'exact',
-    value: 3,
-  })
+  await post(app, '/events/other/claims', figureClaim({ stated_at: '2017-05-01', metric: 'injured', value: 3 }))
 
   t.equal((await claims(app, '')).length, 10)
   const ofEvent = await claims(app, `event_id=${EVENT}`)

@@ -1,7 +1,7 @@
 /** The in-process summary cache: hits skip the database, every write that matters invalidates. */
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { build, figureClaim, json, post } from '../helper.js'
 
 interface Summary {
   as_of: string
@@ -54,13 +54,11 @@ t.test('a repeated summary is served from memory; writes invalidate it', async (
   t.match(after.body, /"name":"Russian Aerospace Forces"/, 'a renamed actor shows at once')
 
   const soon = new Date(Date.now() + 300).toISOString()
-  await post(app, '/events/khan-shaykhun/claims', {
-    kind: 'figure',
-    source_id: 'who',
-    stated_at: soon,
-    metric: 'missing',
-    qualifier: 'dozens',
-  })
+  await post(
+    app,
+    '/events/khan-shaykhun/claims',
+    figureClaim({ source_id: 'who', stated_at: soon, metric: 'missing', qualifier: 'dozens', value: undefined }),
+  )
   t.equal(
     (await get()).figures.some((f) => f.metric === 'missing'),
     false,
