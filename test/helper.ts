@@ -1,5 +1,8 @@
 /** The one way tests build the app (a fresh in-memory database, closed at teardown), and what the tests share to drive it. */
 import { parse } from 'csv-parse/sync'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
@@ -15,6 +18,13 @@ export async function build(t: Teardown, opts: { apiKeys?: string; dbPath?: stri
   const app = await buildApp({ config: { dbPath: opts.dbPath ?? ':memory:', apiKeys, logLevel: 'silent' }, logger: false })
   t.teardown(() => app.close())
   return app
+}
+
+/** A directory of its own for the test (`reckon-<name>-…` under the system's temporary one), removed at teardown. */
+export function tempDir(t: Teardown, name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `reckon-${name}-`))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 /** JSON body of a response, typed loosely for assertions. */

@@ -1,12 +1,10 @@
 /** End to end: the real server process, on a real port, over HTTP. */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { readFixture } from '../src/demo/load-fixture.js'
-import { childEnv, childNode } from './helper.js'
+import { childEnv, childNode, tempDir } from './helper.js'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,8 +30,7 @@ async function waitFor(url: string, deadline: number): Promise<void> {
 }
 
 t.test('npm start equivalent: serves the API on a port, on a file database, with write keys', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-e2e-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'e2e')
   const port = await freePort()
   const dbPath = join(dir, 'nested', 'reckon.db')
   const child = spawn(...childNode(['--import', 'tsx', 'src/server.ts']), {

@@ -1,18 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import { DatabaseTooNewError, MIGRATIONS_FOLDER, openDatabase } from '../../src/db/client.js'
-
-function tempDir(t: { teardown(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-db-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+import { tempDir } from '../helper.js'
 
 t.test('opening creates the folder, applies migrations, and is repeatable', async (t) => {
-  const path = join(tempDir(t), 'a', 'b', 'reckon.db')
+  const path = join(tempDir(t, 'db'), 'a', 'b', 'reckon.db')
   const db = openDatabase(path)
   const tables = db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
   t.ok(['actors', 'claims', 'events', 'retractions', 'sources', 'changes', 'aliases'].every((n) => tables.some((r) => r.name === n)))
@@ -27,7 +21,7 @@ t.test('opening creates the folder, applies migrations, and is repeatable', asyn
 })
 
 t.test('a database migrated by a newer Reckon is refused with a clear message', async (t) => {
-  const path = join(tempDir(t), 'reckon.db')
+  const path = join(tempDir(t, 'db'), 'reckon.db')
   openDatabase(path).$client.close()
   const raw = new Database(path)
   raw.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('future', Date.now() + 365 * 86_400_000)

@@ -3,13 +3,11 @@
  * through SQL (bench/data.ts does), every event's dispute block is computed
  * again as the API would, and GET /events shows it.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, json, post } from '../helper.js'
+import { build, json, post, tempDir } from '../helper.js'
 
 interface Dispute {
   level: string | null
@@ -36,8 +34,7 @@ const KHAN_SHAYKHUN: Dispute = {
 }
 
 t.test('refreshAll recomputes every event and returns how many', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-refresh-all-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'refresh-all')
   const dbPath = join(dir, 'reckon.db')
   const app = await build(t, { dbPath })
   await loadFixture(app, readFixture())

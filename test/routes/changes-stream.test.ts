@@ -2,8 +2,6 @@
  * GET /changes/stream over a real socket: the server listens on a free port
  * and a small SSE parser reads the body of a `fetch`.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -12,7 +10,7 @@ import t from 'tap'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import errorsPlugin from '../../src/plugins/errors.js'
 import changesRoutes, { type ChangesRoutesOptions } from '../../src/routes/changes/index.js'
-import { type Change, type Teardown, build, createAll, figureClaim, get, json, patch, post, succeeded as ok } from '../helper.js'
+import { type Change, type Teardown, build, createAll, figureClaim, get, json, patch, post, succeeded as ok, tempDir } from '../helper.js'
 
 interface SseEvent {
   id: string
@@ -266,8 +264,7 @@ async function streamApp(
 }
 
 function tempDbPath(t: Teardown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-changes-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'changes')
   return join(dir, 'reckon.db')
 }
 

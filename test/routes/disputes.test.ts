@@ -2,8 +2,6 @@
  * The dispute block of GET /events is kept on write (event_disputes): after
  * any sequence of writes it says what GET /events/{id}/summary says.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
@@ -11,7 +9,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import type { FigureStatement } from '../../src/engine/types.js'
 import { statementArb } from '../engine/fixtures/claims.js'
-import { type Dispute, build, get, json, post } from '../helper.js'
+import { type Dispute, build, get, json, post, tempDir } from '../helper.js'
 import { testSeed } from '../seed.js'
 
 interface SummaryBody {
@@ -252,8 +250,7 @@ t.test('the summary-derived block of a worked case, to show the comparison can f
 })
 
 t.test('GET /events reads the stored blocks; a database written by other means is backfilled at start', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-disputes-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'disputes')
   const dbPath = join(dir, 'reckon.db')
   const first = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   await world(first)

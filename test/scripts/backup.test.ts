@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import { backup } from '../../scripts/backup.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build, post } from '../helper.js'
+import { build, post, tempDir } from '../helper.js'
 
 t.test('an online backup, taken while the server writes, is complete and sound', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-backup-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'backup')
   const dbPath = join(dir, 'reckon.db')
   const app = await build(t, { dbPath })
   await loadFixture(app, readFixture())

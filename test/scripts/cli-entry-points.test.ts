@@ -7,14 +7,12 @@
  * the tests import, and its coverage is counted as such.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { build } from '../helper.js'
+import { build, tempDir } from '../helper.js'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -38,14 +36,8 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
   })
 }
 
-function tempDir(t: { teardown(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-cli-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 t.test('npm run backup -- <file>: copies RECKON_DB and says how many pages, with the integrity check', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir(t, 'cli')
   const dbPath = join(dir, 'reckon.db')
   const app = await build(t, { dbPath })
   await loadFixture(app, readFixture())
@@ -60,7 +52,7 @@ t.test('npm run backup -- <file>: copies RECKON_DB and says how many pages, with
 })
 
 t.test('npm run backup: usage and refusals, with their exit codes', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir(t, 'cli')
   const missing = join(dir, 'nowhere', 'reckon.db')
   const [noTarget, noDatabase] = await Promise.all([
     run('scripts/backup.ts', [], { RECKON_DB: missing }),
@@ -71,7 +63,7 @@ t.test('npm run backup: usage and refusals, with their exit codes', async (t) =>
 })
 
 t.test('npm run keys: a usage error exits 2 with the usage; a failure exits 1 with its message alone', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir(t, 'cli')
   const [unknownKey, noCommand] = await Promise.all([
     run('scripts/keys.ts', ['revoke', 'no-such-key'], { RECKON_DB: join(dir, 'one.db') }),
     run('scripts/keys.ts', [], { RECKON_DB: join(dir, 'two.db') }),

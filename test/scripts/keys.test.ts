@@ -1,17 +1,14 @@
 /** npm run keys: create (token printed once), list (no tokens), revoke; the server sees each at once. */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { runKeys } from '../../scripts/keys.js'
-import { childEnv, childNode } from '../helper.js'
+import { childEnv, childNode, tempDir } from '../helper.js'
 
 t.test('create, list, revoke against the database a running server uses', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-keys-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'keys')
   const dbPath = join(dir, 'reckon.db')
   const app = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   t.teardown(() => app.close())
@@ -53,8 +50,7 @@ t.test('usage errors say what is wrong', async (t) => {
 })
 
 t.test('npm run keys works as a command', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reckon-keys-cli-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'keys-cli')
   const run = promisify(execFile)
   const env = childEnv({ RECKON_DB: join(dir, 'r.db') })
   const { stdout } = await run(...childNode(['--import', 'tsx', 'scripts/keys.ts', 'create', '--name', 'cli', '--scopes', 'admin']), {
