@@ -65,28 +65,27 @@ function num(text: string | undefined): number | null {
   return Number.isFinite(n) ? n : null
 }
 
+/** By occurred_on, then id, in one direction: after a cursor, a row-value comparison on events_occurred_on_idx. */
+function byOccurredOn(direction: 'ASC' | 'DESC'): SortSpec {
+  const beyond = direction === 'ASC' ? '>' : '<'
+  return {
+    order: direction === 'ASC' ? 'e.occurred_on, e.id' : 'e.occurred_on DESC, e.id DESC',
+    key: ({ item }) => [item.occurred_on, item.id],
+    after: ([on, id]) =>
+      on === undefined || id === undefined
+        ? null
+        : [{ where: `(e.occurred_on, e.id) ${beyond} (@after_on, @after_id)`, params: { after_on: on, after_id: id } }],
+  }
+}
+
 const SORTS: Record<EventOrder, SortSpec> = {
   id: {
     order: 'e.id',
     key: ({ item }) => [item.id],
     after: ([id]) => (id === undefined ? null : [{ where: 'e.id > @after_id', params: { after_id: id } }]),
   },
-  occurred_on: {
-    order: 'e.occurred_on, e.id',
-    key: ({ item }) => [item.occurred_on, item.id],
-    after: ([on, id]) =>
-      on === undefined || id === undefined
-        ? null
-        : [{ where: '(e.occurred_on, e.id) > (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
-  },
-  '-occurred_on': {
-    order: 'e.occurred_on DESC, e.id DESC',
-    key: ({ item }) => [item.occurred_on, item.id],
-    after: ([on, id]) =>
-      on === undefined || id === undefined
-        ? null
-        : [{ where: '(e.occurred_on, e.id) < (@after_on, @after_id)', params: { after_on: on, after_id: id } }],
-  },
+  occurred_on: byOccurredOn('ASC'),
+  '-occurred_on': byOccurredOn('DESC'),
   '-claims': {
     order: 'd.claims DESC, d.event_id DESC',
     key: ({ item }) => [String(item.dispute.claims), item.id],
