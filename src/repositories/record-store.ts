@@ -49,7 +49,7 @@ export function createRecordStore<
     .from(table)
     .where(eq(table.id, sql.placeholder('id')))
     .prepare()
-  const created = `${spec.name}.created` as const
+  const createdType = `${spec.name}.created` as const
   const updatedType = `${spec.name}.updated` as const
 
   /** Checks the aliases a write gives (a 409 names any taken), then computes its columns, writes them and the aliases. */
@@ -105,7 +105,7 @@ export function createRecordStore<
             .values({ ...spec.inserted(input), id, createdAt: now, updatedAt: now } as InferInsertModel<Table>)
             .run()
         })
-        written(id, created, now)
+        written(id, createdType, now)
         return store.require(id)
       })
     },
