@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util'
 import { type Scope, loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
 import { ProblemError } from '../src/errors.js'
-import { SCOPES, createKeysRepository } from '../src/repositories/keys-repository.js'
+import { SCOPES } from '../src/config.js'
+import { createKeysRepository } from '../src/repositories/keys-repository.js'
 
 const USAGE = `usage: npm run keys -- create --name <name> --scopes read,write[,admin]
        npm run keys -- list

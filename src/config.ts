@@ -1,7 +1,8 @@
 /** The environment, read and validated once (contract §0). */
 import { z } from 'zod'
 
-const SCOPES = ['read', 'write', 'admin'] as const
+/** What an API key may do (contract §13), in this order wherever keys are shown. */
+export const SCOPES = ['read', 'write', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export interface ApiKey {

@@ -8,12 +8,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
-import type { ApiKey, Scope } from '../config.js'
+import { type ApiKey, SCOPES, type Scope } from '../config.js'
 import type { Db } from '../db/client.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { nowIso } from '../lib/time.js'
-
-export const SCOPES: readonly Scope[] = ['read', 'write', 'admin']
 
 export interface KeyOut {
   id: string

@@ -1,9 +1,8 @@
 /** API keys (contract §13). */
 import { z } from 'zod'
+import { SCOPES } from '../config.js'
 import { choice } from './choice.js'
 import { Name } from './common.js'
-
-export const SCOPES = ['read', 'write', 'admin'] as const
 
 export const ScopeName = z
   .enum(SCOPES)
