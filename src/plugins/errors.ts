@@ -97,17 +97,40 @@ export function sendProblem(
   return reply.code(body.status).headers(headers).type('application/problem+json').send(problem)
 }
 
-const FASTIFY_CODES: Record<string, { status: number; slug: string; title: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, slug: 'payload-too-large', title: 'Payload too large' },
+/**
+ * Fastify's own errors, as problems. `explain` says what Fastify's message
+ * does not (the limit passed, the header at fault) and names the field;
+ * without it the problem carries Fastify's message.
+ */
+const FASTIFY_CODES: Record<
+  string,
+  { status: number; slug: string; title: string; explain?: (request: FastifyRequest) => { detail: string; errors: FieldError[] } }
+> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    slug: 'payload-too-large',
+    title: 'Payload too large',
+    explain: (request) => {
+      const limit = mebibytes(request.routeOptions.bodyLimit)
+      return {
+        detail: `The body is larger than this operation accepts (${limit}).`,
+        errors: [{ path: '', in: 'body', message: `is larger than ${limit}` }],
+      }
+    },
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    slug: 'invalid-request',
+    title: 'Invalid request',
+    explain: () => ({
+      detail: 'The body is not as long as its Content-Length header says.',
+      errors: [{ path: '/content-length', in: 'header', message: 'does not match the size of the body sent' }],
+    }),
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, slug: 'invalid-request', title: 'Invalid request' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, slug: 'invalid-json', title: 'Malformed JSON' },
 }
 
-/**
- * Errors Fastify raises before a route is found (the router's), which never
- * reach the error handler: pass this as the `frameworkErrors` option of
- * Fastify() so that they are problem documents too.
- */
 /** A 500 that tells the client nothing of the cause, which is logged (`what`: where it was caught). */
 function internalError(request: FastifyRequest, reply: FastifyReply, error: unknown, what: string) {
   request.log.error({ err: error }, what)
@@ -119,6 +142,11 @@ function internalError(request: FastifyRequest, reply: FastifyReply, error: unkn
   })
 }
 
+/**
+ * Errors Fastify raises before a route is found (the router's), which never
+ * reach the error handler: pass this as the `frameworkErrors` option of
+ * Fastify() so that they are problem documents too.
+ */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
@@ -259,29 +287,10 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       })
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(request, reply)
-    if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
-      return sendProblem(reply, request, {
-        type: problemType('invalid-request'),
-        title: 'Invalid request',
-        status: 400,
-        detail: 'The body is not as long as its Content-Length header says.',
-        errors: [{ path: '/content-length', in: 'header', message: 'does not match the size of the body sent' }],
-      })
-    }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined
-    if (known && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      // Fastify's message names no number: the client is told the limit it passed.
-      const limit = mebibytes(request.routeOptions.bodyLimit)
-      return sendProblem(reply, request, {
-        type: problemType(known.slug),
-        title: known.title,
-        status: known.status,
-        detail: `The body is larger than this operation accepts (${limit}).`,
-        errors: [{ path: '', in: 'body', message: `is larger than ${limit}` }],
-      })
-    }
     if (known) {
-      return sendProblem(reply, request, { type: problemType(known.slug), title: known.title, status: known.status, detail: error.message })
+      const { detail, errors } = known.explain?.(request) ?? { detail: error.message, errors: undefined }
+      return sendProblem(reply, request, { type: problemType(known.slug), title: known.title, status: known.status, detail, errors })
     }
     if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
       const status = error.statusCode ?? 400
