@@ -22,7 +22,6 @@ function toActor(row: Row): ActorOut {
 }
 
 export function createActorsRepository(db: Db) {
-  const parentOf = db.$client.prepare('SELECT parent_id FROM actors WHERE id = ?').pluck()
   // Every summary walks the actor tree: it is kept in memory, read again once a write through
   // this repository commits (this process is the database's only writer).
   const treeCache = committedDirectory(
@@ -37,7 +36,7 @@ export function createActorsRepository(db: Db) {
   /** Walks up from `parent`; meeting `id` on the way means the change would make a cycle. */
   function assertNoCycle(id: string, parent: string | null): void {
     const seen = new Set<string>()
-    for (let at = parent; at !== null; at = (parentOf.get(at) as string | null | undefined) ?? null) {
+    for (let at = parent; at !== null; at = store.get(at)?.parent_id ?? null) {
       if (at === id) {
         throw new UnprocessableError(`Making "${parent}" the parent of "${id}" would make a cycle.`, [
           { path: '/parent_id', in: 'body', message: `"${parent}" is "${id}" or one of its descendants` },

@@ -100,11 +100,11 @@ export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository
     },
     // The event's revision moves; its stored summary (it shows the title and place) is computed live until
     // refreshed: an empty dispute block for a new event, a queued refresh for an edited one; and its history.
-    written: (id, type, now) => {
+    written: (event, id, type, now) => {
       touch(id)
       if (type === 'event.created') disputes.recordEmpty(id, now)
       else disputes.queue(id)
-      addRevision.run({ eventId: id, at: now, type, snapshot: JSON.stringify(store.require(id)) })
+      addRevision.run({ eventId: id, at: now, type, snapshot: JSON.stringify(event) })
     },
   })
 

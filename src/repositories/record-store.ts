@@ -33,8 +33,8 @@ export interface RecordSpec<T extends Table, Out, Create, Patch> {
   inserted(input: Create): Omit<InferInsertModel<T>, Stamped>
   /** The columns a patch sets on the record `current` (its id `id`) but updated_at; may throw a problem naming a field. */
   updated(patch: Patch, current: Out, id: string): Partial<InferInsertModel<T>>
-  /** What else a write does, in its transaction, after its change-log row (caches, history, disputes). */
-  written?(id: string, type: ChangeType, now: string): void
+  /** What else a write does, in its transaction, after its change-log row (caches, history, disputes); `record` as written. */
+  written?(record: Out, id: string, type: ChangeType, now: string): void
 }
 
 export function createRecordStore<
@@ -60,9 +60,12 @@ export function createRecordStore<
     if (namespace !== undefined && aliases !== undefined) replaceAliases(db, namespace, id, aliases)
   }
 
-  function written(id: string, type: ChangeType, now: string): void {
+  /** The change-log row of a write and what else it does; returns the record as written, read once. */
+  function written(id: string, type: ChangeType, now: string): Out {
     recordChange(db, type, id, spec.name === 'event' ? id : null, now)
-    spec.written?.(id, type, now)
+    const record = store.require(id)
+    spec.written?.(record, id, type, now)
+    return record
   }
 
   const store = {
@@ -105,8 +108,7 @@ export function createRecordStore<
             .values({ ...spec.inserted(input), id, createdAt: now, updatedAt: now } as InferInsertModel<Table>)
             .run()
         })
-        written(id, createdType, now)
-        return store.require(id)
+        return written(id, createdType, now)
       })
     },
 
@@ -121,8 +123,7 @@ export function createRecordStore<
             .where(eq(table.id, id))
             .run()
         })
-        written(id, updatedType, now)
-        return store.require(id)
+        return written(id, updatedType, now)
       })
     },
   }
