@@ -123,6 +123,55 @@ export const claims = sqliteTable(
   ],
 )
 
+/**
+ * Where each claim stands in its lanes, so that a summary as of any moment
+ * seeks the claims it counts instead of reading the event's history (#14).
+ * A figure has one lane, its group: `f|metric|population|party`; an
+ * attribution has one per actor it names: `a|actor` (contract §3.4, §3.5).
+ * Written by triggers on claims (migration 0008), so that every way of
+ * inserting a claim keeps them; never updated, like the claims.
+ */
+export const claimLanes = sqliteTable(
+  'claim_lanes',
+  {
+    eventId: text('event_id').notNull(),
+    lane: text('lane').notNull(),
+    sourceId: text('source_id').notNull(),
+    statedAt: text('stated_at').notNull(),
+    recordedAt: text('recorded_at').notNull(),
+    claimId: text('claim_id').notNull(),
+  },
+  // The §3 order within a (lane, origin source): a summary walks it backwards from its moment.
+  (t) => [primaryKey({ columns: [t.eventId, t.lane, t.sourceId, t.statedAt, t.recordedAt, t.claimId] })],
+)
+
+/** The (lane, origin source) pairs of each event: the counted set has at most one claim per pair. */
+export const eventLanes = sqliteTable(
+  'event_lanes',
+  {
+    eventId: text('event_id').notNull(),
+    lane: text('lane').notNull(),
+    sourceId: text('source_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.lane, t.sourceId] })],
+)
+
+/**
+ * How many claims each event had, at each recorded_at of its claims:
+ * `claims_total` as the database held it at any `known_at` is one seek.
+ * Kept by a trigger on claims (migration 0008).
+ */
+export const eventTallies = sqliteTable(
+  'event_tallies',
+  {
+    eventId: text('event_id').notNull(),
+    recordedAt: text('recorded_at').notNull(),
+    /** Claims of the event recorded at or before recorded_at. */
+    claims: integer('claims').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.recordedAt] })],
+)
+
 /** A retraction is a fact recorded about a claim, not an edit of it. */
 export const retractions = sqliteTable('retractions', {
   claimId: text('claim_id')
@@ -243,7 +292,8 @@ export const storedSummaries = sqliteTable('stored_summaries', {
   tail: text('tail').notNull(),
   revision: integer('revision').notNull(),
   directory: text('directory').notNull(),
-  stated: integer('stated').notNull(),
+  /** The latest stated_at, at most computed_at, of the event's claims (null: none yet): with the revision, which of them it counts. */
+  through: text('through'),
   until: text('until'),
   computedAt: text('computed_at').notNull(),
 })

@@ -26,6 +26,43 @@ export function claimsInForce(claims: readonly Claim[], asOf: string): Claim[] {
   return kept.filter((c) => !superseded.has(c.id))
 }
 
+/**
+ * What a summary as of T shows: the counted claims — each figure group's
+ * latest per origin source (step 4) and each (source, actor) pair's deciding
+ * claim (step 5), each once — and, for the warnings, the previous figure of
+ * each counted one: the same source's latest figure in force in the group
+ * stated before it.
+ */
+export interface CountedSet {
+  counted: Claim[]
+  previous: FigureClaim[]
+}
+
+/**
+ * The counted set from every claim of the event, as §3 reads: the
+ * reference for the database's seek (claims-repository countedAt), which
+ * must find the same claims.
+ */
+export function countedSet(claims: readonly Claim[], asOf: string): CountedSet {
+  const inForce = claimsInForce(claims, asOf)
+  const groups = countedFigureGroups(inForce)
+  const counted = new Set<Claim>([...groups.flatMap((g) => g.claims), ...countedStances(inForce).map((s) => s.claim)])
+  const previous: FigureClaim[] = []
+  for (const group of groups) {
+    for (const head of group.claims) {
+      const before = inForce.filter((c): c is FigureClaim => c.kind === 'figure' && sameSeries(c, head) && c.stated_at < head.stated_at)
+      const [latest] = latestPerSource(before)
+      if (latest) previous.push(latest)
+    }
+  }
+  return { counted: [...counted], previous }
+}
+
+/** Same origin source and figure group. */
+export function sameSeries(a: FigureClaim, b: FigureClaim): boolean {
+  return a.source_id === b.source_id && a.metric === b.metric && a.population === b.population && a.party === b.party
+}
+
 /** Step 4, over claims already in force; groups come in the order of §6. */
 export function countedFigureGroups(inForce: readonly Claim[]): FigureGroup[] {
   const groups = new Map<string, FigureGroup>()

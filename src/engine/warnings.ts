@@ -2,7 +2,7 @@
  * Warnings in the event summary: things a source's own figures say that
  * cannot all be right, and relay chains that cannot be. Each has a stable code.
  */
-import { compareStrings, isLater } from './counting.js'
+import { type CountedSet, compareStrings } from './counting.js'
 import { interval } from './figure.js'
 import type { Claim, FigureClaim, Population } from './types.js'
 
@@ -25,33 +25,28 @@ const seriesKey = (source: string, c: { metric: string; population: string; part
 
 const describe = (c: FigureClaim) => `${c.metric}/${c.population}${c.party ? `/${c.party}` : ''}`
 
-/** Over the claims in force as of T (§3 steps 1–3). */
-export function summaryWarnings(inForce: readonly Claim[]): Warning[] {
-  const figures = inForce.filter((c): c is FigureClaim => c.kind === 'figure')
-  return [...subpopulationWarnings(figures), ...downwardRevisions(figures), ...relayWarnings(inForce)].sort(
+/**
+ * Over what a summary as of T shows (engine countedSet): its counted claims,
+ * and for a revision, each counted figure against the same source's
+ * previous figure in its group. A figure no longer counted raises none:
+ * the summary does not show it (its timeline does).
+ */
+export function summaryWarnings(set: CountedSet): Warning[] {
+  const figures = set.counted.filter((c): c is FigureClaim => c.kind === 'figure')
+  return [...subpopulationWarnings(figures), ...downwardRevisions(figures, set.previous), ...relayWarnings(set.counted)].sort(
     (a, b) =>
       compareStrings(a.code, b.code) || compareStrings(a.source_id, b.source_id) || compareStrings(a.claim_ids.join(), b.claim_ids.join()),
   )
 }
 
-/** Latest claim of each (source, metric, population, party), by the §3 order. */
-function latestBySourceGroup(figures: readonly FigureClaim[]): Map<string, FigureClaim> {
-  const latest = new Map<string, FigureClaim>()
-  for (const c of figures) {
-    const key = seriesKey(c.source_id, c)
-    const held = latest.get(key)
-    if (!held || isLater(c, held)) latest.set(key, c)
-  }
-  return latest
-}
-
 /** A source says more children (say) were killed than people in all: its lowest for the part is above its highest for the whole. */
-function subpopulationWarnings(figures: readonly FigureClaim[]): Warning[] {
-  const latest = latestBySourceGroup(figures)
+function subpopulationWarnings(counted: readonly FigureClaim[]): Warning[] {
+  // Counted figures: one per (source, metric, population, party).
+  const bySeries = new Map(counted.map((c) => [seriesKey(c.source_id, c), c]))
   const warnings: Warning[] = []
-  for (const part of latest.values()) {
+  for (const part of counted) {
     if (!SUBPOPULATIONS.includes(part.population)) continue
-    const whole = latest.get(seriesKey(part.source_id, { metric: part.metric, population: 'all', party: part.party }))
+    const whole = bySeries.get(seriesKey(part.source_id, { metric: part.metric, population: 'all', party: part.party }))
     if (!whole) continue
     const wholeHigh = interval(whole).high
     if (wholeHigh !== null && interval(part).low > wholeHigh) {
@@ -66,30 +61,20 @@ function subpopulationWarnings(figures: readonly FigureClaim[]): Warning[] {
   return warnings
 }
 
-/** Cumulative figures only grow: a later figure wholly below an earlier one from the same source is a revision downwards. */
-function downwardRevisions(figures: readonly FigureClaim[]): Warning[] {
-  const series = new Map<string, FigureClaim[]>()
-  for (const c of figures) {
-    const key = seriesKey(c.source_id, c)
-    const list = series.get(key)
-    if (list) list.push(c)
-    else series.set(key, [c])
-  }
+/** Cumulative figures only grow: a counted figure wholly below the same source's previous one is a revision downwards. */
+function downwardRevisions(counted: readonly FigureClaim[], previous: readonly FigureClaim[]): Warning[] {
+  const previousOf = new Map(previous.map((p) => [seriesKey(p.source_id, p), p]))
   const warnings: Warning[] = []
-  for (const claims of series.values()) {
-    claims.sort((a, b) => compareStrings(a.stated_at, b.stated_at) || compareStrings(a.id, b.id))
-    for (let i = 1; i < claims.length; i++) {
-      const before = claims[i - 1] as FigureClaim
-      const after = claims[i] as FigureClaim
-      const afterHigh = interval(after).high
-      if (after.stated_at > before.stated_at && afterHigh !== null && afterHigh < interval(before).low) {
-        warnings.push({
-          code: 'downward_revision',
-          message: `${after.source_id} lowered ${describe(after)} from at least ${interval(before).low} (${before.stated_at.slice(0, 10)}) to at most ${afterHigh} (${after.stated_at.slice(0, 10)}).`,
-          source_id: after.source_id,
-          claim_ids: [before.id, after.id],
-        })
-      }
+  for (const after of counted) {
+    const before = previousOf.get(seriesKey(after.source_id, after))
+    const afterHigh = interval(after).high
+    if (before && afterHigh !== null && afterHigh < interval(before).low) {
+      warnings.push({
+        code: 'downward_revision',
+        message: `${after.source_id} lowered ${describe(after)} from at least ${interval(before).low} (${before.stated_at.slice(0, 10)}) to at most ${afterHigh} (${after.stated_at.slice(0, 10)}).`,
+        source_id: after.source_id,
+        claim_ids: [before.id, after.id],
+      })
     }
   }
   return warnings

@@ -193,7 +193,7 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
         const state = app.repos.disputes.nowState(id, nowIso())
         if (state === null) return null // unknown event: the handler answers 404
         request.eventNow = state
-        revision = `${state.revision}:${directory}:${state.stated}`
+        revision = `${state.revision}:${directory}:${state.through ?? ''}`
       } else {
         const rev = app.repos.events.revisionOf(id)
         if (rev === undefined) return null

@@ -5,7 +5,8 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { claims, retractions } from '../db/schema.js'
-import type { Claim as EngineClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
+import type { CountedSet } from '../engine/counting.js'
+import type { Claim as EngineClaim, FigureClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
 import { interval, point } from '../engine/figure.js'
 import type { ClaimOut } from '../schemas/claims.js'
 
@@ -73,6 +74,46 @@ export function toEngineClaim(row: Joined): EngineClaim {
   })
 }
 
+/** `knownAt` meaning "as the database holds it now": after every recorded_at and retraction. */
+const ALL_KNOWN = '9999-12-31T23:59:59.999Z'
+
+/** The engine's columns (EngineRow), of claims AS c joined to its retraction as known at @known_at. */
+const ENGINE_COLUMNS = `c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
+  c.metric, c.population, c.party, c.qualifier, c.value, c.low, c.high, c.best, c.stance, c.actor_ids, c.certainty, c.role,
+  r.at AS retraction_at, r.reason AS retraction_reason`
+const RETRACTION_JOIN = 'LEFT JOIN retractions AS r ON r.claim_id = c.id AND r.at <= @known_at'
+
+/**
+ * The latest claim of the lane and source of `p` that is in force as of
+ * @as_of, as known at @known_at (contract §3 steps 1–3): stated by then,
+ * recorded by known_at, not retracted by it, and not superseded by a claim
+ * that is itself kept. `below` bounds the walk further.
+ */
+const inForceHead = (below = '') => `SELECT l.claim_id FROM claim_lanes AS l
+  WHERE l.event_id = @event AND l.lane = p.lane AND l.source_id = p.source_id
+    AND l.stated_at <= @as_of AND l.recorded_at <= @known_at ${below}
+    AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = l.claim_id AND r.at <= @known_at)
+    AND NOT EXISTS (SELECT 1 FROM claims AS s WHERE s.supersedes = l.claim_id AND s.stated_at <= @as_of AND s.recorded_at <= @known_at
+      AND NOT EXISTS (SELECT 1 FROM retractions AS q WHERE q.claim_id = s.id AND q.at <= @known_at))
+  ORDER BY l.stated_at DESC, l.recorded_at DESC, l.claim_id DESC LIMIT 1`
+
+/**
+ * The counted set as of @as_of (engine countedSet), each row an EngineRow
+ * and a flag: 0 for a counted claim (the head of its lanes: one per figure
+ * group and origin source, one per origin source and actor), 1 for the
+ * previous figure of a counted one (the warnings compare them).
+ */
+const COUNTED_SET = `WITH heads AS (
+    SELECT p.lane, p.source_id, (${inForceHead()}) AS claim_id FROM event_lanes AS p WHERE p.event_id = @event
+  ), figure_heads AS (
+    SELECT h.lane, h.source_id, c.stated_at FROM heads AS h JOIN claims AS c ON c.id = h.claim_id WHERE h.lane LIKE 'f|%'
+  ), previous AS (
+    SELECT (${inForceHead('AND l.stated_at < p.stated_at')}) AS claim_id FROM figure_heads AS p
+  )
+  SELECT ${ENGINE_COLUMNS}, 0 FROM claims AS c ${RETRACTION_JOIN} WHERE c.id IN (SELECT claim_id FROM heads)
+  UNION ALL
+  SELECT ${ENGINE_COLUMNS}, 1 FROM claims AS c ${RETRACTION_JOIN} WHERE c.id IN (SELECT claim_id FROM previous)`
+
 /** A row of the `forEngine` statement, in its column order (read with `.raw()`: arrays cost half what objects do). */
 type EngineRow = [
   id: string,
@@ -101,8 +142,11 @@ type EngineRow = [
   retraction_reason: string | null,
 ]
 
+/** A row of the counted-set statement: the claim, then 0 (counted) or 1 (the previous figure of a counted one). */
+type CountedRow = [...EngineRow, previous: 0 | 1]
+
 // Object literals, one per kind (docs/operators.md#performance): this runs for every claim of every summary.
-function engineClaimOf(r: EngineRow): EngineClaim {
+function engineClaimOf(r: EngineRow | CountedRow): EngineClaim {
   const retraction = r[22] !== null ? { at: r[22], reason: r[23] ?? '' } : null
   if (r[2] === 'figure') {
     return {
@@ -208,17 +252,19 @@ export function createClaimsRepository(db: Db) {
     .from(claims)
     .where(and(eq(claims.sourceId, sql.placeholder('sourceId')), eq(claims.externalId, sql.placeholder('externalId'))))
     .prepare()
-  // The summary's hot path, in plain better-sqlite3: drizzle's row mapping cost more than the query.
-  const forEngine = db.$client
-    .prepare(
-      `SELECT c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
-       c.metric, c.population, c.party, c.qualifier, c.value, c.low, c.high, c.best, c.stance, c.actor_ids, c.certainty, c.role,
-       r.at AS retraction_at, r.reason AS retraction_reason
-     FROM claims AS c LEFT JOIN retractions AS r ON r.claim_id = c.id
-     WHERE c.event_id = ?`,
-    )
-    .raw()
-  const countStatedBy = db.$client.prepare('SELECT COUNT(*) FROM claims WHERE event_id = ? AND stated_at <= ?').pluck()
+  // Plain better-sqlite3, read raw: drizzle's row mapping cost more than the query.
+  const forEngine = db.$client.prepare(`SELECT ${ENGINE_COLUMNS} FROM claims AS c ${RETRACTION_JOIN} WHERE c.event_id = @event`).raw()
+  // The summary's hot path (#14): one statement seeks the counted set, whatever the length of the event's history.
+  const counted = db.$client.prepare(COUNTED_SET).raw()
+  const tally = db.$client
+    .prepare('SELECT claims FROM event_tallies WHERE event_id = ? AND recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1')
+    .pluck()
+  const statedThrough = db.$client
+    .prepare('SELECT stated_at FROM claims WHERE event_id = ? AND stated_at <= ? ORDER BY stated_at DESC LIMIT 1')
+    .pluck()
+  const statedAfter = db.$client
+    .prepare('SELECT stated_at FROM claims WHERE event_id = ? AND stated_at > ? ORDER BY stated_at LIMIT 1')
+    .pluck()
   // The bulk-ingest hot path: a plain better-sqlite3 statement with positional
   // parameters, as drizzle's per-parameter mapping cost more than the insert.
   const insert = db.$client.prepare(
@@ -239,14 +285,43 @@ export function createClaimsRepository(db: Db) {
       return byEvent.all({ eventId }).map(toClaimOut)
     },
 
-    /** Every claim of the event, retracted and superseded included, for the engine: the summary's hot path. */
+    /** Every claim of the event, retracted and superseded included, for the engine (provenance: it shows them all). */
     forEngine(eventId: string): EngineClaim[] {
-      return (forEngine.all(eventId) as EngineRow[]).map(engineClaimOf)
+      return (forEngine.all({ event: eventId, known_at: ALL_KNOWN }) as EngineRow[]).map(engineClaimOf)
     },
 
-    /** How many of the event's claims are stated by `moment`: "as of now" changes when this does. */
-    countStatedBy(eventId: string, moment: string): number {
-      return countStatedBy.get(eventId, moment) as number
+    /**
+     * What the event's summary as of `asOf` shows (engine countedSet), as
+     * the database held it at `knownAt` (default: as it holds it now):
+     * sought through claim_lanes, one walk back from `asOf` per (lane,
+     * origin source) past claims not in force, so its cost follows the
+     * sources and groups, not the length of the history.
+     */
+    countedAt(eventId: string, asOf: string, knownAt: string = ALL_KNOWN): CountedSet {
+      const set: CountedSet = { counted: [], previous: [] }
+      for (const row of counted.all({ event: eventId, as_of: asOf, known_at: knownAt }) as CountedRow[]) {
+        if (row[24] === 0) set.counted.push(engineClaimOf(row))
+        else set.previous.push(engineClaimOf(row) as FigureClaim)
+      }
+      return set
+    },
+
+    /** How many claims the event had at `knownAt` (default: has now), whatever their status or date: claims_total. */
+    totalAt(eventId: string, knownAt: string = ALL_KNOWN): number {
+      return (tally.get(eventId, knownAt) as number | undefined) ?? 0
+    },
+
+    /**
+     * The latest stated_at of the event's claims that is at most `moment`, or
+     * null: with the event's revision, which claims count "as of now".
+     */
+    statedThrough(eventId: string, moment: string): string | null {
+      return (statedThrough.get(eventId, moment) as string | undefined) ?? null
+    },
+
+    /** The earliest stated_at after `moment`, or null: when a summary as of `moment` stops showing now. */
+    statedAfter(eventId: string, moment: string): string | null {
+      return (statedAfter.get(eventId, moment) as string | undefined) ?? null
     },
 
     findByExternalId(sourceId: string, externalId: string): { id: string; fingerprint: string } | null {

@@ -38,8 +38,8 @@ import type { SourcesRepository } from './sources-repository.js'
 /** An event as of a moment "now" (nowState). */
 export interface NowState {
   revision: number
-  /** Its claims stated by then. */
-  stated: number
+  /** The latest stated_at of its claims by then (null: none): which of them count. */
+  through: string | null
   /** Its summary as of then, serialized, when the stored one shows then; else null. */
   summary: string | null
 }
@@ -51,7 +51,7 @@ interface StoredSummaryRow {
   tail: string
   revision: number
   directory: string
-  stated: number
+  through: string | null
   until: string | null
   computed_at: string
 }
@@ -63,11 +63,11 @@ ON CONFLICT (event_id) DO UPDATE SET level = excluded.level, level_rank = exclud
   killed_low = excluded.killed_low, killed_high = excluded.killed_high, killed_counted = excluded.killed_counted,
   attribution_status = excluded.attribution_status, claims = excluded.claims, computed_at = excluded.computed_at`
 
-const STORE = `INSERT OR REPLACE INTO stored_summaries (event_id, head, tail, revision, directory, stated, until, computed_at)
-VALUES (@event_id, @head, @tail, @revision, @directory, @stated, @until, @computed_at)`
+const STORE = `INSERT OR REPLACE INTO stored_summaries (event_id, head, tail, revision, directory, through, until, computed_at)
+VALUES (@event_id, @head, @tail, @revision, @directory, @through, @until, @computed_at)`
 
 export interface DisputeDeps {
-  claims: Pick<ClaimsRepository, 'forEngine' | 'countStatedBy'>
+  claims: Pick<ClaimsRepository, 'countedAt' | 'totalAt' | 'statedThrough' | 'statedAfter'>
   sources: Pick<SourcesRepository, 'directory' | 'revision'>
   actors: Pick<ActorsRepository, 'tree' | 'revision'>
 }
@@ -85,7 +85,7 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   const eventHead = sqlite.prepare('SELECT id, title, occurred_on, location, revision FROM events WHERE id = ?')
   // One table, one row: a write to the event deletes its row (events-repository), so a row is of the current revision.
   // Raw (an array, no object per row): every summary and ETag "as of now" reads it.
-  const stored = sqlite.prepare('SELECT head, tail, revision, directory, stated, until FROM stored_summaries WHERE event_id = ?').raw()
+  const stored = sqlite.prepare('SELECT head, tail, revision, directory, through, until FROM stored_summaries WHERE event_id = ?').raw()
   const revisionOf = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
   // Events in id order after a key, each with whether its stored summary no longer shows now (or was never stored).
   const walk = sqlite.prepare(`SELECT e.id, (s.event_id IS NULL OR s.directory <> @directory OR s.until <= @now) AS stale
@@ -126,24 +126,21 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
 
   /** The event's block, and its whole summary as of `at`, stored for "now" (storedNow). */
   function compute(eventId: string, at: string): { block: DisputeRow; summary: StoredSummaryRow } {
-    const claims = deps.claims.forEngine(eventId)
+    const set = deps.claims.countedAt(eventId, at)
     const event = eventHead.get(eventId) as { id: string; title: string; occurred_on: string; location: string | null; revision: number }
     const head: SummaryEvent = {
       ...event,
       location: event.location === null ? null : (JSON.parse(event.location) as SummaryEvent['location']),
     }
-    const doc = summaryDocument(head, claims, at, null, directoryFor(claims, deps.sources, deps.actors.tree()))
+    const directory = directoryFor(set.counted, deps.sources, deps.actors.tree())
+    const doc = summaryDocument(head, set, deps.claims.totalAt(eventId), at, null, directory)
     const text = storeSummary(doc)
     // The document shows "now" until the next of the event's claims is stated.
-    let stated = 0
-    let until: string | null = null
-    for (const c of claims) {
-      if (c.stated_at <= at) stated++
-      else if (until === null || c.stated_at < until) until = c.stated_at
-    }
+    const through = deps.claims.statedThrough(eventId, at)
+    const until = deps.claims.statedAfter(eventId, at)
     return {
       block: disputeOf(eventId, doc, at),
-      summary: { event_id: eventId, ...text, revision: event.revision, directory: directoryStamp(), stated, until, computed_at: at },
+      summary: { event_id: eventId, ...text, revision: event.revision, directory: directoryStamp(), through, until, computed_at: at },
     }
   }
 
@@ -255,20 +252,20 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
 
     /**
      * The event as of `now`, in one read: what its views' ETags depend on
-     * (its revision, and how many of its claims are stated by then —
-     * counted by the stored summary while it shows now, else by the claims)
+     * (its revision, and the latest stated_at of its claims by then — the
+     * stored summary's while it shows now, else sought in the claims)
      * and the stored summary when it shows now. Null for an unknown event.
      */
     nowState(eventId: string, now: string): NowState | null {
       const row = stored.get(eventId) as
-        [head: string, tail: string, revision: number, directory: string, stated: number, until: string | null] | undefined
+        [head: string, tail: string, revision: number, directory: string, through: string | null, until: string | null] | undefined
       // Shows now while no claim stated after it has come due.
       if (row !== undefined && (row[5] === null || row[5] > now)) {
-        const [head, tail, revision, directory, stated] = row
-        return { revision, stated, summary: directory === directoryStamp() ? summaryText({ head, tail }, now) : null }
+        const [head, tail, revision, directory, through] = row
+        return { revision, through, summary: directory === directoryStamp() ? summaryText({ head, tail }, now) : null }
       }
       const revision = revisionOf.get(eventId) as number | undefined
-      return revision === undefined ? null : { revision, stated: deps.claims.countStatedBy(eventId, now), summary: null }
+      return revision === undefined ? null : { revision, through: deps.claims.statedThrough(eventId, now), summary: null }
     },
 
     /** Events whose claims name the actor or a descendant of it: after a new parent (§5 walks ancestors). */

@@ -6,8 +6,8 @@
  * With the schemas: the document is the EventSummary schema's, and is
  * serialized through it.
  */
-import { claimsInForce } from '../engine/counting.js'
-import { summarizeEvent } from '../engine/event-summary.js'
+import type { CountedSet } from '../engine/counting.js'
+import { summarizeCounted } from '../engine/event-summary.js'
 import type { ActorInfo, Claim, Directory, SourceInfo } from '../engine/types.js'
 import { summaryWarnings } from '../engine/warnings.js'
 import { EventSummary, type EventSummaryOut } from './summary.js'
@@ -39,10 +39,14 @@ export function directoryFor(
   return { sources: sources.directory(referencedSources(claims)), actors }
 }
 
-/** `claims`: every claim of the event (as the database holds them, or held them at `knownAt`). */
+/**
+ * `set`: what the summary as of `asOf` shows (as the database holds it, or
+ * held it at `knownAt`); `total`: how many claims the event had then.
+ */
 export function summaryDocument(
   event: SummaryEvent,
-  claims: readonly Claim[],
+  set: CountedSet,
+  total: number,
   asOf: string,
   knownAt: string | null,
   directory: Directory,
@@ -51,8 +55,8 @@ export function summaryDocument(
     event: { id: event.id, title: event.title, occurred_on: event.occurred_on, location: event.location ?? {} },
     as_of: asOf,
     known_at: knownAt,
-    ...summarizeEvent(claims, asOf, directory),
-    warnings: summaryWarnings(claimsInForce(claims, asOf)),
+    ...summarizeCounted(set.counted, total, directory),
+    warnings: summaryWarnings(set),
   }
 }
 

@@ -1,5 +1,5 @@
 /** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
-import { type EventSummary, summarizeEvent } from '../engine/event-summary.js'
+import { type EventSummary, summarizeCounted } from '../engine/event-summary.js'
 import { asKnownAt } from '../engine/known-at.js'
 import { type GroupKey, type TimelineStep, figureTimeline } from '../engine/timeline.js'
 import type { ActorInfo, Claim, Metric } from '../engine/types.js'
@@ -45,9 +45,10 @@ export function createSummaryService(repos: Repositories) {
     return knownAt === undefined ? claims : asKnownAt(claims, knownAt)
   }
 
+  /** The event's summary as of `asOf`, less its document's frame: from the counted set, sought. */
   function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
-    const claims = claimsOf(eventId)
-    return summarizeEvent(claims, asOf, directoryFor(claims, repos.sources, actors))
+    const { counted } = repos.claims.countedAt(eventId, asOf)
+    return summarizeCounted(counted, repos.claims.totalAt(eventId), directoryFor(counted, repos.sources, actors))
   }
 
   return {
@@ -55,14 +56,15 @@ export function createSummaryService(repos: Repositories) {
      * Contract §6, with `known_at` (§11) and warnings; `asOf` undefined means now.
      * Summaries are cached in memory, each stamped with what it was computed
      * from — the event's revision (bumped by every write to it or its claims),
-     * the sources' and actors' revisions, and for "now" how many claims were
-     * stated by then — so a write invalidates exactly what it changes.
+     * the sources' and actors' revisions, and for "now" the latest stated_at
+     * by then (which claims are stated) — so a write invalidates exactly
+     * what it changes.
      */
     summarize(eventId: string, asOf?: string, knownAt?: string): EventSummaryOut {
       const moment = asOf ?? nowIso()
       const revision = repos.events.revisionOf(eventId)
       if (revision === undefined) repos.events.require(eventId) // the 404
-      const stamp = `${revision}:${repos.sources.revision()}:${repos.actors.revision()}:${asOf === undefined ? repos.claims.countStatedBy(eventId, moment) : ''}`
+      const stamp = `${revision}:${repos.sources.revision()}:${repos.actors.revision()}:${asOf === undefined ? repos.claims.statedThrough(eventId, moment) : ''}`
       const key = `${eventId}\u0000${asOf ?? 'now'}\u0000${knownAt ?? ''}`
       const hit = cache.get(key)
       if (hit && hit.stamp === stamp) {
@@ -71,8 +73,16 @@ export function createSummaryService(repos: Repositories) {
         return { ...hit.summary, as_of: moment }
       }
       const event = repos.events.require(eventId)
-      const claims = claimsOf(eventId, knownAt)
-      const summary = summaryDocument(event, claims, moment, knownAt ?? null, directoryFor(claims, repos.sources, repos.actors.tree()))
+      const set = repos.claims.countedAt(eventId, moment, knownAt)
+      const total = repos.claims.totalAt(eventId, knownAt)
+      const summary = summaryDocument(
+        event,
+        set,
+        total,
+        moment,
+        knownAt ?? null,
+        directoryFor(set.counted, repos.sources, repos.actors.tree()),
+      )
       cache.delete(key)
       cache.set(key, { stamp, summary })
       if (cache.size > SUMMARY_CACHE_SIZE) cache.delete(cache.keys().next().value as string)

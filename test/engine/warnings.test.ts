@@ -1,6 +1,11 @@
 import t from 'tap'
+import { countedSet } from '../../src/engine/counting.js'
+import type { Claim } from '../../src/engine/types.js'
 import { summaryWarnings } from '../../src/engine/warnings.js'
 import { attribution, day, figure } from './fixtures/claims.js'
+
+/** The warnings of a summary of these claims as of a moment after them all. */
+const warnings = (claims: Claim[]) => summaryWarnings(countedSet(claims, day('2030-01-01')))
 
 t.test('a sub-population larger than the same source’s all', async (t) => {
   const all = figure({ id: 'all', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'exact', value: 10 })
@@ -12,34 +17,59 @@ t.test('a sub-population larger than the same source’s all', async (t) => {
     value: 12,
     population: 'children',
   })
-  const [w] = summaryWarnings([all, kids])
+  const [w] = warnings([all, kids])
   t.equal(w?.code, 'subpopulation_exceeds_all')
   t.strictSame(w?.claim_ids, ['kids', 'all'])
   t.equal(w?.source_id, 's1')
   t.match(w?.message, /at least 12.*at most 10/)
 
   const fits = figure({ id: 'kids', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'exact', value: 10, population: 'children' })
-  t.strictSame(summaryWarnings([all, fits]), [], 'equal is possible')
+  t.strictSame(warnings([all, fits]), [], 'equal is possible')
   const otherSource = figure({ ...kids, source_id: 's2' })
-  t.strictSame(summaryWarnings([all, otherSource]), [], 'only a source’s own figures are compared')
+  t.strictSame(warnings([all, otherSource]), [], 'only a source’s own figures are compared')
   const openAll = figure({ ...all, qualifier: 'at_least' })
-  t.strictSame(summaryWarnings([openAll, kids]), [], 'an unbounded all allows anything')
+  t.strictSame(warnings([openAll, kids]), [], 'an unbounded all allows anything')
   const otherMetric = figure({ ...kids, metric: 'injured' })
-  t.strictSame(summaryWarnings([all, otherMetric]), [])
+  t.strictSame(warnings([all, otherMetric]), [])
 })
 
 t.test('a downward revision of a cumulative figure', async (t) => {
   const first = figure({ id: 'd1', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'exact', value: 100 })
   const second = figure({ id: 'd2', source_id: 's1', stated_at: day('2020-01-02'), qualifier: 'approximately', value: 80 })
-  const [w] = summaryWarnings([second, first])
+  const [w] = warnings([second, first])
   t.equal(w?.code, 'downward_revision')
   t.strictSame(w?.claim_ids, ['d1', 'd2'])
   const up = figure({ ...second, qualifier: 'exact', value: 120 })
-  t.strictSame(summaryWarnings([first, up]), [])
+  t.strictSame(warnings([first, up]), [])
   const overlapping = figure({ ...second, qualifier: 'approximately', value: 95 })
-  t.strictSame(summaryWarnings([first, overlapping]), [], 'overlapping intervals are not a revision')
+  t.strictSame(warnings([first, overlapping]), [], 'overlapping intervals are not a revision')
   const sameDay = figure({ ...second, stated_at: first.stated_at })
-  t.strictSame(summaryWarnings([first, sameDay]), [], 'two figures of one day have no order')
+  t.strictSame(warnings([first, sameDay]), [], 'two figures of one day have no order')
+})
+
+t.test('a revision is the counted figure against the same source’s previous one in force', async (t) => {
+  const first = figure({ id: 'd1', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'exact', value: 100 })
+  const drop = figure({ id: 'd2', source_id: 's1', stated_at: day('2020-01-02'), qualifier: 'exact', value: 50 })
+  const recovery = figure({ id: 'd3', source_id: 's1', stated_at: day('2020-01-03'), qualifier: 'exact', value: 120 })
+  t.strictSame(warnings([first, drop, recovery]), [], 'a drop no longer counted is not the summary’s to show (the timeline shows it)')
+  t.strictSame(
+    summaryWarnings(countedSet([first, drop, recovery], day('2020-01-02'))).map((w) => w.claim_ids),
+    [['d1', 'd2']],
+    'as of the day of the drop it is',
+  )
+  const retracted = figure({ ...drop, id: 'd2r', retraction: { at: day('2020-02-01'), reason: 'misread' } })
+  const low = figure({ id: 'd4', source_id: 's1', stated_at: day('2020-01-04'), qualifier: 'exact', value: 60 })
+  t.strictSame(
+    warnings([first, retracted, low]).map((w) => w.claim_ids),
+    [['d1', 'd4']],
+    'compared with the latest figure in force before it, past a retracted one',
+  )
+  const fix = figure({ id: 'fix', source_id: 's1', stated_at: day('2020-01-05'), qualifier: 'exact', value: 110, supersedes: 'd1' })
+  t.strictSame(
+    countedSet([first, low, fix], day('2030-01-01')).previous.map((c) => c.id),
+    ['d4'],
+    'a superseded figure is not a previous one',
+  )
 })
 
 t.test('relay chains that loop or name the origin', async (t) => {
@@ -54,7 +84,7 @@ t.test('relay chains that loop or name the origin', async (t) => {
   const self = figure({ id: 'o', source_id: 's1', via: ['s2', 's1'], stated_at: day('2020-01-01'), qualifier: 'exact', value: 1 })
   const fine = figure({ id: 'f', source_id: 's1', via: ['s2', 's3'], stated_at: day('2020-01-01'), qualifier: 'exact', value: 1 })
   t.strictSame(
-    summaryWarnings([loop, self, fine]).map((w) => [w.code, w.claim_ids]),
+    warnings([loop, self, fine]).map((w) => [w.code, w.claim_ids]),
     [
       ['relay_loop', ['l']],
       ['relay_names_origin', ['o']],

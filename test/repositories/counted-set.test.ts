@@ -1,0 +1,169 @@
+/**
+ * The database's seek of the counted set (claims-repository countedAt,
+ * through claim_lanes and event_lanes) against the engine's reading of
+ * every claim (countedSet over asKnownAt): on random histories, at every
+ * moment that can matter and as known at every moment that can matter, the
+ * same claims, the same summary, the same warnings, the same claims_total.
+ */
+import { isDeepStrictEqual } from 'node:util'
+import t from 'tap'
+import fc from 'fast-check'
+import { countedSet } from '../../src/engine/counting.js'
+import { summarizeCounted, summarizeEvent } from '../../src/engine/event-summary.js'
+import { asKnownAt } from '../../src/engine/known-at.js'
+import type { AttributionClaim, Claim, FigureClaim } from '../../src/engine/types.js'
+import { summaryWarnings } from '../../src/engine/warnings.js'
+import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holds } from '../engine/fixtures/claims.js'
+import { build } from '../helper.js'
+
+const RETRACTED_ON = ['2020-01-01', '2020-01-02', '2020-01-03', '2021-01-01'].map(day)
+
+/** A history: claimsArb's claims, with figures of a party too, retractions made on varied days, and recorded in arrival order. */
+const historyArb = fc
+  .tuple(claimsArb('both', 16), fc.array(fc.nat(RETRACTED_ON.length - 1), { minLength: 16, maxLength: 16 }))
+  .map(([claims, when]) =>
+    claims.map((c, i): Claim => {
+      const retraction = c.retraction === null ? null : { at: RETRACTED_ON[when[i] ?? 0] as string, reason: 'wrong' }
+      if (c.kind === 'figure') return { ...c, retraction, party: i % 3 === 0 ? 'rebels' : null }
+      return { ...c, retraction }
+    }),
+  )
+
+/** Every moment a summary can change at, and a moment between and after each. */
+function momentsOf(claims: readonly Claim[]): string[] {
+  const days = new Set(['2019-12-31', '2020-01-01', '2020-01-02', '2020-01-03', '2021-01-01'].map(endOf))
+  for (const c of claims) {
+    days.add(c.stated_at)
+    days.add(c.recorded_at)
+    if (c.retraction) days.add(c.retraction.at)
+  }
+  return [...days].sort()
+}
+
+const byId = (a: Claim, b: Claim) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+t.test('the sought counted set is the engine’s, at every moment and as known at every moment', async (t) => {
+  const app = await build(t)
+  const sqlite = app.db.$client
+  for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
+  for (const a of ACTORS)
+    sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', ?, NULL, '', '')").run(a.id, a.id, a.parent_id ?? null)
+  const addEvent = sqlite.prepare(
+    "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
+  )
+  const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
+  let run = 0
+
+  holds(
+    t,
+    'countedAt, totalAt, statedThrough and statedAfter equal the engine’s from every claim',
+    fc.property(historyArb, (history) => {
+      const event = `e${run++}`
+      addEvent.run(event)
+      // Ids are the run's own: claim ids are unique across events.
+      const claims = history.map((c) => ({
+        ...c,
+        id: `${event}-${c.id}`,
+        event_id: event,
+        supersedes: c.supersedes && `${event}-${c.supersedes}`,
+      }))
+      for (const c of claims) insert(app, c)
+      for (const c of claims) if (c.retraction) retract.run(c.id, c.retraction.at, c.retraction.reason)
+
+      for (const knownAt of [undefined, ...momentsOf(claims)]) {
+        const known = knownAt === undefined ? claims : asKnownAt(claims, knownAt)
+        if (app.repos.claims.totalAt(event, knownAt) !== known.length) return false
+        for (const asOf of momentsOf(claims)) {
+          const expected = countedSet(known, asOf)
+          const sought = app.repos.claims.countedAt(event, asOf, knownAt)
+          const same =
+            isDeepStrictEqual([...sought.counted].sort(byId), [...expected.counted].sort(byId)) &&
+            isDeepStrictEqual([...sought.previous].sort(byId), [...expected.previous].sort(byId)) &&
+            isDeepStrictEqual(summarizeCounted(sought.counted, known.length, WORLD), summarizeEvent(known, asOf, WORLD)) &&
+            isDeepStrictEqual(summaryWarnings(sought), summaryWarnings(expected))
+          if (!same) return false
+        }
+      }
+      for (const moment of momentsOf(claims)) {
+        const stated = claims.map((c) => c.stated_at).sort()
+        const through = stated.filter((s) => s <= moment).pop() ?? null
+        const after = stated.find((s) => s > moment) ?? null
+        if (app.repos.claims.statedThrough(event, moment) !== through || app.repos.claims.statedAfter(event, moment) !== after) return false
+      }
+      return true
+    }),
+    { numRuns: 150 },
+  )
+})
+
+t.test('an attribution counts once however many of its actors it decides; lanes are per actor', async (t) => {
+  const app = await build(t)
+  const sqlite = app.db.$client
+  sqlite.prepare("INSERT INTO sources VALUES ('s1', 's1', '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run()
+  for (const id of ['gov', 'rebels']) sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', NULL, NULL, '', '')").run(id, id)
+  sqlite
+    .prepare(
+      "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('e', 'e', '2020', '[]', '{}', '', '')",
+    )
+    .run()
+  const both: AttributionClaim = {
+    kind: 'attribution',
+    id: 'a1',
+    event_id: 'e',
+    source_id: 's1',
+    via: [],
+    stated_at: day('2020-01-01'),
+    recorded_at: day('2020-01-01'),
+    supersedes: null,
+    retraction: null,
+    quote: null,
+    url: null,
+    stance: 'accuses',
+    actor_ids: ['gov', 'rebels', 'gov'],
+    certainty: 'asserted',
+    role: null,
+  }
+  insert(app, both)
+  t.strictSame(sqlite.prepare("SELECT lane, source_id, claim_id FROM claim_lanes WHERE event_id = 'e' ORDER BY lane").all(), [
+    { lane: 'a|gov', source_id: 's1', claim_id: 'a1' },
+    { lane: 'a|rebels', source_id: 's1', claim_id: 'a1' },
+  ])
+  t.strictSame(
+    app.repos.claims.countedAt('e', endOf('2020-01-01')).counted.map((c) => c.id),
+    ['a1'],
+  )
+})
+
+/** Inserts an engine claim as the claims table holds it, with its own recorded_at. */
+function insert(app: Awaited<ReturnType<typeof build>>, c: Claim): void {
+  const figure: FigureClaim | null = c.kind === 'figure' ? c : null
+  const attribution: AttributionClaim | null = c.kind === 'attribution' ? c : null
+  app.repos.claims.insert({
+    id: c.id,
+    eventId: c.event_id,
+    kind: c.kind,
+    sourceId: c.source_id,
+    via: c.via,
+    statedAt: c.stated_at,
+    recordedAt: c.recorded_at,
+    quote: c.quote,
+    url: c.url,
+    language: null,
+    note: null,
+    externalId: null,
+    supersedes: c.supersedes,
+    fingerprint: c.id,
+    metric: figure?.metric ?? null,
+    population: figure?.population ?? null,
+    party: figure?.party ?? null,
+    qualifier: figure?.qualifier ?? null,
+    value: figure?.value ?? null,
+    low: figure?.low ?? null,
+    high: figure?.high ?? null,
+    best: figure?.best ?? null,
+    stance: attribution?.stance ?? null,
+    actorIds: attribution?.actor_ids ?? null,
+    certainty: attribution?.certainty ?? null,
+    role: attribution?.role ?? null,
+  })
+}
