@@ -154,10 +154,13 @@ export function generate(path: string, events: number, perEvent: number): { clai
       for (let e = from; e < Math.min(events, from + CHUNK); e++) writeEvent(e)
     })()
   }
-  // The claims went in straight through SQL: compute every event's dispute block (GET /events) as the app would.
+  // The claims went in straight through SQL: index their lanes and tallies, and compute every event's
+  // dispute block (GET /events), as the app would at start.
   const disputesStarted = process.hrtime.bigint()
+  const claims = createClaimsRepository(database)
+  claims.reindexIfIncomplete()
   createDisputesRepository(database, {
-    claims: createClaimsRepository(database),
+    claims,
     sources: createSourcesRepository(database),
     actors: createActorsRepository(database),
   }).refreshAll()

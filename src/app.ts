@@ -134,6 +134,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     claims,
     disputes,
   }
+  // Summaries seek claims through their lanes: index the claims of a database that lacks them (migrated, or written by other means).
+  if (repos.claims.reindexIfIncomplete()) app.log.info('indexed the lanes and tallies of claims that had none')
   // Every event has its dispute block (GET /events): compute those a database lacks (one written by other means).
   const backfilled = disputes.backfill() + disputes.refreshQueued()
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')

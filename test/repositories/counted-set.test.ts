@@ -134,6 +134,36 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
   )
 })
 
+t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when claims are missing from it', async (t) => {
+  const app = await build(t)
+  const sqlite = app.db.$client
+  for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
+  for (const a of ACTORS)
+    sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', ?, NULL, '', '')").run(a.id, a.id, a.parent_id ?? null)
+  const addEvent = sqlite.prepare(
+    "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
+  )
+  const tables = () =>
+    ['claim_lanes', 'event_lanes', 'event_tallies'].map((table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all())
+  t.equal(app.repos.claims.reindexIfIncomplete(), false, 'no claims: nothing to do')
+  let run = 0
+  holds(
+    t,
+    'the rebuilt lanes and tallies are the ones insert wrote, whatever the order claims were recorded in',
+    fc.property(historyArb, (history) => {
+      const event = `r${run++}`
+      addEvent.run(event)
+      for (const c of history) insert(app, { ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null })
+      const written = tables()
+      if (app.repos.claims.reindexIfIncomplete()) return false
+      for (const table of ['claim_lanes', 'event_lanes', 'event_tallies']) sqlite.prepare(`DELETE FROM ${table}`).run()
+      const anyClaim = sqlite.prepare('SELECT COUNT(*) FROM claims').pluck().get() !== 0
+      return app.repos.claims.reindexIfIncomplete() === anyClaim && isDeepStrictEqual(tables(), written)
+    }),
+    { numRuns: 40 },
+  )
+})
+
 /** Inserts an engine claim as the claims table holds it, with its own recorded_at. */
 function insert(app: Awaited<ReturnType<typeof build>>, c: Claim): void {
   const figure: FigureClaim | null = c.kind === 'figure' ? c : null
