@@ -16,6 +16,7 @@ import {
   negotiateFormat,
   nextLink,
   ndjsonRenderer,
+  pageInSlices,
 } from '../../src/lib/formats.js'
 import { type Page, takePage } from '../../src/lib/pages.js'
 import { testSeed } from '../seed.js'
@@ -403,4 +404,52 @@ t.test('spreadsheet-safe cells read back as the text they stand for, whatever th
   t.equal(spreadsheetSafe("'=1+1"), "''=1+1", 'an apostrophe already there before a formula gets one more…')
   t.equal(fromSpreadsheetSafe("''=1+1"), "'=1+1", '…and reads back as it was')
   t.equal(fromSpreadsheetSafe("'quoted"), "'quoted", 'an apostrophe before anything else is text')
+})
+
+t.test('pageInSlices reads a page a batch at a time, serving the event loop between batches, and answers the same page', async (t) => {
+  const all = Array.from({ length: 23 }, (_, i) => `item-${String(i).padStart(2, '0')}`)
+  const read = (cursor: string | undefined, limit: number): Page<string> => {
+    const from = cursor === undefined ? 0 : all.indexOf(cursor) + 1
+    const items = all.slice(from, from + limit)
+    return { items, next_cursor: from + limit < all.length ? (items[items.length - 1] ?? null) : null }
+  }
+  const calls: Array<{ limit: number; turnsBefore: number }> = []
+  let turns = 0
+  const listing = {
+    columns: [],
+    batch: 5,
+    page(cursor: string | undefined, limit: number) {
+      calls.push({ limit, turnsBefore: turns })
+      // A callback that only runs if the event loop gets a turn before the next batch.
+      setImmediate(() => turns++)
+      return read(cursor, limit)
+    },
+  }
+  for (const [cursor, limit] of [
+    [undefined, 12],
+    [undefined, 5],
+    [undefined, 3],
+    ['item-04', 30],
+    ['item-09', 10],
+  ] as const) {
+    await new Promise((resolve) => setImmediate(resolve)) // the last case's callback has run
+    calls.length = 0
+    turns = 0
+    t.strictSame(await pageInSlices(listing, cursor, limit), read(cursor, limit), `limit ${limit} after ${cursor ?? 'the start'}`)
+    t.ok(
+      calls.every((c, i) => c.turnsBefore === i),
+      'each batch after the first comes after the event loop ran what the one before it scheduled',
+    )
+    t.ok(
+      calls.every((c) => c.limit <= 5),
+      'no read asks for more than a batch',
+    )
+  }
+  calls.length = 0
+  await pageInSlices(listing, undefined, 12)
+  t.strictSame(
+    calls.map((c) => c.limit),
+    [5, 5, 2],
+    'batches of 5, then the rest',
+  )
 })
