@@ -25,6 +25,7 @@
  * stated between their row's `computed_at` and now (a range on the
  * claims_stated_idx index, normally empty).
  */
+import { performance } from 'node:perf_hooks'
 import type { Db } from '../db/client.js'
 import { type DisputeRow, disputeOf } from '../engine/dispute.js'
 import { summarizeEvent } from '../engine/event-summary.js'
@@ -161,14 +162,23 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
     return ids.length
   }
 
-  /** Refreshes up to `limit` queued blocks, in one transaction. Returns how many. */
-  function refreshQueuedUpTo(limit: number): number {
+  /**
+   * Refreshes up to `limit` queued blocks, in one transaction, stopping
+   * once `budgetMs` is spent (after one at least). Returns how many.
+   */
+  function refreshQueuedUpTo(limit: number, budgetMs = Infinity): number {
     return inTransaction(db, () => {
+      const started = performance.now()
       const ids = queued.all(limit) as string[]
-      if (ids.length === 0) return 0
-      refreshMany(ids)
-      for (const id of ids) dequeue.run(id)
-      return ids.length
+      const at = nowIso()
+      let done = 0
+      for (const id of ids) {
+        upsert(id, at)
+        dequeue.run(id)
+        done++
+        if (performance.now() - started >= budgetMs) break
+      }
+      return done
     })
   }
 
@@ -201,9 +211,12 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
       return refreshQueuedUpTo(-1) // LIMIT -1: no limit
     },
 
-    /** Refreshes at most `limit` queued blocks (the background refresher, a slice at a time). */
-    refreshSomeQueued(limit: number): number {
-      return refreshQueuedUpTo(limit)
+    /**
+     * Refreshes at most `limit` queued blocks, and no more once `budgetMs`
+     * is spent (the background refresher, a slice at a time). Returns how many.
+     */
+    refreshSomeQueued(limit: number, budgetMs?: number): number {
+      return refreshQueuedUpTo(limit, budgetMs)
     },
 
     refreshDispute(eventId: string): void {

@@ -111,6 +111,29 @@ t.test('a claim stated in the future: stored until it comes due', async (t) => {
   )
 })
 
+t.test('a slice of the queue stops once its time budget is spent, one event at least', async (t) => {
+  const app = await loaded(t)
+  const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
+  for (let i = 0; i < 4; i++) {
+    await post(app, '/events', { id: `extra-${i}`, title: `Extra ${i}`, occurred_on: '2020' })
+    await post(app, `/events/extra-${i}/claims`, {
+      kind: 'figure',
+      source_id: 'who',
+      stated_at: '2020-01-01',
+      metric: 'killed',
+      qualifier: 'exact',
+      value: i,
+    })
+  }
+  const before = queued()
+  t.ok(before >= 4, `${before} events queued`)
+  t.equal(app.repos.disputes.refreshSomeQueued(50, 0), 1, 'no budget: one event, then it stops')
+  t.equal(queued(), before - 1, 'and only that one is dequeued')
+  t.equal(app.repos.disputes.refreshSomeQueued(2, 60_000), 2, 'a budget it does not reach: the slice')
+  t.equal(app.repos.disputes.refreshSomeQueued(50, 60_000), before - 3, 'the rest')
+  t.equal(app.repos.disputes.refreshSomeQueued(50, 0), 0, 'nothing queued: nothing refreshed')
+})
+
 t.test('the refresher drains the queue a slice at a time, then walks the rows left without a stored summary', async (t) => {
   const app = await loaded(t)
   const sqlite = app.db.$client
@@ -123,7 +146,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 
   const errors: unknown[] = []
   const log = { ...app.log, error: (obj: unknown) => errors.push(obj) }
-  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, settleMs: 0 })
+  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, budgetMs: 10, settleMs: 0 })
   t.teardown(() => refresher.stop())
   let steps = 0
   while (refresher.step()) steps++
@@ -145,7 +168,7 @@ t.test('the app runs the refresher when asked and stops it on close', async (t) 
   const app = await buildApp({
     config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' },
     logger: false,
-    backgroundRefresh: { intervalMs: 10, slice: 50, settleMs: 50 },
+    backgroundRefresh: { intervalMs: 10, slice: 50, budgetMs: 10, settleMs: 50 },
   })
   await loadFixture(app, readFixture())
   // Every round of the refresher begins by asking how long writes have paused: count the rounds.
@@ -170,11 +193,11 @@ t.test('the refresher lets writes settle before it refreshes the queue (a bulk l
   const app = await loaded(t)
   const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
   t.ok(queued() > 0)
-  const refresher = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 60_000 })
+  const refresher = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 60_000 })
   t.teardown(() => refresher.stop())
   t.equal(refresher.step(), false, 'nothing done while the last write is recent')
   t.ok(queued() > 0, 'the queue waits')
-  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 0 })
+  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 0 })
   t.teardown(() => settled.stop())
   while (settled.step()) {
     // drain
