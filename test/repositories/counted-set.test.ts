@@ -40,9 +40,8 @@ function momentsOf(claims: readonly Claim[]): string[] {
   return [...days].sort()
 }
 
-const byId = (a: Claim, b: Claim) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-
-t.test('the sought counted set is the engine’s, at every moment and as known at every moment', async (t) => {
+/** An app whose database has the fixtures' sources and actors, straight through SQL, and a statement that adds an event. */
+async function world(t: Parameters<typeof build>[0]) {
   const app = await build(t)
   const sqlite = app.db.$client
   for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
@@ -51,6 +50,13 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
   const addEvent = sqlite.prepare(
     "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
   )
+  return { app, sqlite, addEvent }
+}
+
+const byId = (a: Claim, b: Claim) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+t.test('the sought counted set is the engine’s, at every moment and as known at every moment', async (t) => {
+  const { app, sqlite, addEvent } = await world(t)
   const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
   let run = 0
 
@@ -97,15 +103,8 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
 })
 
 t.test('an attribution counts once however many of its actors it decides; lanes are per actor', async (t) => {
-  const app = await build(t)
-  const sqlite = app.db.$client
-  sqlite.prepare("INSERT INTO sources VALUES ('s1', 's1', '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run()
-  for (const id of ['gov', 'rebels']) sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', NULL, NULL, '', '')").run(id, id)
-  sqlite
-    .prepare(
-      "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('e', 'e', '2020', '[]', '{}', '', '')",
-    )
-    .run()
+  const { app, sqlite, addEvent } = await world(t)
+  addEvent.run('e')
   const both: AttributionClaim = {
     kind: 'attribution',
     id: 'a1',
@@ -135,14 +134,7 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
 })
 
 t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when claims are missing from it', async (t) => {
-  const app = await build(t)
-  const sqlite = app.db.$client
-  for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
-  for (const a of ACTORS)
-    sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', ?, NULL, '', '')").run(a.id, a.id, a.parent_id ?? null)
-  const addEvent = sqlite.prepare(
-    "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
-  )
+  const { app, sqlite, addEvent } = await world(t)
   const tables = () =>
     ['claim_lanes', 'event_lanes', 'event_tallies'].map((table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all())
   t.equal(app.repos.claims.reindexIfIncomplete(), false, 'no claims: nothing to do')
