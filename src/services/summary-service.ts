@@ -95,7 +95,7 @@ export function createSummaryService(repos: Repositories) {
       repos.events.require(eventId)
       const known = claimsOf(eventId, opts.knownAt)
       const claims = opts.asOf === undefined ? known : known.filter((c) => c.stated_at <= (opts.asOf as string))
-      return figureTimeline(claims, key, directoryFor(claims, repos.sources, repos.actors.tree()))
+      return [...figureTimeline(claims, key, directoryFor(claims, repos.sources, repos.actors.tree()))]
     },
 
     /**
