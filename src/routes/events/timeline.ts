@@ -25,16 +25,16 @@ function jsonText(key: GroupKey, nextCursor: string | null): SlicedText<Step> {
   const at = empty.lastIndexOf('"steps":[]') + '"steps":['.length
   return {
     head: empty.slice(0, at),
-    render: (steps, first) => (first ? '' : ',') + steps.map(stepJson).join(','),
+    render: (step, first) => (first ? '' : ',') + stepJson(step),
     tail: () => empty.slice(at),
   }
 }
 
-const ndjsonText: SlicedText<Step> = { head: '', render: (steps) => steps.map((s) => `${stepJson(s)}\n`).join(''), tail: () => '' }
+const ndjsonText: SlicedText<Step> = { head: '', render: (step) => `${stepJson(step)}\n`, tail: () => '' }
 
 function csvText(key: GroupKey, hxl: boolean, raw: boolean): SlicedText<Step> {
   const csv = csvRenderer(timelineColumns(key.metric), hxl, raw)
-  return { head: csv.head, render: (steps) => csv.items(steps.map((s) => timelineRow(key, s))), tail: () => '' }
+  return { head: csv.head, render: (step) => csv.items([timelineRow(key, step)]), tail: () => '' }
 }
 
 const timelineRoutes: FastifyPluginAsyncZod = async (app) => {
