@@ -361,7 +361,12 @@ export function exportFileName(
 }
 
 /** `Content-Disposition: attachment` with the export's file name, for an NDJSON or CSV answer. */
-function nameDownload(request: FastifyRequest, reply: FastifyReply, format: Exclude<Format, 'json'>, asOf: string | undefined): void {
+export function nameDownload(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  format: Exclude<Format, 'json'>,
+  asOf: string | undefined,
+): void {
   const route = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
   const name = exportFileName(route, request.params as Record<string, unknown>, request.query as Record<string, unknown>, format, asOf)
   reply.header('content-disposition', `attachment; filename="${name}"`)

@@ -149,6 +149,33 @@ export function summaryColumns(metric?: Metric): Column[] {
   ]
 }
 
+/**
+ * The columns of a timeline as CSV (GET /events/{id}/timeline): one row per
+ * step, its moment first, then the group and the summary's columns of
+ * GET /summaries, the agreement band and the counted claims' ids.
+ */
+export function timelineColumns(metric: Metric): Column[] {
+  return [
+    column('at', '#date+as_of'),
+    column('metric', '#impact+type'),
+    column('population', '#group+code'),
+    column('party', '#org+id+party'),
+    column('sources', '#meta+sources'),
+    column('range_low', affected(metric, 'min')),
+    column('range_high', affected(metric, 'max')),
+    column('median', affected(metric)),
+    column('level', '#status+disagreement'),
+    column('spread', '#meta+spread'),
+    column('ratio', '#meta+ratio'),
+    column('relative_spread', '#meta+relative_spread'),
+    column('consistent', '#meta+consistent'),
+    column('agreement_low', affected(metric, 'agreement', 'min')),
+    column('agreement_high', affected(metric, 'agreement', 'max')),
+    column('agreement_sources', '#meta+sources+agreement'),
+    column('claim_ids', '#meta+id+claims'),
+  ]
+}
+
 const SHARED_HXL: Record<string, string> = {
   notes: '#description+notes',
   description: '#description',

@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { choice } from './choice.js'
 import { CERTAINTIES, METRICS, POPULATIONS, QUALIFIERS } from '../engine/types.js'
 import { WARNING_CODES } from '../engine/warnings.js'
 import { Moment, Timestamp } from './common.js'
@@ -108,37 +107,13 @@ const AsOf = Moment.optional().meta({
   description: 'The moment to compute the summary as of: a date (its end, 23:59:59.999Z) or a date-time. Default: now.',
   example: '2017-04-06',
 })
-const KnownAt = Moment.optional().meta({
+export const KnownAt = Moment.optional().meta({
   description:
     'What the database held at that moment: claims recorded after it, and retractions made after it, are ignored. A date means its end. Combines with as_of.',
   example: '2017-04-07',
 })
 
 export const SummaryQuery = z.strictObject({ as_of: AsOf, known_at: KnownAt })
-
-export const TimelineQuery = z.strictObject({
-  metric: choice(METRICS, 'The figure group: metric (required).'),
-  population: choice(POPULATIONS).default('all'),
-  party: z.string().min(1).max(200).optional().meta({ description: "The group's party (actor id); absent means no party." }),
-  as_of: Moment.optional().meta({ description: 'Only steps up to this moment (a date means its end). Default: every step.' }),
-  known_at: KnownAt,
-})
-
-export const Timeline = z
-  .object({
-    metric: z.enum(METRICS),
-    population: z.enum(POPULATIONS),
-    party: z.string().nullable(),
-    steps: z.array(
-      z.object({
-        at: Timestamp.meta({ description: 'A distinct stated_at of the group’s claims.' }),
-        summary: FigureSummary.nullable().meta({
-          description: 'The §4 group summary as of `at`; null if no claim of the group counts then.',
-        }),
-      }),
-    ),
-  })
-  .meta({ id: 'Timeline', description: 'Contract §11: how one figure group moved, step by step.' })
 
 // The engine's types and these schemas describe the same objects: test/schemas/engine-in-step.test.ts keeps them in step.
 

@@ -1,7 +1,6 @@
 /** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
 import { type EventSummary, summarizeCounted } from '../engine/event-summary.js'
 import { asKnownAt } from '../engine/known-at.js'
-import { type GroupKey, type TimelineStep, figureTimeline } from '../engine/timeline.js'
 import type { ActorInfo, Claim, Metric } from '../engine/types.js'
 import type { Page } from '../lib/pages.js'
 import { directoryFor, summaryDocument } from '../schemas/summary-document.js'
@@ -98,14 +97,6 @@ export function createSummaryService(repos: Repositories) {
      */
     storedNow(eventId: string): string | null {
       return repos.disputes.storedNow(eventId, nowIso())
-    },
-
-    /** Contract §11: one figure group's summary at each distinct stated_at, in one pass. */
-    timeline(eventId: string, key: GroupKey, opts: { asOf?: string | undefined; knownAt?: string | undefined }): TimelineStep[] {
-      repos.events.require(eventId)
-      const known = claimsOf(eventId, opts.knownAt)
-      const claims = opts.asOf === undefined ? known : known.filter((c) => c.stated_at <= (opts.asOf as string))
-      return figureTimeline(claims, key, directoryFor(claims, repos.sources, repos.actors.tree()))
     },
 
     /**

@@ -2,30 +2,100 @@ import fc from 'fast-check'
 import t from 'tap'
 import { figureSummaries } from '../../src/engine/figure-summary.js'
 import { asKnownAt } from '../../src/engine/known-at.js'
-import { figureTimeline, type GroupKey } from '../../src/engine/timeline.js'
-import { WORLD, claimsArb, day, figure, holds } from './fixtures/claims.js'
+import { type GroupKey, type StepBounds, type TimelineStep, figureTimeline, timelineMoments } from '../../src/engine/timeline.js'
+import type { Claim } from '../../src/engine/types.js'
+import { WORLD, day, figure } from './fixtures/claims.js'
+import { ASKED, GROUPS, distinctStatedAt, forEveryHistory, fromScratch, historyArb, sameGroup } from './fixtures/histories.js'
 
 const KILLED_ALL: GroupKey = { metric: 'killed', population: 'all', party: null }
 
-t.test('a timeline step equals the summary as of its moment (property)', async (t) => {
-  for (const key of [KILLED_ALL, { ...KILLED_ALL, population: 'children' as const }]) {
-    holds(
-      t,
-      `every step of ${key.population}`,
-      fc.property(claimsArb('both', 16), (claims) => {
-        const steps = figureTimeline(claims, key, WORLD)
-        const moments = new Set(
-          claims.filter((c) => c.kind === 'figure' && c.population === key.population && c.retraction === null).map((c) => c.stated_at),
-        )
-        if (steps.length !== moments.size) return false
-        return steps.every((step, i) => {
-          if (i > 0 && (steps[i - 1]?.at ?? '') >= step.at) return false
-          const expected = figureSummaries(claims, step.at, WORLD).find((g) => g.population === key.population) ?? null
-          return JSON.stringify(step.summary) === JSON.stringify(expected)
-        })
-      }),
-    )
+const steps = (claims: readonly Claim[], key: GroupKey, bounds?: StepBounds) => [...figureTimeline(claims, key, WORLD, bounds)]
+const historyOfGroup = fc.tuple(historyArb(), fc.constantFrom(...GROUPS))
+const askedAt = fc.option(fc.constantFrom(...ASKED), { nil: undefined })
+
+t.test('every step equals the summary computed from scratch as of its moment (property)', async (t) => {
+  await forEveryHistory(
+    t,
+    'each step, in one pass',
+    historyOfGroup,
+    ([claims, key]) => steps(claims, key),
+    ([claims, key]) => fromScratch(claims, key),
+  )
+  await forEveryHistory(
+    t,
+    'the moments: the distinct stated_at of the group',
+    historyOfGroup,
+    ([claims, key]) => [steps(claims, key).map((s) => s.at), timelineMoments(claims, key)],
+    ([claims, key]) => [distinctStatedAt(claims, key), distinctStatedAt(claims, key)],
+  )
+})
+
+t.test('with known_at and as_of, as the route applies them (property)', async (t) => {
+  // known_at replays the claims as the database held them; as_of stops the steps.
+  const asked = fc.tuple(historyArb(), fc.constantFrom(...GROUPS), askedAt, askedAt)
+  const held = (claims: Claim[], knownAt: string | undefined) => (knownAt === undefined ? claims : asKnownAt(claims, knownAt))
+  await forEveryHistory(
+    t,
+    'each step',
+    asked,
+    ([claims, key, knownAt, asOf]) => steps(held(claims, knownAt), key, { to: asOf }),
+    ([claims, key, knownAt, asOf]) => fromScratch(held(claims, knownAt), key, (at) => asOf === undefined || at <= asOf),
+  )
+  await forEveryHistory(
+    t,
+    'the moments',
+    asked,
+    ([claims, key, knownAt, asOf]) => timelineMoments(held(claims, knownAt), key, { to: asOf }),
+    ([claims, key, knownAt, asOf]) => distinctStatedAt(held(claims, knownAt), key).filter((at) => asOf === undefined || at <= asOf),
+  )
+})
+
+t.test('bounds and pages: the same steps, cut where asked (property)', async (t) => {
+  const bounded = fc.tuple(historyArb(), fc.constantFrom(...GROUPS), askedAt, askedAt, askedAt)
+  await forEveryHistory(
+    t,
+    'from, after and to',
+    bounded,
+    ([claims, key, from, after, to]) => steps(claims, key, { from, after, to }),
+    ([claims, key, from, after, to]) =>
+      fromScratch(
+        claims,
+        key,
+        (at) => (from === undefined || at >= from) && (after === undefined || at > after) && (to === undefined || at <= to),
+      ),
+  )
+  // Pages of `size` steps, each after the last of the one before, put together: the whole timeline.
+  await forEveryHistory(
+    t,
+    'pages put together',
+    fc.tuple(historyArb(), fc.constantFrom(...GROUPS), fc.integer({ min: 1, max: 4 })),
+    ([claims, key, size]) => {
+      const pages: TimelineStep[][] = []
+      let after: string | undefined
+      for (;;) {
+        const page = steps(claims, key, { after }).slice(0, size)
+        if (page.length === 0) return pages.flat()
+        pages.push(page)
+        after = page[page.length - 1]?.at
+      }
+    },
+    ([claims, key]) => fromScratch(claims, key),
+  )
+})
+
+t.test('the group’s claims and those that supersede them are all a timeline needs (property)', async (t) => {
+  // What the service reads from the database instead of the whole event.
+  const needed = (claims: readonly Claim[], key: GroupKey) => {
+    const ids = new Set(claims.filter((c) => sameGroup(c, key)).map((c) => c.id))
+    return claims.filter((c) => ids.has(c.id) || (c.supersedes !== null && ids.has(c.supersedes)))
   }
+  await forEveryHistory(
+    t,
+    'the same steps from the part as from the whole',
+    historyOfGroup,
+    ([claims, key]) => steps(needed(claims, key), key),
+    ([claims, key]) => fromScratch(claims, key),
+  )
 })
 
 t.test('the §8 killed/all group moves from SOHR alone to conflicting', async (t) => {
@@ -34,7 +104,7 @@ t.test('the §8 killed/all group moves from SOHR alone to conflicting', async (t
     figure({ id: 'who-70', source_id: 'who', stated_at: day('2017-04-05'), qualifier: 'at_least', value: 70 }),
     figure({ id: 'kids', source_id: 'sohr', stated_at: day('2017-04-06'), qualifier: 'exact', value: 11, population: 'children' }),
   ]
-  const steps = figureTimeline(claims, KILLED_ALL, WORLD)
+  const steps = [...figureTimeline(claims, KILLED_ALL, WORLD)]
   t.strictSame(
     steps.map((s) => s.at),
     [day('2017-04-04'), day('2017-04-05')],
@@ -69,7 +139,7 @@ t.test('a correction in another group empties a step; retracted claims make no s
       retraction: { at: day('2020-02-01'), reason: 'x' },
     }),
   ]
-  const steps = figureTimeline(claims, KILLED_ALL, WORLD)
+  const steps = [...figureTimeline(claims, KILLED_ALL, WORLD)]
   t.strictSame(
     steps.map((s) => s.at),
     [day('2020-01-01'), day('2020-01-03')],

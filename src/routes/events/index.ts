@@ -7,13 +7,14 @@ import { IdParams, ListQuery, errorResponses, page, writeSecurity } from '../../
 import { ClaimView, claimColumns, summaryColumns } from '../../schemas/csv-columns.js'
 import { Event, EventCreate, EventPatch } from '../../schemas/events.js'
 import { formatFields, listFields } from '../../schemas/list-fields.js'
-import { EventSummary, type EventSummaryOut, SummaryQuery, Timeline, TimelineQuery } from '../../schemas/summary.js'
+import { EventSummary, type EventSummaryOut, SummaryQuery } from '../../schemas/summary.js'
 import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { resourceRoutes } from '../resource-routes.js'
 import chartRoutes from './chart.js'
 import eventsListRoutes from './list.js'
 import provenanceRoutes from './provenance.js'
+import timelineRoutes from './timeline.js'
 
 /** The summary's CSV and NDJSON columns: the same on every request. */
 const SUMMARY_COLUMNS = summaryColumns()
@@ -85,30 +86,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   )
 
-  app.get(
-    '/:id/timeline',
-    {
-      config: { etag: 'event' },
-      schema: {
-        operationId: 'getEventTimeline',
-        summary: 'How one figure group moved over time',
-        description:
-          'One step for each distinct stated_at of the group’s claims, in order; each step’s `summary` is the group summary (as in the event summary) as of that moment. ' +
-          'Computed in one pass over the event’s claims. `known_at` replays what the database held then; `as_of` stops the steps there.',
-        tags: ['events'],
-        params: IdParams,
-        querystring: TimelineQuery,
-        response: { 200: Timeline, ...errorResponses(400, 404) },
-      },
-    },
-    async (request) => {
-      const { metric, population, as_of, known_at } = request.query
-      // An alias names the same party.
-      const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
-      const steps = app.summaryService.timeline(request.params.id, { metric, population, party }, { asOf: as_of, knownAt: known_at })
-      return { metric, population, party, steps }
-    },
-  )
+  await app.register(timelineRoutes)
 
   app.get(
     '/:id/claims',

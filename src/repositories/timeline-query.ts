@@ -1,0 +1,161 @@
+/**
+ * What the timeline of one figure group (contract §11) reads: the group's
+ * claims and every claim that supersedes one of them, whatever its group or
+ * kind (a correction filed as `injured` can supersede a `killed` figure) —
+ * not every claim of the event. Retracted claims come with their retraction,
+ * recorded ones whatever their recorded_at: `known_at` is the engine's
+ * (asKnownAt), as for the summary.
+ *
+ * A long group is read in batches, in (stated_at, rowid) order along the
+ * event's index, with a turn of the event loop between two: each batch is
+ * one short statement run to its end (no iterator stays open, so writes go
+ * on in between), and reading 20,000 claims at once would hold the loop for
+ * a tenth of a second. The batches still read one state of the database:
+ * claims and retractions are appended, never updated or deleted, so their
+ * rowids only grow, and every batch reads the rows up to the largest rowids
+ * there were when the first began.
+ *
+ * Rows are read with `.raw()` in plain better-sqlite3: arrays cost half what
+ * objects do, and drizzle's row mapping cost more than the query.
+ */
+import type { Db } from '../db/client.js'
+import { prepared } from '../db/statements.js'
+import type { GroupKey } from '../engine/timeline.js'
+import type { Certainty, Claim, Metric, Population, Qualifier, Stance } from '../engine/types.js'
+import { turn } from '../lib/streaming.js'
+
+/** Group claims read by one statement: a few milliseconds of work. */
+const BATCH = 2000
+
+const IN_GROUP = "c.kind = 'figure' AND c.metric = @metric AND c.population = @population AND c.party IS @party"
+
+const COLUMNS = `c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
+  c.metric, c.population, c.party, c.qualifier, c.value, c.low, c.high, c.best, c.stance, c.actor_ids, c.certainty, c.role,
+  r.at AS retraction_at, r.reason AS retraction_reason, c.rowid`
+
+const RETRACTION = 'LEFT JOIN retractions AS r ON r.claim_id = c.id AND r.rowid <= @retractions'
+
+/** The next batch of the group's claims after (@stated_at, @rowid). */
+const GROUP_BATCH = `SELECT ${COLUMNS}
+FROM claims AS c ${RETRACTION}
+WHERE c.event_id = @event AND c.stated_at >= @stated_at AND (c.stated_at > @stated_at OR c.rowid > @rowid) AND +c.rowid <= @claims
+  AND ${IN_GROUP}
+ORDER BY c.stated_at, c.rowid
+LIMIT @batch`
+
+/**
+ * The claims outside the group that supersede one of @ids (a JSON array):
+ * one seek of the supersedes index each. The CROSS JOIN keeps the ids
+ * outside, and INDEXED BY holds the planner to that index: left to itself it
+ * would read the whole event through the event's index, or, once ANALYZE has
+ * seen a column that is mostly null, the whole table for each id.
+ */
+const SUPERSEDERS = `SELECT ${COLUMNS}
+FROM json_each(@ids) AS j CROSS JOIN claims AS c INDEXED BY claims_supersedes_idx ON c.supersedes = j.value ${RETRACTION}
+WHERE c.event_id = @event AND c.rowid <= @claims AND NOT (${IN_GROUP})`
+
+/** A row of the statement, in its column order. */
+type Row = [
+  id: string,
+  event_id: string,
+  kind: 'figure' | 'attribution',
+  source_id: string,
+  via: string,
+  stated_at: string,
+  recorded_at: string,
+  supersedes: string | null,
+  quote: string | null,
+  url: string | null,
+  metric: Metric | null,
+  population: Population | null,
+  party: string | null,
+  qualifier: Qualifier | null,
+  value: number | null,
+  low: number | null,
+  high: number | null,
+  best: number | null,
+  stance: Stance | null,
+  actor_ids: string | null,
+  certainty: Certainty | null,
+  role: string | null,
+  retraction_at: string | null,
+  retraction_reason: string | null,
+  rowid: number,
+]
+
+// One object literal per kind, as claims-repository's engineClaimOf (docs/operators.md#performance).
+function claimOf(r: Row): Claim {
+  const retraction = r[22] !== null ? { at: r[22], reason: r[23] ?? '' } : null
+  if (r[2] === 'figure') {
+    return {
+      kind: 'figure',
+      id: r[0],
+      event_id: r[1],
+      source_id: r[3],
+      via: JSON.parse(r[4]) as string[],
+      stated_at: r[5],
+      recorded_at: r[6],
+      supersedes: r[7],
+      retraction,
+      quote: r[8],
+      url: r[9],
+      metric: r[10] as Metric,
+      population: r[11] as Population,
+      party: r[12],
+      qualifier: r[13] as Qualifier,
+      value: r[14],
+      low: r[15],
+      high: r[16],
+      best: r[17],
+    }
+  }
+  return {
+    kind: 'attribution',
+    id: r[0],
+    event_id: r[1],
+    source_id: r[3],
+    via: JSON.parse(r[4]) as string[],
+    stated_at: r[5],
+    recorded_at: r[6],
+    supersedes: r[7],
+    retraction,
+    quote: r[8],
+    url: r[9],
+    stance: r[18] as Stance,
+    actor_ids: r[19] === null ? [] : (JSON.parse(r[19]) as string[]),
+    certainty: r[20] as Certainty,
+    role: r[21],
+  }
+}
+
+export function createTimelineQuery(db: Db) {
+  const lastClaim = prepared(db, 'SELECT COALESCE(MAX(rowid), 0) FROM claims').pluck()
+  const lastRetraction = prepared(db, 'SELECT COALESCE(MAX(rowid), 0) FROM retractions').pluck()
+  const groupBatch = prepared(db, GROUP_BATCH).raw()
+  const superseders = prepared(db, SUPERSEDERS).raw()
+  return {
+    /** The claims the group's timeline needs, retracted ones included, as the database holds them when called; in no particular order. */
+    async claimsOf(eventId: string, key: GroupKey): Promise<Claim[]> {
+      const state = {
+        event: eventId,
+        ...key,
+        claims: lastClaim.get() as number,
+        retractions: lastRetraction.get() as number,
+        batch: BATCH,
+      }
+      const claims: Claim[] = []
+      let after = { stated_at: '', rowid: 0 }
+      for (;;) {
+        const rows = groupBatch.all({ ...state, ...after }) as Row[]
+        for (const row of rows) claims.push(claimOf(row))
+        if (rows.length > 0) {
+          for (const row of superseders.all({ ...state, ids: JSON.stringify(rows.map((r) => r[0])) }) as Row[]) claims.push(claimOf(row))
+        }
+        const last = rows[rows.length - 1]
+        if (last === undefined || rows.length < BATCH) return claims
+        after = { stated_at: last[5], rowid: last[24] }
+        await turn()
+      }
+    },
+  }
+}
