@@ -77,8 +77,8 @@ export function toEngineClaim(row: Joined): EngineClaim {
 /** `knownAt` meaning "as the database holds it now": after every recorded_at and retraction. */
 const ALL_KNOWN = '9999-12-31T23:59:59.999Z'
 
-/** The engine's columns (EngineRow), of claims AS c joined to its retraction as known at @known_at. */
-const ENGINE_COLUMNS = `c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
+/** The engine's columns (EngineRow), of claims AS c joined to its retraction AS r. */
+export const ENGINE_COLUMNS = `c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
   c.metric, c.population, c.party, c.qualifier, c.value, c.low, c.high, c.best, c.stance, c.actor_ids, c.certainty, c.role,
   r.at AS retraction_at, r.reason AS retraction_reason`
 const RETRACTION_JOIN = 'LEFT JOIN retractions AS r ON r.claim_id = c.id AND r.at <= @known_at'
@@ -140,8 +140,8 @@ const REINDEX = [
     FROM (SELECT event_id, recorded_at, COUNT(*) AS n FROM claims GROUP BY event_id, recorded_at)`,
 ]
 
-/** A row of the `forEngine` statement, in its column order (read with `.raw()`: arrays cost half what objects do). */
-type EngineRow = [
+/** A row of ENGINE_COLUMNS, in their order (read with `.raw()`: arrays cost half what objects do). */
+export type EngineRow = [
   id: string,
   event_id: string,
   kind: 'figure' | 'attribution',
@@ -171,8 +171,11 @@ type EngineRow = [
 /** A row of the counted-set statement: the claim, then 0 (counted) or 1 (the previous figure of a counted one). */
 type CountedRow = [...EngineRow, previous: 0 | 1]
 
-// Object literals, one per kind (docs/operators.md#performance): this runs for every claim of every summary.
-function engineClaimOf(r: EngineRow | CountedRow): EngineClaim {
+/**
+ * The claim of a row that starts with ENGINE_COLUMNS (more columns may follow).
+ * Object literals, one per kind (docs/operators.md#performance): this runs for every claim of every summary.
+ */
+export function engineClaimOf(r: readonly [...EngineRow, ...unknown[]]): EngineClaim {
   const retraction = r[22] !== null ? { at: r[22], reason: r[23] ?? '' } : null
   if (r[2] === 'figure') {
     return {

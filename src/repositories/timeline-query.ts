@@ -21,17 +21,16 @@
 import type { Db } from '../db/client.js'
 import { prepared } from '../db/statements.js'
 import type { GroupKey } from '../engine/timeline.js'
-import type { Certainty, Claim, Metric, Population, Qualifier, Stance } from '../engine/types.js'
+import type { Claim } from '../engine/types.js'
 import { turn } from '../lib/streaming.js'
+import { ENGINE_COLUMNS, type EngineRow, engineClaimOf } from './claims-repository.js'
 
 /** Group claims read by one statement: a few milliseconds of work. */
 const BATCH = 2000
 
 const IN_GROUP = "c.kind = 'figure' AND c.metric = @metric AND c.population = @population AND c.party IS @party"
 
-const COLUMNS = `c.id, c.event_id, c.kind, c.source_id, c.via, c.stated_at, c.recorded_at, c.supersedes, c.quote, c.url,
-  c.metric, c.population, c.party, c.qualifier, c.value, c.low, c.high, c.best, c.stance, c.actor_ids, c.certainty, c.role,
-  r.at AS retraction_at, r.reason AS retraction_reason, c.rowid`
+const COLUMNS = `${ENGINE_COLUMNS}, c.rowid`
 
 const RETRACTION = 'LEFT JOIN retractions AS r ON r.claim_id = c.id AND r.rowid <= @retractions'
 
@@ -54,79 +53,8 @@ const SUPERSEDERS = `SELECT ${COLUMNS}
 FROM json_each(@ids) AS j CROSS JOIN claims AS c INDEXED BY claims_supersedes_idx ON c.supersedes = j.value ${RETRACTION}
 WHERE c.event_id = @event AND c.rowid <= @claims AND NOT (${IN_GROUP})`
 
-/** A row of the statement, in its column order. */
-type Row = [
-  id: string,
-  event_id: string,
-  kind: 'figure' | 'attribution',
-  source_id: string,
-  via: string,
-  stated_at: string,
-  recorded_at: string,
-  supersedes: string | null,
-  quote: string | null,
-  url: string | null,
-  metric: Metric | null,
-  population: Population | null,
-  party: string | null,
-  qualifier: Qualifier | null,
-  value: number | null,
-  low: number | null,
-  high: number | null,
-  best: number | null,
-  stance: Stance | null,
-  actor_ids: string | null,
-  certainty: Certainty | null,
-  role: string | null,
-  retraction_at: string | null,
-  retraction_reason: string | null,
-  rowid: number,
-]
-
-// One object literal per kind, as claims-repository's engineClaimOf (docs/operators.md#performance).
-function claimOf(r: Row): Claim {
-  const retraction = r[22] !== null ? { at: r[22], reason: r[23] ?? '' } : null
-  if (r[2] === 'figure') {
-    return {
-      kind: 'figure',
-      id: r[0],
-      event_id: r[1],
-      source_id: r[3],
-      via: JSON.parse(r[4]) as string[],
-      stated_at: r[5],
-      recorded_at: r[6],
-      supersedes: r[7],
-      retraction,
-      quote: r[8],
-      url: r[9],
-      metric: r[10] as Metric,
-      population: r[11] as Population,
-      party: r[12],
-      qualifier: r[13] as Qualifier,
-      value: r[14],
-      low: r[15],
-      high: r[16],
-      best: r[17],
-    }
-  }
-  return {
-    kind: 'attribution',
-    id: r[0],
-    event_id: r[1],
-    source_id: r[3],
-    via: JSON.parse(r[4]) as string[],
-    stated_at: r[5],
-    recorded_at: r[6],
-    supersedes: r[7],
-    retraction,
-    quote: r[8],
-    url: r[9],
-    stance: r[18] as Stance,
-    actor_ids: r[19] === null ? [] : (JSON.parse(r[19]) as string[]),
-    certainty: r[20] as Certainty,
-    role: r[21],
-  }
-}
+/** A row of the statement: the engine's columns, then the claim's rowid. */
+type Row = [...EngineRow, rowid: number]
 
 export function createTimelineQuery(db: Db) {
   const lastClaim = prepared(db, 'SELECT COALESCE(MAX(rowid), 0) FROM claims').pluck()
@@ -147,9 +75,10 @@ export function createTimelineQuery(db: Db) {
       let after = { stated_at: '', rowid: 0 }
       for (;;) {
         const rows = groupBatch.all({ ...state, ...after }) as Row[]
-        for (const row of rows) claims.push(claimOf(row))
+        for (const row of rows) claims.push(engineClaimOf(row))
         if (rows.length > 0) {
-          for (const row of superseders.all({ ...state, ids: JSON.stringify(rows.map((r) => r[0])) }) as Row[]) claims.push(claimOf(row))
+          for (const row of superseders.all({ ...state, ids: JSON.stringify(rows.map((r) => r[0])) }) as Row[])
+            claims.push(engineClaimOf(row))
         }
         const last = rows[rows.length - 1]
         if (last === undefined || rows.length < BATCH) return claims

@@ -1,7 +1,6 @@
 /** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
 import { type EventSummary, summarizeCounted } from '../engine/event-summary.js'
-import { asKnownAt } from '../engine/known-at.js'
-import type { ActorInfo, Claim, Metric } from '../engine/types.js'
+import type { ActorInfo, Metric } from '../engine/types.js'
 import type { Page } from '../lib/pages.js'
 import { directoryFor, summaryDocument } from '../schemas/summary-document.js'
 import { nowIso } from '../lib/time.js'
@@ -37,12 +36,6 @@ export const SUMMARY_CACHE_SIZE = 2000
 
 export function createSummaryService(repos: Repositories) {
   const cache = new Map<string, { stamp: string; summary: EventSummaryOut }>()
-
-  /** The event's claims as the database held them at `knownAt` (default: as it holds them now). */
-  function claimsOf(eventId: string, knownAt?: string): Claim[] {
-    const claims = repos.claims.forEngine(eventId)
-    return knownAt === undefined ? claims : asKnownAt(claims, knownAt)
-  }
 
   /** The event's summary as of `asOf`, less its document's frame: from the counted set, sought. */
   function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
