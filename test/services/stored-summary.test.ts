@@ -16,9 +16,9 @@ async function loaded(t: Teardown) {
   return app
 }
 
-/** Refreshes what writes queued, as GET /events (or the refresher) does. */
+/** Refreshes what writes queued, as GET /events (or the refresher) does: through the write gate. */
 function refresh(app: Awaited<ReturnType<typeof loaded>>): void {
-  app.repos.disputes.refreshDue()
+  app.writes.now(() => app.repos.disputes.refreshDue())
 }
 
 t.test('served from the store once refreshed, the same bytes as computed live', async (t) => {
@@ -82,7 +82,7 @@ t.test('every change it shows sends readers back to the engine until the next re
   t.notOk(fresh(), 'a renamed source (every summary names its sources)')
   t.match((await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body, /"source_name":"Syrian Observatory"/)
 
-  app.repos.disputes.refreshDispute(EVENT)
+  app.writes.now(() => app.repos.disputes.refreshDispute(EVENT))
   t.ok(fresh())
   t.equal((await patch(app, '/actors/russian-forces', { name: 'Armed forces of the Russian Federation' })).statusCode, 200)
   t.notOk(fresh(), 'a renamed actor')
@@ -123,7 +123,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 
   const errors: unknown[] = []
   const log = { ...app.log, error: (obj: unknown) => errors.push(obj) }
-  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, settleMs: 0 })
+  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, settleMs: 0 }, app.writes)
   t.teardown(() => refresher.stop())
   let steps = 0
   while (refresher.step()) steps++
@@ -170,11 +170,11 @@ t.test('the refresher lets writes settle before it refreshes the queue (a bulk l
   const app = await loaded(t)
   const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
   t.ok(queued() > 0)
-  const refresher = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 60_000 })
+  const refresher = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 60_000 }, app.writes)
   t.teardown(() => refresher.stop())
   t.equal(refresher.step(), false, 'nothing done while the last write is recent')
   t.ok(queued() > 0, 'the queue waits')
-  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 0 })
+  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, settleMs: 0 }, app.writes)
   t.teardown(() => settled.stop())
   while (settled.step()) {
     // drain
