@@ -13,12 +13,8 @@ import errorsPlugin, { frameworkErrors } from './plugins/errors.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import lingeringClosePlugin, { type LingerLimits } from './plugins/lingering-close.js'
 import swaggerPlugin from './plugins/swagger.js'
-import { createActorsRepository } from './repositories/actors-repository.js'
-import { createClaimsRepository } from './repositories/claims-repository.js'
-import { createDisputesRepository } from './repositories/disputes-repository.js'
-import { createEventsRepository } from './repositories/events-repository.js'
 import { type KeysRepository, createKeysRepository } from './repositories/keys-repository.js'
-import { createSourcesRepository } from './repositories/sources-repository.js'
+import { WriteGate, guardWrites } from './repositories/write-gate.js'
 import actorsRoutes from './routes/actors/index.js'
 import changesRoutes from './routes/changes/index.js'
 import claimsRoutes from './routes/claims/index.js'
@@ -30,16 +26,21 @@ import landingRoutes from './routes/landing.js'
 import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
 import summariesRoutes from './routes/summaries/index.js'
+import { type BulkClaimsWriter, createBulkClaimsWriter } from './services/bulk-claims-writer.js'
 import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
 import { REFRESHER_DEFAULTS, type RefresherOptions, createRefresher } from './services/dispute-refresher.js'
+import { createRepositories } from './services/repositories.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
-import { withDisputeRefresh } from './services/with-dispute-refresh.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
+    /** Every write of `db` goes through it (repositories/write-gate): one writer at a time, the bulk-claims worker included. */
+    writes: WriteGate
     repos: Repositories
     claimsService: ClaimsService
+    /** POST /claims/bulk's batches: written in a worker thread on a file database (services/bulk-claims-writer). */
+    bulkClaims: BulkClaimsWriter
     summaryService: SummaryService
     keys: KeysRepository
   }
@@ -123,35 +124,43 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler)
 
   const db = openDatabase(config.dbPath)
-  const sources = createSourcesRepository(db)
-  const claims = createClaimsRepository(db)
-  const actors = createActorsRepository(db)
-  const disputes = createDisputesRepository(db, { claims, sources, actors })
-  const repos: Repositories = {
-    sources,
-    actors: withDisputeRefresh(db, actors, disputes),
-    events: createEventsRepository(db, disputes),
-    claims,
-    disputes,
-  }
+  const writes = new WriteGate()
+  guardWrites(db, writes)
+  const repos = createRepositories(db)
+  const { disputes } = repos
   // Summaries seek claims through their lanes: index the claims of a database that lacks them (migrated, or written by other means).
-  if (repos.claims.reindexIfIncomplete()) app.log.info('indexed the lanes and tallies of claims that had none')
+  if (writes.now(() => repos.claims.reindexIfIncomplete())) app.log.info('indexed the lanes and tallies of claims that had none')
   // Every event has its dispute block (GET /events): compute those a database lacks (one written by other means).
-  const backfilled = disputes.backfill() + disputes.refreshQueued()
+  const backfilled = writes.now(() => disputes.backfill() + disputes.refreshQueued())
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
+  const claimsService = createClaimsService(db, repos)
+  const bulkClaims = createBulkClaimsWriter({ dbPath: config.dbPath, writes, claims: claimsService })
   app.decorate('db', db)
+  app.decorate('writes', writes)
   app.decorate('repos', repos)
-  app.decorate('claimsService', createClaimsService(db, repos))
+  app.decorate('claimsService', claimsService)
+  app.decorate('bulkClaims', bulkClaims)
   app.decorate('summaryService', createSummaryService(repos))
   if (options.backgroundRefresh) {
     const refresher = createRefresher(
-      disputes,
+      {
+        refreshSomeQueued: (limit) => disputes.refreshSomeQueued(limit),
+        refreshStale: (after, limit) => disputes.refreshStale(after, limit),
+        refreshDue: () => disputes.refreshDue(),
+        directoryStamp: () => disputes.directoryStamp(),
+        // The worker's batches queue their events on its own connection: they count as writes under way too.
+        sinceLastQueued: () => Math.min(disputes.sinceLastQueued(), app.bulkClaims.sinceLastWrite()),
+      },
       app.log,
       options.backgroundRefresh === true ? REFRESHER_DEFAULTS : options.backgroundRefresh,
+      writes,
     )
     app.addHook('onClose', async () => refresher.stop())
   }
+  // A server starts the bulk-claims worker as it starts listening, so that its first batch does not wait for it.
+  app.addHook('onListen', async () => app.bulkClaims.warm())
   app.addHook('onClose', async () => {
+    await app.bulkClaims.close()
     db.$client.close()
   })
 

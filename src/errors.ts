@@ -34,8 +34,10 @@ export class ProblemError extends Error {
   }
 }
 
+const PROBLEM_TYPE_PREFIX = 'urn:reckon:problem:'
+
 export function problemType(slug: string): string {
-  return `urn:reckon:problem:${slug}`
+  return `${PROBLEM_TYPE_PREFIX}${slug}`
 }
 
 export class BadRequestError extends ProblemError {
@@ -76,4 +78,54 @@ export function pointerToken(token: string | number): string {
 
 export function pointer(...tokens: Array<string | number>): string {
   return tokens.map((t) => `/${pointerToken(t)}`).join('')
+}
+
+/**
+ * A ProblemError as it crosses a thread boundary (the bulk-claims worker's
+ * answer): a structured clone keeps an Error's message, not its class or
+ * fields, so the worker sends these and the app rebuilds the error.
+ */
+export interface ProblemWire {
+  /** The class to rebuild: one whose constructor takes (detail, errors), else ProblemError itself. */
+  kind: 'bad-request' | 'conflict' | 'unprocessable' | 'problem'
+  status: number
+  type: string
+  title: string
+  detail: string
+  errors: FieldError[] | undefined
+  headers: Record<string, string>
+}
+
+export function problemToWire(error: ProblemError): ProblemWire {
+  const kind =
+    error instanceof BadRequestError
+      ? 'bad-request'
+      : error instanceof ConflictError
+        ? 'conflict'
+        : error instanceof UnprocessableError
+          ? 'unprocessable'
+          : 'problem'
+  return {
+    kind,
+    status: error.status,
+    type: error.type,
+    title: error.title,
+    detail: error.message,
+    errors: error.errors,
+    headers: error.headers,
+  }
+}
+
+/** The error problemToWire described, of the same class where its constructor can rebuild it: the errors plugin answers it as the original. */
+export function problemFromWire(wire: ProblemWire): ProblemError {
+  switch (wire.kind) {
+    case 'bad-request':
+      return new BadRequestError(wire.detail, wire.errors)
+    case 'conflict':
+      return new ConflictError(wire.detail, wire.errors)
+    case 'unprocessable':
+      return new UnprocessableError(wire.detail, wire.errors)
+    case 'problem':
+      return new ProblemError(wire.status, wire.type.slice(PROBLEM_TYPE_PREFIX.length), wire.title, wire.detail, wire.errors, wire.headers)
+  }
 }

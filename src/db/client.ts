@@ -42,7 +42,12 @@ function latestAppliedMigration(sqlite: Database.Database): number | null {
   return row.at
 }
 
-export function openDatabase(path: string): Db {
+/**
+ * A connection to the database as every connection of this process has it:
+ * the file (WAL), the pragmas and the functions. The bulk-claims worker
+ * (services/bulk-claims-worker) opens its own with this, beside the app's.
+ */
+export function connect(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new Database(path)
   try {
@@ -61,12 +66,21 @@ export function openDatabase(path: string): Db {
     sqlite.pragma('cache_size = -65536')
     // SQLite's lower() folds A–Z only; searches must fold É and Н as well.
     sqlite.function('unicode_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text))
+    return drizzle({ client: sqlite, schema })
+  } catch (err) {
+    sqlite.close()
+    throw err
+  }
+}
 
+/** The app's connection: connect, refuse a database newer than the code, and apply the migrations. */
+export function openDatabase(path: string): Db {
+  const db = connect(path)
+  const sqlite = db.$client
+  try {
     const known = latestKnownMigration()
     const applied = latestAppliedMigration(sqlite)
     if (applied !== null && applied > known) throw new DatabaseTooNewError(path, applied, known)
-
-    const db = drizzle({ client: sqlite, schema })
     migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
     return db
   } catch (err) {

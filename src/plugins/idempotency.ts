@@ -20,8 +20,14 @@
  * in `onSend`, which sees the serialized body. A POST without the header pays
  * one header lookup in each hook, and the validation of the documented
  * headers schema (a zod looseObject: under a microsecond).
+ *
+ * Claiming, keeping and releasing a key are writes: each waits for its turn
+ * at the write gate (repositories/write-gate). A large array body (a bulk
+ * batch) is fingerprinted a slice of rows at a time, the event loop served
+ * between slices, with the same digest as in one piece.
  */
-import { createHash } from 'node:crypto'
+import { type Hash, createHash } from 'node:crypto'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { z } from 'zod'
@@ -29,9 +35,11 @@ import { BadRequestError, type FieldError, ProblemError } from '../errors.js'
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   type IdempotencyRepository,
+  type ClaimOutcome,
   type StoredResponse,
   createIdempotencyRepository,
 } from '../repositories/idempotency-repository.js'
+import type { WriteGate } from '../repositories/write-gate.js'
 import { errors } from '../schemas/common.js'
 
 export { IDEMPOTENCY_KEY_TTL_MS }
@@ -146,15 +154,45 @@ export function canonicalJson(value: unknown): string {
   return json ?? ''
 }
 
+function fingerprintHash(method: string, path: string, contentType: string | undefined): Hash {
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  return createHash('sha256').update(`${method}\n${path}\n${mediaType}\n`)
+}
+
 /** What makes two requests "the same": method, path with query string, media type, and the parsed body. */
 export function requestFingerprint(method: string, path: string, contentType: string | undefined, body: unknown): string {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  const hash = createHash('sha256').update(`${method}\n${path}\n${mediaType}\n`)
+  const hash = fingerprintHash(method, path, contentType)
   if (isStream(body)) throw new Error('Idempotency-Key: a streamed request body cannot be fingerprinted')
   if (Buffer.isBuffer(body)) hash.update('buffer\n').update(body)
   else if (typeof body === 'string') hash.update('string\n').update(body)
   else hash.update('json\n').update(canonicalJson(body))
   return hash.digest('hex')
+}
+
+/** Rows of an array body written per slice (~4 ms of canonicalJson for bulk claims). */
+export const FINGERPRINT_SLICE = 1000
+
+/**
+ * requestFingerprint, the same digest, for a body of any size: an array
+ * longer than a slice is written a slice of rows at a time, the event loop
+ * served between slices (a 20,000-row bulk body costs ~80 ms in one piece).
+ * Its canonical JSON is `[` and the rows' own, joined by `,`, and `]`.
+ */
+export async function requestFingerprintSliced(
+  method: string,
+  path: string,
+  contentType: string | undefined,
+  body: unknown,
+): Promise<string> {
+  if (!Array.isArray(body) || body.length <= FINGERPRINT_SLICE) return requestFingerprint(method, path, contentType, body)
+  const hash = fingerprintHash(method, path, contentType).update('json\n[')
+  for (let from = 0; from < body.length; from += FINGERPRINT_SLICE) {
+    if (from > 0) await nextTurn()
+    // As JSON.stringify writes an array: a row it cannot write (undefined) is null.
+    const rows = body.slice(from, from + FINGERPRINT_SLICE).map((row: unknown) => canonicalJson(row) || 'null')
+    hash.update(`${from > 0 ? ',' : ''}${rows.join(',')}`)
+  }
+  return hash.update(']').digest('hex')
 }
 
 /** Adds the header and the 409 and 422 problem responses to a POST route's documentation. */
@@ -202,7 +240,7 @@ function replay(reply: FastifyReply, stored: StoredResponse): void {
   else reply.send(stored.body)
 }
 
-export function idempotencyHooks(repo: IdempotencyRepository) {
+export function idempotencyHooks(repo: IdempotencyRepository, writes: Pick<WriteGate, 'write'>) {
   /** Requests that hold a claimed key, until their response is kept or the key released. */
   const claims = new WeakMap<FastifyRequest, Claimed>()
 
@@ -213,16 +251,24 @@ export function idempotencyHooks(repo: IdempotencyRepository) {
     if (!KEY_PATTERN.test(key)) return done(new InvalidIdempotencyKeyError(KEY_RULE))
 
     const scope = idempotencyScope(request.headers.authorization)
-    let outcome
-    try {
-      const fingerprint = requestFingerprint(request.method, request.url, request.headers['content-type'], request.body)
-      outcome = repo.claim({ scope, key, method: request.method, path: request.url, fingerprint })
-    } catch (err) {
-      return done(err instanceof Error ? err : new Error(String(err)))
-    }
+    requestFingerprintSliced(request.method, request.url, request.headers['content-type'], request.body)
+      .then((fingerprint) => writes.write(() => repo.claim({ scope, key, method: request.method, path: request.url, fingerprint })))
+      .then(
+        (outcome) => claimed(request, reply, done, { scope, key }, outcome),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      )
+  }
+
+  function claimed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+    held: Claimed,
+    outcome: ClaimOutcome,
+  ): void {
     switch (outcome.state) {
       case 'claimed':
-        claims.set(request, { scope, key })
+        claims.set(request, held)
         return done()
       case 'mismatch':
         return done(new IdempotencyKeyReusedError(outcome, { method: request.method, path: request.url }))
@@ -243,25 +289,24 @@ export function idempotencyHooks(repo: IdempotencyRepository) {
     const claimed = request.headers[IDEMPOTENCY_HEADER] === undefined ? undefined : claims.get(request)
     if (claimed === undefined) return done(null, payload)
     claims.delete(request)
-    try {
-      // 5xx: not the request's answer but ours; a stream or buffer: nothing to keep.
-      const keepable = reply.statusCode < 500 && (payload === undefined || payload === null || typeof payload === 'string')
-      if (keepable) {
-        repo.complete(claimed.scope, claimed.key, { status: reply.statusCode, headers: keptHeaders(reply), body: payload ?? null })
-      } else {
-        repo.release(claimed.scope, claimed.key)
-      }
-    } catch (err) {
-      // The request has happened; failing to keep its answer must not turn it into an error. The key is
-      // released, not left claimed: a retry would otherwise be told "still running" until the key expires.
-      request.log.error({ err }, 'could not keep the response to an Idempotency-Key')
-      try {
-        repo.release(claimed.scope, claimed.key)
-      } catch (releaseErr) {
-        request.log.error({ err: releaseErr }, 'could not release an Idempotency-Key')
-      }
-    }
-    done(null, payload)
+    // 5xx: not the request's answer but ours; a stream or buffer: nothing to keep.
+    const keepable = reply.statusCode < 500 && (payload === undefined || payload === null || typeof payload === 'string')
+    const release = () => repo.release(claimed.scope, claimed.key)
+    writes
+      .write(() =>
+        keepable
+          ? repo.complete(claimed.scope, claimed.key, { status: reply.statusCode, headers: keptHeaders(reply), body: payload ?? null })
+          : release(),
+      )
+      .catch((err: unknown) => {
+        // The request has happened; failing to keep its answer must not turn it into an error. The key is
+        // released, not left claimed: a retry would otherwise be told "still running" until the key expires.
+        request.log.error({ err }, 'could not keep the response to an Idempotency-Key')
+        return writes.write(release).catch((releaseErr: unknown) => {
+          request.log.error({ err: releaseErr }, 'could not release an Idempotency-Key')
+        })
+      })
+      .then(() => done(null, payload))
   }
 
   return { claim, keep }
@@ -273,7 +318,7 @@ function isPost(route: RouteOptions): boolean {
 
 export default fp(
   async function idempotencyPlugin(app: FastifyInstance) {
-    const { claim, keep } = idempotencyHooks(createIdempotencyRepository(app.db))
+    const { claim, keep } = idempotencyHooks(createIdempotencyRepository(app.db), app.writes)
     // Must be registered before the routes: it sees only the routes added after it.
     app.addHook('onRoute', (route) => {
       if (!isPost(route)) return

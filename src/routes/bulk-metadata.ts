@@ -64,49 +64,51 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
       },
       async (request, reply) => {
         const rows = request.body as Array<z.output<C> & { id?: string }>
-        const result = inTransaction(spec.db, () => {
-          const errors: Array<FieldError & { status: number }> = []
-          const ids: string[] = []
-          let created = 0
-          let unchanged = 0
-          rows.forEach((row, i) => {
-            try {
-              // Each row in a savepoint: a failed row leaves nothing, and the next rows are still checked.
-              inTransaction(spec.db, () => {
-                const { id, ...fields } = row
-                const current = id === undefined ? null : (spec.repo.get(id) as Record<string, unknown> | null)
-                if (id !== undefined && current !== null) {
-                  // A re-run of the same dataset writes nothing: no updated_at, no change-log noise.
-                  // (A field given in another form, e.g. an alias for an id, counts as a change.)
-                  const same = Object.entries(fields).every(([k, v]) => JSON.stringify(v ?? null) === JSON.stringify(current[k] ?? null))
-                  if (same) unchanged++
-                  else spec.repo.update(id, fields)
-                  ids.push(id)
-                } else {
-                  ids.push((spec.repo.create(row) as { id: string }).id)
-                  created++
-                }
-              })
-            } catch (err) {
-              if (!(err instanceof ProblemError)) throw err
-              const own = err.errors ?? [{ path: '', in: 'body' as const, message: err.message }]
-              for (const e of own) errors.push({ ...e, path: `/${i}${e.path}`, status: err.status })
+        // All or nothing, in one transaction, whose turn comes through the write gate.
+        const upsertAll = () =>
+          inTransaction(spec.db, () => {
+            const errors: Array<FieldError & { status: number }> = []
+            const ids: string[] = []
+            let created = 0
+            let unchanged = 0
+            rows.forEach((row, i) => {
+              try {
+                // Each row in a savepoint: a failed row leaves nothing, and the next rows are still checked.
+                inTransaction(spec.db, () => {
+                  const { id, ...fields } = row
+                  const current = id === undefined ? null : (spec.repo.get(id) as Record<string, unknown> | null)
+                  if (id !== undefined && current !== null) {
+                    // A re-run of the same dataset writes nothing: no updated_at, no change-log noise.
+                    // (A field given in another form, e.g. an alias for an id, counts as a change.)
+                    const same = Object.entries(fields).every(([k, v]) => JSON.stringify(v ?? null) === JSON.stringify(current[k] ?? null))
+                    if (same) unchanged++
+                    else spec.repo.update(id, fields)
+                    ids.push(id)
+                  } else {
+                    ids.push((spec.repo.create(row) as { id: string }).id)
+                    created++
+                  }
+                })
+              } catch (err) {
+                if (!(err instanceof ProblemError)) throw err
+                const own = err.errors ?? [{ path: '', in: 'body' as const, message: err.message }]
+                for (const e of own) errors.push({ ...e, path: `/${i}${e.path}`, status: err.status })
+              }
+            })
+            if (errors.length > 0) {
+              const status = PRECEDENCE.find((s) => errors.some((e) => e.status === s)) ?? 400
+              const slug = status === 400 ? 'invalid-request' : status === 409 ? 'conflict' : 'unprocessable'
+              throw new ProblemError(
+                status,
+                slug,
+                'Some rows were refused',
+                `${new Set(errors.map((e) => e.path.split('/')[1])).size} of ${rows.length} rows were refused; nothing was written.`,
+                errors.map(({ status: _status, ...e }) => e),
+              )
             }
+            return { created, updated: rows.length - created - unchanged, unchanged, ids }
           })
-          if (errors.length > 0) {
-            const status = PRECEDENCE.find((s) => errors.some((e) => e.status === s)) ?? 400
-            const slug = status === 400 ? 'invalid-request' : status === 409 ? 'conflict' : 'unprocessable'
-            throw new ProblemError(
-              status,
-              slug,
-              'Some rows were refused',
-              `${new Set(errors.map((e) => e.path.split('/')[1])).size} of ${rows.length} rows were refused; nothing was written.`,
-              errors.map(({ status: _status, ...e }) => e),
-            )
-          }
-          return { created, updated: rows.length - created - unchanged, unchanged, ids }
-        })
-        return reply.code(200).send(result)
+        return reply.code(200).send(await app.writes.write(upsertAll))
       },
     )
   }

@@ -277,7 +277,7 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (_request, reply) => {
-      app.repos.disputes.refreshDue() // blocks queued by recent writes, before ranking on them
+      await app.writes.write(() => app.repos.disputes.refreshDue()) // blocks queued by recent writes, before ranking on them
       const events = disputed(nowIso(), LANDING_EVENTS)
       const html = renderLanding(events, {
         party: (id) => app.repos.actors.get(id)?.name ?? null,

@@ -65,7 +65,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
         },
       },
       async (request, reply) => {
-        const created = spec.repo.create(request.body as z.output<C>)
+        const created = await app.writes.write(() => spec.repo.create(request.body as z.output<C>))
         const id = (created as { id: string }).id
         return reply.code(201).header('location', `/${plural}/${id}`).send(created)
       },
@@ -123,7 +123,10 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
           response: { 200: spec.out, ...errorResponses(400, 401, 404, 409, 415, 422) },
         },
       },
-      async (request, reply) => reply.send(spec.repo.update((request.params as z.output<typeof IdParams>).id, request.body as z.output<P>)),
+      async (request, reply) => {
+        const { id } = request.params as z.output<typeof IdParams>
+        return reply.send(await app.writes.write(() => spec.repo.update(id, request.body as z.output<P>)))
+      },
     )
 
     await app.register(bulkUpsertRoutes(spec))

@@ -181,6 +181,9 @@ export const BulkClaim = caseInsensitiveTag(
   ),
 ).meta({ id: 'BulkClaim', description: 'A claim with its event_id.' })
 
+/** The body of POST /claims/bulk: validated where the batch is written (services/bulk-claims), the route documents it. */
+export const BulkClaims = z.array(BulkClaim)
+
 export type ClaimCreateInput = z.output<typeof ClaimCreate>
 
 export const Retraction = z.object({ at: Timestamp, reason: z.string() }).meta({ id: 'RetractionInfo' })

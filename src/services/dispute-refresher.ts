@@ -10,10 +10,13 @@
  *      source or an actor changed (names show in every summary);
  *   3. claims come due (stated in the past's future: refreshDue).
  * Readers do not depend on it: GET /events refreshes the queue itself, and a
- * summary whose stored document is stale is computed live.
+ * summary whose stored document is stale is computed live. Its slices are
+ * writes: a round finds the write gate held (a bulk batch being written in
+ * the worker) and waits for the next.
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { DisputesRepository } from '../repositories/disputes-repository.js'
+import type { WriteGate } from '../repositories/write-gate.js'
 
 export interface RefresherOptions {
   /** Pause between rounds once there is nothing left to do. */
@@ -29,7 +32,7 @@ export interface RefresherOptions {
 export const REFRESHER_DEFAULTS: RefresherOptions = { intervalMs: 1000, slice: 50, budgetMs: 10, settleMs: 1000 }
 
 export interface Refresher {
-  /** One slice of work; true when more remains. */
+  /** One slice of work, through the write gate (which must be free); true when more remains. */
   step(): boolean
   stop(): void
 }
@@ -37,7 +40,8 @@ export interface Refresher {
 export function createRefresher(
   disputes: Pick<DisputesRepository, 'refreshSomeQueued' | 'refreshStale' | 'refreshDue' | 'directoryStamp' | 'sinceLastQueued'>,
   log: FastifyBaseLogger,
-  options: RefresherOptions = REFRESHER_DEFAULTS,
+  options: RefresherOptions,
+  writes: Pick<WriteGate, 'busy' | 'now'>,
 ): Refresher {
   /** Where the walk over stale rows has got to (null: no walk under way), and the directory it started under. */
   let walk: string | null = ''
@@ -45,7 +49,7 @@ export function createRefresher(
   let timer: NodeJS.Timeout | null = null
   let stopped = false
 
-  function step(): boolean {
+  function slice(): boolean {
     if (disputes.sinceLastQueued() < options.settleMs) return false // writes under way: later
     if (disputes.refreshSomeQueued(options.slice, options.budgetMs) > 0) return true // more may be left: the next round looks
     if (walk === null && disputes.directoryStamp() !== walkedUnder) {
@@ -60,12 +64,14 @@ export function createRefresher(
     return false
   }
 
+  const step = () => writes.now(slice)
+
   function round(): void {
     timer = null
     if (stopped) return
     let more = false
     try {
-      more = step()
+      if (!writes.busy) more = step()
     } catch (err) {
       log.error({ err }, 'refreshing dispute blocks failed; retrying later')
     }

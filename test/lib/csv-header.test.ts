@@ -3,9 +3,17 @@ import t from 'tap'
 import { BadRequestError } from '../../src/errors.js'
 import { parseCsv } from '../../src/lib/bulk-body.js'
 
+/** What parseCsv rejects with. */
+async function refusal(text: string): Promise<unknown> {
+  return parseCsv(text).then(
+    () => null,
+    (err: unknown) => err,
+  )
+}
+
 t.test('a column named twice is a 400 naming it, its count and its positions', async (t) => {
   const text = 'event_id,kind,value,source_id,value\ne,figure,58,sohr,70\n'
-  const err = t.throws(() => parseCsv(text))
+  const err = await refusal(text)
   t.ok(err instanceof BadRequestError)
   if (!(err instanceof BadRequestError)) return
   t.equal(err.message, 'The CSV header (line 1) names a column more than once: "value". Each column may appear once.')
@@ -13,7 +21,7 @@ t.test('a column named twice is a 400 naming it, its count and its positions', a
 })
 
 t.test('two columns named twice are both named, once each', async (t) => {
-  const err = t.throws(() => parseCsv('a,b,a,b,a\n1,2,3,4,5\n'))
+  const err = await refusal('a,b,a,b,a\n1,2,3,4,5\n')
   if (!(err instanceof BadRequestError)) return t.fail('not a BadRequestError')
   t.equal(err.message, 'The CSV header (line 1) names columns more than once: "a", "b". Each column may appear once.')
   t.strictSame(
@@ -23,5 +31,5 @@ t.test('two columns named twice are both named, once each', async (t) => {
 })
 
 t.test('empty header cells may repeat: they name no field', async (t) => {
-  t.strictSame(parseCsv('a,,b,\n1,,2,\n'), { rows: [{ a: '1', b: '2' }], lines: [2] })
+  t.strictSame(await parseCsv('a,,b,\n1,,2,\n'), { rows: [{ a: '1', b: '2' }], lines: [2] })
 })

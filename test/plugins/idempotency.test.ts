@@ -1,6 +1,13 @@
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { IDEMPOTENCY_KEY_TTL_MS, canonicalJson, idempotencyScope, requestFingerprint } from '../../src/plugins/idempotency.js'
+import {
+  FINGERPRINT_SLICE,
+  IDEMPOTENCY_KEY_TTL_MS,
+  canonicalJson,
+  idempotencyScope,
+  requestFingerprint,
+  requestFingerprintSliced,
+} from '../../src/plugins/idempotency.js'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.js'
 import { generateOpenApi } from '../../src/openapi.js'
 import { type Problem, build, countRows as count, createAll, figureClaim, json, post } from '../helper.js'
@@ -186,13 +193,16 @@ t.test('an in_flight key left by another process is a 409', async (t) => {
   const app = await build(t)
   const repo = createIdempotencyRepository(app.db)
   const body = { name: 'Reuters', kind: 'news_agency' }
-  const outcome = repo.claim({
-    scope: 'anonymous',
-    key: 'elsewhere',
-    method: 'POST',
-    path: '/sources',
-    fingerprint: requestFingerprint('POST', '/sources', 'application/json', body),
-  })
+  // On the app's connection, so through its write gate (repositories/write-gate), as every write of it.
+  const outcome = app.writes.now(() =>
+    repo.claim({
+      scope: 'anonymous',
+      key: 'elsewhere',
+      method: 'POST',
+      path: '/sources',
+      fingerprint: requestFingerprint('POST', '/sources', 'application/json', body),
+    }),
+  )
   t.strictSame(outcome, { state: 'claimed' })
   const res = await post(app, '/sources', body, keyed('elsewhere'))
   assertKeyProblem(t, res, 409, /idempotency-key-in-flight/)
@@ -261,10 +271,11 @@ t.test('an expired key can be used again, for any request; expired keys are purg
     { key: 'expired-unused', fingerprint: 'another request', at: longAgo },
   ]
   for (const e of entries) {
-    t.strictSame(repo.claim({ scope: 'anonymous', key: e.key, method: 'POST', path: '/sources', fingerprint: e.fingerprint }, e.at), {
-      state: 'claimed',
-    })
-    repo.complete('anonymous', e.key, stale)
+    const claimed = app.writes.now(() =>
+      repo.claim({ scope: 'anonymous', key: e.key, method: 'POST', path: '/sources', fingerprint: e.fingerprint }, e.at),
+    )
+    t.strictSame(claimed, { state: 'claimed' })
+    app.writes.now(() => repo.complete('anonymous', e.key, stale))
   }
 
   const rerun = await post(app, '/sources', body, keyed('expired-same'))
@@ -392,6 +403,23 @@ t.test('the fingerprint: key order does not matter; method, path, media type and
   t.equal(idempotencyScope(undefined), 'anonymous')
   t.equal(idempotencyScope('Bearer abc'), idempotencyScope('bearer  abc '), 'the token, however the header is spelled')
   t.not(idempotencyScope('Bearer abc'), idempotencyScope('Bearer abd'))
+})
+
+t.test('a large array body is fingerprinted a slice at a time, to the same digest', async (t) => {
+  const rows: unknown[] = Array.from({ length: 2 * FINGERPRINT_SLICE + 7 }, (_, i) => ({ z: i, a: { y: [i, null], b: 'x' } }))
+  rows.push(null, [], 'a row', 5)
+  const whole = requestFingerprint('POST', '/claims/bulk', 'application/x-ndjson', rows)
+  const seen: string[] = []
+  setImmediate(() => seen.push('another turn of the loop'))
+  const sliced = await requestFingerprintSliced('POST', '/claims/bulk', 'application/x-ndjson', rows).finally(() => seen.push('digest'))
+  t.equal(sliced, whole, 'the digest of the body in one piece')
+  t.strictSame(seen, ['another turn of the loop', 'digest'], 'the event loop turned in between')
+  for (const small of [rows.slice(0, FINGERPRINT_SLICE), { a: 1 }, 'text', undefined]) {
+    t.equal(
+      await requestFingerprintSliced('POST', '/x', 'application/json', small),
+      requestFingerprint('POST', '/x', 'application/json', small),
+    )
+  }
 })
 
 t.test('every POST documents the header and its 409 and 422; other methods do not', async (t) => {

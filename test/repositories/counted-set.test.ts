@@ -14,7 +14,8 @@ import { asKnownAt } from '../../src/engine/known-at.js'
 import type { AttributionClaim, Claim, FigureClaim } from '../../src/engine/types.js'
 import { summaryWarnings } from '../../src/engine/warnings.js'
 import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holds } from '../engine/fixtures/claims.js'
-import { build } from '../helper.js'
+import { openDatabase } from '../../src/db/client.js'
+import { type ClaimsRepository, createClaimsRepository } from '../../src/repositories/claims-repository.js'
 
 const RETRACTED_ON = ['2020-01-01', '2020-01-02', '2020-01-03', '2021-01-01'].map(day)
 
@@ -40,23 +41,25 @@ function momentsOf(claims: readonly Claim[]): string[] {
   return [...days].sort()
 }
 
-/** An app whose database has the fixtures' sources and actors, straight through SQL, and a statement that adds an event. */
-async function world(t: Parameters<typeof build>[0]) {
-  const app = await build(t)
-  const sqlite = app.db.$client
+/** A database (no app: these tests write straight through SQL) with the fixtures' sources and actors, its claims repository, and a statement that adds an event. */
+function world(t: { teardown(fn: () => void): void }) {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.$client.close())
+  const claims = createClaimsRepository(db)
+  const sqlite = db.$client
   for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
   for (const a of ACTORS)
     sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', ?, NULL, '', '')").run(a.id, a.id, a.parent_id ?? null)
   const addEvent = sqlite.prepare(
     "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
   )
-  return { app, sqlite, addEvent }
+  return { repo: claims, sqlite, addEvent }
 }
 
 const byId = (a: Claim, b: Claim) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 t.test('the sought counted set is the engine’s, at every moment and as known at every moment', async (t) => {
-  const { app, sqlite, addEvent } = await world(t)
+  const { repo, sqlite, addEvent } = world(t)
   const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
   let run = 0
 
@@ -73,15 +76,15 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
         event_id: event,
         supersedes: c.supersedes && `${event}-${c.supersedes}`,
       }))
-      for (const c of claims) insert(app, c)
+      for (const c of claims) insert(repo, c)
       for (const c of claims) if (c.retraction) retract.run(c.id, c.retraction.at, c.retraction.reason)
 
       for (const knownAt of [undefined, ...momentsOf(claims)]) {
         const known = knownAt === undefined ? claims : asKnownAt(claims, knownAt)
-        if (app.repos.claims.totalAt(event, knownAt) !== known.length) return false
+        if (repo.totalAt(event, knownAt) !== known.length) return false
         for (const asOf of momentsOf(claims)) {
           const expected = countedSet(known, asOf)
-          const sought = app.repos.claims.countedAt(event, asOf, knownAt)
+          const sought = repo.countedAt(event, asOf, knownAt)
           const same =
             isDeepStrictEqual([...sought.counted].sort(byId), [...expected.counted].sort(byId)) &&
             isDeepStrictEqual([...sought.previous].sort(byId), [...expected.previous].sort(byId)) &&
@@ -94,7 +97,7 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
         const stated = claims.map((c) => c.stated_at).sort()
         const through = stated.filter((s) => s <= moment).pop() ?? null
         const after = stated.find((s) => s > moment) ?? null
-        if (app.repos.claims.statedThrough(event, moment) !== through || app.repos.claims.statedAfter(event, moment) !== after) return false
+        if (repo.statedThrough(event, moment) !== through || repo.statedAfter(event, moment) !== after) return false
       }
       return true
     }),
@@ -103,7 +106,7 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
 })
 
 t.test('an attribution counts once however many of its actors it decides; lanes are per actor', async (t) => {
-  const { app, sqlite, addEvent } = await world(t)
+  const { repo, sqlite, addEvent } = world(t)
   addEvent.run('e')
   const both: AttributionClaim = {
     kind: 'attribution',
@@ -122,22 +125,22 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
     certainty: 'asserted',
     role: null,
   }
-  insert(app, both)
+  insert(repo, both)
   t.strictSame(sqlite.prepare("SELECT lane, source_id, claim_id FROM claim_lanes WHERE event_id = 'e' ORDER BY lane").all(), [
     { lane: 'a|gov', source_id: 's1', claim_id: 'a1' },
     { lane: 'a|rebels', source_id: 's1', claim_id: 'a1' },
   ])
   t.strictSame(
-    app.repos.claims.countedAt('e', endOf('2020-01-01')).counted.map((c) => c.id),
+    repo.countedAt('e', endOf('2020-01-01')).counted.map((c) => c.id),
     ['a1'],
   )
 })
 
 t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when claims are missing from it', async (t) => {
-  const { app, sqlite, addEvent } = await world(t)
+  const { repo, sqlite, addEvent } = world(t)
   const tables = () =>
     ['claim_lanes', 'event_lanes', 'event_tallies'].map((table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all())
-  t.equal(app.repos.claims.reindexIfIncomplete(), false, 'no claims: nothing to do')
+  t.equal(repo.reindexIfIncomplete(), false, 'no claims: nothing to do')
   let run = 0
   holds(
     t,
@@ -145,22 +148,22 @@ t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when c
     fc.property(historyArb, (history) => {
       const event = `r${run++}`
       addEvent.run(event)
-      for (const c of history) insert(app, { ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null })
+      for (const c of history) insert(repo, { ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null })
       const written = tables()
-      if (app.repos.claims.reindexIfIncomplete()) return false
+      if (repo.reindexIfIncomplete()) return false
       for (const table of ['claim_lanes', 'event_lanes', 'event_tallies']) sqlite.prepare(`DELETE FROM ${table}`).run()
       const anyClaim = sqlite.prepare('SELECT COUNT(*) FROM claims').pluck().get() !== 0
-      return app.repos.claims.reindexIfIncomplete() === anyClaim && isDeepStrictEqual(tables(), written)
+      return repo.reindexIfIncomplete() === anyClaim && isDeepStrictEqual(tables(), written)
     }),
     { numRuns: 40 },
   )
 })
 
 /** Inserts an engine claim as the claims table holds it, with its own recorded_at. */
-function insert(app: Awaited<ReturnType<typeof build>>, c: Claim): void {
+function insert(claims: ClaimsRepository, c: Claim): void {
   const figure: FigureClaim | null = c.kind === 'figure' ? c : null
   const attribution: AttributionClaim | null = c.kind === 'attribution' ? c : null
-  app.repos.claims.insert({
+  claims.insert({
     id: c.id,
     eventId: c.event_id,
     kind: c.kind,

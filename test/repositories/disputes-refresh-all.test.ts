@@ -41,15 +41,21 @@ t.test('refreshAll recomputes every event and returns how many', async (t) => {
   t.equal((await post(app, '/events', { id: 'quiet', title: 'No claims yet', occurred_on: '2020' })).statusCode, 201)
   t.strictSame(await blocks(app), { 'khan-shaykhun': KHAN_SHAYKHUN, quiet: EMPTY }, 'the blocks the API computed')
 
-  // Rows written behind the API's back: Khan Shaykhun's block is now that of an event without claims.
-  app.db.$client.exec(`UPDATE event_disputes SET
+  // Rows written behind the API's back (on its connection, so through its write gate): Khan Shaykhun's block is now that of an event without claims.
+  app.writes.now(() =>
+    app.db.$client.exec(`UPDATE event_disputes SET
     (level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims) =
     (SELECT level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims FROM event_disputes WHERE event_id = 'quiet')
-    WHERE event_id = 'khan-shaykhun'`)
+    WHERE event_id = 'khan-shaykhun'`),
+  )
   const stale = await build(t, { dbPath })
   t.strictSame(await blocks(stale), { 'khan-shaykhun': EMPTY, quiet: EMPTY }, 'an app opened on the file shows the rows as stored')
 
-  t.equal(stale.repos.disputes.refreshAll(), 2, 'both events recomputed')
+  t.equal(
+    stale.writes.now(() => stale.repos.disputes.refreshAll()),
+    2,
+    'both events recomputed',
+  )
   const after = await build(t, { dbPath })
   t.strictSame(await blocks(after), { 'khan-shaykhun': KHAN_SHAYKHUN, quiet: EMPTY }, 'the stored blocks are right again')
 })

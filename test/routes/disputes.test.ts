@@ -269,25 +269,28 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   )
   // A read refreshes the blocks the write queued; from then on the list reads what is stored.
   await get(first, '/events?limit=1000')
-  // Straight through SQL, as bench/data.ts writes: a second killed figure, and an event with no block at all.
+  // Straight through SQL, as bench/data.ts writes: a second killed figure, and an event with no block at all
+  // (on the app's connection, so through its write gate).
   const sqlite = first.db.$client
-  sqlite
-    .prepare(
-      `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)
+  first.writes.now(() => {
+    sqlite
+      .prepare(
+        `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)
        VALUES ('c-direct', 'ev-a', 'figure', 's2', '[]', '2017-04-02T00:00:00.000Z', '2017-04-02T00:00:00.000Z', 'x', 'killed', 'all', 'exact', 30)`,
-    )
-    .run()
-  sqlite
-    .prepare(
-      "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('direct', 'Direct', '2017', '[]', '{}', 'x', 'x')",
-    )
-    .run()
-  sqlite
-    .prepare(
-      `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, stance, actor_ids, certainty)
+      )
+      .run()
+    sqlite
+      .prepare(
+        "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('direct', 'Direct', '2017', '[]', '{}', 'x', 'x')",
+      )
+      .run()
+    sqlite
+      .prepare(
+        `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, stance, actor_ids, certainty)
        VALUES ('c-direct-2', 'direct', 'attribution', 's1', '[]', '2017-04-02T00:00:00.000Z', '2017-04-02T00:00:00.000Z', 'y', 'accuses', '["rebels"]', 'asserted')`,
-    )
-    .run()
+      )
+      .run()
+  })
   const before = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(first, '/events?limit=1000')).items
   t.strictSame(
     before.find((e) => e.id === 'ev-a')?.dispute,

@@ -31,7 +31,7 @@ t.test('a round that throws is logged and retried after the interval; the rounds
       return 0
     },
   }
-  const refresher = createRefresher(disputes, log, { intervalMs: 1, slice: 5, budgetMs: 10, settleMs: 0 })
+  const refresher = createRefresher(disputes, log, { intervalMs: 1, slice: 5, budgetMs: 10, settleMs: 0 }, app.writes)
   t.teardown(() => refresher.stop())
   // The refresher's timers are unref'd (they never keep a server's process alive): this keeps the test's alive until the retry.
   const keepAlive = setInterval(() => undefined, 1000)

@@ -16,9 +16,9 @@ async function loaded(t: Teardown) {
   return app
 }
 
-/** Refreshes what writes queued, as GET /events (or the refresher) does. */
+/** Refreshes what writes queued, as GET /events (or the refresher) does: through the write gate. */
 function refresh(app: Awaited<ReturnType<typeof loaded>>): void {
-  app.repos.disputes.refreshDue()
+  app.writes.now(() => app.repos.disputes.refreshDue())
 }
 
 t.test('served from the store once refreshed, the same bytes as computed live', async (t) => {
@@ -82,7 +82,7 @@ t.test('every change it shows sends readers back to the engine until the next re
   t.notOk(fresh(), 'a renamed source (every summary names its sources)')
   t.match((await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body, /"source_name":"Syrian Observatory"/)
 
-  app.repos.disputes.refreshDispute(EVENT)
+  app.writes.now(() => app.repos.disputes.refreshDispute(EVENT))
   t.ok(fresh())
   t.equal((await patch(app, '/actors/russian-forces', { name: 'Armed forces of the Russian Federation' })).statusCode, 200)
   t.notOk(fresh(), 'a renamed actor')
@@ -127,11 +127,12 @@ t.test('a slice of the queue stops once its time budget is spent, one event at l
   }
   const before = queued()
   t.ok(before >= 4, `${before} events queued`)
-  t.equal(app.repos.disputes.refreshSomeQueued(50, 0), 1, 'no budget: one event, then it stops')
+  const refresh = (limit: number, budgetMs: number) => app.writes.now(() => app.repos.disputes.refreshSomeQueued(limit, budgetMs))
+  t.equal(refresh(50, 0), 1, 'no budget: one event, then it stops')
   t.equal(queued(), before - 1, 'and only that one is dequeued')
-  t.equal(app.repos.disputes.refreshSomeQueued(2, 60_000), 2, 'a budget it does not reach: the slice')
-  t.equal(app.repos.disputes.refreshSomeQueued(50, 60_000), before - 3, 'the rest')
-  t.equal(app.repos.disputes.refreshSomeQueued(50, 0), 0, 'nothing queued: nothing refreshed')
+  t.equal(refresh(2, 60_000), 2, 'a budget it does not reach: the slice')
+  t.equal(refresh(50, 60_000), before - 3, 'the rest')
+  t.equal(refresh(50, 0), 0, 'nothing queued: nothing refreshed')
 })
 
 t.test('the refresher drains the queue a slice at a time, then walks the rows left without a stored summary', async (t) => {
@@ -146,7 +147,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 
   const errors: unknown[] = []
   const log = { ...app.log, error: (obj: unknown) => errors.push(obj) }
-  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, budgetMs: 10, settleMs: 0 })
+  const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, budgetMs: 10, settleMs: 0 }, app.writes)
   t.teardown(() => refresher.stop())
   let steps = 0
   while (refresher.step()) steps++
@@ -193,11 +194,16 @@ t.test('the refresher lets writes settle before it refreshes the queue (a bulk l
   const app = await loaded(t)
   const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
   t.ok(queued() > 0)
-  const refresher = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 60_000 })
+  const refresher = createRefresher(
+    app.repos.disputes,
+    app.log,
+    { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 60_000 },
+    app.writes,
+  )
   t.teardown(() => refresher.stop())
   t.equal(refresher.step(), false, 'nothing done while the last write is recent')
   t.ok(queued() > 0, 'the queue waits')
-  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 0 })
+  const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 0 }, app.writes)
   t.teardown(() => settled.stop())
   while (settled.step()) {
     // drain

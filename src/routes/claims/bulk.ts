@@ -1,10 +1,14 @@
 /** POST /claims/bulk (contract §9): many claims, JSON, NDJSON or CSV, all or nothing. */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { MAX_BULK_BYTES, MAX_BULK_ROWS, csvBody, ndjsonBody, tooManyRows } from '../../lib/bulk-body.js'
-import { BulkClaim } from '../../schemas/claims.js'
+import { BulkClaims } from '../../schemas/claims.js'
+import { BodyValidationError } from '../../services/bulk-claims.js'
 import { errorResponses, flag, writeSecurity } from '../../schemas/common.js'
 import { CLAIM_INPUT_FIELDS } from '../../schemas/csv-columns.js'
+
+/** What a validator compiler is given: one part's schema (the query string's, here). */
+type RouteSchemaPart = Parameters<typeof validatorCompiler>[0]
 
 const BulkQuery = z.strictObject({
   dry_run: flag(false, 'Validate and report without writing.'),
@@ -46,7 +50,7 @@ const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
         // The media types the body may have (the content type parsers above); each is documented with the JSON schema.
         consumes: ['application/json', 'application/x-ndjson', 'text/csv'],
         querystring: BulkQuery,
-        body: z.array(BulkClaim).meta({
+        body: BulkClaims.meta({
           description: 'JSON shown; NDJSON and CSV carry the same fields.',
           // Documents the preValidation check below (413, not 400).
           maxItems: MAX_BULK_ROWS,
@@ -77,14 +81,29 @@ const bulkRoutes: FastifyPluginAsyncZod = async (app) => {
           ...errorResponses(400, 401, 409, 413, 415, 422),
         },
       },
+      // The body is validated with the batch, off the event loop (services/bulk-claims: 20,000 rows cost ~200 ms of
+      // zod), by the schema above and with the same 400; the query string and headers here, as on every route.
+      // (Fastify hands the compiler one part's schema at a time; its type names the route's whole schema.)
+      validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route as unknown as RouteSchemaPart)),
+      // Their errors come to the handler, which names a bad body first, as Fastify does.
+      attachValidation: true,
       preValidation: async (request) => {
         if (Array.isArray(request.body) && request.body.length > MAX_BULK_ROWS) throw tooManyRows(request.body.length)
       },
     },
     async (request, reply) => {
+      const rows: unknown = request.body // as parsed: not validated yet (validatorCompiler above)
+      if (request.validationError) {
+        // A bad query string (or header). Fastify checks the body first and answers its errors alone: so here,
+        // through a dry run that stops at a bad body and writes nothing in any case.
+        const bodyError = await app.bulkClaims.record({ rows, dryRun: true }).then(
+          () => null,
+          (err: unknown) => (err instanceof BodyValidationError ? err : null),
+        )
+        throw bodyError ?? request.validationError
+      }
       const dryRun = request.query.dry_run
-      const requests = request.body.map((input, row) => ({ input, eventId: input.event_id, at: [row] }))
-      const outcome = app.claimsService.recordAll(requests, { dryRun })
+      const outcome = await app.bulkClaims.record({ rows, dryRun })
       return reply.code(dryRun ? 200 : 201).send({ dry_run: dryRun, ...outcome })
     },
   )

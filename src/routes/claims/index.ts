@@ -23,7 +23,7 @@ const claimsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (eventId === undefined) {
         throw new BadRequestError('The claim needs an event_id.', [{ path: '/event_id', in: 'body', message: 'is required' }])
       }
-      const { claim, created } = app.claimsService.record(request.body, eventId, { eventFromPath: false })
+      const { claim, created } = await app.writes.write(() => app.claimsService.record(request.body, eventId, { eventFromPath: false }))
       return reply
         .code(created ? 201 : 200)
         .header('location', `/claims/${claim.id}`)
@@ -67,7 +67,7 @@ const claimsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const claim = app.claimsService.retract(request.params.id, request.body.reason)
+      const claim = await app.writes.write(() => app.claimsService.retract(request.params.id, request.body.reason))
       return reply.code(201).header('location', `/claims/${claim.id}`).send(claim)
     },
   )

@@ -136,7 +136,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
           { path: '/event_id', in: 'body', message: `must be "${eventId}" (the event in the path) or absent` },
         ])
       }
-      const { claim, created } = app.claimsService.record(request.body, eventId, { eventFromPath: true })
+      const { claim, created } = await app.writes.write(() => app.claimsService.record(request.body, eventId, { eventFromPath: true }))
       return reply
         .code(created ? 201 : 200)
         .header('location', `/claims/${claim.id}`)

@@ -48,7 +48,7 @@ const eventsListRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { country, from, to, tag, q, level, attribution_status, sort, ...list } = request.query
       // Claims stated in the future when written count once their stated_at passes: catch up on those first.
-      app.repos.disputes.refreshDue()
+      await app.writes.write(() => app.repos.disputes.refreshDue())
       const filters = { country, from, to, tag, q, level, attribution_status }
       return sendList(request, reply, list, {
         columns,

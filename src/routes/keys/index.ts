@@ -26,7 +26,7 @@ const keysRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: KeyCreated, ...errorResponses(400), ...unauthorized },
       },
     },
-    async (request, reply) => reply.code(201).send(app.keys.create(request.body.name, request.body.scopes)),
+    async (request, reply) => reply.code(201).send(await app.writes.write(() => app.keys.create(request.body.name, request.body.scopes))),
   )
 
   app.get(
@@ -59,7 +59,7 @@ const keysRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: Key, ...errorResponses(400, 404, 409), ...unauthorized },
       },
     },
-    async (request) => app.keys.revoke(request.params.id),
+    async (request) => app.writes.write(() => app.keys.revoke(request.params.id)),
   )
 }
 
