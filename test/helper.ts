@@ -8,6 +8,8 @@ import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { type ApiKey, parseApiKeys } from '../src/config.js'
 import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
+import type { AttributionClaim, Claim, FigureClaim } from '../src/engine/types.js'
+import type { ClaimInsert } from '../src/repositories/claims-repository.js'
 
 export interface Teardown {
   teardown(fn: () => unknown): void
@@ -317,4 +319,38 @@ export function childEnv(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
     env[key] = value
   }
   return { ...env, ...vars }
+}
+
+/** An engine claim as the claims table holds it (claims-repository insert), with its own recorded_at: for tests that write histories straight to a repository. */
+export function claimRow(c: Claim): Required<ClaimInsert> {
+  const figure: FigureClaim | null = c.kind === 'figure' ? c : null
+  const attribution: AttributionClaim | null = c.kind === 'attribution' ? c : null
+  return {
+    id: c.id,
+    eventId: c.event_id,
+    kind: c.kind,
+    sourceId: c.source_id,
+    via: c.via,
+    statedAt: c.stated_at,
+    recordedAt: c.recorded_at,
+    quote: c.quote,
+    url: c.url,
+    language: null,
+    note: null,
+    externalId: null,
+    supersedes: c.supersedes,
+    fingerprint: c.id,
+    metric: figure?.metric ?? null,
+    population: figure?.population ?? null,
+    party: figure?.party ?? null,
+    qualifier: figure?.qualifier ?? null,
+    value: figure?.value ?? null,
+    low: figure?.low ?? null,
+    high: figure?.high ?? null,
+    best: figure?.best ?? null,
+    stance: attribution?.stance ?? null,
+    actorIds: attribution?.actor_ids ?? null,
+    certainty: attribution?.certainty ?? null,
+    role: attribution?.role ?? null,
+  }
 }

@@ -127,12 +127,9 @@ export function claimColumns(opts: { full: boolean; metric?: Metric | undefined 
   return fields.map((name) => column(name, hxl[name], NESTED[name]))
 }
 
-/** The columns of GET /summaries, in contract order, then as_of; also GET /events/{id}/summary as CSV. */
-export function summaryColumns(metric?: Metric): Column[] {
+/** A figure group and its summary's numbers, as GET /summaries and a timeline's CSV show them. */
+function groupColumns(metric: Metric | undefined): Column[] {
   return [
-    column('event_id', '#event+id'),
-    column('event_title', '#event+name'),
-    column('occurred_on', '#date+occurred'),
     column('metric', '#impact+type'),
     column('population', '#group+code'),
     column('party', '#org+id+party'),
@@ -144,6 +141,16 @@ export function summaryColumns(metric?: Metric): Column[] {
     column('spread', '#meta+spread'),
     column('ratio', '#meta+ratio'),
     column('relative_spread', '#meta+relative_spread'),
+  ]
+}
+
+/** The columns of GET /summaries, in contract order, then as_of; also GET /events/{id}/summary as CSV. */
+export function summaryColumns(metric?: Metric): Column[] {
+  return [
+    column('event_id', '#event+id'),
+    column('event_title', '#event+name'),
+    column('occurred_on', '#date+occurred'),
+    ...groupColumns(metric),
     column('attribution_status', '#status+attribution'),
     column('as_of', '#date+as_of'),
   ]
@@ -157,17 +164,7 @@ export function summaryColumns(metric?: Metric): Column[] {
 export function timelineColumns(metric: Metric): Column[] {
   return [
     column('at', '#date+as_of'),
-    column('metric', '#impact+type'),
-    column('population', '#group+code'),
-    column('party', '#org+id+party'),
-    column('sources', '#meta+sources'),
-    column('range_low', affected(metric, 'min')),
-    column('range_high', affected(metric, 'max')),
-    column('median', affected(metric)),
-    column('level', '#status+disagreement'),
-    column('spread', '#meta+spread'),
-    column('ratio', '#meta+ratio'),
-    column('relative_spread', '#meta+relative_spread'),
+    ...groupColumns(metric),
     column('consistent', '#meta+consistent'),
     column('agreement_low', affected(metric, 'agreement', 'min')),
     column('agreement_high', affected(metric, 'agreement', 'max')),

@@ -11,11 +11,12 @@ import fc from 'fast-check'
 import { countedSet } from '../../src/engine/counting.js'
 import { summarizeCounted, summarizeEvent } from '../../src/engine/event-summary.js'
 import { asKnownAt } from '../../src/engine/known-at.js'
-import type { AttributionClaim, Claim, FigureClaim } from '../../src/engine/types.js'
+import type { AttributionClaim, Claim } from '../../src/engine/types.js'
 import { summaryWarnings } from '../../src/engine/warnings.js'
 import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holds } from '../engine/fixtures/claims.js'
 import { openDatabase } from '../../src/db/client.js'
-import { type ClaimsRepository, createClaimsRepository } from '../../src/repositories/claims-repository.js'
+import { createClaimsRepository } from '../../src/repositories/claims-repository.js'
+import { claimRow } from '../helper.js'
 
 const RETRACTED_ON = ['2020-01-01', '2020-01-02', '2020-01-03', '2021-01-01'].map(day)
 
@@ -76,7 +77,7 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
         event_id: event,
         supersedes: c.supersedes && `${event}-${c.supersedes}`,
       }))
-      for (const c of claims) insert(repo, c)
+      for (const c of claims) repo.insert(claimRow(c))
       for (const c of claims) if (c.retraction) retract.run(c.id, c.retraction.at, c.retraction.reason)
 
       for (const knownAt of [undefined, ...momentsOf(claims)]) {
@@ -125,7 +126,7 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
     certainty: 'asserted',
     role: null,
   }
-  insert(repo, both)
+  repo.insert(claimRow(both))
   t.strictSame(sqlite.prepare("SELECT lane, source_id, claim_id FROM claim_lanes WHERE event_id = 'e' ORDER BY lane").all(), [
     { lane: 'a|gov', source_id: 's1', claim_id: 'a1' },
     { lane: 'a|rebels', source_id: 's1', claim_id: 'a1' },
@@ -148,7 +149,7 @@ t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when c
     fc.property(historyArb, (history) => {
       const event = `r${run++}`
       addEvent.run(event)
-      for (const c of history) insert(repo, { ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null })
+      for (const c of history) repo.insert(claimRow({ ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null }))
       const written = tables()
       if (repo.reindexIfIncomplete()) return false
       for (const table of ['claim_lanes', 'event_lanes', 'event_tallies']) sqlite.prepare(`DELETE FROM ${table}`).run()
@@ -158,37 +159,3 @@ t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when c
     { numRuns: 40 },
   )
 })
-
-/** Inserts an engine claim as the claims table holds it, with its own recorded_at. */
-function insert(claims: ClaimsRepository, c: Claim): void {
-  const figure: FigureClaim | null = c.kind === 'figure' ? c : null
-  const attribution: AttributionClaim | null = c.kind === 'attribution' ? c : null
-  claims.insert({
-    id: c.id,
-    eventId: c.event_id,
-    kind: c.kind,
-    sourceId: c.source_id,
-    via: c.via,
-    statedAt: c.stated_at,
-    recordedAt: c.recorded_at,
-    quote: c.quote,
-    url: c.url,
-    language: null,
-    note: null,
-    externalId: null,
-    supersedes: c.supersedes,
-    fingerprint: c.id,
-    metric: figure?.metric ?? null,
-    population: figure?.population ?? null,
-    party: figure?.party ?? null,
-    qualifier: figure?.qualifier ?? null,
-    value: figure?.value ?? null,
-    low: figure?.low ?? null,
-    high: figure?.high ?? null,
-    best: figure?.best ?? null,
-    stance: attribution?.stance ?? null,
-    actorIds: attribution?.actor_ids ?? null,
-    certainty: attribution?.certainty ?? null,
-    role: attribution?.role ?? null,
-  })
-}

@@ -15,7 +15,7 @@ import { createTimelineQuery } from '../../src/repositories/timeline-query.js'
 import { type TimelineRequest, createTimelineService } from '../../src/services/timeline-service.js'
 import { ACTORS, SOURCES, WORLD, figure } from '../engine/fixtures/claims.js'
 import { ASKED, GROUPS, forEveryHistory, fromScratch, historyArb } from '../engine/fixtures/histories.js'
-import { assertQueryRefused, build, createAll } from '../helper.js'
+import { assertQueryRefused, build, claimRow, createAll } from '../helper.js'
 
 /** An app with the sources and actors the histories name (each named by its id, as in the engine's WORLD). */
 async function world(): Promise<FastifyInstance> {
@@ -40,41 +40,10 @@ async function stored(app: FastifyInstance, claims: readonly Claim[]): Promise<{
   const own = (id: string) => `${event}-${id}`
   const placed = claims.map((c) => ({ ...c, id: own(c.id), event_id: event, supersedes: c.supersedes === null ? null : own(c.supersedes) }))
   const sqlite = app.db.$client
-  const insert = sqlite.prepare(
-    `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, supersedes, fingerprint,
-       metric, population, party, qualifier, value, low, high, best, stance, actor_ids, certainty, role)
-     VALUES (@id, @event_id, @kind, @source_id, @via, @stated_at, @recorded_at, @supersedes, @id,
-       @metric, @population, @party, @qualifier, @value, @low, @high, @best, @stance, @actor_ids, @certainty, @role)`,
-  )
   const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
-  // Straight through SQL, as the API appends them (through the write gate, as every write of the app's connection).
+  // Through the repository, as the API appends them (and the write gate, as every write of the app's connection).
   app.writes.now(() => {
-    for (const c of placed) {
-      const figure = c.kind === 'figure' ? c : null
-      const attribution = c.kind === 'attribution' ? c : null
-      insert.run({
-        id: c.id,
-        event_id: event,
-        kind: c.kind,
-        source_id: c.source_id,
-        via: JSON.stringify(c.via),
-        stated_at: c.stated_at,
-        recorded_at: c.recorded_at,
-        supersedes: c.supersedes,
-        metric: figure?.metric ?? null,
-        population: figure?.population ?? null,
-        party: figure?.party ?? null,
-        qualifier: figure?.qualifier ?? null,
-        value: figure?.value ?? null,
-        low: figure?.low ?? null,
-        high: figure?.high ?? null,
-        best: figure?.best ?? null,
-        stance: attribution?.stance ?? null,
-        actor_ids: attribution === null ? null : JSON.stringify(attribution.actor_ids),
-        certainty: attribution?.certainty ?? null,
-        role: attribution?.role ?? null,
-      })
-    }
+    for (const c of placed) app.repos.claims.insert(claimRow(c))
     for (const c of placed) if (c.retraction !== null) retract.run(c.id, c.retraction.at, c.retraction.reason)
   })
   return { event, claims: placed }
