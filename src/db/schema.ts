@@ -281,7 +281,7 @@ export const disputeQueue = sqliteTable('dispute_queue', {
  * it as it is, with as_of spliced in between `head` and `tail`, for as long
  * as it shows now — the event's `revision` and the `directory` (sources' and
  * actors' revisions) unchanged, and no claim stated since (`until` is the
- * next stated_at; `stated` counts the claims stated by then). Its own table,
+ * next stated_at; `through` the latest stated_at by then). Its own table,
  * so that event_disputes stays narrow for the lists that scan it.
  */
 export const storedSummaries = sqliteTable('stored_summaries', {
