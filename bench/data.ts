@@ -11,6 +11,7 @@
 import { rmSync } from 'node:fs'
 import { uuidv7 } from 'uuidv7'
 import { openDatabase } from '../src/db/client.js'
+import { SqliteSql } from '../src/db/sql.js'
 import { createActorsRepository } from '../src/repositories/actors-repository.js'
 import { createClaimsRepository } from '../src/repositories/claims-repository.js'
 import { createDisputesRepository } from '../src/repositories/disputes-repository.js'
@@ -29,11 +30,11 @@ function random(seed: number): () => number {
   }
 }
 
-export function generate(
+export async function generate(
   path: string,
   events: number,
   perEvent: number,
-): { claims: number; seconds: number; indexSeconds: number; disputeSeconds: number } {
+): Promise<{ claims: number; seconds: number; indexSeconds: number; disputeSeconds: number }> {
   rmSync(path, { force: true })
   rmSync(`${path}-wal`, { force: true })
   rmSync(`${path}-shm`, { force: true })
@@ -161,14 +162,15 @@ export function generate(
   // The claims went in straight through SQL: index their lanes and tallies, and compute every event's
   // dispute block (GET /events), as the app would at start.
   const indexStarted = process.hrtime.bigint()
-  const claims = createClaimsRepository(database)
-  claims.reindexIfIncomplete()
+  const sql = new SqliteSql(database)
+  const claims = createClaimsRepository(sql)
+  await claims.reindexIfIncomplete()
   const indexSeconds = Number(process.hrtime.bigint() - indexStarted) / 1e9
   const disputesStarted = process.hrtime.bigint()
-  createDisputesRepository(database, {
+  await createDisputesRepository(sql, {
     claims,
-    sources: createSourcesRepository(database),
-    actors: createActorsRepository(database),
+    sources: createSourcesRepository(sql),
+    actors: createActorsRepository(sql),
   }).refreshAll()
   const disputeSeconds = Number(process.hrtime.bigint() - disputesStarted) / 1e9
   db.pragma('wal_checkpoint(TRUNCATE)')
@@ -179,7 +181,7 @@ export function generate(
 if (import.meta.url === `file://${process.argv[1]}`) {
   const events = Number(process.env.EVENTS ?? 100_000)
   const perEvent = Number(process.env.CLAIMS_PER_EVENT ?? 10)
-  const { claims, seconds, indexSeconds, disputeSeconds } = generate(BENCH_DB, events, perEvent)
+  const { claims, seconds, indexSeconds, disputeSeconds } = await generate(BENCH_DB, events, perEvent)
   console.log(
     `${BENCH_DB}: ${events} events, ${claims} claims in ${seconds.toFixed(1)} s (of which the claims' lanes and tallies ${indexSeconds.toFixed(1)} s, dispute blocks ${disputeSeconds.toFixed(1)} s)`,
   )

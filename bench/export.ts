@@ -16,7 +16,7 @@ const PORT = Number(process.env.BENCH_PORT ?? 3998)
 
 if (!existsSync(BENCH_DB)) {
   console.log(`generating ${BENCH_DB} (npm run bench:data)…`)
-  generate(BENCH_DB, 100_000, 10)
+  await generate(BENCH_DB, 100_000, 10)
 }
 const server = spawn(process.execPath, ['dist/server.js'], {
   env: { ...process.env, PORT: String(PORT), RECKON_DB: BENCH_DB, LOG_LEVEL: 'warn', RECKON_API_KEYS: '', ...UNLIMITED },

@@ -105,7 +105,7 @@ function spread(values: readonly number[]): string {
 
 if (!existsSync(BENCH_DB)) {
   console.log(`generating ${BENCH_DB} (npm run bench:data)…`)
-  generate(BENCH_DB, EVENTS, 10)
+  await generate(BENCH_DB, EVENTS, 10)
 }
 
 const children: ChildProcess[] = []

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util'
 import { type Scope, loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
+import { SqliteSql } from '../src/db/sql.js'
 import { ProblemError } from '../src/errors.js'
 import { SCOPES } from '../src/config.js'
 import { createKeysRepository } from '../src/repositories/keys-repository.js'
@@ -30,21 +31,21 @@ function scopesOf(text: string | undefined): Scope[] {
 }
 
 /** Runs one command against the database at `dbPath`; returns what to print. */
-export function runKeys(argv: readonly string[], dbPath: string): string {
+export async function runKeys(argv: readonly string[], dbPath: string): Promise<string> {
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
     options: { name: { type: 'string' }, scopes: { type: 'string' } },
   })
   const [command, ...rest] = positionals
-  const db = openDatabase(dbPath)
+  const sql = new SqliteSql(openDatabase(dbPath))
   try {
-    const keys = createKeysRepository(db)
+    const keys = createKeysRepository(sql)
     switch (command) {
       case 'create': {
         const name = values.name?.trim()
         if (!name) throw new UsageError('--name is required')
-        const key = keys.create(name, scopesOf(values.scopes))
+        const key = await keys.create(name, scopesOf(values.scopes))
         return [
           `created key ${key.id} "${key.name}" (${key.scopes.join(', ')})`,
           `token: ${key.token}`,
@@ -52,7 +53,7 @@ export function runKeys(argv: readonly string[], dbPath: string): string {
         ].join('\n')
       }
       case 'list': {
-        const list = keys.list()
+        const list = await keys.list()
         if (list.length === 0) return 'no keys'
         return list
           .map(
@@ -64,20 +65,20 @@ export function runKeys(argv: readonly string[], dbPath: string): string {
       case 'revoke': {
         const id = rest[0]
         if (!id) throw new UsageError('revoke needs the key id (see: npm run keys -- list)')
-        const key = keys.revoke(id)
+        const key = await keys.revoke(id)
         return `revoked key ${key.id} "${key.name}" at ${key.revoked_at ?? ''}`
       }
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'a command is required')
     }
   } finally {
-    db.$client.close()
+    await sql.close()
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    console.log(runKeys(process.argv.slice(2), loadConfig().dbPath))
+    console.log(await runKeys(process.argv.slice(2), loadConfig().dbPath))
   } catch (err) {
     if (err instanceof UsageError) console.error(`${err.message}\n${USAGE}`)
     else console.error(err instanceof ProblemError || err instanceof Error ? err.message : String(err))

@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js'
 import { problemType } from './errors.js'
 import { type Db, openDatabase } from './db/client.js'
+import { SqliteSql } from './db/sql.js'
 import { enforcePlugin, identifyPlugin } from './plugins/auth.js'
 import { corsPlugin, protectionsPlugin, rateLimitPlugin } from './plugins/protections.js'
 import cachingPlugin from './plugins/caching.js'
@@ -35,6 +36,8 @@ import { type SummaryService, createSummaryService } from './services/summary-se
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
+    /** The store, as the repositories reach it (db/sql). */
+    sql: SqliteSql
     /** Every write of `db` goes through it (repositories/write-gate): one writer at a time, the bulk-claims worker included. */
     writes: WriteGate
     repos: Repositories
@@ -126,16 +129,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const db = openDatabase(config.dbPath)
   const writes = new WriteGate()
   guardWrites(db, writes)
-  const repos = createRepositories(db)
+  const sql = new SqliteSql(db)
+  const repos = createRepositories(sql)
   const { disputes } = repos
   // Summaries seek claims through their lanes: index the claims of a database that lacks them (migrated, or written by other means).
-  if (writes.now(() => repos.claims.reindexIfIncomplete())) app.log.info('indexed the lanes and tallies of claims that had none')
+  if (await writes.now(() => repos.claims.reindexIfIncomplete())) app.log.info('indexed the lanes and tallies of claims that had none')
   // Every event has its dispute block (GET /events): compute those a database lacks (one written by other means).
-  const backfilled = writes.now(() => disputes.backfill() + disputes.refreshQueued())
+  const backfilled = await writes.now(async () => (await disputes.backfill()) + (await disputes.refreshQueued()))
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
-  const claimsService = createClaimsService(db, repos)
+  const claimsService = createClaimsService(sql, repos)
   const bulkClaims = createBulkClaimsWriter({ dbPath: config.dbPath, writes, claims: claimsService })
   app.decorate('db', db)
+  app.decorate('sql', sql)
   app.decorate('writes', writes)
   app.decorate('repos', repos)
   app.decorate('claimsService', claimsService)
@@ -164,7 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db.$client.close()
   })
 
-  const keys = createKeysRepository(db, config.apiKeys)
+  const keys = createKeysRepository(sql, config.apiKeys)
   app.decorate('keys', keys)
 
   await app.register(lingeringClosePlugin, options.lingering ?? {})

@@ -263,15 +263,16 @@ function renderer<T>(format: Exclude<Format, 'json'>, columns: readonly Column[]
  * A Readable over a keyset list: `first` is already read (so that a bad cursor
  * is a 400 before any byte is sent); each later read fetches one batch.
  */
-export function exportStream<T>(first: Page<T>, next: (cursor: string) => Page<T>, render: Renderer<T>): Readable {
+export function exportStream<T>(first: Page<T>, next: (cursor: string) => Promise<Page<T>>, render: Renderer<T>): Readable {
   let head = render.head
   /** A page read and not yet rendered, or the cursor of the next one to read (fetched by the read() that needs it). */
   let pending: Page<T> | string = first
   return new Readable({
-    read() {
+    // Node calls read() again only after a push: one page is read at a time.
+    async read() {
       try {
         for (;;) {
-          const page: Page<T> = typeof pending === 'string' ? next(pending) : pending
+          const page: Page<T> = typeof pending === 'string' ? await next(pending) : pending
           const text = head + render.items(page.items)
           head = ''
           if (page.next_cursor === null) {
@@ -386,7 +387,7 @@ export const EXPORT_DOC =
 
 export interface Listing<T> {
   /** At most `limit` items after `cursor` (from the start without one), in list order. */
-  page(cursor: string | undefined, limit: number): Page<T>
+  page(cursor: string | undefined, limit: number): Promise<Page<T>>
   /** CSV columns, in order. */
   columns: readonly Column[]
   /** Items fetched per query when streaming (default EXPORT_BATCH). */
@@ -411,7 +412,7 @@ export async function sendList<T>(
   varyOn(reply, 'Accept')
   if (format !== 'json' && query.limit === undefined) {
     const batch = listing.batch ?? EXPORT_BATCH
-    const first = listing.page(query.cursor, batch)
+    const first = await listing.page(query.cursor, batch)
     const stream = exportStream(first, (cursor) => listing.page(cursor, batch), renderer<T>(format, listing.columns, query))
     nameDownload(request, reply, format, listing.asOf)
     return reply.type(CONTENT_TYPES[format]).send(stream)
@@ -432,11 +433,11 @@ export async function sendList<T>(
  */
 export async function pageInSlices<T>(listing: Listing<T>, cursor: string | undefined, limit: number): Promise<Page<T>> {
   const batch = listing.batch ?? EXPORT_BATCH
-  let page = listing.page(cursor, Math.min(batch, limit))
+  let page = await listing.page(cursor, Math.min(batch, limit))
   const items = page.items
   for (let left = limit - batch; left > 0 && page.next_cursor !== null; left -= batch) {
     await new Promise((resolve) => setImmediate(resolve))
-    page = listing.page(page.next_cursor, Math.min(batch, left))
+    page = await listing.page(page.next_cursor, Math.min(batch, left))
     items.push(...page.items)
   }
   return { items, next_cursor: page.next_cursor }
@@ -462,27 +463,27 @@ export function varyOn(reply: FastifyReply, name: string): void {
   if (!names.some((n) => n.toLowerCase() === name.toLowerCase() || n === '*')) reply.header('vary', [...names, name].join(', '))
 }
 
-export function sendDocument<T>(
+export async function sendDocument<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   query: FormatQuery,
   doc: {
-    json: () => unknown
-    rows: () => readonly T[]
+    json: () => Promise<unknown>
+    rows: () => Promise<readonly T[]>
     columns: readonly Column[]
     /** The moment the rows were computed as of (for the file name), asked once they are; else the query's `as_of`, if any. */
-    asOf?: () => string
+    asOf?: () => Promise<string>
   },
-): FastifyReply {
+): Promise<FastifyReply> {
   const format = chooseFormat(request, query)
   varyOn(reply, 'Accept')
   if (format === 'json') {
-    const body = doc.json()
+    const body = await doc.json()
     // Already serialized (and validated when it was): sent as it is, past the serializer.
     return body instanceof JsonText ? reply.type('application/json; charset=utf-8').send(body.text) : reply.send(body)
   }
-  const rows = doc.rows()
-  nameDownload(request, reply, format, doc.asOf?.())
+  const rows = await doc.rows()
+  nameDownload(request, reply, format, await doc.asOf?.())
   return sendRows(reply, format, doc.columns, query, rows)
 }
 

@@ -19,11 +19,11 @@ export function slugify(name: string): string {
  * The first of `base`, `base-2`, `base-3`, … that `taken` says is free,
  * shortened so that the suffix still fits in 64 characters.
  */
-export function uniqueSlug(base: string, taken: (id: string) => boolean): string {
-  if (!taken(base)) return base
+export async function uniqueSlug(base: string, taken: (id: string) => boolean | Promise<boolean>): Promise<string> {
+  if (!(await taken(base))) return base
   for (let n = 2; ; n++) {
     const suffix = `-${n}`
     const candidate = `${base.slice(0, MAX - suffix.length).replace(/-+$/, '')}${suffix}`
-    if (!taken(candidate)) return candidate
+    if (!(await taken(candidate))) return candidate
   }
 }

@@ -55,39 +55,42 @@ export async function identify(app: FastifyInstance, opts: AuthOptions): Promise
   app.decorateRequest('apiKey', null)
   app.decorateRequest('badToken', false)
   // Callback hooks (here and below): every request runs them, and they do not wait on anything.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', async (request) => {
     const query = request.url.indexOf('?')
     const param = query === -1 ? null : TOKEN_PARAMS.exec(request.url.slice(query))
     if (param) {
-      return done(
-        new BadRequestError(
-          'API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.',
-          [{ path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }],
-        ),
+      throw new BadRequestError(
+        'API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.',
+        [{ path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }],
       )
     }
     const token = bearer(request)
     if (token !== null) {
-      request.apiKey = token === '' ? null : opts.keys.identify(token)
+      request.apiKey = token === '' ? null : await opts.keys.identify(token)
       request.badToken = request.apiKey === null
     }
-    done()
   })
 }
 
 export async function enforce(app: FastifyInstance, opts: AuthOptions): Promise<void> {
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config
     const open = config.public === true
     const needed: Scope | null = config.scope ?? (SAFE_METHODS.has(request.method) ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
-    done(needed === null ? undefined : refusal(request, needed, config.scope === undefined, opts.keys))
+    const refused = needed === null ? undefined : await refusal(request, needed, config.scope === undefined, opts.keys)
+    if (refused !== undefined) throw refused
   })
 }
 
 /** Why the request may not have what it needs, or undefined when it may. */
-function refusal(request: FastifyRequest, needed: Scope, byDefault: boolean, keys: KeysRepository): UnauthorizedError | undefined {
+async function refusal(
+  request: FastifyRequest,
+  needed: Scope,
+  byDefault: boolean,
+  keys: KeysRepository,
+): Promise<UnauthorizedError | undefined> {
   // Writes are open until a key exists (contract §0); admin routes and read-key mode never are.
-  if (needed === 'write' && byDefault && !keys.anyConfigured()) return undefined
+  if (needed === 'write' && byDefault && !(await keys.anyConfigured())) return undefined
   if (request.badToken) return new UnauthorizedError('The API key is not valid (unknown or revoked).', 'invalid_token')
   if (request.apiKey === null) {
     return new UnauthorizedError(`This needs an API key with the ${needed} scope: send "Authorization: Bearer <token>".`, null)

@@ -175,32 +175,33 @@ function linkFor(url: string, hit: CachedResponse): string | undefined {
 
 export default fp(async function cachingPlugin(app: FastifyInstance) {
   app.decorateRequest('eventNow', null)
-  const sqlite = app.db.$client
   const responses = new Map<string, CachedResponse>()
   const cacheable = new WeakSet<FastifyRequest>()
-  const latestChange = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck()
+  const latestChange = 'SELECT COALESCE(MAX(seq), 0) FROM changes'
   // The next claim to come due: when a claim stated in the future starts to count, lists change with no write.
-  const nextDue = sqlite.prepare("SELECT COALESCE(MIN(stated_at), '') FROM claims WHERE stated_at > ?").pluck()
+  const nextDue = "SELECT COALESCE(MIN(stated_at), '') FROM claims WHERE stated_at > ?"
 
-  function etagFor(request: FastifyRequest, scope: EtagScope): string | null {
+  async function etagFor(request: FastifyRequest, scope: EtagScope): Promise<string | null> {
     let revision: string
     if (scope === 'event') {
       const id = (request.params as { id?: string }).id
       if (id === undefined) return null
-      const directory = `${app.repos.sources.revision()}:${app.repos.actors.revision()}`
+      const directory = `${await app.repos.sources.revision()}:${await app.repos.actors.revision()}`
       if ((request.query as { as_of?: string }).as_of === undefined) {
         // "As of now" moves without a write when a claim stated in the future comes due.
-        const state = app.repos.disputes.nowState(id, nowIso())
+        const state = await app.repos.disputes.nowState(id, nowIso())
         if (state === null) return null // unknown event: the handler answers 404
         request.eventNow = state
         revision = `${state.revision}:${directory}:${state.through ?? ''}`
       } else {
-        const rev = app.repos.events.revisionOf(id)
+        const rev = await app.repos.events.revisionOf(id)
         if (rev === undefined) return null
         revision = `${rev}:${directory}`
       }
     } else {
-      revision = `${latestChange.get() as number}:${nextDue.get(new Date().toISOString()) as string}:${app.repos.disputes.catchUps()}`
+      const latest = await app.sql.value<number>(latestChange)
+      const due = await app.sql.value<string>(nextDue, [new Date().toISOString()])
+      revision = `${latest}:${due}:${app.repos.disputes.catchUps()}`
     }
     // The representation actually sent, not the Accept header that asked for it (§ the module comment).
     // Weak: a summary "as of now" states a different as_of on each request, with the same meaning.
@@ -211,21 +212,18 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     return `W/"${tagHash(`${canonicalRequest(request.url, negotiated)} ${representation} ${revision}`)}"`
   }
 
-  // Callback hooks (no promise per request): every GET of a tagged route runs them.
-  app.addHook('onRequest', (request, reply, done) => {
+  // Every GET of a tagged route runs it.
+  app.addHook('onRequest', async (request, reply) => {
     const scope = request.routeOptions.config.etag
-    if (!scope || (request.method !== 'GET' && request.method !== 'HEAD')) return done()
-    const etag = etagFor(request, scope)
-    if (etag === null) return done()
+    if (!scope || (request.method !== 'GET' && request.method !== 'HEAD')) return
+    const etag = await etagFor(request, scope)
+    if (etag === null) return
     reply.header('etag', etag).header('cache-control', 'no-cache')
     // A 304 and a cached answer vary as the handler's answer does.
     if (request.routeOptions.config.representation === true) varyOn(reply, 'Accept')
-    if (matches(request.headers['if-none-match'], etag)) {
-      reply.code(304).send()
-      return
-    }
+    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send()
     const config = request.routeOptions.config
-    if ((scope === 'event' || config.stampsNow === true) && (request.query as { as_of?: string }).as_of === undefined) return done()
+    if ((scope === 'event' || config.stampsNow === true) && (request.query as { as_of?: string }).as_of === undefined) return
     cacheable.add(request)
     const hit = responses.get(etag)
     if (hit) {
@@ -233,10 +231,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       responses.set(etag, hit)
       const link = linkFor(request.url, hit)
       if (link !== undefined) reply.header('link', link)
-      reply.headers(hit.headers).send(hit.body)
-      return
+      return reply.headers(hit.headers).send(hit.body)
     }
-    done()
   })
 
   // Only on tagged routes: an error is not the representation the tag names, and a cacheable body is kept.

@@ -217,7 +217,7 @@ function jsonParser(app: FastifyInstance) {
   const parse = app.getDefaultJsonParser('error', 'error')
   return (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
     const text = body.toString() // a string already (parseAs: 'string'); the type admits a Buffer
-    parse(request, text, (err, value) => {
+    void parse(request, text, (err, value) => {
       if (err === null || (err as FastifyError).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, value)
       const where = findJsonError(text)
       if (where === null) {

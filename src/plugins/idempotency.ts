@@ -292,7 +292,7 @@ export function idempotencyHooks(repo: IdempotencyRepository, writes: Pick<Write
     // 5xx: not the request's answer but ours; a stream or buffer: nothing to keep.
     const keepable = reply.statusCode < 500 && (payload === undefined || payload === null || typeof payload === 'string')
     const release = () => repo.release(claimed.scope, claimed.key)
-    writes
+    void writes
       .write(() =>
         keepable
           ? repo.complete(claimed.scope, claimed.key, { status: reply.statusCode, headers: keptHeaders(reply), body: payload ?? null })
@@ -318,7 +318,7 @@ function isPost(route: RouteOptions): boolean {
 
 export default fp(
   async function idempotencyPlugin(app: FastifyInstance) {
-    const { claim, keep } = idempotencyHooks(createIdempotencyRepository(app.db), app.writes)
+    const { claim, keep } = idempotencyHooks(createIdempotencyRepository(app.sql), app.writes)
     // Must be registered before the routes: it sees only the routes added after it.
     app.addHook('onRoute', (route) => {
       if (!isPost(route)) return

@@ -1,7 +1,5 @@
 /** The alias index shared by sources and actors: one owner per alias, case-insensitively. */
-import { and, eq, inArray, ne } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
-import { aliases } from '../db/schema.js'
+import type { Sql } from '../db/sql.js'
 import { ConflictError, type FieldError } from '../errors.js'
 
 export type AliasNamespace = 'source' | 'actor'
@@ -11,16 +9,16 @@ export function aliasKey(alias: string): string {
 }
 
 /** Throws 409 naming each alias that belongs to another record. */
-export function assertAliasesFree(db: Db, namespace: AliasNamespace, ownerId: string, list: string[]): void {
+export async function assertAliasesFree(sql: Sql, namespace: AliasNamespace, ownerId: string, list: string[]): Promise<void> {
   if (list.length === 0) return
   const keys = list.map(aliasKey)
-  const taken = db
-    .select()
-    .from(aliases)
-    .where(and(eq(aliases.namespace, namespace), inArray(aliases.key, keys), ne(aliases.ownerId, ownerId)))
-    .all()
+  // One statement for any number of aliases: the keys are bound as a JSON array.
+  const taken = await sql.all<{ key: string; owner_id: string }>(
+    `SELECT key, owner_id FROM aliases WHERE namespace = ? AND owner_id <> ? AND key IN (SELECT value FROM json_each(?))`,
+    [namespace, ownerId, JSON.stringify(keys)],
+  )
   if (taken.length === 0) return
-  const owners = new Map(taken.map((row) => [row.key, row.ownerId]))
+  const owners = new Map(taken.map((row) => [row.key, row.owner_id]))
   const errors: FieldError[] = []
   keys.forEach((key, i) => {
     const owner = owners.get(key)
@@ -29,22 +27,12 @@ export function assertAliasesFree(db: Db, namespace: AliasNamespace, ownerId: st
   throw new ConflictError(`An alias already belongs to another ${namespace}.`, errors)
 }
 
-export function replaceAliases(db: Db, namespace: AliasNamespace, ownerId: string, list: string[]): void {
-  db.delete(aliases)
-    .where(and(eq(aliases.namespace, namespace), eq(aliases.ownerId, ownerId)))
-    .run()
-  if (list.length > 0) {
-    db.insert(aliases)
-      .values(list.map((a) => ({ namespace, key: aliasKey(a), ownerId })))
-      .run()
-  }
+export async function replaceAliases(sql: Sql, namespace: AliasNamespace, ownerId: string, list: string[]): Promise<void> {
+  await sql.run('DELETE FROM aliases WHERE namespace = ? AND owner_id = ?', [namespace, ownerId])
+  for (const alias of list)
+    await sql.run('INSERT INTO aliases (namespace, key, owner_id) VALUES (?, ?, ?)', [namespace, aliasKey(alias), ownerId])
 }
 
-export function ownerOfAlias(db: Db, namespace: AliasNamespace, alias: string): string | null {
-  const row = db
-    .select({ ownerId: aliases.ownerId })
-    .from(aliases)
-    .where(and(eq(aliases.namespace, namespace), eq(aliases.key, aliasKey(alias))))
-    .get()
-  return row?.ownerId ?? null
+export async function ownerOfAlias(sql: Sql, namespace: AliasNamespace, alias: string): Promise<string | null> {
+  return (await sql.value<string>('SELECT owner_id FROM aliases WHERE namespace = ? AND key = ?', [namespace, aliasKey(alias)])) ?? null
 }

@@ -17,8 +17,7 @@
  * combination of the two filters.
  */
 import { z } from 'zod'
-import type { Db } from '../db/client.js'
-import { prepared } from '../db/statements.js'
+import type { Sql } from '../db/sql.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { CHANGE_TYPES, type ChangeType } from './records.js'
 
@@ -107,25 +106,23 @@ function selectSql(byEvent: boolean, byType: boolean): string {
   return `SELECT seq, at, type, id, event_id FROM changes WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`
 }
 
-export function createChangesRepository(db: Db) {
-  const latest = db.$client.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes')
-
+export function createChangesRepository(sql: Sql) {
   return {
     /** At most `limit` changes with seq greater than `after`, in seq order. */
-    after(filters: ChangeFilters, after: number, limit: number): ChangeItem[] {
+    async after(filters: ChangeFilters, after: number, limit: number): Promise<ChangeItem[]> {
       const byEvent = filters.event_id !== undefined
       const byType = filters.types !== undefined && filters.types.length > 0
       const params: Record<string, string | number> = { after, limit }
       if (byEvent) params.event_id = filters.event_id as string
       if (byType) params.types = JSON.stringify(filters.types)
-      const rows = prepared(db, selectSql(byEvent, byType)).all(params) as Row[]
+      const rows = await sql.all<Row>(selectSql(byEvent, byType), params)
       // `type` is written only by recordChange, whose parameter is a ChangeType.
       return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type as ChangeType, id: r.id, event_id: r.event_id }))
     },
 
     /** The seq of the latest change; 0 when there is none. */
-    latestSeq(): number {
-      return (latest.get() as { seq: number }).seq
+    async latestSeq(): Promise<number> {
+      return (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) as number
     },
   }
 }

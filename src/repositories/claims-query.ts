@@ -1,18 +1,14 @@
 /**
  * GET /claims and GET /events/{id}/claims (contract §10): claims filtered in
- * SQL, in (stated_at, id) order, a keyset page at a time. Rows are read with
- * `.iterate()` and shaped as they come; each page is one short query, so no
- * iterator outlives the call (see src/lib/formats.ts on streaming).
+ * SQL, in (stated_at, id) order, a keyset page at a time: each page is one
+ * short query (see src/lib/formats.ts on streaming).
  */
-import { getTableColumns } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
-import { prepared } from '../db/statements.js'
-import { claims } from '../db/schema.js'
+import type { Sql } from '../db/sql.js'
 import type { Metric } from '../engine/types.js'
 import { decodeCursor } from '../lib/cursor.js'
 import { type Page, takePage } from '../lib/pages.js'
 import type { ClaimOut } from '../schemas/claims.js'
-import { toClaimOut } from './claims-repository.js'
+import { joinedOf, toClaimOut } from './claims-repository.js'
 
 export const CLAIM_STATUSES = ['active', 'superseded', 'retracted'] as const
 
@@ -62,29 +58,10 @@ ORDER BY c.stated_at, c.id
 LIMIT @limit`
 }
 
-type RawRow = Record<string, unknown> & { retraction_at: string | null; retraction_reason: string | null; superseded_by: string | null }
-
-const COLUMNS = Object.entries(getTableColumns(claims))
-
-/** A raw SQLite row → the row as claims-repository reads it (JSON columns decoded by drizzle's own column mapping). */
-function toJoined(raw: RawRow): Parameters<typeof toClaimOut>[0] {
-  const claim: Record<string, unknown> = {}
-  for (const [key, col] of COLUMNS) {
-    const value = raw[col.name]
-    claim[key] = value === null || value === undefined ? null : col.mapFromDriverValue(value)
-  }
-  return {
-    claim: claim as typeof claims.$inferSelect,
-    retractionAt: raw.retraction_at,
-    retractionReason: raw.retraction_reason,
-    supersededBy: raw.superseded_by,
-  }
-}
-
-export function createClaimsQuery(db: Db) {
+export function createClaimsQuery(sql: Sql) {
   return {
     /** At most `limit` claims after `cursor`, ordered by (stated_at, id); the cursor is the last one's key. */
-    page(filters: ClaimFilters, cursor: string | undefined, limit: number): Page<ClaimOut> {
+    async page(filters: ClaimFilters, cursor: string | undefined, limit: number): Promise<Page<ClaimOut>> {
       const where: string[] = []
       const params: Record<string, string | number> = { limit: limit + 1 }
       for (const [name, condition] of Object.entries(CONDITIONS) as Array<[Exclude<Filter, 'status'>, string]>) {
@@ -101,11 +78,11 @@ export function createClaimsQuery(db: Db) {
         params.after_id = id
       }
       // One prepared statement per combination of filters, prepared when first asked for.
-      const rows = prepared(db, selectSql(where)).iterate(params) as IterableIterator<RawRow>
+      const rows = await sql.all<Record<string, unknown>>(selectSql(where), params)
       return takePage(
         rows,
         limit,
-        (raw) => toClaimOut(toJoined(raw)),
+        (raw) => toClaimOut(joinedOf(raw)),
         (c) => [c.stated_at, c.id],
       )
     },

@@ -2,27 +2,32 @@
  * Claims are appended, never updated or deleted; a retraction is a row of
  * its own. Status and superseded_by are derived when read.
  */
-import { and, eq, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
-import { claims, retractions } from '../db/schema.js'
+import { claims } from '../db/schema.js'
+import type { Sql } from '../db/sql.js'
 import type { CountedSet } from '../engine/counting.js'
 import type { Claim as EngineClaim, FigureClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
 import { interval, point } from '../engine/figure.js'
 import type { ClaimOut } from '../schemas/claims.js'
+import { tableCodec } from './table-codec.js'
 
 export type ClaimInsert = typeof claims.$inferInsert
 
-const supersededBy = sql<string | null>`(
-  SELECT s.id FROM claims AS s
-  WHERE s.supersedes = ${claims.id}
-    AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = s.id)
-  ORDER BY s.id LIMIT 1)`.as('superseded_by')
+const codec = tableCodec(claims)
 
-const selection = {
-  claim: claims,
-  retractionAt: retractions.at,
-  retractionReason: retractions.reason,
-  supersededBy,
+/** A claim as the API shows it: its columns, its retraction, and the claim that supersedes it (kept, the first by id). */
+const JOINED = `SELECT ${codec.names.map((c) => `c.${c}`).join(', ')}, r.at AS retraction_at, r.reason AS retraction_reason,
+  (SELECT s.id FROM claims AS s WHERE s.supersedes = c.id
+    AND NOT EXISTS (SELECT 1 FROM retractions AS q WHERE q.claim_id = s.id) ORDER BY s.id LIMIT 1) AS superseded_by
+  FROM claims AS c LEFT JOIN retractions AS r ON r.claim_id = c.id`
+
+/** A row of JOINED (or of claims with the same three columns more) → the claim with its retraction and superseder. */
+export function joinedOf(row: Record<string, unknown>): Joined {
+  return {
+    claim: codec.fromRow(row),
+    retractionAt: row.retraction_at as string | null,
+    retractionReason: row.retraction_reason as string | null,
+    supersededBy: row.superseded_by as string | null,
+  }
 }
 
 type Joined = {
@@ -267,71 +272,45 @@ export function toClaimOut(row: Joined): ClaimOut {
   }
 }
 
-export function createClaimsRepository(db: Db) {
-  const joined = () => db.select(selection).from(claims).leftJoin(retractions, eq(retractions.claimId, claims.id))
-
-  const byId = joined()
-    .where(eq(claims.id, sql.placeholder('id')))
-    .prepare()
-  const byEvent = joined()
-    .where(eq(claims.eventId, sql.placeholder('eventId')))
-    .prepare()
-  const byExternal = db
-    .select({ id: claims.id, fingerprint: claims.fingerprint })
-    .from(claims)
-    .where(and(eq(claims.sourceId, sql.placeholder('sourceId')), eq(claims.externalId, sql.placeholder('externalId'))))
-    .prepare()
-  // Plain better-sqlite3, read raw: drizzle's row mapping cost more than the query.
-  const forEngine = db.$client.prepare(`SELECT ${ENGINE_COLUMNS} FROM claims AS c ${RETRACTION_JOIN} WHERE c.event_id = @event`).raw()
+export function createClaimsRepository(sql: Sql) {
   // The summary's hot path (#14): one statement seeks the counted set, whatever the length of the event's history.
-  const counted = db.$client.prepare(COUNTED_SET).raw()
-  const tally = db.$client
-    .prepare('SELECT claims FROM event_tallies WHERE event_id = ? AND recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1')
-    .pluck()
-  const statedThrough = db.$client
-    .prepare('SELECT stated_at FROM claims WHERE event_id = ? AND stated_at <= ? ORDER BY stated_at DESC LIMIT 1')
-    .pluck()
-  const statedAfter = db.$client
-    .prepare('SELECT stated_at FROM claims WHERE event_id = ? AND stated_at > ? ORDER BY stated_at LIMIT 1')
-    .pluck()
-  const insertLane = db.$client.prepare('INSERT INTO claim_lanes VALUES (?, ?, ?, ?, ?, ?)')
-  const insertPair = db.$client.prepare('INSERT OR IGNORE INTO event_lanes VALUES (?, ?, ?)')
+  const tally = 'SELECT claims FROM event_tallies WHERE event_id = ? AND recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1'
+  const statedThrough = 'SELECT stated_at FROM claims WHERE event_id = ? AND stated_at <= ? ORDER BY stated_at DESC LIMIT 1'
+  const statedAfter = 'SELECT stated_at FROM claims WHERE event_id = ? AND stated_at > ? ORDER BY stated_at LIMIT 1'
+  const insertLane = 'INSERT INTO claim_lanes VALUES (?, ?, ?, ?, ?, ?)'
+  const insertPair = 'INSERT INTO event_lanes VALUES (?, ?, ?) ON CONFLICT DO NOTHING'
   // Normally none: a claim recorded before others of its event (a clock set back) counts in their tallies too.
-  const laterTallies = db.$client.prepare('UPDATE event_tallies SET claims = claims + 1 WHERE event_id = ? AND recorded_at > ?')
-  const tallyOne = db.$client.prepare(`INSERT INTO event_tallies (event_id, recorded_at, claims)
+  const laterTallies = 'UPDATE event_tallies SET claims = claims + 1 WHERE event_id = ? AND recorded_at > ?'
+  const tallyOne = `INSERT INTO event_tallies (event_id, recorded_at, claims)
     VALUES (@event, @recorded_at, 1 + COALESCE((SELECT claims FROM event_tallies
       WHERE event_id = @event AND recorded_at <= @recorded_at ORDER BY recorded_at DESC LIMIT 1), 0))
-    ON CONFLICT (event_id, recorded_at) DO UPDATE SET claims = claims + 1`)
-  const accounted = db.$client
-    .prepare(
-      `SELECT (SELECT COUNT(*) FROM claims) = (SELECT COALESCE(SUM(t.claims), 0) FROM event_tallies AS t
-        WHERE t.recorded_at = (SELECT MAX(u.recorded_at) FROM event_tallies AS u WHERE u.event_id = t.event_id))`,
-    )
-    .pluck()
-  const reindex = REINDEX.map((sql) => db.$client.prepare(sql))
-  // The bulk-ingest hot path: a plain better-sqlite3 statement with positional
-  // parameters, as drizzle's per-parameter mapping cost more than the insert.
-  const insert = db.$client.prepare(
-    `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, quote, url, language, note,
+    ON CONFLICT (event_id, recorded_at) DO UPDATE SET claims = event_tallies.claims + 1`
+  const accounted = `SELECT (SELECT COUNT(*) FROM claims) = (SELECT COALESCE(SUM(t.claims), 0) FROM event_tallies AS t
+    WHERE t.recorded_at = (SELECT MAX(u.recorded_at) FROM event_tallies AS u WHERE u.event_id = t.event_id))`
+  // The bulk-ingest hot path: positional parameters, no per-column mapping.
+  const insert = `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, quote, url, language, note,
        external_id, supersedes, fingerprint, metric, population, party, qualifier, value, low, high, best,
        stance, actor_ids, certainty, role)
-     VALUES (${Array.from({ length: 26 }, () => '?').join(', ')})`,
-  )
+     VALUES (${Array.from({ length: 26 }, () => '?').join(', ')})`
 
   return {
-    get(id: string): ClaimOut | null {
-      const row = byId.get({ id })
-      return row ? toClaimOut(row) : null
+    async get(id: string): Promise<ClaimOut | null> {
+      const row = await sql.get<Record<string, unknown>>(`${JOINED} WHERE c.id = ?`, [id])
+      return row ? toClaimOut(joinedOf(row)) : null
     },
 
     /** Every claim of the event as the API shows it, for its history. */
-    allOfEvent(eventId: string): ClaimOut[] {
-      return byEvent.all({ eventId }).map(toClaimOut)
+    async allOfEvent(eventId: string): Promise<ClaimOut[]> {
+      return (await sql.all<Record<string, unknown>>(`${JOINED} WHERE c.event_id = ?`, [eventId])).map((row) => toClaimOut(joinedOf(row)))
     },
 
     /** Every claim of the event, retracted and superseded included, for the engine (provenance: it shows them all). */
-    forEngine(eventId: string): EngineClaim[] {
-      return (forEngine.all({ event: eventId, known_at: ALL_KNOWN }) as EngineRow[]).map(engineClaimOf)
+    async forEngine(eventId: string): Promise<EngineClaim[]> {
+      const rows = await sql.rows<EngineRow>(`SELECT ${ENGINE_COLUMNS} FROM claims AS c ${RETRACTION_JOIN} WHERE c.event_id = @event`, {
+        event: eventId,
+        known_at: ALL_KNOWN,
+      })
+      return rows.map(engineClaimOf)
     },
 
     /**
@@ -341,9 +320,9 @@ export function createClaimsRepository(db: Db) {
      * origin source) past claims not in force, so its cost follows the
      * sources and groups, not the length of the history.
      */
-    countedAt(eventId: string, asOf: string, knownAt: string = ALL_KNOWN): CountedSet {
+    async countedAt(eventId: string, asOf: string, knownAt: string = ALL_KNOWN): Promise<CountedSet> {
       const set: CountedSet = { counted: [], previous: [] }
-      for (const row of counted.all({ event: eventId, as_of: asOf, known_at: knownAt }) as CountedRow[]) {
+      for (const row of await sql.rows<CountedRow>(COUNTED_SET, { event: eventId, as_of: asOf, known_at: knownAt })) {
         if (row[24] === 0) set.counted.push(engineClaimOf(row))
         else set.previous.push(engineClaimOf(row) as FigureClaim)
       }
@@ -351,25 +330,29 @@ export function createClaimsRepository(db: Db) {
     },
 
     /** How many claims the event had at `knownAt` (default: has now), whatever their status or date: claims_total. */
-    totalAt(eventId: string, knownAt: string = ALL_KNOWN): number {
-      return (tally.get(eventId, knownAt) as number | undefined) ?? 0
+    async totalAt(eventId: string, knownAt: string = ALL_KNOWN): Promise<number> {
+      return (await sql.value<number>(tally, [eventId, knownAt])) ?? 0
     },
 
     /**
      * The latest stated_at of the event's claims that is at most `moment`, or
      * null: with the event's revision, which claims count "as of now".
      */
-    statedThrough(eventId: string, moment: string): string | null {
-      return (statedThrough.get(eventId, moment) as string | undefined) ?? null
+    async statedThrough(eventId: string, moment: string): Promise<string | null> {
+      return (await sql.value<string>(statedThrough, [eventId, moment])) ?? null
     },
 
     /** The earliest stated_at after `moment`, or null: when a summary as of `moment` stops showing now. */
-    statedAfter(eventId: string, moment: string): string | null {
-      return (statedAfter.get(eventId, moment) as string | undefined) ?? null
+    async statedAfter(eventId: string, moment: string): Promise<string | null> {
+      return (await sql.value<string>(statedAfter, [eventId, moment])) ?? null
     },
 
-    findByExternalId(sourceId: string, externalId: string): { id: string; fingerprint: string } | null {
-      return byExternal.get({ sourceId, externalId }) ?? null
+    async findByExternalId(sourceId: string, externalId: string): Promise<{ id: string; fingerprint: string } | null> {
+      const row = await sql.get<{ id: string; fingerprint: string }>(
+        'SELECT id, fingerprint FROM claims WHERE source_id = ? AND external_id = ?',
+        [sourceId, externalId],
+      )
+      return row ?? null
     },
 
     /**
@@ -378,23 +361,23 @@ export function createClaimsRepository(db: Db) {
      * claims written straight through SQL (bench/data.ts). Returns whether
      * it did. One count of the claims when nothing is to do.
      */
-    reindexIfIncomplete(): boolean {
-      if (accounted.get() === 1) return false
-      db.$client.transaction(() => {
-        for (const statement of reindex) statement.run()
-      })()
+    async reindexIfIncomplete(): Promise<boolean> {
+      if (Number(await sql.value(accounted)) === 1) return false
+      await sql.transaction(async () => {
+        for (const statement of REINDEX) await sql.run(statement)
+      })
       return true
     },
 
     /** Appends the claim, with its lanes (claim_lanes, event_lanes) and its event's tally (event_tallies). */
-    insert(r: Required<ClaimInsert>): void {
+    async insert(r: Required<ClaimInsert>): Promise<void> {
       for (const lane of lanesOf(r)) {
-        insertLane.run(r.eventId, lane, r.sourceId, r.statedAt, r.recordedAt, r.id)
-        insertPair.run(r.eventId, lane, r.sourceId)
+        await sql.run(insertLane, [r.eventId, lane, r.sourceId, r.statedAt, r.recordedAt, r.id])
+        await sql.run(insertPair, [r.eventId, lane, r.sourceId])
       }
-      laterTallies.run(r.eventId, r.recordedAt)
-      tallyOne.run({ event: r.eventId, recorded_at: r.recordedAt })
-      insert.run(
+      await sql.run(laterTallies, [r.eventId, r.recordedAt])
+      await sql.run(tallyOne, { event: r.eventId, recorded_at: r.recordedAt })
+      await sql.run(insert, [
         r.id,
         r.eventId,
         r.kind,
@@ -421,11 +404,11 @@ export function createClaimsRepository(db: Db) {
         r.actorIds === null ? null : JSON.stringify(r.actorIds),
         r.certainty,
         r.role,
-      )
+      ])
     },
 
-    retract(claimId: string, at: string, reason: string): void {
-      db.insert(retractions).values({ claimId, at, reason }).run()
+    async retract(claimId: string, at: string, reason: string): Promise<void> {
+      await sql.run('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)', [claimId, at, reason])
     },
   }
 }

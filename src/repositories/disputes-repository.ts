@@ -26,14 +26,13 @@
  * claims_stated_idx index, normally empty).
  */
 import { performance } from 'node:perf_hooks'
-import type { Db } from '../db/client.js'
+import type { Sql } from '../db/sql.js'
 import { type DisputeRow, disputeOf } from '../engine/dispute.js'
 import { summarizeEvent } from '../engine/event-summary.js'
 import { nowIso } from '../lib/time.js'
 import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../schemas/summary-document.js'
 import type { ActorsRepository } from './actors-repository.js'
 import type { ClaimsRepository } from './claims-repository.js'
-import { inTransaction } from './records.js'
 import type { SourcesRepository } from './sources-repository.js'
 
 /** An event as of a moment "now" (nowState). */
@@ -64,8 +63,10 @@ ON CONFLICT (event_id) DO UPDATE SET level = excluded.level, level_rank = exclud
   killed_low = excluded.killed_low, killed_high = excluded.killed_high, killed_counted = excluded.killed_counted,
   attribution_status = excluded.attribution_status, claims = excluded.claims, computed_at = excluded.computed_at`
 
-const STORE = `INSERT OR REPLACE INTO stored_summaries (event_id, head, tail, revision, directory, through, until, computed_at)
-VALUES (@event_id, @head, @tail, @revision, @directory, @through, @until, @computed_at)`
+const STORE = `INSERT INTO stored_summaries (event_id, head, tail, revision, directory, through, until, computed_at)
+VALUES (@event_id, @head, @tail, @revision, @directory, @through, @until, @computed_at)
+ON CONFLICT (event_id) DO UPDATE SET head = excluded.head, tail = excluded.tail, revision = excluded.revision,
+  directory = excluded.directory, through = excluded.through, until = excluded.until, computed_at = excluded.computed_at`
 
 export interface DisputeDeps {
   claims: Pick<ClaimsRepository, 'countedAt' | 'totalAt' | 'statedThrough' | 'statedAfter'>
@@ -76,43 +77,24 @@ export interface DisputeDeps {
 /** Events recomputed per transaction by backfill and refreshAll (their ids are read first: no iterator is open while writing). */
 const REFRESH_CHUNK = 1000
 
-export function createDisputesRepository(db: Db, deps: DisputeDeps) {
-  const sqlite = db.$client
-  const upsertBlock = sqlite.prepare(UPSERT)
-  const store = sqlite.prepare(STORE)
-  const enqueue = sqlite.prepare('INSERT OR IGNORE INTO dispute_queue (event_id) VALUES (?)')
-  const queued = sqlite.prepare('SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?').pluck()
-  const dequeue = sqlite.prepare('DELETE FROM dispute_queue WHERE event_id = ?')
-  const eventHead = sqlite.prepare('SELECT id, title, occurred_on, location, revision FROM events WHERE id = ?')
+export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
   // One table, one row: a write to the event deletes its row (events-repository), so a row is of the current revision.
   // Raw (an array, no object per row): every summary and ETag "as of now" reads it.
-  const stored = sqlite.prepare('SELECT head, tail, revision, directory, through, until FROM stored_summaries WHERE event_id = ?').raw()
-  const revisionOf = sqlite.prepare('SELECT revision FROM events WHERE id = ?').pluck()
+  const stored = 'SELECT head, tail, revision, directory, through, until FROM stored_summaries WHERE event_id = ?'
+  const revisionOf = 'SELECT revision FROM events WHERE id = ?'
   // Events in id order after a key, each with whether its stored summary no longer shows now (or was never stored).
-  const walk = sqlite.prepare(`SELECT e.id, (s.event_id IS NULL OR s.directory <> @directory OR s.until <= @now) AS stale
+  const walk = `SELECT e.id, CASE WHEN s.event_id IS NULL OR s.directory <> @directory OR s.until <= @now THEN 1 ELSE 0 END AS stale
     FROM events AS e LEFT JOIN stored_summaries AS s ON s.event_id = e.id
-    WHERE e.id > @after ORDER BY e.id LIMIT @limit`)
-  const missing = sqlite
-    .prepare('SELECT e.id FROM events AS e WHERE NOT EXISTS (SELECT 1 FROM event_disputes AS d WHERE d.event_id = e.id) ORDER BY e.id')
-    .pluck()
-  const everyEvent = sqlite.prepare('SELECT id FROM events ORDER BY id').pluck()
-  const oldest = sqlite.prepare('SELECT MIN(computed_at) FROM event_disputes').pluck()
+    WHERE e.id > @after ORDER BY e.id LIMIT @limit`
+  const missing = 'SELECT e.id FROM events AS e WHERE NOT EXISTS (SELECT 1 FROM event_disputes AS d WHERE d.event_id = e.id) ORDER BY e.id'
   // Claims stated in (since, now] that their event's row did not count yet.
-  const due = sqlite
-    .prepare(
-      `SELECT DISTINCT c.event_id FROM claims AS c JOIN event_disputes AS d ON d.event_id = c.event_id
-      WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at`,
-    )
-    .pluck()
+  const due = `SELECT DISTINCT c.event_id FROM claims AS c JOIN event_disputes AS d ON d.event_id = c.event_id
+      WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at`
   // The actor and its descendants: a new parent changes the lineage of each. A scan of the
   // attribution claims, which is fine for what is rare (an actor moved in the tree).
-  const naming = sqlite
-    .prepare(
-      `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
+  const naming = `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
       SELECT DISTINCT c.event_id FROM claims AS c, json_each(c.actor_ids) AS j
-      WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`,
-    )
-    .pluck()
+      WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`
 
   /** When a write last queued an event (ms since the epoch): the background refresher lets writes settle first. */
   let lastQueued = 0
@@ -121,42 +103,45 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
   let countedUpTo: string | null = null
 
   /** What a stored summary was computed from besides the event: the names and the tree of sources and actors. */
-  function directoryStamp(): string {
-    return `${deps.sources.revision()}|${deps.actors.revision()}`
+  async function directoryStamp(): Promise<string> {
+    return `${await deps.sources.revision()}|${await deps.actors.revision()}`
   }
 
   /** The event's block, and its whole summary as of `at`, stored for "now" (storedNow). */
-  function compute(eventId: string, at: string): { block: DisputeRow; summary: StoredSummaryRow } {
-    const set = deps.claims.countedAt(eventId, at)
-    const event = eventHead.get(eventId) as { id: string; title: string; occurred_on: string; location: string | null; revision: number }
+  async function compute(eventId: string, at: string): Promise<{ block: DisputeRow; summary: StoredSummaryRow }> {
+    const set = await deps.claims.countedAt(eventId, at)
+    const event = (await sql.get<{ id: string; title: string; occurred_on: string; location: string | null; revision: number }>(
+      'SELECT id, title, occurred_on, location, revision FROM events WHERE id = ?',
+      [eventId],
+    )) as { id: string; title: string; occurred_on: string; location: string | null; revision: number }
     const head: SummaryEvent = {
       ...event,
       location: event.location === null ? null : (JSON.parse(event.location) as SummaryEvent['location']),
     }
-    const directory = directoryFor(set.counted, deps.sources, deps.actors.tree())
-    const doc = summaryDocument(head, set, deps.claims.totalAt(eventId), at, null, directory)
+    const directory = await directoryFor(set.counted, deps.sources, await deps.actors.tree())
+    const doc = summaryDocument(head, set, await deps.claims.totalAt(eventId), at, null, directory)
     const text = storeSummary(doc)
     // The document shows "now" until the next of the event's claims is stated.
-    const through = deps.claims.statedThrough(eventId, at)
-    const until = deps.claims.statedAfter(eventId, at)
+    const through = await deps.claims.statedThrough(eventId, at)
+    const until = await deps.claims.statedAfter(eventId, at)
     return {
       block: disputeOf(eventId, doc, at),
-      summary: { event_id: eventId, ...text, revision: event.revision, directory: directoryStamp(), through, until, computed_at: at },
+      summary: { event_id: eventId, ...text, revision: event.revision, directory: await directoryStamp(), through, until, computed_at: at },
     }
   }
 
-  function upsert(eventId: string, at: string): void {
-    const { block, summary } = compute(eventId, at)
-    upsertBlock.run(block)
-    store.run(summary)
+  async function upsert(eventId: string, at: string): Promise<void> {
+    const { block, summary } = await compute(eventId, at)
+    await sql.run(UPSERT, block)
+    await sql.run(STORE, summary)
   }
 
   /** Recomputes the given events, a chunk per transaction. */
-  function refreshMany(ids: readonly string[]): number {
+  async function refreshMany(ids: readonly string[]): Promise<number> {
     for (let from = 0; from < ids.length; from += REFRESH_CHUNK) {
-      inTransaction(db, () => {
+      await sql.transaction(async () => {
         const at = nowIso()
-        for (const id of ids.slice(from, from + REFRESH_CHUNK)) upsert(id, at)
+        for (const id of ids.slice(from, from + REFRESH_CHUNK)) await upsert(id, at)
       })
     }
     return ids.length
@@ -166,15 +151,18 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
    * Refreshes up to `limit` queued blocks, in one transaction, stopping
    * once `budgetMs` is spent (after one at least). Returns how many.
    */
-  function refreshQueuedUpTo(limit: number, budgetMs = Infinity): number {
-    return inTransaction(db, () => {
+  async function refreshQueuedUpTo(limit: number, budgetMs = Infinity): Promise<number> {
+    return sql.transaction(async () => {
       const started = performance.now()
-      const ids = queued.all(limit) as string[]
+      const ids = await sql.values<string>(
+        limit < 0 ? 'SELECT event_id FROM dispute_queue ORDER BY event_id' : 'SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?',
+        limit < 0 ? [] : [limit],
+      )
       const at = nowIso()
       let done = 0
       for (const id of ids) {
-        upsert(id, at)
-        dequeue.run(id)
+        await upsert(id, at)
+        await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [id])
         done++
         if (performance.now() - started >= budgetMs) break
       }
@@ -186,8 +174,8 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
     directoryStamp,
 
     /** A new event's row (events-repository create): the block of a summary of no claims. */
-    recordEmpty(eventId: string, at: string): void {
-      upsertBlock.run(disputeOf(eventId, summarizeEvent([], at, { sources: new Map(), actors: new Map() }), at))
+    async recordEmpty(eventId: string, at: string): Promise<void> {
+      await sql.run(UPSERT, disputeOf(eventId, summarizeEvent([], at, { sources: new Map(), actors: new Map() }), at))
     },
 
     /**
@@ -196,8 +184,8 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * claims (claims-service) or to its own fields (events-repository: its
      * title shows in the summary).
      */
-    queue(eventId: string): void {
-      enqueue.run(eventId)
+    async queue(eventId: string): Promise<void> {
+      await sql.run('INSERT INTO dispute_queue (event_id) VALUES (?) ON CONFLICT DO NOTHING', [eventId])
       lastQueued = Date.now()
     },
 
@@ -207,30 +195,30 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
     },
 
     /** Refreshes every queued block, in one transaction. Returns how many. */
-    refreshQueued(): number {
-      return refreshQueuedUpTo(-1) // LIMIT -1: no limit
+    refreshQueued(): Promise<number> {
+      return refreshQueuedUpTo(-1) // no limit
     },
 
     /**
      * Refreshes at most `limit` queued blocks, and no more once `budgetMs`
      * is spent (the background refresher, a slice at a time). Returns how many.
      */
-    refreshSomeQueued(limit: number, budgetMs?: number): number {
+    refreshSomeQueued(limit: number, budgetMs?: number): Promise<number> {
       return refreshQueuedUpTo(limit, budgetMs)
     },
 
-    refreshDispute(eventId: string): void {
-      upsert(eventId, nowIso())
+    refreshDispute(eventId: string): Promise<void> {
+      return upsert(eventId, nowIso())
     },
 
     /** At start: a row for every event that lacks one (a database written by other means). Returns how many. */
-    backfill(): number {
-      return refreshMany(missing.all() as string[])
+    async backfill(): Promise<number> {
+      return refreshMany(await sql.values<string>(missing))
     },
 
     /** Recomputes every event's row (bench/data.ts, after writing claims straight through SQL). Returns how many. */
-    refreshAll(): number {
-      return refreshMany(everyEvent.all() as string[])
+    async refreshAll(): Promise<number> {
+      return refreshMany(await sql.values<string>('SELECT id FROM events ORDER BY id'))
     },
 
     /**
@@ -240,8 +228,13 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * or the directory changed since, or a claim came due. Returns where to
      * go on from, or null at the end.
      */
-    refreshStale(after: string, limit: number, visit: number = 20 * limit): string | null {
-      const rows = walk.all({ after, directory: directoryStamp(), now: nowIso(), limit: visit }) as Array<{ id: string; stale: 0 | 1 }>
+    async refreshStale(after: string, limit: number, visit: number = 20 * limit): Promise<string | null> {
+      const rows = await sql.all<{ id: string; stale: 0 | 1 }>(walk, {
+        after,
+        directory: await directoryStamp(),
+        now: nowIso(),
+        limit: visit,
+      })
       const ids: string[] = []
       let last: string | null = null
       for (const row of rows) {
@@ -249,7 +242,7 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
         if (row.stale === 1) ids.push(row.id)
         if (ids.length === limit) break
       }
-      refreshMany(ids)
+      await refreshMany(ids)
       return rows.length < visit && ids.length < limit ? null : last
     },
 
@@ -259,8 +252,8 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * since it was stored, or a claim stated after it has come due) or there
      * is none: the caller computes it then.
      */
-    storedNow(eventId: string, now: string): string | null {
-      return this.nowState(eventId, now)?.summary ?? null
+    async storedNow(eventId: string, now: string): Promise<string | null> {
+      return (await this.nowState(eventId, now))?.summary ?? null
     },
 
     /**
@@ -269,36 +262,37 @@ export function createDisputesRepository(db: Db, deps: DisputeDeps) {
      * stored summary's while it shows now, else sought in the claims)
      * and the stored summary when it shows now. Null for an unknown event.
      */
-    nowState(eventId: string, now: string): NowState | null {
-      const row = stored.get(eventId) as
-        [head: string, tail: string, revision: number, directory: string, through: string | null, until: string | null] | undefined
+    async nowState(eventId: string, now: string): Promise<NowState | null> {
+      const [row] = await sql.rows<
+        [head: string, tail: string, revision: number, directory: string, through: string | null, until: string | null]
+      >(stored, [eventId])
       // Shows now while no claim stated after it has come due.
       if (row !== undefined && (row[5] === null || row[5] > now)) {
         const [head, tail, revision, directory, through] = row
-        return { revision, through, summary: directory === directoryStamp() ? summaryText({ head, tail }, now) : null }
+        return { revision, through, summary: directory === (await directoryStamp()) ? summaryText({ head, tail }, now) : null }
       }
-      const revision = revisionOf.get(eventId) as number | undefined
-      return revision === undefined ? null : { revision, through: deps.claims.statedThrough(eventId, now), summary: null }
+      const revision = await sql.value<number>(revisionOf, [eventId])
+      return revision === undefined ? null : { revision, through: await deps.claims.statedThrough(eventId, now), summary: null }
     },
 
     /** Events whose claims name the actor or a descendant of it: after a new parent (§5 walks ancestors). */
-    refreshNaming(actorId: string): number {
-      const ids = naming.all(actorId) as string[]
-      for (const id of ids) this.refreshDispute(id)
+    async refreshNaming(actorId: string): Promise<number> {
+      const ids = await sql.values<string>(naming, [actorId])
+      for (const id of ids) await this.refreshDispute(id)
       return ids.length
     },
 
     /** The caveat above: refreshes the events with a claim whose stated_at has passed since their row was computed. */
-    refreshDue(now: string = nowIso()): number {
-      this.refreshQueued()
-      const since = countedUpTo ?? (oldest.get() as string | null)
+    async refreshDue(now: string = nowIso()): Promise<number> {
+      await this.refreshQueued()
+      const since = countedUpTo ?? (await sql.value<string | null>('SELECT MIN(computed_at) FROM event_disputes')) ?? null
       // No row yet: nothing can be due. A clock set back: nothing to do until it passes `since` again.
       if (since === null) countedUpTo = now
       if (since === null || since >= now) return 0
-      const ids = due.all({ since, now }) as string[]
+      const ids = await sql.values<string>(due, { since, now })
       if (ids.length > 0) {
-        inTransaction(db, () => {
-          for (const id of ids) upsert(id, now)
+        await sql.transaction(async () => {
+          for (const id of ids) await upsert(id, now)
         })
         caughtUp++
       }

@@ -4,9 +4,7 @@
  * `event_disputes` (disputes-repository keeps them) and shows them as the
  * engine's toDispute does; nothing is summarised here.
  */
-import { getTableColumns } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
-import { prepared } from '../db/statements.js'
+import type { Sql } from '../db/sql.js'
 import { events } from '../db/schema.js'
 import { LEVEL_RANK, NO_FIGURES_RANK, toDispute } from '../engine/dispute.js'
 import { BadRequestError } from '../errors.js'
@@ -21,6 +19,7 @@ import {
   lastDay,
 } from '../schemas/events.js'
 import { toEvent } from './events-repository.js'
+import { tableCodec } from './table-codec.js'
 
 export interface EventFilters {
   /** Upper case. */
@@ -208,14 +207,9 @@ type RawRow = Record<string, unknown> & {
   d_claims: number
 }
 
-const EVENT_COLUMNS = Object.entries(getTableColumns(events))
+const eventCodec = tableCodec(events)
 
 function toListed(raw: RawRow): ListedEvent {
-  const row: Record<string, unknown> = {}
-  for (const [key, col] of EVENT_COLUMNS) {
-    const value = raw[col.name]
-    row[key] = value === null || value === undefined ? null : col.mapFromDriverValue(value)
-  }
   const dispute = toDispute({
     level: raw.d_level,
     relative_spread: raw.d_relative_spread,
@@ -226,7 +220,7 @@ function toListed(raw: RawRow): ListedEvent {
     claims: raw.d_claims,
   })
   // Assigned, not spread (docs/operators.md#performance): once per item of every page.
-  return { item: Object.assign(toEvent(row as typeof events.$inferSelect), { dispute }), levelRank: raw.d_level_rank }
+  return { item: Object.assign(toEvent(eventCodec.fromRow(raw)), { dispute }), levelRank: raw.d_level_rank }
 }
 
 function badCursor(message: string): BadRequestError {
@@ -257,9 +251,9 @@ function cursorKey(cursor: string, order: EventOrder): string[] {
 }
 
 /** GET /events: filtered in SQL, in the order of `sort`, a keyset page at a time. */
-export function createEventListQuery(db: Db) {
+export function createEventListQuery(sql: Sql) {
   return {
-    page(filters: EventFilters, order: EventOrder, cursor: string | undefined, limit: number): Page<EventListItemOut> {
+    async page(filters: EventFilters, order: EventOrder, cursor: string | undefined, limit: number): Promise<Page<EventListItemOut>> {
       const spec = SORTS[order]
       const filter = filterSql(filters)
       let segments: Segment[] = [{ where: '', params: {} }]
@@ -272,9 +266,8 @@ export function createEventListQuery(db: Db) {
       for (const segment of segments) {
         const wanted = limit + 1 - rows.length
         if (wanted <= 0) break
-        const stmt = prepared(db, listSql([filter.where, segment.where], spec.order))
-        for (const raw of stmt.iterate({ ...filter.params, ...segment.params, limit: wanted }) as IterableIterator<RawRow>)
-          rows.push(toListed(raw))
+        const text = listSql([filter.where, segment.where], spec.order)
+        for (const raw of await sql.all<RawRow>(text, { ...filter.params, ...segment.params, limit: wanted })) rows.push(toListed(raw))
       }
       if (rows.length <= limit) return { items: rows.map((r) => r.item), next_cursor: null }
       const kept = rows.slice(0, limit)

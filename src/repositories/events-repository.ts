@@ -1,5 +1,5 @@
-import type { Db } from '../db/client.js'
 import { events } from '../db/schema.js'
+import type { Sql } from '../db/sql.js'
 import { BadRequestError } from '../errors.js'
 import { decodeCursor } from '../lib/cursor.js'
 import { type Page, takePage } from '../lib/pages.js'
@@ -34,33 +34,27 @@ export function toEvent(row: Row): EventOut {
 }
 
 /** `disputes`: where a new event gets its empty dispute block, and an edited one is queued for a fresh one. */
-export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue'>) {
+export function createEventsRepository(sql: Sql, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue'>) {
   // The event's revision is the seq of its latest change (claims.created, event.updated, …): one number with the change log.
-  const bump = db.$client.prepare('UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = @id) WHERE id = @id')
-  // Ids are slugs, never empty: '' sorts before them all. Read with iterate(), so the page's rows are taken one by one.
-  const withFigures = db.$client.prepare(`SELECT e.id, e.title, e.occurred_on FROM events AS e
+  const bump = 'UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = @id) WHERE id = @id'
+  // Ids are slugs, never empty: '' sorts before them all.
+  const withFigures = `SELECT e.id, e.title, e.occurred_on FROM events AS e
     WHERE e.id > @after AND EXISTS (
       SELECT 1 FROM claims AS c
       WHERE c.event_id = e.id AND c.stated_at <= @asOf AND c.kind = 'figure' AND (@metric IS NULL OR c.metric = @metric)
         AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = c.id))
-    ORDER BY e.id LIMIT @limit`)
-
-  const addRevision = db.$client.prepare(
-    `INSERT INTO event_revisions (event_id, seq, at, type, snapshot)
-     VALUES (@eventId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_revisions WHERE event_id = @eventId), @at, @type, @snapshot)`,
-  )
-  const revisionOf = db.$client.prepare('SELECT revision FROM events WHERE id = ?').pluck()
-  // Every change of revision drops the event's stored "now" summary (disputes-repository nowState relies on it).
-  const dropStoredSummary = db.$client.prepare('DELETE FROM stored_summaries WHERE event_id = ?')
-  const revisionsOf = db.$client.prepare('SELECT seq, at, type, snapshot FROM event_revisions WHERE event_id = ? ORDER BY seq')
+    ORDER BY e.id LIMIT @limit`
+  const addRevision = `INSERT INTO event_revisions (event_id, seq, at, type, snapshot)
+     VALUES (@eventId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_revisions WHERE event_id = @eventId), @at, @type, @snapshot)`
 
   /** After a change to the event or its claims is recorded: see touch below. */
-  function touch(id: string): void {
-    bump.run({ id })
-    dropStoredSummary.run(id)
+  async function touch(id: string): Promise<void> {
+    await sql.run(bump, { id })
+    // Every change of revision drops the event's stored "now" summary (disputes-repository nowState relies on it).
+    await sql.run('DELETE FROM stored_summaries WHERE event_id = ?', [id])
   }
 
-  const store = createRecordStore(db, {
+  const store = createRecordStore(sql, {
     table: events,
     name: 'event',
     toOut: toEvent,
@@ -100,11 +94,11 @@ export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository
     },
     // The event's revision moves; its stored summary (it shows the title and place) is computed live until
     // refreshed: an empty dispute block for a new event, a queued refresh for an edited one; and its history.
-    written: (event, id, type, now) => {
-      touch(id)
-      if (type === 'event.created') disputes.recordEmpty(id, now)
-      else disputes.queue(id)
-      addRevision.run({ eventId: id, at: now, type, snapshot: JSON.stringify(event) })
+    written: async (event, id, type, now) => {
+      await touch(id)
+      if (type === 'event.created') await disputes.recordEmpty(id, now)
+      else await disputes.queue(id)
+      await sql.run(addRevision, { eventId: id, at: now, type, snapshot: JSON.stringify(event) })
     },
   })
 
@@ -112,13 +106,16 @@ export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository
     ...store,
 
     /** The seq of the latest change to the event or its claims (its revision); undefined for an unknown event. */
-    revisionOf(id: string): number | undefined {
-      return revisionOf.get(id) as number | undefined
+    revisionOf(id: string): Promise<number | undefined> {
+      return sql.value<number>('SELECT revision FROM events WHERE id = ?', [id])
     },
 
     /** Every recorded state of the event's metadata, oldest first (its history, contract §11). */
-    revisions(id: string): Array<{ seq: number; at: string; type: string; event: EventOut }> {
-      const rows = revisionsOf.all(id) as Array<{ seq: number; at: string; type: string; snapshot: string }>
+    async revisions(id: string): Promise<Array<{ seq: number; at: string; type: string; event: EventOut }>> {
+      const rows = await sql.all<{ seq: number; at: string; type: string; snapshot: string }>(
+        'SELECT seq, at, type, snapshot FROM event_revisions WHERE event_id = ? ORDER BY seq',
+        [id],
+      )
       return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, event: JSON.parse(r.snapshot) as EventOut }))
     },
 
@@ -133,11 +130,16 @@ export function createEventsRepository(db: Db, disputes: Pick<DisputesRepository
      * GET /summaries: events in id order that have a figure claim, not
      * retracted, stated by `asOf` (of `metric`, when given), a keyset page at a time.
      */
-    pageWithFigures(opts: { asOf: string; metric?: string | undefined; limit: number; cursor?: string | undefined }): Page<EventHead> {
+    async pageWithFigures(opts: {
+      asOf: string
+      metric?: string | undefined
+      limit: number
+      cursor?: string | undefined
+    }): Promise<Page<EventHead>> {
       const after = opts.cursor ? (decodeCursor(opts.cursor, 1)[0] as string) : ''
-      const rows = withFigures.iterate({ after, asOf: opts.asOf, metric: opts.metric ?? null, limit: opts.limit + 1 })
+      const rows = await sql.all<EventHead>(withFigures, { after, asOf: opts.asOf, metric: opts.metric ?? null, limit: opts.limit + 1 })
       return takePage(
-        rows as IterableIterator<EventHead>,
+        rows,
         opts.limit,
         (row) => row,
         (e) => [e.id],

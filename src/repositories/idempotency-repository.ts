@@ -7,9 +7,7 @@
  * Every statement is prepared once; a claim is one short transaction that
  * also purges expired keys, so the table never needs a sweeper.
  */
-import { and, eq, lt, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
-import { idempotencyKeys } from '../db/schema.js'
+import type { Sql } from '../db/sql.js'
 
 /** How long a key is kept after its first request: 24 hours (contract §9: "at least 24 hours"). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
@@ -44,60 +42,20 @@ export type ClaimOutcome =
   /** The key's first request finished: replay this. */
   | { state: 'done'; response: StoredResponse }
 
-export function createIdempotencyRepository(db: Db) {
-  const t = idempotencyKeys
-  const sameKey = and(eq(t.scope, sql.placeholder('scope')), eq(t.key, sql.placeholder('key')))
+interface Row {
+  method: string
+  path: string
+  fingerprint: string
+  state: 'in_flight' | 'done'
+  status: number | null
+  headers: string | null
+  body: string | null
+}
 
-  const purge = db
-    .delete(t)
-    .where(lt(t.expiresAt, sql.placeholder('now')))
-    .prepare()
-  const insert = db
-    .insert(t)
-    .values({
-      scope: sql.placeholder('scope'),
-      key: sql.placeholder('key'),
-      method: sql.placeholder('method'),
-      path: sql.placeholder('path'),
-      fingerprint: sql.placeholder('fingerprint'),
-      state: 'in_flight',
-      createdAt: sql.placeholder('createdAt'),
-      expiresAt: sql.placeholder('expiresAt'),
-    })
-    .onConflictDoNothing()
-    .prepare()
-  const find = db.select().from(t).where(sameKey).prepare()
-  const complete = db
-    .update(t)
-    .set({
-      state: 'done',
-      status: sql`${sql.placeholder('status')}`,
-      headers: sql`${sql.placeholder('headers')}`,
-      body: sql`${sql.placeholder('body')}`,
-    })
-    .where(and(sameKey, eq(t.state, 'in_flight')))
-    .prepare()
-  const release = db
-    .delete(t)
-    .where(and(sameKey, eq(t.state, 'in_flight')))
-    .prepare()
-
-  const claim = db.$client.transaction((request: IdempotentRequest, now: Date): ClaimOutcome => {
-    const createdAt = now.toISOString()
-    // Expired keys go first, so that an expired key can be claimed again.
-    purge.run({ now: createdAt })
-    const expiresAt = new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS).toISOString()
-    if (insert.run({ ...request, createdAt, expiresAt }).changes === 1) return { state: 'claimed' }
-
-    const row = find.get({ scope: request.scope, key: request.key })
-    // The insert conflicted, and nothing else writes inside this transaction.
-    if (!row) throw new Error('idempotency key vanished inside its transaction')
-    if (row.fingerprint !== request.fingerprint || row.method !== request.method || row.path !== request.path) {
-      return { state: 'mismatch', method: row.method, path: row.path }
-    }
-    if (row.state === 'in_flight' || row.status === null) return { state: 'in_flight' }
-    return { state: 'done', response: { status: row.status, headers: row.headers ?? {}, body: row.body } }
-  })
+export function createIdempotencyRepository(sql: Sql) {
+  const insert = `INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, state, created_at, expires_at)
+    VALUES (@scope, @key, @method, @path, @fingerprint, 'in_flight', @createdAt, @expiresAt) ON CONFLICT DO NOTHING`
+  const find = 'SELECT method, path, fingerprint, state, status, headers, body FROM idempotency_keys WHERE scope = ? AND key = ?'
 
   return {
     /**
@@ -105,18 +63,38 @@ export function createIdempotencyRepository(db: Db) {
      * the key unexpired: then says what the first request became. Purges
      * every expired key on the way.
      */
-    claim(request: IdempotentRequest, now: Date = new Date()): ClaimOutcome {
-      return claim(request, now)
+    claim(request: IdempotentRequest, now: Date = new Date()): Promise<ClaimOutcome> {
+      return sql.transaction(async () => {
+        const createdAt = now.toISOString()
+        // Expired keys go first, so that an expired key can be claimed again.
+        await sql.run('DELETE FROM idempotency_keys WHERE expires_at < ?', [createdAt])
+        const expiresAt = new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS).toISOString()
+        const { scope, key, method, path, fingerprint } = request
+        if ((await sql.run(insert, { scope, key, method, path, fingerprint, createdAt, expiresAt })) === 1) return { state: 'claimed' }
+
+        const row = await sql.get<Row>(find, [request.scope, request.key])
+        // The insert conflicted, and nothing else writes inside this transaction.
+        if (!row) throw new Error('idempotency key vanished inside its transaction')
+        if (row.fingerprint !== request.fingerprint || row.method !== request.method || row.path !== request.path) {
+          return { state: 'mismatch', method: row.method, path: row.path }
+        }
+        if (row.state === 'in_flight' || row.status === null) return { state: 'in_flight' }
+        const headers = row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>)
+        return { state: 'done', response: { status: row.status, headers, body: row.body } }
+      })
     },
 
     /** Keeps the response of a claimed key, for replay. */
-    complete(scope: string, key: string, response: StoredResponse): void {
-      complete.run({ scope, key, status: response.status, headers: JSON.stringify(response.headers), body: response.body })
+    async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+      await sql.run(
+        `UPDATE idempotency_keys SET state = 'done', status = ?, headers = ?, body = ? WHERE scope = ? AND key = ? AND state = 'in_flight'`,
+        [response.status, JSON.stringify(response.headers), response.body, scope, key],
+      )
     },
 
     /** Gives up a claimed key whose response is not kept: the next request with it runs. */
-    release(scope: string, key: string): void {
-      release.run({ scope, key })
+    async release(scope: string, key: string): Promise<void> {
+      await sql.run(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_flight'`, [scope, key])
     },
   }
 }

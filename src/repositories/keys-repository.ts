@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
 import { type ApiKey, SCOPES, type Scope } from '../config.js'
-import type { Db } from '../db/client.js'
+import type { Sql } from '../db/sql.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { nowIso } from '../lib/time.js'
 
@@ -63,16 +63,11 @@ function ordered(scopes: Iterable<Scope>): Scope[] {
   return SCOPES.filter((s) => set.has(s))
 }
 
-export function createKeysRepository(db: Db, configured: readonly ApiKey[] = []) {
-  const sqlite = db.$client
-  const insert = sqlite.prepare(
-    'INSERT INTO api_keys (id, name, scopes, token_hash, prefix, created_at) VALUES (@id, @name, @scopes, @token_hash, @prefix, @created_at)',
-  )
-  const byHash = sqlite.prepare('SELECT id, scopes FROM api_keys WHERE token_hash = ? AND revoked_at IS NULL')
-  const byId = sqlite.prepare('SELECT id, name, scopes, prefix, created_at, revoked_at FROM api_keys WHERE id = ?')
-  const all = sqlite.prepare('SELECT id, name, scopes, prefix, created_at, revoked_at FROM api_keys ORDER BY id')
-  const revoke = sqlite.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-  const anyActive = sqlite.prepare('SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL)').pluck()
+export function createKeysRepository(sql: Sql, configured: readonly ApiKey[] = []) {
+  const insert =
+    'INSERT INTO api_keys (id, name, scopes, token_hash, prefix, created_at) VALUES (@id, @name, @scopes, @token_hash, @prefix, @created_at)'
+  const byHash = 'SELECT id, scopes FROM api_keys WHERE token_hash = ? AND revoked_at IS NULL'
+  const columns = 'SELECT id, name, scopes, prefix, created_at, revoked_at FROM api_keys'
 
   const fromEnvironment = configured.map((k, i) => ({
     digest: tokenDigest(k.token),
@@ -90,7 +85,7 @@ export function createKeysRepository(db: Db, configured: readonly ApiKey[] = [])
 
   return {
     /** A new key and its token, which is not kept and cannot be shown again. */
-    create(name: string, scopes: readonly Scope[]): KeyOut & { token: string } {
+    async create(name: string, scopes: readonly Scope[]): Promise<KeyOut & { token: string }> {
       const token = `rk_${randomBytes(32).toString('base64url')}`
       const row: Row & { token_hash: string } = {
         id: uuidv7(),
@@ -101,38 +96,46 @@ export function createKeysRepository(db: Db, configured: readonly ApiKey[] = [])
         created_at: nowIso(),
         revoked_at: null,
       }
-      insert.run(row)
+      await sql.run(insert, {
+        id: row.id,
+        name,
+        scopes: row.scopes,
+        token_hash: row.token_hash,
+        prefix: row.prefix,
+        created_at: row.created_at,
+      })
       return { ...toKey(row), token }
     },
 
     /** The configured keys, then the stored ones (revoked too), oldest first. */
-    list(): KeyOut[] {
-      return [...fromEnvironment.map((k) => k.out), ...(all.all() as Row[]).map(toKey)]
+    async list(): Promise<KeyOut[]> {
+      return [...fromEnvironment.map((k) => k.out), ...(await sql.all<Row>(`${columns} ORDER BY id`)).map(toKey)]
     },
 
     /** Revokes the key (again: no change). 404 unknown, 409 a configured key. */
-    revoke(id: string): KeyOut {
+    async revoke(id: string): Promise<KeyOut> {
       if (fromEnvironment.some((k) => k.out.id === id)) {
         throw new ConflictError(`Key "${id}" comes from RECKON_API_KEYS: remove it there and restart to revoke it.`)
       }
-      revoke.run(nowIso(), id)
-      const row = byId.get(id) as Row | undefined
+      await sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [nowIso(), id])
+      const row = await sql.get<Row>(`${columns} WHERE id = ?`, [id])
       if (row === undefined) throw new NotFoundError('key', id)
       return toKey(row)
     },
 
     /** The key a token belongs to, or null (unknown or revoked). Digests are compared by the index, not by the token. */
-    identify(token: string): KeyIdentity | null {
+    async identify(token: string): Promise<KeyIdentity | null> {
       const digest = tokenDigest(token)
       const env = fromEnvironment.find((k) => k.digest === digest)
       if (env) return env.identity
-      const row = byHash.get(digest) as { id: string; scopes: string } | undefined
+      const row = await sql.get<{ id: string; scopes: string }>(byHash, [digest])
       return row === undefined ? null : { id: row.id, scopes: new Set(JSON.parse(row.scopes) as Scope[]) }
     },
 
     /** Whether any key can be used: then writes need one (contract §0). */
-    anyConfigured(): boolean {
-      return fromEnvironment.length > 0 || anyActive.get() === 1
+    async anyConfigured(): Promise<boolean> {
+      if (fromEnvironment.length > 0) return true
+      return (await sql.value('SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1')) !== undefined
     },
   }
 }

@@ -7,18 +7,26 @@
  * what else a write does — and gets the rest from here. A second SQL dialect
  * implements this file's statements once for all three.
  */
-import { type InferInsertModel, type InferSelectModel, type SQL, and, asc, eq, gt, sql } from 'drizzle-orm'
+import { type InferInsertModel, type InferSelectModel, getTableName } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
-import type { Db } from '../db/client.js'
+import type { Params, Sql } from '../db/sql.js'
 import { NotFoundError } from '../errors.js'
 import { decodeCursor, paginate } from '../lib/cursor.js'
 import { nowIso } from '../lib/time.js'
 import { type AliasNamespace, assertAliasesFree, replaceAliases } from './aliases.js'
-import { type ChangeType, allocateId, idExists, inTransaction, recordChange, resolveRef } from './records.js'
+import { type ChangeType, type RecordTable, allocateId, idExists, recordChange, resolveRef } from './records.js'
+import { tableCodec } from './table-codec.js'
 
 type Table = SQLiteTable & { id: SQLiteColumn; createdAt: SQLiteColumn; updatedAt: SQLiteColumn }
+
 /** The columns the store sets on every record. */
 type Stamped = 'id' | 'createdAt' | 'updatedAt'
+
+/** A narrowing of a list (a search): SQL on the table's alias `t`, and its parameters. */
+export interface Where {
+  text: string
+  params: readonly unknown[]
+}
 
 export interface RecordSpec<T extends Table, Out, Create, Patch> {
   table: T
@@ -30,11 +38,11 @@ export interface RecordSpec<T extends Table, Out, Create, Patch> {
   /** What the id is derived from. */
   nameOf(input: Create): string
   /** The columns of a new record but its id and times; may throw a problem naming a field (a reference that does not exist). */
-  inserted(input: Create): Omit<InferInsertModel<T>, Stamped>
+  inserted(input: Create): Promise<Omit<InferInsertModel<T>, Stamped>> | Omit<InferInsertModel<T>, Stamped>
   /** The columns a patch sets on the record `current` (its id `id`) but updated_at; may throw a problem naming a field. */
-  updated(patch: Patch, current: Out, id: string): Partial<InferInsertModel<T>>
+  updated(patch: Patch, current: Out, id: string): Promise<Partial<InferInsertModel<T>>> | Partial<InferInsertModel<T>>
   /** What else a write does, in its transaction, after its change-log row (caches, history, disputes); `record` as written. */
-  written?(record: Out, id: string, type: ChangeType, now: string): void
+  written?(record: Out, id: string, type: ChangeType, now: string): Promise<void> | void
 }
 
 export function createRecordStore<
@@ -42,86 +50,97 @@ export function createRecordStore<
   Out,
   Create extends { id?: string | undefined; aliases?: string[] | undefined },
   Patch extends object,
->(db: Db, spec: RecordSpec<T, Out, Create, Patch>) {
-  const table = spec.table as Table
-  const byId = db
-    .select()
-    .from(table)
-    .where(eq(table.id, sql.placeholder('id')))
-    .prepare()
+>(sql: Sql, spec: RecordSpec<T, Out, Create, Patch>) {
+  const name = getTableName(spec.table) as RecordTable
+  const codec = tableCodec(spec.table)
+  const selectAll = `SELECT ${codec.names.map((c) => `t.${c}`).join(', ')} FROM ${name} AS t`
+  const byId = `${selectAll} WHERE t.id = ?`
   const createdType = `${spec.name}.created` as const
   const updatedType = `${spec.name}.updated` as const
 
   /** Checks the aliases a write gives (a 409 names any taken), then computes its columns, writes them and the aliases. */
-  function write(id: string, aliases: string[] | undefined, columns: () => void): void {
+  async function write(id: string, aliases: string[] | undefined, columns: () => Promise<void>): Promise<void> {
     const namespace = spec.aliases
-    if (namespace !== undefined && aliases !== undefined) assertAliasesFree(db, namespace, id, aliases)
-    columns()
-    if (namespace !== undefined && aliases !== undefined) replaceAliases(db, namespace, id, aliases)
+    if (namespace !== undefined && aliases !== undefined) await assertAliasesFree(sql, namespace, id, aliases)
+    await columns()
+    if (namespace !== undefined && aliases !== undefined) await replaceAliases(sql, namespace, id, aliases)
   }
 
   /** The change-log row of a write and what else it does; returns the record as written, read once. */
-  function written(id: string, type: ChangeType, now: string): Out {
-    recordChange(db, type, id, spec.name === 'event' ? id : null, now)
-    const record = store.require(id)
-    spec.written?.(record, id, type, now)
+  async function written(id: string, type: ChangeType, now: string): Promise<Out> {
+    await recordChange(sql, type, id, spec.name === 'event' ? id : null, now)
+    const record = await store.require(id)
+    await spec.written?.(record, id, type, now)
     return record
   }
 
   const store = {
-    get(id: string): Out | null {
-      const row = byId.get({ id }) as InferSelectModel<T> | undefined
-      return row ? spec.toOut(row) : null
+    async get(id: string): Promise<Out | null> {
+      const row = await sql.get<Record<string, unknown>>(byId, [id])
+      return row ? spec.toOut(codec.fromRow(row)) : null
     },
 
-    require(id: string): Out {
-      const record = store.get(id)
+    async require(id: string): Promise<Out> {
+      const record = await store.get(id)
       if (record === null) throw new NotFoundError(spec.name, id)
       return record
     },
 
     /** An id or an alias → the id, or null. */
-    resolve(ref: string): string | null {
-      if (spec.aliases !== undefined) return resolveRef(db, table, spec.aliases, ref)
-      return idExists(db, table, ref) ? ref : null
+    async resolve(ref: string): Promise<string | null> {
+      if (spec.aliases !== undefined) return resolveRef(sql, name, spec.aliases, ref)
+      return (await idExists(sql, name, ref)) ? ref : null
     },
 
-    /** A page in id order after the cursor, narrowed by `where` when given. */
-    list(opts: { limit: number; cursor?: string | undefined }, where?: SQL): { items: Out[]; next_cursor: string | null } {
+    /** A page in id order after the cursor, narrowed by `where` (on the table as `t`) when given. */
+    async list(opts: { limit: number; cursor?: string | undefined }, where?: Where): Promise<{ items: Out[]; next_cursor: string | null }> {
       const after = opts.cursor ? decodeCursor(opts.cursor, 1)[0] : undefined
-      const rows = db
-        .select()
-        .from(table)
-        .where(and(after === undefined ? undefined : gt(table.id, after), where))
-        .orderBy(asc(table.id))
-        .limit(opts.limit + 1)
-        .all() as Array<InferSelectModel<T>>
-      return paginate(rows.map(spec.toOut), opts.limit, (r) => [(r as { id: string }).id])
+      const conditions: string[] = []
+      const params: unknown[] = []
+      if (after !== undefined) {
+        conditions.push('t.id > ?')
+        params.push(after)
+      }
+      if (where !== undefined) {
+        conditions.push(`(${where.text})`)
+        params.push(...where.params)
+      }
+      params.push(opts.limit + 1)
+      const text = `${selectAll}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`
+      const rows = await sql.all<Record<string, unknown>>(text, params)
+      return paginate(
+        rows.map((row) => spec.toOut(codec.fromRow(row))),
+        opts.limit,
+        (r) => [(r as { id: string }).id],
+      )
     },
 
-    create(input: Create): Out {
-      return inTransaction(db, () => {
-        const id = allocateId(db, table, input.id, spec.nameOf(input), spec.name)
+    async create(input: Create): Promise<Out> {
+      return sql.transaction(async () => {
+        const id = await allocateId(sql, name, input.id, spec.nameOf(input), spec.name)
         const now = nowIso()
-        write(id, input.aliases ?? [], () => {
-          db.insert(table)
-            .values({ ...spec.inserted(input), id, createdAt: now, updatedAt: now } as InferInsertModel<Table>)
-            .run()
+        await write(id, input.aliases ?? [], async () => {
+          const columns = codec.toColumns({ ...(await spec.inserted(input)), id, createdAt: now, updatedAt: now })
+          await sql.run(
+            `INSERT INTO ${name} (${columns.map(([c]) => c).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+            columns.map(([, v]) => v) satisfies Params,
+          )
         })
         return written(id, createdType, now)
       })
     },
 
-    update(id: string, patch: Patch): Out {
-      return inTransaction(db, () => {
-        const current = store.require(id)
+    async update(id: string, patch: Patch): Promise<Out> {
+      return sql.transaction(async () => {
+        const current = await store.require(id)
         const now = nowIso()
         // A patch's aliases, when the record has them (the schema of one without has no such field).
-        write(id, (patch as { aliases?: string[] | undefined }).aliases, () => {
-          db.update(table)
-            .set({ ...spec.updated(patch, current, id), updatedAt: now } as Partial<InferInsertModel<Table>>)
-            .where(eq(table.id, id))
-            .run()
+        await write(id, (patch as { aliases?: string[] | undefined }).aliases, async () => {
+          const columns = codec.toColumns({ ...(await spec.updated(patch, current, id)), updatedAt: now })
+          await sql.run(`UPDATE ${name} SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+            ...columns.map(([, v]) => v),
+            id,
+          ])
         })
         return written(id, updatedType, now)
       })

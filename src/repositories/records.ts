@@ -1,53 +1,57 @@
 /** What sources, actors and events share: readable ids, references by id or alias, the change log. */
-import { eq } from 'drizzle-orm'
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
-import type { Db } from '../db/client.js'
-import { prepared } from '../db/statements.js'
+import type { Sql } from '../db/sql.js'
 import { ConflictError, UnprocessableError } from '../errors.js'
 import { slugify, uniqueSlug } from '../lib/slug.js'
 import { nowIso } from '../lib/time.js'
 import { type AliasNamespace, ownerOfAlias } from './aliases.js'
 
-type TableWithId = SQLiteTable & { id: SQLiteColumn }
+/** The tables of the records a user names (record-store). */
+export type RecordTable = 'sources' | 'actors' | 'events'
 
-export function idExists(db: Db, table: TableWithId, id: string): boolean {
-  return db.select({ id: table.id }).from(table).where(eq(table.id, id)).get() !== undefined
+export async function idExists(sql: Sql, table: RecordTable, id: string): Promise<boolean> {
+  return (await sql.value(`SELECT 1 FROM ${table} WHERE id = ?`, [id])) !== undefined
 }
 
 /**
  * A caller-supplied id that is taken is a 409; otherwise the id is derived
  * from the name, with -2, -3, … on collision (contract §1).
  */
-export function allocateId(db: Db, table: TableWithId, requested: string | undefined, name: string, fallback: string): string {
+export async function allocateId(
+  sql: Sql,
+  table: RecordTable,
+  requested: string | undefined,
+  name: string,
+  fallback: string,
+): Promise<string> {
   if (requested !== undefined) {
-    if (idExists(db, table, requested)) {
+    if (await idExists(sql, table, requested)) {
       throw new ConflictError(`The id "${requested}" is taken.`, [{ path: '/id', in: 'body', message: `"${requested}" is taken` }])
     }
     return requested
   }
-  return uniqueSlug(slugify(name) || fallback, (id) => idExists(db, table, id))
+  return uniqueSlug(slugify(name) || fallback, (id) => idExists(sql, table, id))
 }
 
 /** An id, or else an alias (case-insensitive); null when neither names a record. */
-export function resolveRef(db: Db, table: TableWithId, namespace: AliasNamespace, ref: string): string | null {
-  if (idExists(db, table, ref)) return ref
-  return ownerOfAlias(db, namespace, ref)
+export async function resolveRef(sql: Sql, table: RecordTable, namespace: AliasNamespace, ref: string): Promise<string | null> {
+  if (await idExists(sql, table, ref)) return ref
+  return ownerOfAlias(sql, namespace, ref)
 }
 
 /**
  * A reference a body gives (an id or an alias) → the id, null for none given;
  * a 422 naming `field` when it names no record: `refused` is the problem's title.
  */
-export function requireRef(
-  db: Db,
-  table: TableWithId,
+export async function requireRef(
+  sql: Sql,
+  table: RecordTable,
   namespace: AliasNamespace,
   ref: string | null | undefined,
   field: string,
   refused: string,
-): string | null {
+): Promise<string | null> {
   if (ref === undefined || ref === null) return null
-  const id = resolveRef(db, table, namespace, ref)
+  const id = await resolveRef(sql, table, namespace, ref)
   if (id === null)
     throw new UnprocessableError(refused, [{ path: `/${field}`, in: 'body', message: `no ${namespace} with id or alias "${ref}"` }])
   return id
@@ -66,63 +70,15 @@ export const CHANGE_TYPES = [
 ] as const
 export type ChangeType = (typeof CHANGE_TYPES)[number]
 
-const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?, ?, ?)'
+const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?, ?, ?) RETURNING seq'
 
 /**
  * Appends to the change log and returns the change's seq: the one revision
  * number of everything cached (events, the source and actor directories,
  * ETags). Bulk ingest calls it per claim.
  */
-export function recordChange(db: Db, type: ChangeType, id: string, eventId: string | null, at = nowIso()): number {
-  return Number(prepared(db, INSERT_CHANGE).run(at, type, id, eventId).lastInsertRowid)
-}
-
-// ---- the unit of work ----
-
-/** The open transaction of a database: how deep it is nested, and who waits for its end. */
-interface Unit {
-  depth: number
-  ended: Array<(committed: boolean) => void>
-}
-const units = new WeakMap<Db, Unit>()
-
-/**
- * Runs `fn` in one transaction: everything lands, or nothing does. Nested
- * calls are savepoints of the outermost one, which alone commits; what waits
- * for the end (onTransactionEnd) is told then whether it committed.
- */
-export function inTransaction<T>(db: Db, fn: () => T): T {
-  let unit = units.get(db)
-  if (!unit) {
-    unit = { depth: 0, ended: [] }
-    units.set(db, unit)
-  }
-  unit.depth++
-  let committed = false
-  try {
-    const result = db.$client.transaction(fn)()
-    committed = true
-    return result
-  } finally {
-    unit.depth--
-    if (unit.depth === 0) for (const end of unit.ended.splice(0)) end(committed)
-  }
-}
-
-/**
- * Calls `fn` when the open transaction ends, with whether it committed (a
- * savepoint's end does not count: only the outermost transaction commits),
- * and returns true; outside a transaction, calls it at once, as committed,
- * and returns false.
- */
-export function onTransactionEnd(db: Db, fn: (committed: boolean) => void): boolean {
-  const unit = units.get(db)
-  if (unit === undefined || unit.depth === 0) {
-    fn(true)
-    return false
-  }
-  unit.ended.push(fn)
-  return true
+export async function recordChange(sql: Sql, type: ChangeType, id: string, eventId: string | null, at = nowIso()): Promise<number> {
+  return (await sql.value<number>(INSERT_CHANGE, [at, type, id, eventId])) as number
 }
 
 /**
@@ -135,22 +91,23 @@ export function onTransactionEnd(db: Db, fn: (committed: boolean) => void): bool
  *   - a value read inside any other transaction is used, not kept (the
  *     transaction may yet roll back what it read).
  */
-export function committedCache<T extends object>(db: Db, build: () => T): { get(): T; written(): void } {
+export function committedCache<T extends object>(sql: Sql, build: () => Promise<T>): { get(): Promise<T>; written(): void } {
   let kept: T | null = null
   /** Set while the open transaction has written: its own view, built on demand. */
   let own: { value: T | null } | null = null
   return {
-    get(): T {
-      if (own !== null) return (own.value ??= build())
+    async get(): Promise<T> {
+      if (own !== null) return (own.value ??= await build())
       if (kept !== null) return kept
-      const value = build()
-      if (!db.$client.inTransaction) kept = value
+      const inTransaction = sql.inTransaction
+      const value = await build()
+      if (!inTransaction) kept = value
       return value
     },
     written(): void {
       const waiting =
         own !== null ||
-        onTransactionEnd(db, (committed) => {
+        sql.onTransactionEnd((committed) => {
           own = null
           if (committed) kept = null
         })
@@ -165,19 +122,16 @@ export function committedCache<T extends object>(db: Db, build: () => T): { get(
  * changes of no event), read with the rows. Part of the summaries' ETags.
  */
 export function committedDirectory<Row extends { id: string }, T>(
-  db: Db,
-  sql: string,
+  sql: Sql,
+  select: string,
   types: readonly ChangeType[],
   info: (row: Row) => T,
 ) {
-  const all = db.$client.prepare(sql)
-  const latest = db.$client
-    .prepare(`SELECT COALESCE(MAX(seq), 0) FROM changes WHERE event_id IS NULL AND type IN (${types.map(() => '?').join(', ')})`)
-    .pluck()
-  return committedCache(db, () => {
+  const latest = `SELECT COALESCE(MAX(seq), 0) FROM changes WHERE event_id IS NULL AND type IN (${types.map(() => '?').join(', ')})`
+  return committedCache(sql, async () => {
     const byId = new Map<string, T>()
-    for (const row of all.all() as Row[]) byId.set(row.id, info(row))
-    return { byId, revision: latest.get(...types) as number }
+    for (const row of await sql.all<Row>(select)) byId.set(row.id, info(row))
+    return { byId, revision: (await sql.value<number>(latest, types)) as number }
   })
 }
 

@@ -18,8 +18,7 @@
  * Rows are read with `.raw()` in plain better-sqlite3: arrays cost half what
  * objects do, and drizzle's row mapping cost more than the query.
  */
-import type { Db } from '../db/client.js'
-import { prepared } from '../db/statements.js'
+import type { Sql } from '../db/sql.js'
 import type { GroupKey } from '../engine/timeline.js'
 import type { Claim } from '../engine/types.js'
 import { turn } from '../lib/streaming.js'
@@ -53,31 +52,30 @@ const SUPERSEDERS = `SELECT ${COLUMNS}
 FROM json_each(@ids) AS j CROSS JOIN claims AS c INDEXED BY claims_supersedes_idx ON c.supersedes = j.value ${RETRACTION}
 WHERE c.event_id = @event AND c.rowid <= @claims AND NOT (${IN_GROUP})`
 
+/** The snapshot a read holds to: the largest rowids of claims and retractions, read together. */
+const BOUNDS = `SELECT (SELECT COALESCE(MAX(rowid), 0) FROM claims) AS claims,
+  (SELECT COALESCE(MAX(rowid), 0) FROM retractions) AS retractions`
+
 /** A row of the statement: the engine's columns, then the claim's rowid. */
 type Row = [...EngineRow, rowid: number]
 
-export function createTimelineQuery(db: Db) {
-  const lastClaim = prepared(db, 'SELECT COALESCE(MAX(rowid), 0) FROM claims').pluck()
-  const lastRetraction = prepared(db, 'SELECT COALESCE(MAX(rowid), 0) FROM retractions').pluck()
-  const groupBatch = prepared(db, GROUP_BATCH).raw()
-  const superseders = prepared(db, SUPERSEDERS).raw()
+export function createTimelineQuery(sql: Sql) {
   return {
     /** The claims the group's timeline needs, retracted ones included, as the database holds them when called; in no particular order. */
     async claimsOf(eventId: string, key: GroupKey): Promise<Claim[]> {
       const state = {
         event: eventId,
         ...key,
-        claims: lastClaim.get() as number,
-        retractions: lastRetraction.get() as number,
+        ...(await sql.get<{ claims: number; retractions: number }>(BOUNDS)),
         batch: BATCH,
       }
       const claims: Claim[] = []
       let after = { stated_at: '', rowid: 0 }
       for (;;) {
-        const rows = groupBatch.all({ ...state, ...after }) as Row[]
+        const rows = await sql.rows<Row>(GROUP_BATCH, { ...state, ...after })
         for (const row of rows) claims.push(engineClaimOf(row))
         if (rows.length > 0) {
-          for (const row of superseders.all({ ...state, ids: JSON.stringify(rows.map((r) => r[0])) }) as Row[])
+          for (const row of await sql.rows<Row>(SUPERSEDERS, { ...state, ids: JSON.stringify(rows.map((r) => r[0])) }))
             claims.push(engineClaimOf(row))
         }
         const last = rows[rows.length - 1]

@@ -15,20 +15,29 @@
  * guardWrites makes the gate impossible to forget: on the app's connection, a
  * statement that writes throws unless a `write` or `now` is running.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
+
+/** The write the running code is inside, followed through its awaits (requests run interleaved). */
+const inside = new AsyncLocalStorage<object>()
 
 export class WriteGate {
   /** Held by a write, running or handed on to the next in line. */
   #held = false
   /** The writes waiting for the gate, in arrival order. */
   readonly #waiting: Array<() => void> = []
-  /** A `write` or `now` is running on the app's connection (the guard lets its statements through). */
-  #writing = false
+  /** The `write` or `now` running on the app's connection, if any (the guard lets its statements through). */
+  #writing: object | null = null
 
   /** True while a write holds the gate (others wait for it). */
   get busy(): boolean {
     return this.#held
+  }
+
+  /** True when the running code is inside the write that holds the gate. */
+  #within(): boolean {
+    return this.#writing !== null && inside.getStore() === this.#writing
   }
 
   /**
@@ -36,11 +45,11 @@ export class WriteGate {
    * before it has ended (at once when none holds the gate); resolves with what
    * it returns, once it has committed.
    */
-  async write<T>(write: () => T): Promise<T> {
-    if (this.#writing) throw new Error('the write gate is not reentrant: a write inside a write runs in it, without write()')
+  async write<T>(write: () => T | Promise<T>): Promise<T> {
+    if (this.#within()) throw new Error('the write gate is not reentrant: a write inside a write runs in it, without write()')
     await this.#acquire()
     try {
-      return this.#run(write)
+      return await this.#run(write)
     } finally {
       this.#release()
     }
@@ -49,14 +58,14 @@ export class WriteGate {
   /**
    * Runs `write` at once, when no write holds the gate (throws otherwise): at
    * start-up, in tests, and where a write can wait for another round (the
-   * background refresher checks `busy` first).
+   * background refresher checks `busy` first). Inside a write, it runs within it.
    */
-  now<T>(write: () => T): T {
-    if (this.#writing) return write()
+  async now<T>(write: () => T | Promise<T>): Promise<T> {
+    if (this.#within()) return write()
     if (this.#held) throw new Error('the write gate is held by another write')
     this.#held = true
     try {
-      return this.#run(write)
+      return await this.#run(write)
     } finally {
       this.#release()
     }
@@ -76,9 +85,9 @@ export class WriteGate {
     }
   }
 
-  /** Throws unless a `write` or `now` is running: guardWrites calls it before each write statement of the app's connection. */
+  /** Throws unless the running code is inside a `write` or `now`: guardWrites calls it before each write statement of the app's connection. */
   assertWriting(): void {
-    if (this.#writing) return
+    if (this.#within()) return
     throw new Error(
       this.#held
         ? 'a write on the database while another write holds the write gate (the bulk-claims worker): go through app.writes'
@@ -86,12 +95,13 @@ export class WriteGate {
     )
   }
 
-  #run<T>(write: () => T): T {
-    this.#writing = true
+  async #run<T>(write: () => T | Promise<T>): Promise<T> {
+    const token = {}
+    this.#writing = token
     try {
-      return write()
+      return await inside.run(token, write)
     } finally {
-      this.#writing = false
+      this.#writing = null
     }
   }
 

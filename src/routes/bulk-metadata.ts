@@ -5,22 +5,21 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import type { Db } from '../db/client.js'
+import type { Sql } from '../db/sql.js'
 import { type FieldError, ProblemError } from '../errors.js'
 import { MAX_BULK_BYTES, MAX_BULK_ROWS, tooManyRows } from '../lib/bulk-body.js'
-import { inTransaction } from '../repositories/records.js'
 import { errorResponses, writeSecurity } from '../schemas/common.js'
 
 export interface BulkSpec<C extends z.ZodType> {
   /** Singular; the plural (+s) is the path and the tag. */
   name: 'source' | 'actor' | 'event'
   create: C
-  db: Db
+  sql: Sql
   repo: {
-    get(id: string): unknown
-    create(input: z.output<C>): unknown
+    get(id: string): Promise<unknown>
+    create(input: z.output<C>): Promise<unknown>
     /** Given the create fields of an existing id: they replace the stored ones; absent ones are kept. */
-    update(id: string, patch: Omit<z.output<C>, 'id'>): unknown
+    update(id: string, patch: Omit<z.output<C>, 'id'>): Promise<unknown>
   }
 }
 
@@ -66,26 +65,26 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
         const rows = request.body as Array<z.output<C> & { id?: string }>
         // All or nothing, in one transaction, whose turn comes through the write gate.
         const upsertAll = () =>
-          inTransaction(spec.db, () => {
+          spec.sql.transaction(async () => {
             const errors: Array<FieldError & { status: number }> = []
             const ids: string[] = []
             let created = 0
             let unchanged = 0
-            rows.forEach((row, i) => {
+            for (const [i, row] of rows.entries()) {
               try {
                 // Each row in a savepoint: a failed row leaves nothing, and the next rows are still checked.
-                inTransaction(spec.db, () => {
+                await spec.sql.transaction(async () => {
                   const { id, ...fields } = row
-                  const current = id === undefined ? null : (spec.repo.get(id) as Record<string, unknown> | null)
+                  const current = id === undefined ? null : ((await spec.repo.get(id)) as Record<string, unknown> | null)
                   if (id !== undefined && current !== null) {
                     // A re-run of the same dataset writes nothing: no updated_at, no change-log noise.
                     // (A field given in another form, e.g. an alias for an id, counts as a change.)
                     const same = Object.entries(fields).every(([k, v]) => JSON.stringify(v ?? null) === JSON.stringify(current[k] ?? null))
                     if (same) unchanged++
-                    else spec.repo.update(id, fields)
+                    else await spec.repo.update(id, fields)
                     ids.push(id)
                   } else {
-                    ids.push((spec.repo.create(row) as { id: string }).id)
+                    ids.push(((await spec.repo.create(row)) as { id: string }).id)
                     created++
                   }
                 })
@@ -94,7 +93,7 @@ export function bulkUpsertRoutes<C extends z.ZodType>(spec: BulkSpec<C>): Fastif
                 const own = err.errors ?? [{ path: '', in: 'body' as const, message: err.message }]
                 for (const e of own) errors.push({ ...e, path: `/${i}${e.path}`, status: err.status })
               }
-            })
+            }
             if (errors.length > 0) {
               const status = PRECEDENCE.find((s) => errors.some((e) => e.status === s)) ?? 400
               const slug = status === 400 ? 'invalid-request' : status === 409 ? 'conflict' : 'unprocessable'

@@ -45,33 +45,24 @@ export interface Disputed {
  * the events with a figure claim, the CANDIDATES with the most claims.
  */
 function createMostDisputed(app: FastifyInstance) {
-  const sqlite = app.db.$client
-  const ranked = sqlite
-    .prepare(
-      `SELECT event_id FROM event_disputes WHERE level_rank >= 0
-       ORDER BY level_rank DESC, relative_spread DESC, event_id DESC LIMIT @limit`,
-    )
-    .pluck()
-  const withFigures = sqlite
-    .prepare(
-      `SELECT e.id FROM events AS e
+  const ranked = `SELECT event_id FROM event_disputes WHERE level_rank >= 0
+       ORDER BY level_rank DESC, relative_spread DESC, event_id DESC LIMIT @limit`
+  const withFigures = `SELECT e.id FROM events AS e
        WHERE EXISTS (SELECT 1 FROM claims AS c WHERE c.event_id = e.id AND c.kind = 'figure' AND c.stated_at <= @asOf
          AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = c.id))
        ORDER BY (SELECT COUNT(*) FROM claims AS c WHERE c.event_id = e.id) DESC, e.id
-       LIMIT @limit`,
-    )
-    .pluck()
-  return (asOf: string, limit: number): Disputed[] => {
-    const top = ranked.all({ limit: limit + 10 }) as string[]
-    const candidates = top.length >= limit ? top : (withFigures.all({ asOf, limit: CANDIDATES }) as string[])
-    return mostDisputed(app, candidates, asOf, limit)
+       LIMIT @limit`
+  return async (asOf: string, limit: number): Promise<Disputed[]> => {
+    const top = await app.sql.values<string>(ranked, { limit: limit + 10 })
+    const candidates = top.length >= limit ? top : await app.sql.values<string>(withFigures, { asOf, limit: CANDIDATES })
+    return mostDisputed(app, candidates, limit)
   }
 }
 
-function mostDisputed(app: FastifyInstance, candidates: string[], asOf: string, limit: number): Disputed[] {
+async function mostDisputed(app: FastifyInstance, candidates: string[], limit: number): Promise<Disputed[]> {
   const found: Disputed[] = []
   for (const id of candidates) {
-    const summary = app.summaryService.summarize(id) // as of now, as asOf is: the cached "now" summary
+    const summary = await app.summaryService.summarize(id) // as of now, as asOf is: the cached "now" summary
     const [top] = [...summary.figures].sort(byDispute)
     if (top === undefined) continue
     const killed = summary.figures.find((f) => f.metric === 'killed' && f.population === 'all' && f.party === null)
@@ -278,10 +269,15 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (_request, reply) => {
       await app.writes.write(() => app.repos.disputes.refreshDue()) // blocks queued by recent writes, before ranking on them
-      const events = disputed(nowIso(), LANDING_EVENTS)
+      const events = await disputed(nowIso(), LANDING_EVENTS)
+      // The names the page shows, read before it is written.
+      const parties = new Map<string, string | null>()
+      for (const d of events)
+        if (d.shown.party !== null) parties.set(d.shown.party, (await app.repos.actors.get(d.shown.party))?.name ?? null)
+      const sources = await app.repos.sources.several(events.flatMap((d) => d.shown.claims.flatMap((c) => [c.source_id, ...c.via])))
       const html = renderLanding(events, {
-        party: (id) => app.repos.actors.get(id)?.name ?? null,
-        source: (id) => app.repos.sources.get(id),
+        party: (id) => parties.get(id) ?? null,
+        source: (id) => sources.get(id) ?? null,
       })
       return reply
         .type('text/html; charset=utf-8')

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import type { Db } from '../db/client.js'
+import type { Sql } from '../db/sql.js'
 import { EXPORT_DOC, type ListQueryFields, formatsResponse, sendList } from '../lib/formats.js'
 import { IdParams, errorResponses, page, writeSecurity } from '../schemas/common.js'
 import { type BulkSpec, bulkUpsertRoutes } from './bulk-metadata.js'
@@ -28,12 +28,12 @@ export interface ResourceSpec<C extends z.ZodType, P extends z.ZodType, O extend
   /** True when the resource registers its own GET / (events: filters and sorts of their own); none is built here. */
   ownList?: boolean
   /** For POST /bulk: its rows land in one transaction of this database. */
-  db: Db
+  sql: Sql
   repo: BulkSpec<C>['repo'] & {
-    create(input: z.output<C>): z.output<O>
-    update(id: string, patch: z.output<P>): z.output<O>
-    require(id: string): z.output<O>
-    list(query: z.output<Q>): Page<z.output<O>>
+    create(input: z.output<C>): Promise<z.output<O>>
+    update(id: string, patch: z.output<P>): Promise<z.output<O>>
+    require(id: string): Promise<z.output<O>>
+    list(query: z.output<Q>): Promise<Page<z.output<O>>>
   }
 }
 
@@ -106,7 +106,7 @@ export function resourceRoutes<C extends z.ZodType, P extends z.ZodType, O exten
           response: { 200: spec.out, ...errorResponses(404) },
         },
       },
-      async (request, reply) => reply.send(spec.repo.require((request.params as z.output<typeof IdParams>).id)),
+      async (request, reply) => reply.send(await spec.repo.require((request.params as z.output<typeof IdParams>).id)),
     )
 
     app.patch(

@@ -31,12 +31,12 @@ export function referencedSources(claims: readonly Claim[]): Set<string> {
 }
 
 /** The directory the engine needs for these claims: the sources they name, and the actor tree. */
-export function directoryFor(
+export async function directoryFor(
   claims: readonly Claim[],
-  sources: { directory(ids: Iterable<string>): Map<string, SourceInfo> },
+  sources: { directory(ids: Iterable<string>): Promise<Map<string, SourceInfo>> },
   actors: ReadonlyMap<string, ActorInfo>,
-): Directory {
-  return { sources: sources.directory(referencedSources(claims)), actors }
+): Promise<Directory> {
+  return { sources: await sources.directory(referencedSources(claims)), actors }
 }
 
 /**

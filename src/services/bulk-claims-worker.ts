@@ -8,30 +8,36 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { connect } from '../db/client.js'
+import { SqliteSql } from '../db/sql.js'
 import { type BulkClaimsTask, type TaskReply, type WorkerMessage, failureOf, recordBulk } from './bulk-claims.js'
 import { createClaimsService } from './claims-service.js'
 import { createRepositories } from './repositories.js'
 
 const port = parentPort
 if (port === null) throw new Error('bulk-claims-worker runs as a worker thread')
-const db = connect((workerData as { dbPath: string }).dbPath)
+const sql = new SqliteSql(connect((workerData as { dbPath: string }).dbPath))
 
-function run(id: number, task: BulkClaimsTask): TaskReply {
+async function run(id: number, task: BulkClaimsTask): Promise<TaskReply> {
   try {
     // Repositories of this batch alone: nothing a batch read and kept (the source and actor directories) outlives it, as
     // the app's connection writes sources and actors between batches.
-    const claims = createClaimsService(db, createRepositories(db))
-    return { id, ok: true, outcome: recordBulk(claims, task) }
+    const claims = createClaimsService(sql, createRepositories(sql))
+    return { id, ok: true, outcome: await recordBulk(claims, task) }
   } catch (err) {
     return { id, ok: false, failure: failureOf(err) }
   }
 }
 
+/** The batches one after another, in arrival order: each is a transaction of the one connection. */
+let queue: Promise<void> = Promise.resolve()
+
 port.on('message', (message: WorkerMessage) => {
-  if (message.type === 'close') {
-    db.$client.close()
-    port.close()
-    return
-  }
-  port.postMessage(run(message.id, message.task))
+  queue = queue.then(async () => {
+    if (message.type === 'close') {
+      await sql.close()
+      port.close()
+      return
+    }
+    port.postMessage(await run(message.id, message.task))
+  })
 })

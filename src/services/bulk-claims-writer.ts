@@ -63,7 +63,7 @@ export function createBulkClaimsWriter(options: BulkClaimsWriterOptions): BulkCl
   if (options.dbPath === ':memory:') {
     return {
       runsIn: 'app',
-      record: (task) => options.writes.write(() => wrote(task, recordBulk(options.claims, task))),
+      record: (task) => options.writes.write(async () => wrote(task, await recordBulk(options.claims, task))),
       sinceLastWrite,
       warm: () => undefined,
       close: async () => undefined,

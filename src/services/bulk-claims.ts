@@ -58,7 +58,7 @@ function validated(rows: unknown): z.output<typeof BulkClaims> {
 }
 
 /** Validates the rows and records them: every row lands, or none does (contract §9). */
-export function recordBulk(claims: Pick<ClaimsService, 'recordAll'>, task: BulkClaimsTask): BatchOutcome {
+export async function recordBulk(claims: Pick<ClaimsService, 'recordAll'>, task: BulkClaimsTask): Promise<BatchOutcome> {
   const requests = validated(task.rows).map((input, row) => ({ input, eventId: input.event_id, at: [row] }))
   return claims.recordAll(requests, { dryRun: task.dryRun })
 }

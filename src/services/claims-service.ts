@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
-import type { Db } from '../db/client.js'
+import type { Sql } from '../db/sql.js'
 import { ConflictError, type FieldError, NotFoundError, UnprocessableError, pointer } from '../errors.js'
 import { nowIso } from '../lib/time.js'
 import type { ActorsRepository } from '../repositories/actors-repository.js'
 import type { ClaimInsert, ClaimsRepository } from '../repositories/claims-repository.js'
 import type { DisputesRepository } from '../repositories/disputes-repository.js'
 import type { EventsRepository } from '../repositories/events-repository.js'
-import { inTransaction, recordChange } from '../repositories/records.js'
+import { recordChange } from '../repositories/records.js'
 import type { SourcesRepository } from '../repositories/sources-repository.js'
 import type { ClaimCreateInput, ClaimOut } from '../schemas/claims.js'
 
@@ -73,29 +73,41 @@ function fingerprint(row: Omit<Row, 'id' | 'recordedAt' | 'fingerprint'>): strin
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url')
 }
 
-function memo<T>(fn: (key: string) => T): (key: string) => T {
-  const cache = new Map<string, T>()
-  return (key) => {
-    if (!cache.has(key)) cache.set(key, fn(key))
-    return cache.get(key) as T
-  }
+/** What each distinct key of `keys` maps to, looked up once however many rows name it. */
+async function resolved<T>(keys: Iterable<string>, look: (key: string) => Promise<T>): Promise<(key: string) => T> {
+  const found = new Map<string, T>()
+  for (const key of keys) if (!found.has(key)) found.set(key, await look(key))
+  return (key) => found.get(key) as T
 }
 
 type Row = Required<ClaimInsert>
 
-export function createClaimsService(db: Db, repos: Repositories) {
-  /** Lookups made once per request, however many rows name the same thing. */
-  function lookups() {
+export function createClaimsService(sql: Sql, repos: Repositories) {
+  /** Every reference of the request, resolved once each however many rows name the same thing. */
+  async function lookups(requests: readonly ClaimRequest[]) {
+    const sources = new Set<string>()
+    const actors = new Set<string>()
+    const claims = new Set<string>()
+    for (const { input } of requests) {
+      sources.add(input.source_id)
+      for (const ref of input.via ?? []) sources.add(ref)
+      if (input.supersedes) claims.add(input.supersedes)
+      if (input.kind === 'figure' && input.party) actors.add(input.party)
+      if (input.kind === 'attribution') for (const ref of input.actor_ids) actors.add(ref)
+    }
     return {
-      source: memo((ref) => repos.sources.resolve(ref)),
-      actor: memo((ref) => repos.actors.resolve(ref)),
-      event: memo((id) => repos.events.get(id) !== null),
-      claim: memo((id) => repos.claims.get(id)),
+      source: await resolved(sources, (ref) => repos.sources.resolve(ref)),
+      actor: await resolved(actors, (ref) => repos.actors.resolve(ref)),
+      event: await resolved(
+        requests.map((r) => r.eventId),
+        async (id) => (await repos.events.get(id)) !== null,
+      ),
+      claim: await resolved(claims, (id) => repos.claims.get(id)),
     }
   }
 
   /** Resolves references and builds the row; pushes 422s for what does not exist. */
-  function prepare(req: ClaimRequest, look: ReturnType<typeof lookups>, errors: FieldError[]): Row {
+  function prepare(req: ClaimRequest, look: Awaited<ReturnType<typeof lookups>>, errors: FieldError[]): Row {
     const { input, eventId } = req
     const at = (...tokens: Array<string | number>) => pointer(...req.at, ...tokens)
     // Paths are built only for errors: this runs once per row of a bulk request.
@@ -161,9 +173,9 @@ export function createClaimsService(db: Db, repos: Repositories) {
    * it clashes with what is recorded (or with itself), else every new claim
    * is appended in one transaction. External-id replays are not re-inserted.
    */
-  function recordAll(requests: ClaimRequest[], opts: { dryRun: boolean }): BatchOutcome {
-    return inTransaction(db, () => {
-      const look = lookups()
+  function recordAll(requests: ClaimRequest[], opts: { dryRun: boolean }): Promise<BatchOutcome> {
+    return sql.transaction(async () => {
+      const look = await lookups(requests)
       const missing: FieldError[] = []
       for (const req of requests) {
         if (!look.event(req.eventId)) {
@@ -178,15 +190,15 @@ export function createClaimsService(db: Db, repos: Repositories) {
       const fresh: Row[] = []
       const seenExternal = new Map<string, { fingerprint: string; id: string | null }>()
       const supersededHere = new Set<string>()
-      rows.forEach((row, i) => {
+      for (const [i, row] of rows.entries()) {
         const at = (field: string) => pointer(...(requests[i]?.at ?? []), field)
         if (row.externalId !== null) {
           const key = JSON.stringify([row.sourceId, row.externalId])
-          const earlier = seenExternal.get(key) ?? repos.claims.findByExternalId(row.sourceId, row.externalId)
+          const earlier = seenExternal.get(key) ?? (await repos.claims.findByExternalId(row.sourceId, row.externalId))
           if (earlier) {
             if (earlier.fingerprint === row.fingerprint) {
               ids.push(earlier.id)
-              return
+              continue
             }
             conflicts.push({
               path: at('external_id'),
@@ -211,7 +223,7 @@ export function createClaimsService(db: Db, repos: Repositories) {
         ids.push(id)
         row.id = id ?? '' // rows are this request's own objects, each pushed once
         fresh.push(row)
-      })
+      }
       if (conflicts.length > 0) throw new ConflictError('The claims clash with what is recorded.', conflicts)
 
       const inserted = fresh.length
@@ -220,13 +232,13 @@ export function createClaimsService(db: Db, repos: Repositories) {
         const touched = new Set<string>()
         for (const row of fresh) {
           row.recordedAt = recordedAt
-          repos.claims.insert(row)
-          recordChange(db, 'claim.created', row.id, row.eventId, recordedAt)
+          await repos.claims.insert(row)
+          await recordChange(sql, 'claim.created', row.id, row.eventId, recordedAt)
           touched.add(row.eventId)
         }
         for (const eventId of touched) {
-          repos.events.touch(eventId)
-          repos.disputes.queue(eventId) // summarised by the next reader, not once per batch
+          await repos.events.touch(eventId)
+          await repos.disputes.queue(eventId) // summarised by the next reader, not once per batch
         }
       }
       return { inserted, existing: requests.length - inserted, ids }
@@ -237,28 +249,28 @@ export function createClaimsService(db: Db, repos: Repositories) {
     recordAll,
 
     /** POST /events/{id}/claims and POST /claims: one claim, 201 when new, 200 for a replay. */
-    record(input: ClaimCreateInput, eventId: string, opts: { eventFromPath: boolean }): RecordOutcome {
-      if (opts.eventFromPath && !repos.events.get(eventId)) throw new NotFoundError('event', eventId)
-      const { ids, inserted } = recordAll([{ input, eventId, at: [] }], { dryRun: false })
-      const claim = ids[0] ? repos.claims.get(ids[0]) : null
+    async record(input: ClaimCreateInput, eventId: string, opts: { eventFromPath: boolean }): Promise<RecordOutcome> {
+      if (opts.eventFromPath && !(await repos.events.get(eventId))) throw new NotFoundError('event', eventId)
+      const { ids, inserted } = await recordAll([{ input, eventId, at: [] }], { dryRun: false })
+      const claim = ids[0] ? await repos.claims.get(ids[0]) : null
       if (!claim) throw new Error('a recorded claim could not be read back')
       return { claim, created: inserted === 1 }
     },
 
     /** POST /claims/{id}/retraction. */
-    retract(claimId: string, reason: string): ClaimOut {
-      return inTransaction(db, () => {
-        const claim = repos.claims.get(claimId)
+    retract(claimId: string, reason: string): Promise<ClaimOut> {
+      return sql.transaction(async () => {
+        const claim = await repos.claims.get(claimId)
         if (!claim) throw new NotFoundError('claim', claimId)
         if (claim.retraction) {
           throw new ConflictError(`Claim "${claimId}" was already retracted at ${claim.retraction.at}.`)
         }
         const at = nowIso()
-        repos.claims.retract(claimId, at, reason)
-        recordChange(db, 'claim.retracted', claimId, claim.event_id, at)
-        repos.events.touch(claim.event_id)
-        repos.disputes.queue(claim.event_id)
-        const after = repos.claims.get(claimId)
+        await repos.claims.retract(claimId, at, reason)
+        await recordChange(sql, 'claim.retracted', claimId, claim.event_id, at)
+        await repos.events.touch(claim.event_id)
+        await repos.disputes.queue(claim.event_id)
+        const after = await repos.claims.get(claimId)
         if (!after) throw new Error(`claim ${claimId} vanished after retraction`)
         return after
       })

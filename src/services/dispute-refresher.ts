@@ -33,7 +33,7 @@ export const REFRESHER_DEFAULTS: RefresherOptions = { intervalMs: 1000, slice: 5
 
 export interface Refresher {
   /** One slice of work, through the write gate (which must be free); true when more remains. */
-  step(): boolean
+  step(): Promise<boolean>
   stop(): void
 }
 
@@ -45,42 +45,44 @@ export function createRefresher(
 ): Refresher {
   /** Where the walk over stale rows has got to (null: no walk under way), and the directory it started under. */
   let walk: string | null = ''
-  let walkedUnder = disputes.directoryStamp()
+  let walkedUnder: string | null = null
   let timer: NodeJS.Timeout | null = null
   let stopped = false
 
-  function slice(): boolean {
+  async function slice(): Promise<boolean> {
     if (disputes.sinceLastQueued() < options.settleMs) return false // writes under way: later
-    if (disputes.refreshSomeQueued(options.slice, options.budgetMs) > 0) return true // more may be left: the next round looks
-    if (walk === null && disputes.directoryStamp() !== walkedUnder) {
+    if ((await disputes.refreshSomeQueued(options.slice, options.budgetMs)) > 0) return true // more may be left: the next round looks
+    const stamp = await disputes.directoryStamp()
+    walkedUnder ??= stamp
+    if (walk === null && stamp !== walkedUnder) {
       walk = ''
-      walkedUnder = disputes.directoryStamp()
+      walkedUnder = stamp
     }
     if (walk !== null) {
-      walk = disputes.refreshStale(walk, options.slice)
+      walk = await disputes.refreshStale(walk, options.slice)
       return true // once more after the walk's end: the directory may have changed during it
     }
-    disputes.refreshDue()
+    await disputes.refreshDue()
     return false
   }
 
   const step = () => writes.now(slice)
 
-  function round(): void {
+  async function round(): Promise<void> {
     timer = null
     if (stopped) return
     let more = false
     try {
-      if (!writes.busy) more = step()
+      if (!writes.busy) more = await step()
     } catch (err) {
       log.error({ err }, 'refreshing dispute blocks failed; retrying later')
     }
     if (stopped) return
-    if (more) setImmediate(round)
-    else timer = setTimeout(round, options.intervalMs).unref()
+    if (more) setImmediate(() => void round())
+    else timer = setTimeout(() => void round(), options.intervalMs).unref()
   }
 
-  setImmediate(round)
+  setImmediate(() => void round())
   return {
     step,
     stop() {

@@ -38,9 +38,9 @@ export function createSummaryService(repos: Repositories) {
   const cache = new Map<string, { stamp: string; summary: EventSummaryOut }>()
 
   /** The event's summary as of `asOf`, less its document's frame: from the counted set, sought. */
-  function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): EventSummary {
-    const { counted } = repos.claims.countedAt(eventId, asOf)
-    return summarizeCounted(counted, repos.claims.totalAt(eventId), directoryFor(counted, repos.sources, actors))
+  async function compute(eventId: string, asOf: string, actors: ReadonlyMap<string, ActorInfo>): Promise<EventSummary> {
+    const { counted } = await repos.claims.countedAt(eventId, asOf)
+    return summarizeCounted(counted, await repos.claims.totalAt(eventId), await directoryFor(counted, repos.sources, actors))
   }
 
   return {
@@ -52,11 +52,12 @@ export function createSummaryService(repos: Repositories) {
      * by then (which claims are stated) — so a write invalidates exactly
      * what it changes.
      */
-    summarize(eventId: string, asOf?: string, knownAt?: string): EventSummaryOut {
+    async summarize(eventId: string, asOf?: string, knownAt?: string): Promise<EventSummaryOut> {
       const moment = asOf ?? nowIso()
-      const revision = repos.events.revisionOf(eventId)
-      if (revision === undefined) repos.events.require(eventId) // the 404
-      const stamp = `${revision}:${repos.sources.revision()}:${repos.actors.revision()}:${asOf === undefined ? repos.claims.statedThrough(eventId, moment) : ''}`
+      const revision = await repos.events.revisionOf(eventId)
+      if (revision === undefined) await repos.events.require(eventId) // the 404
+      const through = asOf === undefined ? await repos.claims.statedThrough(eventId, moment) : ''
+      const stamp = `${revision}:${await repos.sources.revision()}:${await repos.actors.revision()}:${through}`
       const key = `${eventId}\u0000${asOf ?? 'now'}\u0000${knownAt ?? ''}`
       const hit = cache.get(key)
       if (hit && hit.stamp === stamp) {
@@ -64,17 +65,11 @@ export function createSummaryService(repos: Repositories) {
         cache.set(key, hit)
         return { ...hit.summary, as_of: moment }
       }
-      const event = repos.events.require(eventId)
-      const set = repos.claims.countedAt(eventId, moment, knownAt)
-      const total = repos.claims.totalAt(eventId, knownAt)
-      const summary = summaryDocument(
-        event,
-        set,
-        total,
-        moment,
-        knownAt ?? null,
-        directoryFor(set.counted, repos.sources, repos.actors.tree()),
-      )
+      const event = await repos.events.require(eventId)
+      const set = await repos.claims.countedAt(eventId, moment, knownAt)
+      const total = await repos.claims.totalAt(eventId, knownAt)
+      const directory = await directoryFor(set.counted, repos.sources, await repos.actors.tree())
+      const summary = summaryDocument(event, set, total, moment, knownAt ?? null, directory)
       cache.delete(key)
       cache.set(key, { stamp, summary })
       if (cache.size > SUMMARY_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
@@ -88,7 +83,7 @@ export function createSummaryService(repos: Repositories) {
      * a read and a splice instead of the engine and the serializer. Null
      * otherwise; `summarize` computes it then.
      */
-    storedNow(eventId: string): string | null {
+    storedNow(eventId: string): Promise<string | null> {
       return repos.disputes.storedNow(eventId, nowIso())
     },
 
@@ -96,14 +91,20 @@ export function createSummaryService(repos: Repositories) {
      * GET /summaries: the rows of at most `limit` events (in id order) with a
      * figure group as of `asOf`; the cursor is the last event's.
      */
-    rowsPage(opts: { asOf: string; metric?: Metric | undefined; cursor?: string | undefined; limit: number }): Page<SummaryRowOut> {
-      const events = repos.events.pageWithFigures(opts)
-      const actors = repos.actors.tree()
-      const items = events.items.flatMap((event) =>
-        summaryRows(event, compute(event.id, opts.asOf, actors), opts.asOf).filter(
-          (row) => opts.metric === undefined || row.metric === opts.metric,
-        ),
-      )
+    async rowsPage(opts: {
+      asOf: string
+      metric?: Metric | undefined
+      cursor?: string | undefined
+      limit: number
+    }): Promise<Page<SummaryRowOut>> {
+      const events = await repos.events.pageWithFigures(opts)
+      const actors = await repos.actors.tree()
+      const items: SummaryRowOut[] = []
+      for (const event of events.items) {
+        for (const row of summaryRows(event, await compute(event.id, opts.asOf, actors), opts.asOf)) {
+          if (opts.metric === undefined || row.metric === opts.metric) items.push(row)
+        }
+      }
       return { items, next_cursor: events.next_cursor }
     },
   }

@@ -5,7 +5,7 @@
  * engine the bounds of the page: the steps themselves are computed as the
  * route sends them.
  */
-import type { Db } from '../db/client.js'
+import type { Sql } from '../db/sql.js'
 import { asKnownAt } from '../engine/known-at.js'
 import { type GroupKey, type StepBounds, type TimelineStep, figureTimeline, timelineMoments } from '../engine/timeline.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
@@ -65,12 +65,12 @@ const STORED_MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 const earlier = (a: string | undefined, b: string | undefined) => (a === undefined ? b : b === undefined || a <= b ? a : b)
 
-export function createTimelineService(db: Db, repos: Pick<Repositories, 'events' | 'sources' | 'actors'>) {
-  const query = createTimelineQuery(db)
+export function createTimelineService(sql: Sql, repos: Pick<Repositories, 'events' | 'sources' | 'actors'>) {
+  const query = createTimelineQuery(sql)
   return {
     /** The page of steps asked for; a 404 for an unknown event, a 400 naming `cursor` for a cursor not given out here. */
     async page(eventId: string, request: TimelineRequest): Promise<TimelinePage> {
-      const event = repos.events.require(eventId)
+      const event = await repos.events.require(eventId)
       const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, 1, (at) => STORED_MOMENT.test(at))[0]
       const { key, knownAt, limit } = request
       const held = await query.claimsOf(event.id, key)
@@ -86,7 +86,8 @@ export function createTimelineService(db: Db, repos: Pick<Repositories, 'events'
           next_cursor = encodeCursor([last])
         }
       }
-      return { key, steps: figureTimeline(claims, key, directoryFor(claims, repos.sources, repos.actors.tree()), bounds), next_cursor }
+      const directory = await directoryFor(claims, repos.sources, await repos.actors.tree())
+      return { key, steps: figureTimeline(claims, key, directory, bounds), next_cursor }
     },
   }
 }

@@ -187,7 +187,7 @@ async function text(stream: Readable): Promise<string> {
 t.test('exportStream: every item once, in order, one batch per read', async (t) => {
   const list = numbers(1050)
   const render = csvRenderer<number>([column('n', '', [])], false)
-  const stream = exportStream(list.page(undefined, 100), (c) => list.page(c, 100), {
+  const stream = exportStream(list.page(undefined, 100), async (c) => list.page(c, 100), {
     head: render.head,
     items: (items) => items.map((n) => `${n}\r\n`).join(''),
   })
@@ -204,7 +204,7 @@ t.test('exportStream: every item once, in order, one batch per read', async (t) 
 
 t.test('exportStream waits for the reader: a paused consumer stops the queries', async (t) => {
   const list = numbers(100_000)
-  const stream = exportStream(list.page(undefined, 500), (c) => list.page(c, 500), {
+  const stream = exportStream(list.page(undefined, 500), async (c) => list.page(c, 500), {
     head: '',
     items: (items) => items.map((n) => `${'x'.repeat(100)}${n}\n`).join(''),
   })
@@ -222,10 +222,10 @@ t.test('exportStream: empty batches in the middle are skipped; an empty list is 
     { items: ['b'], next_cursor: null },
   ]
   const render = ndjsonRenderer<string>()
-  t.equal(await text(exportStream(pages[0] as Page<string>, (c) => pages[Number(c)] as Page<string>, render)), '"a"\n"b"\n')
+  t.equal(await text(exportStream(pages[0] as Page<string>, async (c) => pages[Number(c)] as Page<string>, render)), '"a"\n"b"\n')
   t.equal(
     await text(
-      exportStream({ items: [], next_cursor: null }, () => ({ items: [], next_cursor: null }), { head: 'h\r\n', items: () => '' }),
+      exportStream({ items: [], next_cursor: null }, async () => ({ items: [], next_cursor: null }), { head: 'h\r\n', items: () => '' }),
     ),
     'h\r\n',
   )
@@ -418,7 +418,7 @@ t.test('pageInSlices reads a page a batch at a time, serving the event loop betw
   const listing = {
     columns: [],
     batch: 5,
-    page(cursor: string | undefined, limit: number) {
+    async page(cursor: string | undefined, limit: number) {
       calls.push({ limit, turnsBefore: turns })
       // A callback that only runs if the event loop gets a turn before the next batch.
       setImmediate(() => turns++)

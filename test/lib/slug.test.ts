@@ -40,35 +40,35 @@ t.test('SLUG_PATTERN', async (t) => {
 
 t.test('uniqueSlug', async (t) => {
   const taken = (ids: string[]) => (id: string) => ids.includes(id)
-  t.equal(uniqueSlug('reuters', taken([])), 'reuters', 'free: the base')
-  t.equal(uniqueSlug('reuters', taken(['reuters'])), 'reuters-2')
-  t.equal(uniqueSlug('reuters', taken(['reuters', 'reuters-2'])), 'reuters-3')
-  t.equal(uniqueSlug('reuters', taken(['reuters', 'reuters-3'])), 'reuters-2', 'the first free suffix')
+  t.equal(await uniqueSlug('reuters', taken([])), 'reuters', 'free: the base')
+  t.equal(await uniqueSlug('reuters', taken(['reuters'])), 'reuters-2')
+  t.equal(await uniqueSlug('reuters', taken(['reuters', 'reuters-2'])), 'reuters-3')
+  t.equal(await uniqueSlug('reuters', taken(['reuters', 'reuters-3'])), 'reuters-2', 'the first free suffix')
   const many = ['x', ...Array.from({ length: 10 }, (_, i) => `x-${i + 2}`)]
-  t.equal(uniqueSlug('x', taken(many)), 'x-12', 'suffixes go past 9')
+  t.equal(await uniqueSlug('x', taken(many)), 'x-12', 'suffixes go past 9')
 })
 
 t.test('uniqueSlug keeps the id within 64 characters', async (t) => {
   const base = 'a'.repeat(64)
-  const two = uniqueSlug(base, (id) => id === base)
+  const two = await uniqueSlug(base, (id) => id === base)
   t.equal(two, `${'a'.repeat(62)}-2`)
   t.equal(two.length, 64)
   t.match(two, SLUG_PATTERN)
 
   const tenTaken = new Set([base, ...Array.from({ length: 8 }, (_, i) => `${'a'.repeat(62)}-${i + 2}`)])
-  const ten = uniqueSlug(base, (id) => tenTaken.has(id))
+  const ten = await uniqueSlug(base, (id) => tenTaken.has(id))
   t.equal(ten, `${'a'.repeat(61)}-10`)
   t.equal(ten.length, 64)
 
   const dashy = `${'a'.repeat(60)}-bcd`
   t.equal(dashy.length, 64)
-  const cut = uniqueSlug(dashy, (id) => id === dashy)
+  const cut = await uniqueSlug(dashy, (id) => id === dashy)
   t.ok(cut.length <= 64)
   t.match(cut, SLUG_PATTERN)
   t.notMatch(cut, /--/, 'no double dash where the cut met a dash')
   t.equal(cut, `${'a'.repeat(60)}-b-2`)
 
   const dashAtCut = `${'a'.repeat(61)}-${'b'.repeat(2)}`
-  const cut2 = uniqueSlug(dashAtCut, (id) => id === dashAtCut)
+  const cut2 = await uniqueSlug(dashAtCut, (id) => id === dashAtCut)
   t.equal(cut2, `${'a'.repeat(61)}-2`, 'a trailing dash left by the cut is dropped before the suffix')
 })

@@ -18,7 +18,7 @@ t.test('when the answer cannot be kept, the request still gets it, and the failu
   })
   t.teardown(() => app.close())
   // The store refuses to record answers (as a full disk would).
-  app.writes.now(() =>
+  await app.writes.now(() =>
     app.db.$client.exec(
       "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
     ),

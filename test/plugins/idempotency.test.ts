@@ -191,10 +191,10 @@ t.test('a key whose first request is still running is a 409; the first then answ
 
 t.test('an in_flight key left by another process is a 409', async (t) => {
   const app = await build(t)
-  const repo = createIdempotencyRepository(app.db)
+  const repo = createIdempotencyRepository(app.sql)
   const body = { name: 'Reuters', kind: 'news_agency' }
   // On the app's connection, so through its write gate (repositories/write-gate), as every write of it.
-  const outcome = app.writes.now(() =>
+  const outcome = await app.writes.now(() =>
     repo.claim({
       scope: 'anonymous',
       key: 'elsewhere',
@@ -258,7 +258,7 @@ t.test('a 5xx is not kept: the key is released and the retry runs again', async 
 
 t.test('an expired key can be used again, for any request; expired keys are purged', async (t) => {
   const app = await build(t)
-  const repo = createIdempotencyRepository(app.db)
+  const repo = createIdempotencyRepository(app.sql)
   const body = { name: 'Reuters', kind: 'news_agency' }
   const stale = { status: 201, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"stale":true}' }
   const longAgo = new Date(Date.now() - IDEMPOTENCY_KEY_TTL_MS - 60_000)
@@ -271,11 +271,11 @@ t.test('an expired key can be used again, for any request; expired keys are purg
     { key: 'expired-unused', fingerprint: 'another request', at: longAgo },
   ]
   for (const e of entries) {
-    const claimed = app.writes.now(() =>
+    const claimed = await app.writes.now(() =>
       repo.claim({ scope: 'anonymous', key: e.key, method: 'POST', path: '/sources', fingerprint: e.fingerprint }, e.at),
     )
     t.strictSame(claimed, { state: 'claimed' })
-    app.writes.now(() => repo.complete('anonymous', e.key, stale))
+    await app.writes.now(() => repo.complete('anonymous', e.key, stale))
   }
 
   const rerun = await post(app, '/sources', body, keyed('expired-same'))

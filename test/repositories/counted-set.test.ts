@@ -13,8 +13,9 @@ import { summarizeCounted, summarizeEvent } from '../../src/engine/event-summary
 import { asKnownAt } from '../../src/engine/known-at.js'
 import type { AttributionClaim, Claim } from '../../src/engine/types.js'
 import { summaryWarnings } from '../../src/engine/warnings.js'
-import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holds } from '../engine/fixtures/claims.js'
+import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holdsAsync } from '../engine/fixtures/claims.js'
 import { openDatabase } from '../../src/db/client.js'
+import { SqliteSql } from '../../src/db/sql.js'
 import { createClaimsRepository } from '../../src/repositories/claims-repository.js'
 import { claimRow } from '../helper.js'
 
@@ -43,11 +44,11 @@ function momentsOf(claims: readonly Claim[]): string[] {
 }
 
 /** A database (no app: these tests write straight through SQL) with the fixtures' sources and actors, its claims repository, and a statement that adds an event. */
-function world(t: { teardown(fn: () => void): void }) {
-  const db = openDatabase(':memory:')
-  t.teardown(() => db.$client.close())
-  const claims = createClaimsRepository(db)
-  const sqlite = db.$client
+function world(t: { teardown(fn: () => unknown): void }) {
+  const sql = new SqliteSql(openDatabase(':memory:'))
+  t.teardown(() => sql.close())
+  const claims = createClaimsRepository(sql)
+  const sqlite = sql.db.$client
   for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
   for (const a of ACTORS)
     sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', ?, NULL, '', '')").run(a.id, a.id, a.parent_id ?? null)
@@ -64,10 +65,10 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
   const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
   let run = 0
 
-  holds(
+  await holdsAsync(
     t,
     'countedAt, totalAt, statedThrough and statedAfter equal the engine’s from every claim',
-    fc.property(historyArb, (history) => {
+    fc.asyncProperty(historyArb, async (history) => {
       const event = `e${run++}`
       addEvent.run(event)
       // Ids are the run's own: claim ids are unique across events.
@@ -77,15 +78,15 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
         event_id: event,
         supersedes: c.supersedes && `${event}-${c.supersedes}`,
       }))
-      for (const c of claims) repo.insert(claimRow(c))
+      for (const c of claims) await repo.insert(claimRow(c))
       for (const c of claims) if (c.retraction) retract.run(c.id, c.retraction.at, c.retraction.reason)
 
       for (const knownAt of [undefined, ...momentsOf(claims)]) {
         const known = knownAt === undefined ? claims : asKnownAt(claims, knownAt)
-        if (repo.totalAt(event, knownAt) !== known.length) return false
+        if ((await repo.totalAt(event, knownAt)) !== known.length) return false
         for (const asOf of momentsOf(claims)) {
           const expected = countedSet(known, asOf)
-          const sought = repo.countedAt(event, asOf, knownAt)
+          const sought = await repo.countedAt(event, asOf, knownAt)
           const same =
             isDeepStrictEqual([...sought.counted].sort(byId), [...expected.counted].sort(byId)) &&
             isDeepStrictEqual([...sought.previous].sort(byId), [...expected.previous].sort(byId)) &&
@@ -98,7 +99,7 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
         const stated = claims.map((c) => c.stated_at).sort()
         const through = stated.filter((s) => s <= moment).pop() ?? null
         const after = stated.find((s) => s > moment) ?? null
-        if (repo.statedThrough(event, moment) !== through || repo.statedAfter(event, moment) !== after) return false
+        if ((await repo.statedThrough(event, moment)) !== through || (await repo.statedAfter(event, moment)) !== after) return false
       }
       return true
     }),
@@ -126,13 +127,13 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
     certainty: 'asserted',
     role: null,
   }
-  repo.insert(claimRow(both))
+  await repo.insert(claimRow(both))
   t.strictSame(sqlite.prepare("SELECT lane, source_id, claim_id FROM claim_lanes WHERE event_id = 'e' ORDER BY lane").all(), [
     { lane: 'a|gov', source_id: 's1', claim_id: 'a1' },
     { lane: 'a|rebels', source_id: 's1', claim_id: 'a1' },
   ])
   t.strictSame(
-    repo.countedAt('e', endOf('2020-01-01')).counted.map((c) => c.id),
+    (await repo.countedAt('e', endOf('2020-01-01'))).counted.map((c) => c.id),
     ['a1'],
   )
 })
@@ -141,20 +142,20 @@ t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when c
   const { repo, sqlite, addEvent } = world(t)
   const tables = () =>
     ['claim_lanes', 'event_lanes', 'event_tallies'].map((table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all())
-  t.equal(repo.reindexIfIncomplete(), false, 'no claims: nothing to do')
+  t.equal(await repo.reindexIfIncomplete(), false, 'no claims: nothing to do')
   let run = 0
-  holds(
+  await holdsAsync(
     t,
     'the rebuilt lanes and tallies are the ones insert wrote, whatever the order claims were recorded in',
-    fc.property(historyArb, (history) => {
+    fc.asyncProperty(historyArb, async (history) => {
       const event = `r${run++}`
       addEvent.run(event)
-      for (const c of history) repo.insert(claimRow({ ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null }))
+      for (const c of history) await repo.insert(claimRow({ ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null }))
       const written = tables()
-      if (repo.reindexIfIncomplete()) return false
+      if (await repo.reindexIfIncomplete()) return false
       for (const table of ['claim_lanes', 'event_lanes', 'event_tallies']) sqlite.prepare(`DELETE FROM ${table}`).run()
       const anyClaim = sqlite.prepare('SELECT COUNT(*) FROM claims').pluck().get() !== 0
-      return repo.reindexIfIncomplete() === anyClaim && isDeepStrictEqual(tables(), written)
+      return (await repo.reindexIfIncomplete()) === anyClaim && isDeepStrictEqual(tables(), written)
     }),
     { numRuns: 40 },
   )

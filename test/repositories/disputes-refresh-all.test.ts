@@ -42,7 +42,7 @@ t.test('refreshAll recomputes every event and returns how many', async (t) => {
   t.strictSame(await blocks(app), { 'khan-shaykhun': KHAN_SHAYKHUN, quiet: EMPTY }, 'the blocks the API computed')
 
   // Rows written behind the API's back (on its connection, so through its write gate): Khan Shaykhun's block is now that of an event without claims.
-  app.writes.now(() =>
+  await app.writes.now(() =>
     app.db.$client.exec(`UPDATE event_disputes SET
     (level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims) =
     (SELECT level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims FROM event_disputes WHERE event_id = 'quiet')
@@ -51,11 +51,7 @@ t.test('refreshAll recomputes every event and returns how many', async (t) => {
   const stale = await build(t, { dbPath })
   t.strictSame(await blocks(stale), { 'khan-shaykhun': EMPTY, quiet: EMPTY }, 'an app opened on the file shows the rows as stored')
 
-  t.equal(
-    stale.writes.now(() => stale.repos.disputes.refreshAll()),
-    2,
-    'both events recomputed',
-  )
+  t.equal(await stale.writes.now(() => stale.repos.disputes.refreshAll()), 2, 'both events recomputed')
   const after = await build(t, { dbPath })
   t.strictSame(await blocks(after), { 'khan-shaykhun': KHAN_SHAYKHUN, quiet: EMPTY }, 'the stored blocks are right again')
 })

@@ -30,17 +30,17 @@ t.test('writes take their turn in arrival order; a hold keeps the others waiting
   const second = gate.write(() => order.push('second write'))
   await new Promise((resolve) => setImmediate(resolve))
   t.strictSame(order, ['hold begins'], 'the writes wait for the hold')
-  t.throws(() => gate.now(() => order.push('now')), { message: 'the write gate is held by another write' }, 'now() does not wait')
+  await t.rejects(
+    gate.now(() => order.push('now')),
+    { message: 'the write gate is held by another write' },
+    'now() does not wait',
+  )
   released.resolve()
   t.equal(await holding, 'held', 'the hold resolves with what its work resolved with')
   await Promise.all([first, second])
   t.strictSame(order, ['hold begins', 'hold ends', 'first write', 'second write'])
   t.equal(gate.busy, false, 'free again')
-  t.equal(
-    gate.now(() => 'at once'),
-    'at once',
-    'free: now() runs at once',
-  )
+  t.equal(await gate.now(() => 'at once'), 'at once', 'free: now() runs at once')
 })
 
 t.test('a write that throws rejects and frees the gate; a failed hold frees it too', async (t) => {
@@ -84,7 +84,7 @@ t.test("the guard: the app's connection writes only inside write() or now()", as
   t.throws(() => insert.run(), { message: outside }, 'run() of a write statement')
   t.throws(() => db.$client.exec('DELETE FROM box'), { message: outside }, 'exec()')
   t.equal(count.get(), 0, 'reads pass, and nothing was written')
-  gate.now(() => insert.run())
+  await gate.now(() => insert.run())
   t.equal(count.get(), 1, 'inside now(): written')
 
   const released = deferred()

@@ -193,7 +193,7 @@ t.test('a batch that fails inside its transaction, after rows were written, leav
     const app = where === 'worker' ? (await onFile(t)).app : await inMemory(t)
     t.equal(app.bulkClaims.runsIn, where)
     // The third insert fails in the database itself, after the first two rows and their change-log rows were written.
-    app.writes.now(() =>
+    await app.writes.now(() =>
       app.db.$client.exec(
         "CREATE TRIGGER refuse_666 BEFORE INSERT ON claims WHEN NEW.value = 666 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
       ),

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import t from 'tap'
+import { SqliteSql } from '../../src/db/sql.js'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import errorsPlugin from '../../src/plugins/errors.js'
 import changesRoutes, { type ChangesRoutesOptions } from '../../src/routes/changes/index.js'
@@ -254,6 +255,7 @@ async function streamApp(
   const db = openDatabase(dbPath)
   instrument?.(db)
   app.decorate('db', db)
+  app.decorate('sql', new SqliteSql(db))
   app.addHook('onClose', async () => {
     db.$client.close()
   })
@@ -499,7 +501,7 @@ t.test('closing the server ends open streams, promptly', async (t) => {
 t.test('closing the server does not wait for a client that does not read', async (t) => {
   const app = await build(t)
   // Enough backlog (about 13 MB of events) that it cannot all sit in socket buffers.
-  app.writes.now(() =>
+  await app.writes.now(() =>
     app.db.$client
       .prepare(
         `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80000)

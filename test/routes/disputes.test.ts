@@ -272,7 +272,7 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   // Straight through SQL, as bench/data.ts writes: a second killed figure, and an event with no block at all
   // (on the app's connection, so through its write gate).
   const sqlite = first.db.$client
-  first.writes.now(() => {
+  await first.writes.now(() => {
     sqlite
       .prepare(
         `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)

@@ -157,7 +157,7 @@ t.test('no response ever carries a stack trace, not even a server error', async 
   t.notMatch(boom.body, /secret/, 'the error message is not echoed')
 
   // A real route failing inside the database layer.
-  app.writes.now(() => app.db.$client.exec('DROP TABLE changes'))
+  await app.writes.now(() => app.db.$client.exec('DROP TABLE changes'))
   const res = await post(app, '/sources', validSource)
   const dbProblem = assertProblem(t, res, 500)
   t.notMatch(res.body, /SqliteError|no such table|SQLITE/i, 'database errors are not echoed')

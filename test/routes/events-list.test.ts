@@ -220,11 +220,7 @@ t.test('a claim stated in the future counts once its stated_at has passed', asyn
     'not counted yet, but on file',
   )
   const dayAfter = new Date(Date.now() + 2 * 86_400_000).toISOString()
-  t.equal(
-    app.writes.now(() => app.repos.disputes.refreshDue(dayAfter)),
-    1,
-    'once its stated_at has passed, the event is due',
-  )
+  t.equal(await app.writes.now(() => app.repos.disputes.refreshDue(dayAfter)), 1, 'once its stated_at has passed, the event is due')
   t.strictSame((await list(app))[0]?.dispute, {
     level: 'single_source',
     relative_spread: 0,
@@ -233,11 +229,7 @@ t.test('a claim stated in the future counts once its stated_at has passed', asyn
     claims: 1,
   })
   const later = new Date(Date.now() + 3 * 86_400_000).toISOString()
-  t.equal(
-    app.writes.now(() => app.repos.disputes.refreshDue(later)),
-    0,
-    'nothing is due twice',
-  )
+  t.equal(await app.writes.now(() => app.repos.disputes.refreshDue(later)), 0, 'nothing is due twice')
 })
 
 t.test('a new parent of an actor refreshes the attribution status', async (t) => {

@@ -113,13 +113,13 @@ t.test('revoking: at once, listed with revoked_at, again changes nothing; config
 t.test('a key made with no key configured closes writes to the anonymous', async (t) => {
   const a = await app(t)
   t.equal((await a.inject({ method: 'POST', url: '/events', payload: EVENT })).statusCode, 201, 'open while there is no key')
-  const made = a.writes.now(() => a.keys.create('first', ['admin'])) // as `npm run keys -- create` does
+  const made = await a.writes.now(() => a.keys.create('first', ['admin'])) // as `npm run keys -- create` does
   t.equal((await a.inject({ method: 'POST', url: '/events', payload: { ...EVENT, id: 'ev-2' } })).statusCode, 401, 'closed once one exists')
   t.equal(
     (await a.inject({ method: 'POST', url: '/events', headers: auth(made.token), payload: { ...EVENT, id: 'ev-2' } })).statusCode,
     201,
   )
-  a.writes.now(() => a.keys.revoke(made.id))
+  await a.writes.now(() => a.keys.revoke(made.id))
   t.equal(
     (await a.inject({ method: 'POST', url: '/events', payload: { ...EVENT, id: 'ev-3' } })).statusCode,
     201,

@@ -264,8 +264,8 @@ t.test('a step with no counted claim: empty in JSON, a row of the group alone in
 
 t.test('the streamed JSON is byte for byte what the serializer writes of the documented schema', async (t) => {
   const { app } = await khanShaykhun(t)
-  const claims = app.repos.claims.forEngine('khan-shaykhun')
-  const directory = directoryFor(claims, app.repos.sources, app.repos.actors.tree())
+  const claims = await app.repos.claims.forEngine('khan-shaykhun')
+  const directory = await directoryFor(claims, app.repos.sources, await app.repos.actors.tree())
   // What fastify-type-provider-zod's serializer sends for a document: zod's encode through the response schema, then JSON.stringify.
   const serialized = (key: GroupKey, steps: TimelineStep[], nextCursor: string | null) =>
     JSON.stringify(Timeline.encode({ ...key, steps, next_cursor: nextCursor }))

@@ -16,7 +16,7 @@ function writer(t: Parameters<typeof tempDir>[0], writes = new WriteGate()) {
   const bulk = createBulkClaimsWriter({
     dbPath: join(tempDir(t, 'bulk-writer'), 'reckon.db'),
     writes,
-    claims: { recordAll: () => ({ inserted: 0, existing: 0, ids: [] }) },
+    claims: { recordAll: async () => ({ inserted: 0, existing: 0, ids: [] }) },
     workerEntry: FAILING,
   })
   t.teardown(() => bulk.close())

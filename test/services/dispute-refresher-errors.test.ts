@@ -15,17 +15,17 @@ t.test('a round that throws is logged and retried after the interval; the rounds
   const reachedDue = new Promise<void>((resolve) => (finished = resolve))
   const disputes = {
     sinceLastQueued: () => Number.POSITIVE_INFINITY,
-    refreshSomeQueued: (limit: number) => {
+    refreshSomeQueued: async (limit: number) => {
       calls.push(`queue ${limit}`)
       if (failuresLeft-- > 0) throw failure
       return 0
     },
-    directoryStamp: () => 'sources-1|actors-1',
-    refreshStale: (after: string, limit: number) => {
+    directoryStamp: async () => 'sources-1|actors-1',
+    refreshStale: async (after: string, limit: number) => {
       calls.push(`walk after "${after}" ${limit}`)
       return null
     },
-    refreshDue: () => {
+    refreshDue: async () => {
       calls.push('due')
       finished()
       return 0

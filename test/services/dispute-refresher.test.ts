@@ -22,20 +22,20 @@ t.test('a round that finds the write gate held skips its work until the gate is 
       looks++
       return held
     },
-    now: <T>(write: () => T): T => write(),
+    now: async <T>(write: () => T | Promise<T>): Promise<T> => write(),
   }
   const disputes = {
     sinceLastQueued: () => Number.POSITIVE_INFINITY,
-    refreshSomeQueued: () => {
+    refreshSomeQueued: async () => {
       calls.push('queue')
       return 0
     },
-    directoryStamp: () => 'sources-1|actors-1',
-    refreshStale: () => {
+    directoryStamp: async () => 'sources-1|actors-1',
+    refreshStale: async () => {
       calls.push('walk')
       return null
     },
-    refreshDue: () => {
+    refreshDue: async () => {
       calls.push('due')
       return 0
     },

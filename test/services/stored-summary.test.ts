@@ -17,15 +17,15 @@ async function loaded(t: Teardown) {
 }
 
 /** Refreshes what writes queued, as GET /events (or the refresher) does: through the write gate. */
-function refresh(app: Awaited<ReturnType<typeof loaded>>): void {
-  app.writes.now(() => app.repos.disputes.refreshDue())
+async function refresh(app: Awaited<ReturnType<typeof loaded>>): Promise<void> {
+  await app.writes.now(() => app.repos.disputes.refreshDue())
 }
 
 t.test('served from the store once refreshed, the same bytes as computed live', async (t) => {
   const app = await loaded(t)
-  t.equal(app.summaryService.storedNow(EVENT), null, 'the fixture’s writes are queued: nothing stored that shows now')
-  refresh(app)
-  const stored = app.summaryService.storedNow(EVENT)
+  t.equal(await app.summaryService.storedNow(EVENT), null, 'the fixture’s writes are queued: nothing stored that shows now')
+  await refresh(app)
+  const stored = await app.summaryService.storedNow(EVENT)
   t.type(stored, 'string', 'stored after the refresh')
 
   let engineReads = 0
@@ -52,9 +52,9 @@ t.test('served from the store once refreshed, the same bytes as computed live', 
 
 t.test('every change it shows sends readers back to the engine until the next refresh', async (t) => {
   const app = await loaded(t)
-  refresh(app)
-  const fresh = () => app.summaryService.storedNow(EVENT) !== null
-  t.ok(fresh())
+  await refresh(app)
+  const fresh = async () => (await app.summaryService.storedNow(EVENT)) !== null
+  t.ok(await fresh())
 
   await post(app, `/events/${EVENT}/claims`, {
     kind: 'figure',
@@ -63,29 +63,29 @@ t.test('every change it shows sends readers back to the engine until the next re
     metric: 'injured',
     qualifier: 'hundreds',
   })
-  t.notOk(fresh(), 'a new claim')
+  t.notOk(await fresh(), 'a new claim')
   const afterClaim = json<{ figures: Array<{ metric: string }> }>(await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` }))
   t.ok(
     afterClaim.figures.some((f) => f.metric === 'injured'),
     'shown at once, computed live',
   )
-  refresh(app)
-  t.ok(fresh(), 'stored again by the refresh')
+  await refresh(app)
+  t.ok(await fresh(), 'stored again by the refresh')
 
   t.equal((await patch(app, `/events/${EVENT}`, { title: 'Khan Shaykhun chemical attack' })).statusCode, 200)
-  t.notOk(fresh(), "an edit of the event's title")
+  t.notOk(await fresh(), "an edit of the event's title")
   t.match((await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body, /"title":"Khan Shaykhun chemical attack"/)
-  refresh(app)
-  t.match(app.summaryService.storedNow(EVENT), /"title":"Khan Shaykhun chemical attack"/, 'the edit queued a refresh')
+  await refresh(app)
+  t.match(await app.summaryService.storedNow(EVENT), /"title":"Khan Shaykhun chemical attack"/, 'the edit queued a refresh')
 
   t.equal((await patch(app, '/sources/sohr', { name: 'Syrian Observatory' })).statusCode, 200)
-  t.notOk(fresh(), 'a renamed source (every summary names its sources)')
+  t.notOk(await fresh(), 'a renamed source (every summary names its sources)')
   t.match((await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body, /"source_name":"Syrian Observatory"/)
 
-  app.writes.now(() => app.repos.disputes.refreshDispute(EVENT))
-  t.ok(fresh())
+  await app.writes.now(() => app.repos.disputes.refreshDispute(EVENT))
+  t.ok(await fresh())
   t.equal((await patch(app, '/actors/russian-forces', { name: 'Armed forces of the Russian Federation' })).statusCode, 200)
-  t.notOk(fresh(), 'a renamed actor')
+  t.notOk(await fresh(), 'a renamed actor')
 })
 
 t.test('a claim stated in the future: stored until it comes due', async (t) => {
@@ -99,14 +99,14 @@ t.test('a claim stated in the future: stored until it comes due', async (t) => {
     qualifier: 'exact',
     value: 5,
   })
-  refresh(app)
-  const before = app.repos.disputes.storedNow(EVENT, new Date().toISOString())
+  await refresh(app)
+  const before = await app.repos.disputes.storedNow(EVENT, new Date().toISOString())
   t.type(before, 'string', 'before it is stated')
   t.notMatch(before, /"metric":"injured"/, 'not counted yet')
-  t.equal(app.repos.disputes.storedNow(EVENT, due), null, 'from its stated_at on, the stored summary no longer shows now')
+  t.equal(await app.repos.disputes.storedNow(EVENT, due), null, 'from its stated_at on, the stored summary no longer shows now')
   const later = new Date(Date.parse(due) + 1000).toISOString()
   t.ok(
-    app.summaryService.summarize(EVENT, later).figures.some((f) => f.metric === 'injured'),
+    (await app.summaryService.summarize(EVENT, later)).figures.some((f) => f.metric === 'injured'),
     'and the engine counts it',
   )
 })
@@ -128,11 +128,11 @@ t.test('a slice of the queue stops once its time budget is spent, one event at l
   const before = queued()
   t.ok(before >= 4, `${before} events queued`)
   const refresh = (limit: number, budgetMs: number) => app.writes.now(() => app.repos.disputes.refreshSomeQueued(limit, budgetMs))
-  t.equal(refresh(50, 0), 1, 'no budget: one event, then it stops')
+  t.equal(await refresh(50, 0), 1, 'no budget: one event, then it stops')
   t.equal(queued(), before - 1, 'and only that one is dequeued')
-  t.equal(refresh(2, 60_000), 2, 'a budget it does not reach: the slice')
-  t.equal(refresh(50, 60_000), before - 3, 'the rest')
-  t.equal(refresh(50, 0), 0, 'nothing queued: nothing refreshed')
+  t.equal(await refresh(2, 60_000), 2, 'a budget it does not reach: the slice')
+  t.equal(await refresh(50, 60_000), before - 3, 'the rest')
+  t.equal(await refresh(50, 0), 0, 'nothing queued: nothing refreshed')
 })
 
 t.test('the refresher drains the queue a slice at a time, then walks the rows left without a stored summary', async (t) => {
@@ -150,18 +150,18 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
   const refresher = createRefresher(app.repos.disputes, log, { intervalMs: 60_000, slice: 2, budgetMs: 10, settleMs: 0 }, app.writes)
   t.teardown(() => refresher.stop())
   let steps = 0
-  while (refresher.step()) steps++
+  while (await refresher.step()) steps++
   t.equal(queued(), 0, 'queue drained')
   t.equal(unstored(), 0, 'every row has its summary')
   t.ok(steps >= 3, `in slices (${steps} steps of 2 events)`)
   t.strictSame(errors, [])
-  t.type(app.summaryService.storedNow('extra-0'), 'string')
+  t.type(await app.summaryService.storedNow('extra-0'), 'string')
 
   // A rename makes every stored summary stale: the next steps walk them all again.
   await patch(app, '/sources/who', { name: 'World Health Organization (WHO)' })
-  t.equal(app.summaryService.storedNow(EVENT), null)
-  while (refresher.step()) steps++
-  t.match(app.summaryService.storedNow(EVENT), /World Health Organization \(WHO\)/, 'stored again under the new name')
+  t.equal(await app.summaryService.storedNow(EVENT), null)
+  while (await refresher.step()) steps++
+  t.match(await app.summaryService.storedNow(EVENT), /World Health Organization \(WHO\)/, 'stored again under the new name')
 })
 
 t.test('the app runs the refresher when asked and stops it on close', async (t) => {
@@ -180,8 +180,8 @@ t.test('the app runs the refresher when asked and stops it on close', async (t) 
     return sinceLastQueued()
   }
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-  for (let i = 0; i < 200 && app.summaryService.storedNow(EVENT) === null; i++) await sleep(10)
-  t.type(app.summaryService.storedNow(EVENT), 'string', 'stored in the background, with no list read')
+  for (let i = 0; i < 200 && (await app.summaryService.storedNow(EVENT)) === null; i++) await sleep(10)
+  t.type(await app.summaryService.storedNow(EVENT), 'string', 'stored in the background, with no list read')
   for (let i = 0; i < 200 && rounds < 3; i++) await sleep(10)
   t.ok(rounds >= 3, `it keeps going round while the app is open (${rounds} rounds)`)
   await app.close()
@@ -201,11 +201,11 @@ t.test('the refresher lets writes settle before it refreshes the queue (a bulk l
     app.writes,
   )
   t.teardown(() => refresher.stop())
-  t.equal(refresher.step(), false, 'nothing done while the last write is recent')
+  t.equal(await refresher.step(), false, 'nothing done while the last write is recent')
   t.ok(queued() > 0, 'the queue waits')
   const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 0 }, app.writes)
   t.teardown(() => settled.stop())
-  while (settled.step()) {
+  while (await settled.step()) {
     // drain
   }
   t.equal(queued(), 0, 'refreshed once writes have paused')

@@ -42,8 +42,8 @@ async function stored(app: FastifyInstance, claims: readonly Claim[]): Promise<{
   const sqlite = app.db.$client
   const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
   // Through the repository, as the API appends them (and the write gate, as every write of the app's connection).
-  app.writes.now(() => {
-    for (const c of placed) app.repos.claims.insert(claimRow(c))
+  await app.writes.now(async () => {
+    for (const c of placed) await app.repos.claims.insert(claimRow(c))
     for (const c of placed) if (c.retraction !== null) retract.run(c.id, c.retraction.at, c.retraction.reason)
   })
   return { event, claims: placed }
@@ -56,7 +56,7 @@ async function steps(service: ReturnType<typeof createTimelineService>, event: s
 
 t.test('every step equals the summary from scratch over the whole event, with known_at and as_of (property)', async (t) => {
   const app = await world()
-  const service = createTimelineService(app.db, app.repos)
+  const service = createTimelineService(app.sql, app.repos)
   const askedAt = fc.option(fc.constantFrom(...ASKED), { nil: undefined })
   // Each history is stored once per run, under an event of its own.
   const storedOnce = new WeakMap<Claim[], Promise<{ event: string; claims: Claim[] }>>()
@@ -126,18 +126,18 @@ t.test('a long group is read in batches that all see the database as it was when
     }
   }
   const { event, claims } = await stored(app, history)
-  const service = createTimelineService(app.db, app.repos)
+  const service = createTimelineService(app.sql, app.repos)
   const whole = await steps(service, event, { key })
   t.equal(whole.length, 4500)
   // The engine over the whole event (equal to the summaries from scratch: test/engine/timeline.test.ts), as the reference.
   t.strictSame(whole, [...figureTimeline(claims, key, WORLD)], 'every step, over three batches and the corrections found with each')
 
   // What is written once the first batch is read does not reach the answer, though the batches after it are read later.
-  const query = createTimelineQuery(app.db)
+  const query = createTimelineQuery(app.sql)
   const reading = query.claimsOf(event, key)
   const sqlite = app.db.$client
   const retracted = `${event}-g4000`
-  app.writes.now(() => {
+  await app.writes.now(() => {
     sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)').run(retracted, '2030-01-01T00:00:00.000Z', 'late')
     sqlite
       .prepare(
@@ -165,7 +165,7 @@ t.test('paging: a limit cuts the steps and gives the cursor of the next; a curso
     figure({ id: `c${i}`, source_id: SOURCES[i] as string, stated_at: `2020-01-0${i + 1}T00:00:00.000Z`, qualifier: 'exact', value: i }),
   )
   const { event } = await stored(app, history)
-  const service = createTimelineService(app.db, app.repos)
+  const service = createTimelineService(app.sql, app.repos)
   const first = await service.page(event, { key, limit: 2 })
   t.strictSame(
     [...first.steps].map((s) => s.at),

@@ -12,7 +12,7 @@ const actorsRoutes: FastifyPluginAsyncZod = async (app) => {
       out: Actor,
       listQuery: ListQuery,
       listDescription: 'Actors in id order.',
-      db: app.db,
+      sql: app.sql,
       repo: app.repos.actors,
     }),
   )

@@ -200,7 +200,7 @@ class ChangeWatcher {
   private closed = false
 
   constructor(
-    private readonly latestSeq: () => number,
+    private readonly latestSeq: () => Promise<number>,
     private readonly pollMs: number,
   ) {}
 
@@ -208,7 +208,7 @@ class ChangeWatcher {
     if (this.closed) return () => undefined
     this.listeners.add(listener)
     if (this.timer === null) {
-      this.timer = setInterval(() => this.tick(), this.pollMs)
+      this.timer = setInterval(() => void this.tick(), this.pollMs)
       this.timer.unref()
     }
     return () => {
@@ -229,13 +229,14 @@ class ChangeWatcher {
     this.latest = -1
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
     let latest: number
     try {
-      latest = this.latestSeq()
+      latest = await this.latestSeq()
     } catch {
       return // the database is closing; the streams are being ended
     }
+    if (this.closed) return
     if (latest === this.latest) return
     this.latest = latest
     for (const listener of [...this.listeners]) listener(latest)
@@ -260,6 +261,8 @@ class ChangeStream extends Readable {
   /** The client has asked for more (`read()`) and nothing has been pushed since. */
   private wanting = false
   private filling = false
+  /** fill() was called while it ran: it looks once more before it stops. */
+  private again = false
   private ended = false
   private readonly heartbeat: NodeJS.Timeout
   private readonly unsubscribe: () => void
@@ -276,7 +279,7 @@ class ChangeStream extends Readable {
     // The first bytes go out at once, so the client sees the headers and the reconnection delay.
     this.push(`retry: ${settings.retryMs}\n\n`)
     this.unsubscribe = watcher.subscribe((latest) => {
-      if (latest > this.scanned) this.fill()
+      if (latest > this.scanned) void this.fill()
     })
     this.heartbeat = setInterval(() => this.beat(), settings.heartbeatMs)
     this.heartbeat.unref()
@@ -284,7 +287,7 @@ class ChangeStream extends Readable {
 
   override _read(): void {
     this.wanting = true
-    this.fill()
+    void this.fill()
   }
 
   /** Ends the stream after what is already queued (the server is closing). */
@@ -307,24 +310,36 @@ class ChangeStream extends Readable {
   }
 
   /** Sends what the client can take: batches of changes after the watermark, until it is full or there are none. */
-  private fill(): void {
-    if (this.filling || this.ended || this.destroyed) return
+  private async fill(): Promise<void> {
+    if (this.filling) {
+      this.again = true // a change or a read came while filling: look once more when done
+      return
+    }
+    if (this.ended || this.destroyed) return
     this.filling = true
     try {
-      while (this.wanting && !this.ended) {
-        // Read before the page: every change up to `high` is visible to the page query that follows.
-        const high = this.repo.latestSeq()
-        const items = this.repo.after(this.filters, this.scanned, this.settings.batch)
-        const last = items.at(-1)
-        // A short page holds every matching change up to `high`: the rest were filtered out and need no second look.
-        this.scanned = Math.max(last?.seq ?? this.scanned, items.length < this.settings.batch ? high : 0)
-        if (last === undefined) break
-        this.wanting = this.send(items.map(sseEvent).join(''))
-      }
+      do {
+        this.again = false
+        await this.fillOnce()
+      } while (this.again && !this.ended && !this.destroyed)
     } catch (err) {
       this.destroy(err instanceof Error ? err : new Error(String(err)))
     } finally {
       this.filling = false
+    }
+  }
+
+  private async fillOnce(): Promise<void> {
+    while (this.wanting && !this.ended && !this.destroyed) {
+      // Read before the page: every change up to `high` is visible to the page query that follows.
+      const high = await this.repo.latestSeq()
+      const items = await this.repo.after(this.filters, this.scanned, this.settings.batch)
+      if (this.ended || this.destroyed) return
+      const last = items.at(-1)
+      // A short page holds every matching change up to `high`: the rest were filtered out and need no second look.
+      this.scanned = Math.max(last?.seq ?? this.scanned, items.length < this.settings.batch ? high : 0)
+      if (last === undefined) break
+      this.wanting = this.send(items.map(sseEvent).join(''))
     }
   }
 
@@ -364,7 +379,7 @@ const changesRoutes: FastifyPluginAsyncZod<ChangesRoutesOptions> = async (app, o
     closeGraceMs: opts.closeGraceMs ?? DEFAULTS.closeGraceMs,
     batch: opts.batch ?? DEFAULTS.batch,
   }
-  const repo = createChangesRepository(app.db)
+  const repo = createChangesRepository(app.sql)
   const watcher = new ChangeWatcher(() => repo.latestSeq(), settings.pollMs)
   const open = new Set<ChangeStream>()
 
@@ -410,7 +425,7 @@ const changesRoutes: FastifyPluginAsyncZod<ChangesRoutesOptions> = async (app, o
     },
     async (request, reply) => {
       const { after, limit, event_id, type } = request.query
-      const rows = repo.after({ event_id, types: type }, after ?? 0, limit + 1)
+      const rows = await repo.after({ event_id, types: type }, after ?? 0, limit + 1)
       const items = rows.slice(0, limit)
       const last = items.at(-1)
       const next = last !== undefined ? changeCursor(last.seq) : after !== undefined ? changeCursor(after) : null

@@ -45,7 +45,7 @@ const claimsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const claim = app.repos.claims.get(request.params.id)
+      const claim = await app.repos.claims.get(request.params.id)
       if (!claim) throw new NotFoundError('claim', request.params.id)
       return claim
     },

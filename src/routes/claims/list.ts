@@ -40,7 +40,7 @@ const ClaimListQuery = z
   })
 
 const claimsListRoutes: FastifyPluginAsyncZod = async (app) => {
-  const claimsQuery = createClaimsQuery(app.db)
+  const claimsQuery = createClaimsQuery(app.sql)
 
   app.get(
     '/',
@@ -61,7 +61,7 @@ const claimsListRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { event_id, source_id, kind, metric, status, stated_from, stated_to, view, ...list } = request.query
       // An alias names its source here as everywhere; an unknown one simply matches nothing.
-      const source = source_id === undefined ? undefined : (app.repos.sources.resolve(source_id) ?? source_id)
+      const source = source_id === undefined ? undefined : ((await app.repos.sources.resolve(source_id)) ?? source_id)
       const filters = { event_id, source_id: source, kind, metric, status, stated_from, stated_to }
       return sendList(request, reply, list, {
         columns: claimColumns({ full: view === 'full', metric }),

@@ -63,21 +63,24 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { metric, population, as_of, known_at, median } = request.query
       // An alias names the same party; an unknown party is a group with no claims.
-      const party = request.query.party === undefined ? null : (app.repos.actors.resolve(request.query.party) ?? request.query.party)
-      const summary = app.summaryService.summarize(request.params.id, as_of, known_at)
+      const party =
+        request.query.party === undefined ? null : ((await app.repos.actors.resolve(request.query.party)) ?? request.query.party)
+      const summary = await app.summaryService.summarize(request.params.id, as_of, known_at)
       const group = summary.figures.find((f) => f.metric === metric && f.population === population && f.party === party) ?? null
+      // The sources the credit names, read before the chart is drawn.
+      const sources = await app.repos.sources.several((group?.claims ?? []).flatMap((c) => [c.source_id, ...c.via]))
       const svg = renderFigureChart(group, {
         title: summary.event.title,
         metric,
         population,
         party,
-        partyName: party === null ? null : (app.repos.actors.get(party)?.name ?? null),
+        partyName: party === null ? null : ((await app.repos.actors.get(party))?.name ?? null),
         asOf: summary.as_of,
         asOfNow: as_of === undefined,
         knownAt: summary.known_at,
         median,
         // The credit names sources by their first alias ("SOHR"), else their name.
-        sourceLabels: group === null ? {} : sourceLabelsFor(group.claims, (id) => app.repos.sources.get(id)),
+        sourceLabels: group === null ? {} : sourceLabelsFor(group.claims, (id) => sources.get(id) ?? null),
       })
       // A string with a non-JSON content type goes out as it is: the zod serializer is not called.
       return (

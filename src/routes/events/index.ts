@@ -20,7 +20,7 @@ import timelineRoutes from './timeline.js'
 const SUMMARY_COLUMNS = summaryColumns()
 
 const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const claimsQuery = createClaimsQuery(app.db)
+  const claimsQuery = createClaimsQuery(app.sql)
   await app.register(
     resourceRoutes({
       name: 'event',
@@ -30,7 +30,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       listQuery: ListQuery,
       listDescription: 'Events in id order.',
       ownList: true,
-      db: app.db,
+      sql: app.sql,
       repo: app.repos.events,
     }),
   )
@@ -61,27 +61,27 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { id } = request.params
       const { as_of, known_at } = request.query
-      let computed: EventSummaryOut | undefined
+      let computed: Promise<EventSummaryOut> | undefined
       const summary = () => (computed ??= app.summaryService.summarize(id, as_of, known_at))
       // "Now": the stored summary, as read for the ETag (or read here when no ETag was computed).
-      const stored = () =>
+      const stored = async () =>
         as_of !== undefined || known_at !== undefined
           ? null
           : request.eventNow
             ? request.eventNow.summary
             : app.summaryService.storedNow(id)
       return sendDocument(request, reply, request.query, {
-        json: () => {
-          const text = stored()
+        json: async () => {
+          const text = await stored()
           return text === null ? summary() : new JsonText(text)
         },
-        rows: () => {
-          const s = summary()
+        rows: async () => {
+          const s = await summary()
           return summaryRows(s.event, s, s.as_of)
         },
         columns: SUMMARY_COLUMNS,
         // The file is named by the moment the rows are computed as of ("now" is only known then).
-        asOf: () => summary().as_of,
+        asOf: async () => (await summary()).as_of,
       })
     },
   )
@@ -105,7 +105,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const eventId = app.repos.events.require(request.params.id).id
+      const eventId = (await app.repos.events.require(request.params.id)).id
       const { view, ...list } = request.query
       return sendList(request, reply, list, {
         columns: claimColumns({ full: view === 'full' }),

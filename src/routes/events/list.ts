@@ -22,7 +22,7 @@ const DISPUTE_HXL: Record<string, string> = {
 }
 
 const eventsListRoutes: FastifyPluginAsyncZod = async (app) => {
-  const events = createEventListQuery(app.db)
+  const events = createEventListQuery(app.sql)
   // Every field of the item, nested objects flattened: …, dispute_level, dispute_relative_spread, dispute_range_low, ….
   const columns = resourceColumns('events', EventListItem).map((c) => ({ ...c, hxl: DISPUTE_HXL[c.name] ?? c.hxl }))
 

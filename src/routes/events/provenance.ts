@@ -33,10 +33,10 @@ const provenanceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const eventId = app.repos.events.require(request.params.id).id
+      const eventId = (await app.repos.events.require(request.params.id)).id
       const items: Item[] = []
       let previous: Record<string, unknown> | null = null
-      for (const r of app.repos.events.revisions(eventId)) {
+      for (const r of await app.repos.events.revisions(eventId)) {
         const snapshot = r.event as unknown as Record<string, unknown>
         items.push({
           type: r.type as 'event.created' | 'event.updated',
@@ -46,7 +46,7 @@ const provenanceRoutes: FastifyPluginAsyncZod = async (app) => {
         })
         previous = snapshot
       }
-      for (const claim of app.repos.claims.allOfEvent(eventId)) {
+      for (const claim of await app.repos.claims.allOfEvent(eventId)) {
         items.push({ type: 'claim.created', at: claim.recorded_at, claim })
         if (claim.retraction)
           items.push({ type: 'claim.retracted', at: claim.retraction.at, claim_id: claim.id, reason: claim.retraction.reason })
@@ -74,11 +74,11 @@ const provenanceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const eventId = app.repos.events.require(request.params.id).id
+      const eventId = (await app.repos.events.require(request.params.id)).id
       const asOf = request.query.as_of ?? nowIso()
-      const claims = app.repos.claims.forEngine(eventId)
+      const claims = await app.repos.claims.forEngine(eventId)
       const ids = new Set(claims.flatMap((c) => [c.source_id, ...c.via]))
-      const directory = { sources: app.repos.sources.directory(ids), actors: app.repos.actors.tree() }
+      const directory = { sources: await app.repos.sources.directory(ids), actors: await app.repos.actors.tree() }
       return { event_id: eventId, as_of: asOf, ...provenance(claims, asOf, directory) }
     },
   )

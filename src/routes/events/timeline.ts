@@ -38,7 +38,7 @@ function csvText(key: GroupKey, hxl: boolean, raw: boolean): SlicedText<Step> {
 }
 
 const timelineRoutes: FastifyPluginAsyncZod = async (app) => {
-  const timelines = createTimelineService(app.db, app.repos)
+  const timelines = createTimelineService(app.sql, app.repos)
 
   app.get(
     '/:id/timeline',
@@ -69,7 +69,7 @@ const timelineRoutes: FastifyPluginAsyncZod = async (app) => {
       const format = chooseFormat(request, query)
       varyOn(reply, 'Accept')
       // An alias names the same party.
-      const party = query.party === undefined ? null : (app.repos.actors.resolve(query.party) ?? query.party)
+      const party = query.party === undefined ? null : ((await app.repos.actors.resolve(query.party)) ?? query.party)
       const key: GroupKey = { metric: query.metric, population: query.population, party }
       const page = await timelines.page(request.params.id, {
         key,

@@ -42,7 +42,7 @@ const keysRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(Key) }), ...unauthorized },
       },
     },
-    async () => ({ items: app.keys.list() }),
+    async () => ({ items: await app.keys.list() }),
   )
 
   app.delete(

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
 const metaRoutes: FastifyPluginAsyncZod = async (app) => {
-  const ping = app.db.$client.prepare('SELECT 1')
   app.get(
     '/health',
     {
@@ -16,7 +15,7 @@ const metaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => {
-      ping.get()
+      await app.sql.value('SELECT 1')
       return { status: 'ok' as const }
     },
   )

@@ -19,7 +19,7 @@ const sourcesRoutes: FastifyPluginAsyncZod = async (app) => {
       out: Source,
       listQuery: SourceListQuery,
       listDescription: 'Sources in id order; `q` matches id, name and aliases.',
-      db: app.db,
+      sql: app.sql,
       repo: app.repos.sources,
     }),
   )
