@@ -6,7 +6,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js'
 import { problemType } from './errors.js'
 import { type Db, openDatabase } from './db/client.js'
-import { SqliteSql } from './db/sql.js'
+import { openPostgres } from './db/pg/client.js'
+import { PostgresSql } from './db/pg/sql.js'
+import { type Sql, SqliteSql } from './db/sql.js'
 import { enforcePlugin, identifyPlugin } from './plugins/auth.js'
 import { corsPlugin, protectionsPlugin, rateLimitPlugin } from './plugins/protections.js'
 import cachingPlugin from './plugins/caching.js'
@@ -35,9 +37,10 @@ import { type SummaryService, createSummaryService } from './services/summary-se
 
 declare module 'fastify' {
   interface FastifyInstance {
-    db: Db
-    /** The store, as the repositories reach it (db/sql). */
-    sql: SqliteSql
+    /** The SQLite connection; null on PostgreSQL (RECKON_DATABASE_URL). */
+    db: Db | null
+    /** The store, as the repositories reach it (db/sql): SQLite or PostgreSQL. */
+    sql: Sql
     /** Every write of `db` goes through it (repositories/write-gate): one writer at a time, the bulk-claims worker included. */
     writes: WriteGate
     repos: Repositories
@@ -74,7 +77,7 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
 type Protections = 'readsNeedKey' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'
 
 export interface AppOptions {
-  config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'> & Partial<Pick<Config, Protections>>
+  config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'> & Partial<Pick<Config, Protections | 'databaseUrl'>>
   /** Fastify's logger; false in tests. */
   logger?: boolean
   /** Where log lines go (default: standard output); a test reads them here. */
@@ -126,10 +129,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 
-  const db = openDatabase(config.dbPath)
   const writes = new WriteGate()
-  guardWrites(db, writes)
-  const sql = new SqliteSql(db)
+  let db: Db | null = null
+  let sql: Sql
+  if (config.databaseUrl === undefined) {
+    db = openDatabase(config.dbPath)
+    guardWrites(db, writes)
+    sql = new SqliteSql(db)
+  } else {
+    sql = new PostgresSql((await openPostgres(config.databaseUrl)).pool)
+  }
   const repos = createRepositories(sql)
   const { disputes } = repos
   // Summaries seek claims through their lanes: index the claims of a database that lacks them (migrated, or written by other means).
@@ -138,7 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const backfilled = await writes.now(async () => (await disputes.backfill()) + (await disputes.refreshQueued()))
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
   const claimsService = createClaimsService(sql, repos)
-  const bulkClaims = createBulkClaimsWriter({ dbPath: config.dbPath, writes, claims: claimsService })
+  const bulkClaims = createBulkClaimsWriter({ dbPath: db === null ? null : config.dbPath, writes, claims: claimsService })
   app.decorate('db', db)
   app.decorate('sql', sql)
   app.decorate('writes', writes)
@@ -166,7 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onListen', async () => app.bulkClaims.warm())
   app.addHook('onClose', async () => {
     await app.bulkClaims.close()
-    db.$client.close()
+    await sql.close()
   })
 
   const keys = createKeysRepository(sql, config.apiKeys)

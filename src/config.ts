@@ -58,6 +58,7 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   RECKON_DB: z.string().min(1).default('data/reckon.db'),
+  RECKON_DATABASE_URL: z.string().optional(),
   RECKON_API_KEYS: z.string().default(''),
   RECKON_READS_NEED_KEY: Flag.default(false),
   RECKON_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
@@ -71,6 +72,8 @@ export interface Config {
   port: number
   host: string
   dbPath: string
+  /** PostgreSQL (RECKON_DATABASE_URL), the store of several replicas; SQLite at dbPath without it. Checked when opened (db/pg/client). */
+  databaseUrl?: string | undefined
   apiKeys: ApiKey[]
   /** Reads need a key with `read` too (RECKON_READS_NEED_KEY). */
   readsNeedKey: boolean
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dbPath: e.RECKON_DB,
+    databaseUrl: e.RECKON_DATABASE_URL,
     apiKeys: parseApiKeys(e.RECKON_API_KEYS),
     readsNeedKey: e.RECKON_READS_NEED_KEY,
     rateLimit: e.RECKON_RATE_LIMIT,

@@ -1,4 +1,4 @@
-/** The one way tests build the app (a fresh in-memory database, closed at teardown), and what the tests share to drive it. */
+/** The one way tests build the app (a fresh database of the suite's store, test/store.ts, closed at teardown), and what the tests share to drive it. */
 import { parse } from 'csv-parse/sync'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,6 +10,7 @@ import { type ApiKey, parseApiKeys } from '../src/config.js'
 import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
 import type { AttributionClaim, Claim, FigureClaim } from '../src/engine/types.js'
 import type { ClaimInsert } from '../src/repositories/claims-repository.js'
+import { testStore } from './store.js'
 
 export interface Teardown {
   teardown(fn: () => unknown): void
@@ -17,7 +18,7 @@ export interface Teardown {
 
 export async function build(t: Teardown, opts: { apiKeys?: string; dbPath?: string } = {}): Promise<FastifyInstance> {
   const apiKeys: ApiKey[] = opts.apiKeys ? parseApiKeys(opts.apiKeys) : []
-  const app = await buildApp({ config: { dbPath: opts.dbPath ?? ':memory:', apiKeys, logLevel: 'silent' }, logger: false })
+  const app = await buildApp({ config: { ...(await testStore(opts.dbPath)), apiKeys, logLevel: 'silent' }, logger: false })
   t.teardown(() => app.close())
   return app
 }
@@ -138,8 +139,8 @@ export async function khanShaykhun(t: Teardown): Promise<{ app: FastifyInstance;
 }
 
 /** The rows of a table. */
-export function countRows(app: FastifyInstance, table: string): number {
-  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+export async function countRows(app: FastifyInstance, table: string): Promise<number> {
+  return Number(await app.sql.value(`SELECT COUNT(*) FROM ${table}`))
 }
 
 /** A valid figure claim of event `ev`'s tests (SOHR, exact 58 killed on 2017-04-04), with `extra` fields set or replaced. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
+import { testStore } from './store.js'
 import { buildApp } from '../src/app.js'
 import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
 import { generateOpenApi } from '../src/openapi.js'
@@ -98,7 +99,7 @@ t.test("the document's version, server, tags and locks are what a reader of Swag
 })
 
 t.test('a server that requires keys for reads serves a document that marks its reads', async (t) => {
-  const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent', readsNeedKey: true }, logger: false })
+  const app = await buildApp({ config: { ...(await testStore()), apiKeys: [], logLevel: 'silent', readsNeedKey: true }, logger: false })
   t.teardown(() => app.close())
   const doc = json<Document>(await app.inject({ method: 'GET', url: '/openapi.json' }))
   for (const [name, security] of securities(doc)) {

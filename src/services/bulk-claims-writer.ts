@@ -38,7 +38,8 @@ export interface BulkClaimsWriter {
 }
 
 export interface BulkClaimsWriterOptions {
-  dbPath: string
+  /** The SQLite file the worker opens; null (PostgreSQL, whose writes do not hold the loop) or ':memory:' (no file to share): batches are written in the app. */
+  dbPath: string | null
   writes: WriteGate
   /** The app's claims service: the batches of a ':memory:' database are recorded with it. */
   claims: Pick<ClaimsService, 'recordAll'>
@@ -60,7 +61,7 @@ export function createBulkClaimsWriter(options: BulkClaimsWriterOptions): BulkCl
   }
   const sinceLastWrite = () => Date.now() - lastWrite
 
-  if (options.dbPath === ':memory:') {
+  if (options.dbPath === null || options.dbPath === ':memory:') {
     return {
       runsIn: 'app',
       record: (task) => options.writes.write(async () => wrote(task, await recordBulk(options.claims, task))),

@@ -4,6 +4,7 @@
  * fingerprint cannot write (plugins/idempotency.ts).
  */
 import t from 'tap'
+import { refuse, testStore } from '../store.js'
 import { z } from 'zod'
 import { buildApp } from '../../src/app.js'
 import { ProblemError } from '../../src/errors.js'
@@ -13,16 +14,12 @@ import { build, json } from '../helper.js'
 t.test('when the answer cannot be kept, the request still gets it, and the failure is logged', async (t) => {
   const lines: string[] = []
   const app = await buildApp({
-    config: { dbPath: ':memory:', apiKeys: [], logLevel: 'error' },
+    config: { ...(await testStore()), apiKeys: [], logLevel: 'error' },
     logStream: { write: (line) => void lines.push(line) },
   })
   t.teardown(() => app.close())
   // The store refuses to record answers (as a full disk would).
-  await app.writes.now(() =>
-    app.db.$client.exec(
-      "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
-    ),
-  )
+  await refuse(app, { name: 'refuse_answers', before: 'UPDATE', table: 'idempotency_keys', message: 'database or disk is full' })
   const res = await app.inject({
     method: 'POST',
     url: '/sources',

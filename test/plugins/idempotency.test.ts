@@ -30,8 +30,8 @@ type Asserts = Pick<typeof t, 'equal' | 'strictSame' | 'match' | 'ok'>
 const HEADER = 'idempotency-key'
 const REPLAYED = 'idempotent-replayed'
 
-function keyRows(app: FastifyInstance): KeyRow[] {
-  return app.db.$client.prepare('SELECT * FROM idempotency_keys ORDER BY scope, key').all() as KeyRow[]
+function keyRows(app: FastifyInstance): Promise<KeyRow[]> {
+  return app.sql.all<KeyRow>('SELECT * FROM idempotency_keys ORDER BY scope, key')
 }
 
 function keyed(key: string, extra: Record<string, string> = {}) {
@@ -97,7 +97,7 @@ t.test('a retry gets the first response again, and creates nothing', async (t) =
   assertReplay(t, again, first, 'second retry')
   t.equal(count(app, 'sources'), 1, 'one source')
 
-  const rows = keyRows(app)
+  const rows = await keyRows(app)
   t.equal(rows.length, 1)
   const row = rows[0]
   t.ok(row)
@@ -136,7 +136,7 @@ t.test('the same key with another body is a 422 naming the header', async (t) =>
   assertKeyProblem(t, res, 422, /^urn:reckon:problem:idempotency-key-reused$/)
   t.match(json<Problem>(res).detail, /another body/)
   t.equal(count(app, 'sources'), 1, 'the second body did not run')
-  t.equal(keyRows(app)[0]?.status, 201, 'the stored response is untouched')
+  t.equal((await keyRows(app))[0]?.status, 201, 'the stored response is untouched')
   assertReplay(t, await post(app, '/sources', sohr, keyed('k')), first, 'the first body still replays')
 })
 
@@ -170,7 +170,7 @@ t.test('a key whose first request is still running is a 409; the first then answ
   const pending = post(app, '/test/slow', { n: 1 }, keyed('slow'))
   await entered.promise
   t.strictSame(
-    keyRows(app).map((r) => r.state),
+    (await keyRows(app)).map((r) => r.state),
     ['in_flight'],
     'the key is claimed while the request runs',
   )
@@ -245,7 +245,7 @@ t.test('a 5xx is not kept: the key is released and the retry runs again', async 
 
   const failed = await post(app, '/test/flaky', { a: 1 }, keyed('flaky'))
   t.equal(failed.statusCode, 500)
-  t.equal(keyRows(app).length, 0, 'nothing kept, nothing held')
+  t.equal((await keyRows(app)).length, 0, 'nothing kept, nothing held')
 
   const retry = await post(app, '/test/flaky', { a: 1 }, keyed('flaky'))
   t.equal(retry.statusCode, 201)
@@ -283,7 +283,7 @@ t.test('an expired key can be used again, for any request; expired keys are purg
   t.equal(rerun.headers[REPLAYED], undefined)
   t.equal(json(rerun).id, 'reuters')
   t.strictSame(
-    keyRows(app).map((r) => r.key),
+    (await keyRows(app)).map((r) => r.key),
     ['expired-same', 'live-other'],
     'every expired key was purged; the reused key is held anew',
   )
@@ -309,7 +309,7 @@ t.test('keys are per client: two API keys may use the same key', async (t) => {
   assertReplay(t, await post(app, '/sources', { name: 'Beta', kind: 'other' }, keyed('shared', bearer('b'))), b1, 'b')
   t.equal(count(app, 'sources'), 2)
 
-  const scopes = keyRows(app).map((r) => r.scope)
+  const scopes = (await keyRows(app)).map((r) => r.scope)
   t.strictSame(scopes.sort(), [idempotencyScope('Bearer a'), idempotencyScope('Bearer b')].sort())
   t.notOk(
     scopes.some((s) => s === 'a' || s === 'b' || s === 'anonymous'),
@@ -323,7 +323,7 @@ t.test('a 401 does not claim, so does not burn, the key', async (t) => {
   t.equal(denied.statusCode, 401)
   const anonymous = await post(app, '/sources', sohr, keyed('k'))
   t.equal(anonymous.statusCode, 401)
-  t.equal(keyRows(app).length, 0, 'no key was claimed')
+  t.equal((await keyRows(app)).length, 0, 'no key was claimed')
 
   // The read-only client gets its write key and retries with the same idempotency key.
   const ok = await post(app, '/sources', sohr, keyed('k', bearer('a')))
@@ -350,12 +350,12 @@ t.test('a malformed key is a 400 naming the header, and claims nothing', async (
       what,
     )
   }
-  t.equal(keyRows(app).length, 0)
+  t.equal((await keyRows(app)).length, 0)
   t.equal(count(app, 'sources'), 0)
 
   const longest = await post(app, '/sources', sohr, keyed('~'.repeat(255)))
   t.equal(longest.statusCode, 201, '255 printable characters are a key')
-  t.equal(keyRows(app)[0]?.key, '~'.repeat(255))
+  t.equal((await keyRows(app))[0]?.key, '~'.repeat(255))
 })
 
 t.test('a POST without the header is unaffected', async (t) => {
@@ -366,7 +366,7 @@ t.test('a POST without the header is unaffected', async (t) => {
   t.equal(second.statusCode, 201)
   t.equal(json(second).id, 'reuters-2', 'both ran')
   t.equal(second.headers[REPLAYED], undefined)
-  t.equal(keyRows(app).length, 0, 'nothing stored')
+  t.equal((await keyRows(app)).length, 0, 'nothing stored')
 })
 
 t.test('GET ignores the header', async (t) => {
@@ -380,7 +380,7 @@ t.test('GET ignores the header', async (t) => {
   }
   const one = await app.inject({ method: 'GET', url: '/sources/sohr', headers: keyed('k'.repeat(300)) })
   t.equal(one.statusCode, 200)
-  t.equal(keyRows(app).length, 0)
+  t.equal((await keyRows(app)).length, 0)
 })
 
 t.test('the fingerprint: key order does not matter; method, path, media type and body do', async (t) => {

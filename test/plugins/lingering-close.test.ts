@@ -6,6 +6,7 @@
  */
 import { type AddressInfo, connect } from 'node:net'
 import t from 'tap'
+import { testStore } from '../store.js'
 import { type AppOptions, buildApp } from '../../src/app.js'
 import { parseApiKeys } from '../../src/config.js'
 import { MAX_BULK_BYTES } from '../../src/lib/bulk-body.js'
@@ -19,7 +20,7 @@ interface Teardown {
 
 async function listen(t: Teardown, opts: { apiKeys?: string; lingering?: AppOptions['lingering'] } = {}): Promise<number> {
   const app = await buildApp({
-    config: { dbPath: ':memory:', apiKeys: opts.apiKeys ? parseApiKeys(opts.apiKeys) : [], logLevel: 'silent' },
+    config: { ...(await testStore()), apiKeys: opts.apiKeys ? parseApiKeys(opts.apiKeys) : [], logLevel: 'silent' },
     logger: false,
     ...(opts.lingering ? { lingering: opts.lingering } : {}),
   })

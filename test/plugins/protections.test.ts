@@ -1,6 +1,7 @@
 /** Rate limits, CORS, security headers, load shedding, timeouts and body limits (issue #5): each refusal a problem document. */
 import { connect } from 'node:net'
 import t from 'tap'
+import { testStore } from '../store.js'
 import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { parseApiKeys } from '../../src/config.js'
@@ -11,7 +12,7 @@ type Extra = Partial<Pick<Config, 'rateLimit' | 'corsOrigins' | 'requestTimeoutM
 
 async function app(t: Teardown, extra: Extra = {}, apiKeys = '') {
   const instance = await buildApp({
-    config: { dbPath: ':memory:', apiKeys: parseApiKeys(apiKeys), logLevel: 'silent', ...extra },
+    config: { ...(await testStore()), apiKeys: parseApiKeys(apiKeys), logLevel: 'silent', ...extra },
     logger: false,
   })
   t.teardown(() => instance.close())
@@ -97,7 +98,7 @@ t.test('security headers: a strict CSP on the API; Swagger UI and the landing pa
 })
 
 t.test('under pressure: a 503 problem with Retry-After while the event loop lags, then service again', async (t) => {
-  const a = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent', maxEventLoopDelayMs: 20 }, logger: false })
+  const a = await buildApp({ config: { ...(await testStore()), apiKeys: [], logLevel: 'silent', maxEventLoopDelayMs: 20 }, logger: false })
   t.teardown(() => a.close())
   await a.ready()
   // The event loop blocked again and again, as by runaway computations, for more than one of under-pressure's 1 s samples.

@@ -43,7 +43,7 @@ t.test('refreshAll recomputes every event and returns how many', async (t) => {
 
   // Rows written behind the API's back (on its connection, so through its write gate): Khan Shaykhun's block is now that of an event without claims.
   await app.writes.now(() =>
-    app.db.$client.exec(`UPDATE event_disputes SET
+    app.sql.run(`UPDATE event_disputes SET
     (level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims) =
     (SELECT level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims FROM event_disputes WHERE event_id = 'quiet')
     WHERE event_id = 'khan-shaykhun'`),

@@ -119,7 +119,7 @@ t.test('every write of the app goes through the gate: a write route, a keyed POS
   const read = await app.inject({ method: 'GET', url: '/sources' })
   t.equal(read.statusCode, 200, 'a read is answered while the gate is held')
   t.strictSame(statuses, [], 'the writes wait')
-  t.equal(countRows(app, 'sources'), 0)
+  t.equal(await countRows(app, 'sources'), 0)
   released.resolve()
   await holding
   await Promise.all(sent)
@@ -128,6 +128,6 @@ t.test('every write of the app goes through the gate: a write route, a keyed POS
     [200, 201, 201],
     'then each is answered',
   )
-  t.equal(countRows(app, 'sources'), 1)
-  t.equal(countRows(app, 'events'), 1)
+  t.equal(await countRows(app, 'sources'), 1)
+  t.equal(await countRows(app, 'events'), 1)
 })

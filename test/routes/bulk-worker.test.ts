@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { join } from 'node:path'
 import t from 'tap'
+import { refuse } from '../store.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { type Page, type Teardown, build, countRows, figureRow as row, get, json, patch, post, tempDir } from '../helper.js'
 
@@ -118,7 +119,7 @@ t.test('the worker answers every refused batch as the app does: 400, 422 and 409
   }
   const both = json<{ errors: Array<{ in: string }> }>(await bulk(worker, invalid, 'application/json', '?dry_run=maybe'))
   t.strictSame([...new Set(both.errors.map((e) => e.in))], ['body'], 'a bad body and a bad query string: the body is named')
-  t.equal(countRows(worker, 'claims'), countRows(app, 'claims'), 'nothing written by either')
+  t.equal(await countRows(worker, 'claims'), await countRows(app, 'claims'), 'nothing written by either')
 })
 
 t.test('accepted batches too: ids in row order, replays of external ids, dry runs', async (t) => {
@@ -131,12 +132,12 @@ t.test('accepted batches too: ids in row order, replays of external ids, dry run
     ['a dry run', [row({ external_id: 'a' }), row({ value: 1 })], '?dry_run=true'],
   ]
   for (const [what, payload, query] of batches) {
-    const before = countRows(worker, 'claims')
+    const before = await countRows(worker, 'claims')
     const fromWorker = await bulk(worker, payload, 'application/json', query)
     const fromApp = await bulk(app, payload, 'application/json', query)
     t.strictSame(await answer(worker, fromWorker), await answer(app, fromApp), `${what}: the same answer`)
     const result = json<BulkResult>(fromWorker)
-    t.equal(countRows(worker, 'claims'), before + (result.dry_run ? 0 : result.inserted), `${what}: ${result.inserted} new claims`)
+    t.equal(await countRows(worker, 'claims'), before + (result.dry_run ? 0 : result.inserted), `${what}: ${result.inserted} new claims`)
   }
   const [first] = json<BulkResult>(await bulk(worker, [row({ external_id: 'a' })])).ids
   const claim = json<{ id: string; external_id: string; value: number }>(await get(worker, `/claims/${first}`))
@@ -149,12 +150,12 @@ t.test('Idempotency-Key: a retry gets the first answer, another body with the ke
   const batch = [row({ value: 100 }), row({ value: 101 })]
   const first = await bulk(app, batch, 'application/json', '', key)
   t.equal(first.statusCode, 201)
-  const claims = countRows(app, 'claims')
+  const claims = await countRows(app, 'claims')
   const retry = await bulk(app, batch, 'application/json', '', key)
   t.equal(retry.statusCode, 201)
   t.equal(retry.headers['idempotent-replayed'], 'true')
   t.equal(retry.body, first.body, 'the first answer, byte for byte')
-  t.equal(countRows(app, 'claims'), claims, 'written once')
+  t.equal(await countRows(app, 'claims'), claims, 'written once')
   const other = await bulk(app, [row({ value: 102 })], 'application/json', '', key)
   t.equal(other.statusCode, 422)
   t.equal(json<{ type: string }>(other).type, 'urn:reckon:problem:idempotency-key-reused')
@@ -185,7 +186,9 @@ async function reads(app: FastifyInstance): Promise<Record<string, unknown>> {
     if (url === `/events/${EVENT}/summary`) delete body.as_of
     out[url] = { status: res.statusCode, etag: res.headers.etag, body }
   }
-  return { ...out, tables: ['claims', 'changes', 'dispute_queue', 'event_revisions'].map((table) => countRows(app, table)) }
+  const tables: number[] = []
+  for (const table of ['claims', 'changes', 'dispute_queue', 'event_revisions']) tables.push(await countRows(app, table))
+  return { ...out, tables }
 }
 
 t.test('a batch that fails inside its transaction, after rows were written, leaves nothing; the next batch lands', async (t) => {
@@ -193,11 +196,7 @@ t.test('a batch that fails inside its transaction, after rows were written, leav
     const app = where === 'worker' ? (await onFile(t)).app : await inMemory(t)
     t.equal(app.bulkClaims.runsIn, where)
     // The third insert fails in the database itself, after the first two rows and their change-log rows were written.
-    await app.writes.now(() =>
-      app.db.$client.exec(
-        "CREATE TRIGGER refuse_666 BEFORE INSERT ON claims WHEN NEW.value = 666 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-      ),
-    )
+    await refuse(app, { name: 'refuse_666', before: 'INSERT', table: 'claims', when: 'NEW.value = 666', message: 'refused by the test' })
     await get(app, '/events') // the fixture's queued refresh, done before the reads compared
     const before = await reads(app)
     const failed = await bulk(app, [row({ value: 100 }), row({ value: 200 }), row({ value: 666 }), row({ value: 300 })])
@@ -217,7 +216,7 @@ t.test('a batch that fails inside its transaction, after rows were written, leav
 
     const next = await bulk(app, [row({ value: 100 }), row({ value: 200 })])
     t.equal(next.statusCode, 201, `${where}: the next batch lands (nothing was left open)`)
-    t.equal(countRows(app, 'claims'), Number((before.tables as number[])[0]) + 2)
+    t.equal(await countRows(app, 'claims'), Number((before.tables as number[])[0]) + 2)
   }
 })
 
@@ -259,11 +258,11 @@ t.test('while a batch is being written, the app answers reads, and its own write
   t.equal(written.statusCode, 201)
   t.equal(json<BulkResult>(written).inserted, 2000)
   t.equal((await source.res).statusCode, 201)
-  const latest = app.db.$client.prepare(
-    'SELECT type, COUNT(*) AS n FROM (SELECT seq, type FROM changes ORDER BY seq DESC LIMIT 2001) GROUP BY type ORDER BY MAX(seq)',
+  const latest = app.sql.all(
+    'SELECT type, COUNT(*) AS n FROM (SELECT seq, type FROM changes ORDER BY seq DESC LIMIT 2001) AS c GROUP BY type ORDER BY MAX(seq)',
   )
   t.strictSame(
-    latest.all(),
+    await latest,
     [
       { type: 'claim.created', n: 2000 },
       { type: 'source.created', n: 1 },

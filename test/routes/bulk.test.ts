@@ -3,7 +3,7 @@ import t from 'tap'
 import { MAX_BULK_ROWS } from '../../src/lib/bulk-body.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineClaimsCsv, ukraineDataset } from '../../src/demo/ukraine.js'
-import { build, figureRow, json, post, postText } from '../helper.js'
+import { build, countRows, figureRow, json, post, postText } from '../helper.js'
 
 interface Problem {
   status: number
@@ -19,10 +19,6 @@ interface BulkResult {
 const EVENT = 'khan-shaykhun'
 const row = figureRow
 
-function count(app: FastifyInstance, table: string): number {
-  return (app.db.$client.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-}
-
 async function khanShaykhun(t: Parameters<typeof build>[0]) {
   const app = await build(t)
   await loadFixture(app, readFixture())
@@ -34,7 +30,7 @@ const bulk = (app: FastifyInstance, payload: string | object[], type = 'applicat
 
 t.test('a JSON batch lands whole, ids in row order', async (t) => {
   const app = await khanShaykhun(t)
-  const before = count(app, 'claims')
+  const before = await countRows(app, 'claims')
   const res = await bulk(app, [
     row(),
     row({ source_id: 'WHO', qualifier: 'at_least', value: 90 }),
@@ -51,7 +47,7 @@ t.test('a JSON batch lands whole, ids in row order', async (t) => {
   const body = json<BulkResult>(res)
   t.strictSame({ dry_run: body.dry_run, inserted: body.inserted, existing: body.existing }, { dry_run: false, inserted: 3, existing: 0 })
   t.equal(body.ids.length, 3)
-  t.equal(count(app, 'claims'), before + 3)
+  t.equal(await countRows(app, 'claims'), before + 3)
   const second = json<{ source_id: string; value: number }>(await app.inject({ method: 'GET', url: `/claims/${body.ids[1]}` }))
   t.strictSame([second.source_id, second.value], ['who', 90], 'row 1 is the WHO figure, its alias resolved')
   const summary = json<{ figures: Array<{ metric: string; population: string; sources: number }> }>(
@@ -91,7 +87,7 @@ t.test('NDJSON and CSV carry the same claims as JSON', async (t) => {
 
 t.test('a bad batch names every bad row and field, and writes nothing', async (t) => {
   const app = await khanShaykhun(t)
-  const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
+  const before = { claims: await countRows(app, 'claims'), changes: await countRows(app, 'changes') }
   const invalid = await bulk(app, [row(), row({ value: undefined }), row(), row({ kind: 'rumour' }), row({ colour: 'red', value: -1 })])
   t.equal(invalid.statusCode, 400)
   t.match(invalid.headers['content-type'], /^application\/problem\+json/)
@@ -156,7 +152,11 @@ t.test('a bad batch names every bad row and field, and writes nothing', async (t
   const notArray = await bulk(app, row() as unknown as object[])
   t.equal(notArray.statusCode, 400)
 
-  t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before, 'nothing written by any of them')
+  t.strictSame(
+    { claims: await countRows(app, 'claims'), changes: await countRows(app, 'changes') },
+    before,
+    'nothing written by any of them',
+  )
 })
 
 t.test('external_id replays count as existing; clashes are 409s naming the row', async (t) => {
@@ -170,7 +170,7 @@ t.test('external_id replays count as existing; clashes are 409s naming the row',
   t.strictSame([replay.inserted, replay.existing], [0, 2])
   t.strictSame(replay.ids, first.ids, 'the same claims come back')
 
-  const before = count(app, 'claims')
+  const before = await countRows(app, 'claims')
   const clash = await bulk(app, [row({ external_id: 'c' }), row({ external_id: 'a', value: 1 })])
   t.equal(clash.statusCode, 409)
   t.strictSame(
@@ -186,7 +186,7 @@ t.test('external_id replays count as existing; clashes are 409s naming the row',
   const sameInBatch = json<BulkResult>(await bulk(app, [row({ external_id: 'e' }), row({ external_id: 'e' })]))
   t.strictSame([sameInBatch.inserted, sameInBatch.existing], [1, 1], 'a repeat within the batch is a replay')
   t.equal(sameInBatch.ids[0], sameInBatch.ids[1])
-  t.equal(count(app, 'claims'), before + 1)
+  t.equal(await countRows(app, 'claims'), before + 1)
 })
 
 t.test('supersedes in a batch: one replacement per claim', async (t) => {
@@ -207,7 +207,7 @@ t.test('supersedes in a batch: one replacement per claim', async (t) => {
 t.test('dry_run validates and reports without writing', async (t) => {
   const app = await khanShaykhun(t)
   const [existing] = json<BulkResult>(await bulk(app, [row({ external_id: 'x' })])).ids
-  const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
+  const before = { claims: await countRows(app, 'claims'), changes: await countRows(app, 'changes') }
   const res = await bulk(app, [row({ external_id: 'x' }), row({ value: 1 })], 'application/json', '?dry_run=true')
   t.equal(res.statusCode, 200)
   t.strictSame(json<BulkResult>(res), { dry_run: true, inserted: 1, existing: 1, ids: [existing, null] })
@@ -223,7 +223,7 @@ t.test('dry_run validates and reports without writing', async (t) => {
       `dry_run=${value}`,
     )
   }
-  t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
+  t.strictSame({ claims: await countRows(app, 'claims'), changes: await countRows(app, 'changes') }, before)
 })
 
 t.test('limits: rows and bytes are 413s; other media types 415', async (t) => {
@@ -243,7 +243,7 @@ t.test('limits: rows and bytes are 413s; other media types 415', async (t) => {
   t.equal(xml.statusCode, 415)
   const csvElsewhere = await postText(app, '/sources', 'text/csv', 'name,kind\nX,media\n')
   t.equal(csvElsewhere.statusCode, 415, 'only the bulk route reads CSV')
-  t.equal(count(app, 'claims'), 9)
+  t.equal(await countRows(app, 'claims'), 9)
 })
 
 t.test('the OpenAPI document lists every media type the bulk route reads', async (t) => {
@@ -278,7 +278,7 @@ t.test('metadata in bulk: create or update by id, all or nothing', async (t) => 
   const wire = json<{ name: string; notes: string; country: string }>(await app.inject({ method: 'GET', url: '/sources/wire' }))
   t.strictSame([wire.name, wire.notes, wire.country], ['The Wire', 'kept', 'GB'], 'an update keeps the fields a row leaves out')
 
-  const before = { sources: count(app, 'sources'), changes: count(app, 'changes') }
+  const before = { sources: await countRows(app, 'sources'), changes: await countRows(app, 'changes') }
   const bad = await post(app, '/sources/bulk', [
     { id: 'ok', name: 'Fine', kind: 'media' },
     { id: 'x', name: 'X', kind: 'media', affiliated_actor_id: 'nobody' },
@@ -298,7 +298,7 @@ t.test('metadata in bulk: create or update by id, all or nothing', async (t) => 
   )
   const cycle = await post(app, '/actors/bulk', [{ id: 'gov', name: 'Government', kind: 'state', parent_id: 'air-force' }])
   t.equal(cycle.statusCode, 422, 'an update that makes a cycle')
-  t.strictSame({ sources: count(app, 'sources'), changes: count(app, 'changes') }, before, 'nothing written')
+  t.strictSame({ sources: await countRows(app, 'sources'), changes: await countRows(app, 'changes') }, before, 'nothing written')
 })
 
 t.test('the Ukraine data loads through the bulk endpoints as CSV', async (t) => {
@@ -326,7 +326,7 @@ t.test('metadata in bulk: too many rows is a 413 too', async (t) => {
   const rows = Array.from({ length: MAX_BULK_ROWS + 1 }, (_, i) => ({ name: `a${i}`, kind: 'state' }))
   const res = await post(app, '/actors/bulk', rows)
   t.equal(res.statusCode, 413)
-  t.equal(count(app, 'actors'), 0)
+  t.equal(await countRows(app, 'actors'), 0)
 })
 
 t.test('metadata in bulk: a re-run of the same rows writes nothing', async (t) => {
@@ -337,11 +337,11 @@ t.test('metadata in bulk: a re-run of the same rows writes nothing', async (t) =
   ]
   t.strictSame(json(await post(app, '/actors/bulk', rows)), { created: 2, updated: 0, unchanged: 0, ids: ['gov', 'af'] })
   const before = {
-    changes: count(app, 'changes'),
+    changes: await countRows(app, 'changes'),
     gov: json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at,
   }
   t.strictSame(json(await post(app, '/actors/bulk', rows)), { created: 0, updated: 0, unchanged: 2, ids: ['gov', 'af'] })
-  t.equal(count(app, 'changes'), before.changes, 'no change recorded')
+  t.equal(await countRows(app, 'changes'), before.changes, 'no change recorded')
   t.equal(json<{ updated_at: string }>(await app.inject({ method: 'GET', url: '/actors/gov' })).updated_at, before.gov)
   const changed = json(await post(app, '/actors/bulk', [{ ...rows[0], name: 'The Government' }, rows[1]]))
   t.strictSame(changed, { created: 0, updated: 1, unchanged: 1, ids: ['gov', 'af'] })

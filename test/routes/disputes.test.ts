@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
 import t from 'tap'
+import { testStore } from '../store.js'
 import { buildApp } from '../../src/app.js'
 import type { FigureStatement } from '../../src/engine/types.js'
 import { statementArb } from '../engine/fixtures/claims.js'
@@ -196,7 +197,7 @@ t.test('after any writes, every listed dispute block is what the summary says', 
   const details = await fc.check(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
       runs++
-      const app = await buildApp({ config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' }, logger: false })
+      const app = await buildApp({ config: { ...(await testStore()), apiKeys: [], logLevel: 'silent' }, logger: false })
       try {
         await world(app)
         await apply(app, ops)
@@ -252,7 +253,7 @@ t.test('the summary-derived block of a worked case, to show the comparison can f
 t.test('GET /events reads the stored blocks; a database written by other means is backfilled at start', async (t) => {
   const dir = tempDir(t, 'disputes')
   const dbPath = join(dir, 'reckon.db')
-  const first = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
+  const first = await buildApp({ config: { ...(await testStore(dbPath)), apiKeys: [], logLevel: 'silent' }, logger: false })
   await world(first)
   await expectStatus(
     post(first, '/claims', {
@@ -271,25 +272,18 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   await get(first, '/events?limit=1000')
   // Straight through SQL, as bench/data.ts writes: a second killed figure, and an event with no block at all
   // (on the app's connection, so through its write gate).
-  const sqlite = first.db.$client
-  await first.writes.now(() => {
-    sqlite
-      .prepare(
-        `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)
+  await first.writes.now(async () => {
+    await first.sql.run(
+      `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)
        VALUES ('c-direct', 'ev-a', 'figure', 's2', '[]', '2017-04-02T00:00:00.000Z', '2017-04-02T00:00:00.000Z', 'x', 'killed', 'all', 'exact', 30)`,
-      )
-      .run()
-    sqlite
-      .prepare(
-        "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('direct', 'Direct', '2017', '[]', '{}', 'x', 'x')",
-      )
-      .run()
-    sqlite
-      .prepare(
-        `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, stance, actor_ids, certainty)
+    )
+    await first.sql.run(
+      "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES ('direct', 'Direct', '2017', '[]', '{}', 'x', 'x')",
+    )
+    await first.sql.run(
+      `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, stance, actor_ids, certainty)
        VALUES ('c-direct-2', 'direct', 'attribution', 's1', '[]', '2017-04-02T00:00:00.000Z', '2017-04-02T00:00:00.000Z', 'y', 'accuses', '["rebels"]', 'asserted')`,
-      )
-      .run()
+    )
   })
   const before = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(first, '/events?limit=1000')).items
   t.strictSame(
@@ -309,7 +303,7 @@ t.test('GET /events reads the stored blocks; a database written by other means i
   t.strictSame(await disagreements(first), [], 'nor do the stored "now" summaries: writes go through the API')
   await first.close()
 
-  const second = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
+  const second = await buildApp({ config: { ...(await testStore(dbPath)), apiKeys: [], logLevel: 'silent' }, logger: false })
   t.teardown(() => second.close())
   const after = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(second, '/events?limit=1000')).items
   t.strictSame(
@@ -361,9 +355,9 @@ t.test('a new event has an empty block at once, also through POST /events/bulk',
 t.test('writes queue the block; the next read refreshes it, once', async (t) => {
   const app = await build(t)
   await world(app)
-  const queue = () => app.db.$client.prepare('SELECT event_id FROM dispute_queue ORDER BY event_id').pluck().all()
+  const queue = () => app.sql.values('SELECT event_id FROM dispute_queue ORDER BY event_id')
   await get(app, '/events')
-  t.strictSame(queue(), [], 'nothing queued after a read')
+  t.strictSame(await queue(), [], 'nothing queued after a read')
   const rows = ['ev-a', 'ev-b', 'ev-a'].map((event_id, i) => ({
     kind: 'figure',
     event_id,
@@ -374,8 +368,8 @@ t.test('writes queue the block; the next read refreshes it, once', async (t) => 
     value: 10 + i,
   }))
   await expectStatus(post(app, '/claims/bulk', rows), [201], 'bulk')
-  t.strictSame(queue(), ['ev-a', 'ev-b'], 'each touched event once, not summarised yet')
+  t.strictSame(await queue(), ['ev-a', 'ev-b'], 'each touched event once, not summarised yet')
   const listed = json<{ items: Array<{ id: string; dispute: Dispute }> }>(await get(app, '/events?limit=1000')).items
-  t.strictSame(queue(), [], 'the read refreshed them')
+  t.strictSame(await queue(), [], 'the read refreshed them')
   t.equal(listed.find((e) => e.id === 'ev-a')?.dispute.range?.low, 12, 'with the claims just written')
 })

@@ -6,9 +6,9 @@ import { type Problem, assertNoLeak, assertProblem, build, countRows, json, path
 const TABLES = ['sources', 'actors', 'events', 'aliases', 'changes'] as const
 type Counts = Record<(typeof TABLES)[number], number>
 
-function counts(app: FastifyInstance): Counts {
+async function counts(app: FastifyInstance): Promise<Counts> {
   const out = {} as Counts
-  for (const table of TABLES) out[table] = countRows(app, table)
+  for (const table of TABLES) out[table] = await countRows(app, table)
   return out
 }
 
@@ -30,7 +30,7 @@ t.test('an unknown route is a 404 problem', async (t) => {
 
 t.test('a malformed JSON body is a 400 problem', async (t) => {
   const app = await build(t)
-  const before = counts(app)
+  const before = await counts(app)
   for (const payload of ['{"name": "SOHR", "kind": ', '{name: "SOHR"}', "{'name':'x'}", '[1, 2', 'nul']) {
     const res = await app.inject({
       method: 'POST',
@@ -47,7 +47,7 @@ t.test('a malformed JSON body is a 400 problem', async (t) => {
     payload: '{"name": ',
   })
   assertProblem(t, patch, 400)
-  t.strictSame(counts(app), before, 'nothing written')
+  t.strictSame(await counts(app), before, 'nothing written')
 })
 
 t.test('an empty JSON body is a 400 problem', async (t) => {
@@ -66,7 +66,7 @@ t.test('a body that is JSON but not an object is a 400 problem', async (t) => {
 
 t.test('a body of the wrong content type is a 415 problem', async (t) => {
   const app = await build(t)
-  const before = counts(app)
+  const before = await counts(app)
   const cases: Array<[string, string]> = [
     ['text/plain', JSON.stringify(validSource)],
     ['application/xml', '<source><name>SOHR</name></source>'],
@@ -84,7 +84,7 @@ t.test('a body of the wrong content type is a 415 problem', async (t) => {
   }
   const patch = await app.inject({ method: 'PATCH', url: '/sources/x', headers: { 'content-type': 'text/plain' }, payload: '{}' })
   t.equal(patch.statusCode, 415, 'PATCH with text/plain')
-  t.strictSame(counts(app), before, 'nothing written')
+  t.strictSame(await counts(app), before, 'nothing written')
 })
 
 t.test('application/json with a charset is fine', async (t) => {
@@ -100,7 +100,7 @@ t.test('application/json with a charset is fine', async (t) => {
 
 t.test('unknown fields are a 400 with one error per unknown field', async (t) => {
   const app = await build(t)
-  const before = counts(app)
+  const before = await counts(app)
   const res = await post(app, '/sources', { ...validSource, colour: 'blue', 'we/ird~key': 1, Name: 'x' })
   const problem = assertProblem(t, res, 400)
   t.strictSame(paths(problem).sort(), ['/Name', '/colour', '/we~1ird~0key'], 'each unknown field named, as a JSON Pointer')
@@ -115,7 +115,7 @@ t.test('unknown fields are a 400 with one error per unknown field', async (t) =>
 
   const actor = await post(app, '/actors', { name: 'x', kind: 'state', parent: 'y' })
   t.strictSame(paths(assertProblem(t, actor, 400)), ['/parent'])
-  t.strictSame(counts(app), before, 'nothing written')
+  t.strictSame(await counts(app), before, 'nothing written')
 })
 
 t.test('several bad fields at once are all listed', async (t) => {
@@ -157,14 +157,13 @@ t.test('no response ever carries a stack trace, not even a server error', async 
   t.notMatch(boom.body, /secret/, 'the error message is not echoed')
 
   // A real route failing inside the database layer.
-  await app.writes.now(() => app.db.$client.exec('DROP TABLE changes'))
+  await app.writes.now(() => app.sql.run('DROP TABLE changes'))
   const res = await post(app, '/sources', validSource)
   const dbProblem = assertProblem(t, res, 500)
   t.notMatch(res.body, /SqliteError|no such table|SQLITE/i, 'database errors are not echoed')
   t.equal(dbProblem.type, problem.type)
   // Read the table directly: without its change log, the API's reads fail too (their ETags come from it).
-  const left = app.db.$client.prepare('SELECT COUNT(*) AS n FROM sources').get() as { n: number }
-  t.equal(left.n, 0, 'the failed write left nothing behind')
+  t.equal(await countRows(app, 'sources'), 0, 'the failed write left nothing behind')
 })
 
 t.test('nothing is lost and nothing half-written: failing writes change no table', async (t) => {
@@ -173,7 +172,7 @@ t.test('nothing is lost and nothing half-written: failing writes change no table
   t.equal((await post(app, '/actors', { id: 'af', name: 'Air force', kind: 'armed_forces', parent_id: 'gov' })).statusCode, 201)
   t.equal((await post(app, '/sources', { id: 'sohr', name: 'SOHR', aliases: ['Observatory'], kind: 'monitor' })).statusCode, 201)
   t.equal((await post(app, '/events', { id: 'ks', title: 'KS', occurred_on: '2017-04-04' })).statusCode, 201)
-  const before = counts(app)
+  const before = await counts(app)
   t.strictSame(before, { sources: 1, actors: 2, events: 1, aliases: 2, changes: 4 }, 'the setup wrote what it should')
 
   const failing: Array<{ what: string; method: 'POST' | 'PATCH'; url: string; payload: unknown; status: number }> = [
@@ -222,13 +221,13 @@ t.test('nothing is lost and nothing half-written: failing writes change no table
     { what: 'PATCH with id', method: 'PATCH', url: '/events/ks', payload: { id: 'x' }, status: 400 },
   ]
   for (const c of failing) {
-    const snapshot = counts(app)
+    const snapshot = await counts(app)
     const res = await app.inject({ method: c.method, url: c.url, payload: c.payload as Record<string, unknown> })
     t.equal(res.statusCode, c.status, c.what)
     t.match(res.headers['content-type'], /^application\/problem\+json/, c.what)
-    t.strictSame(counts(app), snapshot, `${c.what}: no table changed`)
+    t.strictSame(await counts(app), snapshot, `${c.what}: no table changed`)
   }
-  t.strictSame(counts(app), before)
+  t.strictSame(await counts(app), before)
 
   const sohr = json<{ aliases: string[]; affiliated_actor_id: string | null; updated_at: string; created_at: string }>(
     await app.inject({ method: 'GET', url: '/sources/sohr' }),
@@ -244,16 +243,16 @@ t.test('nothing is lost and nothing half-written: failing writes change no table
 
 t.test('successful writes each add one change', async (t) => {
   const app = await build(t)
-  const before = counts(app)
+  const before = await counts(app)
   t.equal((await post(app, '/sources', validSource)).statusCode, 201)
   t.equal(
     (await app.inject({ method: 'PATCH', url: '/sources/syrian-observatory-for-human-rights', payload: { notes: 'n' } })).statusCode,
     200,
   )
-  const after = counts(app)
+  const after = await counts(app)
   t.equal(after.sources, before.sources + 1)
   t.equal(after.changes, before.changes + 2)
-  const rows = app.db.$client.prepare('SELECT type, id FROM changes ORDER BY seq').all()
+  const rows = await app.sql.all('SELECT type, id FROM changes ORDER BY seq')
   t.strictSame(rows, [
     { type: 'source.created', id: 'syrian-observatory-for-human-rights' },
     { type: 'source.updated', id: 'syrian-observatory-for-human-rights' },
@@ -263,7 +262,7 @@ t.test('successful writes each add one change', async (t) => {
 t.test('a body over the limit is a 413 problem, and every operation with a body documents 413 and 415', async (t) => {
   // Found by the OpenAPI fuzzer: the 413 of the 1 MiB body limit was documented on the bulk routes only.
   const app = await build(t)
-  const before = counts(app)
+  const before = await counts(app)
   const big = { ...validSource, notes: 'a'.repeat(1_100_000) }
   const routes: Array<['POST' | 'PATCH', string]> = [
     ['POST', '/sources'],
@@ -274,7 +273,7 @@ t.test('a body over the limit is a 413 problem, and every operation with a body 
     ['POST', '/claims/x/retraction'],
   ]
   for (const [method, url] of routes) assertProblem(t, await app.inject({ method, url, payload: big }), 413)
-  t.strictSame(counts(app), before, 'nothing written')
+  t.strictSame(await counts(app), before, 'nothing written')
 
   await app.ready()
   const doc = app.swagger() as { paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> }

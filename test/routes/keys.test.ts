@@ -1,6 +1,7 @@
 /** API keys (contract §13, issue #5): made, listed, revoked; hashed at rest; scopes; read-key mode; never in URLs or logs. */
 import { createHash } from 'node:crypto'
 import t from 'tap'
+import { testStore } from '../store.js'
 import { buildApp } from '../../src/app.js'
 import { parseApiKeys } from '../../src/config.js'
 import { type Problem, type Teardown, json } from '../helper.js'
@@ -10,7 +11,12 @@ const auth = (token: string) => ({ authorization: `Bearer ${token}` })
 
 async function app(t: Teardown, extra: { apiKeys?: string; readsNeedKey?: boolean; logStream?: { write(line: string): void } } = {}) {
   const instance = await buildApp({
-    config: { dbPath: ':memory:', apiKeys: parseApiKeys(extra.apiKeys ?? ''), logLevel: 'info', readsNeedKey: extra.readsNeedKey ?? false },
+    config: {
+      ...(await testStore()),
+      apiKeys: parseApiKeys(extra.apiKeys ?? ''),
+      logLevel: 'info',
+      readsNeedKey: extra.readsNeedKey ?? false,
+    },
     ...(extra.logStream ? { logStream: extra.logStream } : { logger: false }),
   })
   t.teardown(() => instance.close())
@@ -56,7 +62,7 @@ t.test('POST /keys answers the token once; GET /keys never shows it; the token w
     ],
   )
 
-  const row = a.db.$client.prepare('SELECT * FROM api_keys').get() as Record<string, unknown>
+  const row = (await a.sql.get<Record<string, unknown>>('SELECT * FROM api_keys')) ?? {}
   t.equal(
     row.token_hash,
     createHash('sha256')

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path'
 import t from 'tap'
+import { testStore } from '../store.js'
 import { buildApp } from '../../src/app.js'
 import { createRefresher } from '../../src/services/dispute-refresher.js'
 import { build, countRows, figureRow, post, tempDir } from '../helper.js'
@@ -53,7 +54,7 @@ t.test('a round that finds the write gate held skips its work until the gate is 
 t.test("the worker's batches are writes under way: the queue they leave waits for them to settle", async (t) => {
   const dbPath = join(tempDir(t, 'refresher-settle'), 'reckon.db')
   const app = await buildApp({
-    config: { dbPath, apiKeys: [], logLevel: 'silent' },
+    config: { ...(await testStore(dbPath)), apiKeys: [], logLevel: 'silent' },
     logger: false,
     backgroundRefresh: { intervalMs: 5, slice: 50, budgetMs: 10, settleMs: 60_000 },
   })
@@ -61,10 +62,10 @@ t.test("the worker's batches are writes under way: the queue they leave waits fo
   // A source and an event: neither queues a refresh (a new event has its empty block).
   await post(app, '/sources', { id: 'sohr', name: 'SOHR', kind: 'monitor' })
   await post(app, '/events', { id: 'khan-shaykhun', title: 'Khan Shaykhun', occurred_on: '2017-04-04' })
-  t.equal(countRows(app, 'dispute_queue'), 0)
+  t.equal(await countRows(app, 'dispute_queue'), 0)
   t.equal((await post(app, '/claims/bulk', [figureRow(), figureRow({ value: 90 })])).statusCode, 201)
   t.equal(app.bulkClaims.runsIn, 'worker')
-  t.equal(countRows(app, 'dispute_queue'), 1, 'the batch queued its event (on the worker’s connection)')
+  t.equal(await countRows(app, 'dispute_queue'), 1, 'the batch queued its event (on the worker’s connection)')
   // Every round asks how long writes have paused: count the rounds.
   let rounds = 0
   const sinceLastWrite = app.bulkClaims.sinceLastWrite.bind(app.bulkClaims)
@@ -74,5 +75,5 @@ t.test("the worker's batches are writes under way: the queue they leave waits fo
   }
   for (let i = 0; i < 500 && rounds < 5; i++) await sleep(5)
   t.ok(rounds >= 5, `rounds came (${rounds})`)
-  t.equal(countRows(app, 'dispute_queue'), 1, 'the queue waits: the batch is a recent write')
+  t.equal(await countRows(app, 'dispute_queue'), 1, 'the queue waits: the batch is a recent write')
 })

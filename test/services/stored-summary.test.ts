@@ -4,9 +4,10 @@
  * computes live; every change it depends on sends readers back to the engine.
  */
 import t from 'tap'
+import { testStore } from '../store.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { createRefresher } from '../../src/services/dispute-refresher.js'
-import { type Teardown, build, json, patch, post } from '../helper.js'
+import { type Teardown, build, countRows, json, patch, post } from '../helper.js'
 
 const EVENT = 'khan-shaykhun'
 
@@ -113,7 +114,7 @@ t.test('a claim stated in the future: stored until it comes due', async (t) => {
 
 t.test('a slice of the queue stops once its time budget is spent, one event at least', async (t) => {
   const app = await loaded(t)
-  const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
+  const queued = () => countRows(app, 'dispute_queue')
   for (let i = 0; i < 4; i++) {
     await post(app, '/events', { id: `extra-${i}`, title: `Extra ${i}`, occurred_on: '2020' })
     await post(app, `/events/extra-${i}/claims`, {
@@ -125,11 +126,11 @@ t.test('a slice of the queue stops once its time budget is spent, one event at l
       value: i,
     })
   }
-  const before = queued()
+  const before = await queued()
   t.ok(before >= 4, `${before} events queued`)
   const refresh = (limit: number, budgetMs: number) => app.writes.now(() => app.repos.disputes.refreshSomeQueued(limit, budgetMs))
   t.equal(await refresh(50, 0), 1, 'no budget: one event, then it stops')
-  t.equal(queued(), before - 1, 'and only that one is dequeued')
+  t.equal(await queued(), before - 1, 'and only that one is dequeued')
   t.equal(await refresh(2, 60_000), 2, 'a budget it does not reach: the slice')
   t.equal(await refresh(50, 60_000), before - 3, 'the rest')
   t.equal(await refresh(50, 0), 0, 'nothing queued: nothing refreshed')
@@ -137,13 +138,12 @@ t.test('a slice of the queue stops once its time budget is spent, one event at l
 
 t.test('the refresher drains the queue a slice at a time, then walks the rows left without a stored summary', async (t) => {
   const app = await loaded(t)
-  const sqlite = app.db.$client
-  const queued = () => sqlite.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
-  const unstored = () =>
-    sqlite.prepare('SELECT COUNT(*) FROM events WHERE id NOT IN (SELECT event_id FROM stored_summaries)').pluck().get() as number
+  const queued = () => countRows(app, 'dispute_queue')
+  const unstored = async () =>
+    Number(await app.sql.value('SELECT COUNT(*) FROM events WHERE id NOT IN (SELECT event_id FROM stored_summaries)'))
   for (let i = 0; i < 5; i++) await post(app, '/events', { id: `extra-${i}`, title: `Extra ${i}`, occurred_on: '2020' })
-  t.ok(queued() > 0, 'the fixture queued its event')
-  t.equal(unstored(), 6, 'new events have an empty block and no stored summary')
+  t.ok((await queued()) > 0, 'the fixture queued its event')
+  t.equal(await unstored(), 6, 'new events have an empty block and no stored summary')
 
   const errors: unknown[] = []
   const log = { ...app.log, error: (obj: unknown) => errors.push(obj) }
@@ -151,8 +151,8 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
   t.teardown(() => refresher.stop())
   let steps = 0
   while (await refresher.step()) steps++
-  t.equal(queued(), 0, 'queue drained')
-  t.equal(unstored(), 0, 'every row has its summary')
+  t.equal(await queued(), 0, 'queue drained')
+  t.equal(await unstored(), 0, 'every row has its summary')
   t.ok(steps >= 3, `in slices (${steps} steps of 2 events)`)
   t.strictSame(errors, [])
   t.type(await app.summaryService.storedNow('extra-0'), 'string')
@@ -167,7 +167,7 @@ t.test('the refresher drains the queue a slice at a time, then walks the rows le
 t.test('the app runs the refresher when asked and stops it on close', async (t) => {
   const { buildApp } = await import('../../src/app.js')
   const app = await buildApp({
-    config: { dbPath: ':memory:', apiKeys: [], logLevel: 'silent' },
+    config: { ...(await testStore()), apiKeys: [], logLevel: 'silent' },
     logger: false,
     backgroundRefresh: { intervalMs: 10, slice: 50, budgetMs: 10, settleMs: 50 },
   })
@@ -192,8 +192,8 @@ t.test('the app runs the refresher when asked and stops it on close', async (t) 
 
 t.test('the refresher lets writes settle before it refreshes the queue (a bulk load is not slowed by it)', async (t) => {
   const app = await loaded(t)
-  const queued = () => app.db.$client.prepare('SELECT COUNT(*) FROM dispute_queue').pluck().get() as number
-  t.ok(queued() > 0)
+  const queued = () => countRows(app, 'dispute_queue')
+  t.ok((await queued()) > 0)
   const refresher = createRefresher(
     app.repos.disputes,
     app.log,
@@ -202,11 +202,11 @@ t.test('the refresher lets writes settle before it refreshes the queue (a bulk l
   )
   t.teardown(() => refresher.stop())
   t.equal(await refresher.step(), false, 'nothing done while the last write is recent')
-  t.ok(queued() > 0, 'the queue waits')
+  t.ok((await queued()) > 0, 'the queue waits')
   const settled = createRefresher(app.repos.disputes, app.log, { intervalMs: 60_000, slice: 50, budgetMs: 10, settleMs: 0 }, app.writes)
   t.teardown(() => settled.stop())
   while (await settled.step()) {
     // drain
   }
-  t.equal(queued(), 0, 'refreshed once writes have paused')
+  t.equal(await queued(), 0, 'refreshed once writes have paused')
 })

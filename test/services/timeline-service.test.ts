@@ -39,12 +39,10 @@ async function stored(app: FastifyInstance, claims: readonly Claim[]): Promise<{
   await createAll(app, [['/events', { id: event, title: event, occurred_on: '2020' }]])
   const own = (id: string) => `${event}-${id}`
   const placed = claims.map((c) => ({ ...c, id: own(c.id), event_id: event, supersedes: c.supersedes === null ? null : own(c.supersedes) }))
-  const sqlite = app.db.$client
-  const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
   // Through the repository, as the API appends them (and the write gate, as every write of the app's connection).
   await app.writes.now(async () => {
     for (const c of placed) await app.repos.claims.insert(claimRow(c))
-    for (const c of placed) if (c.retraction !== null) retract.run(c.id, c.retraction.at, c.retraction.reason)
+    for (const c of placed) if (c.retraction !== null) await app.repos.claims.retract(c.id, c.retraction.at, c.retraction.reason)
   })
   return { event, claims: placed }
 }
@@ -135,16 +133,14 @@ t.test('a long group is read in batches that all see the database as it was when
   // What is written once the first batch is read does not reach the answer, though the batches after it are read later.
   const query = createTimelineQuery(app.sql)
   const reading = query.claimsOf(event, key)
-  const sqlite = app.db.$client
   const retracted = `${event}-g4000`
-  await app.writes.now(() => {
-    sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)').run(retracted, '2030-01-01T00:00:00.000Z', 'late')
-    sqlite
-      .prepare(
-        `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)
+  await app.writes.now(async () => {
+    await app.repos.claims.retract(retracted, '2030-01-01T00:00:00.000Z', 'late')
+    await app.sql.run(
+      `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, fingerprint, metric, population, qualifier, value)
          VALUES ('late-claim', ?, 'figure', 's3', '[]', ?, ?, 'x', 'killed', 'all', 'exact', 7)`,
-      )
-      .run(event, moment(4400), moment(4400))
+      [event, moment(4400), moment(4400)],
+    )
   })
   const read = await reading
   t.equal(read.length, 4500 + 9, 'the group and the nine corrections')
