@@ -101,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dbPath: e.RECKON_DB,
-    databaseUrl: e.RECKON_DATABASE_URL,
+    ...(e.RECKON_DATABASE_URL === undefined ? {} : { databaseUrl: e.RECKON_DATABASE_URL }),
     apiKeys: parseApiKeys(e.RECKON_API_KEYS),
     readsNeedKey: e.RECKON_READS_NEED_KEY,
     rateLimit: e.RECKON_RATE_LIMIT,
