@@ -78,7 +78,9 @@ export function parseRedisUrl(text: string): string {
     throw new Error(`RECKON_REDIS_URL is not a URL: use ${REDIS_URL_SHAPE}`)
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    throw new Error(`RECKON_REDIS_URL must start with redis:// or rediss://, not ${url.protocol}//: use ${REDIS_URL_SHAPE}`)
+    throw new Error(
+      `RECKON_REDIS_URL must start with redis:// or rediss:// (its scheme is "${url.protocol.slice(0, -1)}"): use ${REDIS_URL_SHAPE}`,
+    )
   if (url.hostname === '') throw new Error(`RECKON_REDIS_URL names no host: use ${REDIS_URL_SHAPE}`)
   if (!/^\/?\d*$/.test(url.pathname))
     throw new Error(`RECKON_REDIS_URL: the path may only be a database number (/0, /1, …): use ${REDIS_URL_SHAPE}`)
