@@ -179,10 +179,10 @@ async function connectRedis(redis: RedisConfig, log: FastifyBaseLogger, withinMs
   client.connect().catch(() => undefined)
   if (await ready) return client
   client.disconnect()
-  const why = (lastError as Error | null)?.message ?? 'no answer'
+  const why = ((lastError as Error | null)?.message ?? 'no answer').replace(/\.$/, '')
   throw new Error(
-    `RECKON_REDIS_URL: Redis at ${redactRedisUrl(redis.url)} did not answer within ${withinMs / 1000} s (${why}). ` +
-      'Start Redis or correct the URL; without RECKON_REDIS_URL each replica counts its own rate limits.',
+    `RECKON_REDIS_URL: could not use Redis at ${redactRedisUrl(redis.url)} within ${withinMs / 1000} s (${why}). ` +
+      'Start Redis or correct the URL (host, port, password); without RECKON_REDIS_URL each replica counts its own rate limits.',
   )
 }
 

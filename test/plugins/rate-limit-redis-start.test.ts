@@ -34,7 +34,7 @@ t.test('the plugin gives up on a Redis that does not answer, saying where and wh
         redisStartTimeoutMs: 300,
       }),
     {
-      message: `RECKON_REDIS_URL: Redis at redis://:***@127.0.0.1:${port}/1 did not answer within 0.3 s (connect ECONNREFUSED 127.0.0.1:${port}). Start Redis or correct the URL; without RECKON_REDIS_URL each replica counts its own rate limits.`,
+      message: `RECKON_REDIS_URL: could not use Redis at redis://:***@127.0.0.1:${port}/1 within 0.3 s (connect ECONNREFUSED 127.0.0.1:${port}). Start Redis or correct the URL (host, port, password); without RECKON_REDIS_URL each replica counts its own rate limits.`,
     },
   )
   t.ok(Date.now() - started < 3000, `gave up in ${Date.now() - started} ms`)
@@ -60,7 +60,7 @@ t.test('the server exits 1 when Redis does not answer, within the start timeout,
   const port = await closedPort()
   const { code, output, ms } = await start({ RECKON_REDIS_URL: `redis://reckon:s3cret@127.0.0.1:${port}/0` })
   t.equal(code, 1, 'a non-zero exit')
-  t.match(output, `RECKON_REDIS_URL: Redis at redis://reckon:***@127.0.0.1:${port}/0 did not answer within 5 s (connect ECONNREFUSED`)
+  t.match(output, `RECKON_REDIS_URL: could not use Redis at redis://reckon:***@127.0.0.1:${port}/0 within 5 s (connect ECONNREFUSED`)
   t.notMatch(output, /s3cret/, 'no password')
   t.notMatch(output, /Server listening/, 'never listened')
   t.ok(ms < REDIS_START_TIMEOUT_MS + 15_000, `exited after ${ms} ms (not a hang)`)
