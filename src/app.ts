@@ -74,7 +74,7 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /** Limits and protections; each defaults to off here (tests), and loadConfig gives the server's defaults. */
-type Protections = 'readsNeedKey' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'
+type Protections = 'readsNeedKey' | 'rateLimit' | 'redis' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'
 
 export interface AppOptions {
   config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'> & Partial<Pick<Config, Protections | 'databaseUrl'>>
@@ -189,7 +189,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerPlugin, { readsNeedKey: config.readsNeedKey ?? false })
   const auth = { keys, readsNeedKey: config.readsNeedKey ?? false }
   await app.register(identifyPlugin, auth)
-  await app.register(rateLimitPlugin, { perMinute: config.rateLimit ?? 0 })
+  await app.register(rateLimitPlugin, { perMinute: config.rateLimit ?? 0, redis: config.redis })
   await app.register(enforcePlugin, auth)
   await app.register(idempotencyPlugin)
   await app.register(cachingPlugin)

@@ -54,6 +54,48 @@ export function parseOrigins(text: string): string[] {
   })
 }
 
+/** Where rate limits are counted when replicas share them (RECKON_REDIS_URL), and the deployment's own part of that Redis. */
+export interface RedisConfig {
+  /** redis://[[user]:password@]host[:port][/db], or rediss://… for TLS. */
+  url: string
+  /** Every key this deployment writes starts with it (RECKON_REDIS_PREFIX), so that deployments sharing a Redis count apart. */
+  prefix: string
+}
+
+export const DEFAULT_REDIS_PREFIX = 'reckon:'
+
+const REDIS_URL_SHAPE = 'redis://[[user]:password@]host[:port][/db], or rediss://… for TLS (e.g. redis://127.0.0.1:6379)'
+
+/**
+ * RECKON_REDIS_URL checked: a redis:// or rediss:// URL with a host, an optional database number
+ * and nothing else. A message never repeats the value, which may hold a password.
+ */
+export function parseRedisUrl(text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new Error(`RECKON_REDIS_URL is not a URL: use ${REDIS_URL_SHAPE}`)
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(
+      `RECKON_REDIS_URL must start with redis:// or rediss:// (its scheme is "${url.protocol.slice(0, -1)}"): use ${REDIS_URL_SHAPE}`,
+    )
+  if (url.hostname === '') throw new Error(`RECKON_REDIS_URL names no host: use ${REDIS_URL_SHAPE}`)
+  if (!/^\/?\d*$/.test(url.pathname))
+    throw new Error(`RECKON_REDIS_URL: the path may only be a database number (/0, /1, …): use ${REDIS_URL_SHAPE}`)
+  if (url.search !== '' || url.hash !== '')
+    throw new Error(`RECKON_REDIS_URL may have no query (?…) or fragment (#…): use ${REDIS_URL_SHAPE}`)
+  return text
+}
+
+/** A Redis URL as logs and messages may show it: the password, if any, masked. */
+export function redactRedisUrl(text: string): string {
+  const url = new URL(text)
+  if (url.password !== '') url.password = '***'
+  return url.href
+}
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -63,6 +105,11 @@ const Env = z.object({
   RECKON_READS_NEED_KEY: Flag.default(false),
   RECKON_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
   RECKON_CORS_ORIGINS: z.string().default(''),
+  RECKON_REDIS_URL: z.string().optional(),
+  RECKON_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/, 'at most 64 letters, digits, ":", ".", "_" or "-", starting with a letter or digit')
+    .optional(),
   RECKON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   RECKON_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -81,6 +128,8 @@ export interface Config {
   rateLimit: number
   /** Origins whose pages may call the API from a browser (CORS); none: no CORS headers. */
   corsOrigins: string[]
+  /** Rate limits shared by every replica through this Redis; absent: each replica counts its own. */
+  redis?: RedisConfig
   /** A request must arrive whole within this (slow clients hold sockets otherwise). */
   requestTimeoutMs: number
   /** Above this event-loop delay the server answers 503 with Retry-After; 0: never. */
@@ -97,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const e = parsed.data
+  if (e.RECKON_REDIS_PREFIX !== undefined && e.RECKON_REDIS_URL === undefined)
+    throw new Error('RECKON_REDIS_PREFIX is set but RECKON_REDIS_URL is not: set both to share rate limits through Redis, or neither')
+  const redis: RedisConfig | undefined =
+    e.RECKON_REDIS_URL === undefined
+      ? undefined
+      : { url: parseRedisUrl(e.RECKON_REDIS_URL), prefix: e.RECKON_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -106,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readsNeedKey: e.RECKON_READS_NEED_KEY,
     rateLimit: e.RECKON_RATE_LIMIT,
     corsOrigins: parseOrigins(e.RECKON_CORS_ORIGINS),
+    // Absent rather than undefined without a URL: the configuration reads the same as before it existed.
+    ...(redis === undefined ? {} : { redis }),
     requestTimeoutMs: e.RECKON_REQUEST_TIMEOUT_MS,
     maxEventLoopDelayMs: e.RECKON_MAX_EVENT_LOOP_DELAY_MS,
     logLevel: e.LOG_LEVEL,
