@@ -69,8 +69,15 @@ interface Unit {
   ended: Array<(committed: boolean) => void>
 }
 
-/** The unit of work the running code is inside, followed through its awaits. */
+/**
+ * The unit of work the running code is inside, followed through its awaits.
+ * Disabled whenever no unit is open: following contexts costs every promise
+ * of the process something (async_hooks on Node 20), and reads, the hot
+ * path, run with no unit open.
+ */
 const units = new AsyncLocalStorage<Unit>()
+/** Open units of any SQLite connection of the process (the app's; a test may open more). */
+let openUnits = 0
 
 /** The SQLite store: one better-sqlite3 connection (client.ts). */
 export class SqliteSql implements Sql {
@@ -154,6 +161,7 @@ export class SqliteSql implements Sql {
     // Checked and taken in one step: no other caller runs in between.
     while (this.#open !== null) await new Promise<void>((resolve) => this.#waiting.push(resolve))
     this.#open = unit
+    openUnits++
     let committed = false
     try {
       this.#exec('BEGIN')
@@ -167,6 +175,7 @@ export class SqliteSql implements Sql {
       throw err
     } finally {
       this.#open = null
+      if (--openUnits === 0) units.disable()
       for (const end of unit.ended.splice(0)) end(committed)
       for (const wake of this.#waiting.splice(0)) wake()
     }

@@ -19,8 +19,10 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type Database from 'better-sqlite3'
 import type { Db } from '../db/client.js'
 
-/** The write the running code is inside, followed through its awaits (requests run interleaved). */
+/** The write the running code is inside, followed through its awaits (requests run interleaved); disabled between writes, as db/sql.ts's units are. */
 const inside = new AsyncLocalStorage<object>()
+/** Writes running on any gate of the process. */
+let running = 0
 
 export class WriteGate {
   /** Held by a write, running or handed on to the next in line. */
@@ -98,10 +100,12 @@ export class WriteGate {
   async #run<T>(write: () => T | Promise<T>): Promise<T> {
     const token = {}
     this.#writing = token
+    running++
     try {
       return await inside.run(token, write)
     } finally {
       this.#writing = null
+      if (--running === 0) inside.disable()
     }
   }
 
