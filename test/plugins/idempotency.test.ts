@@ -95,7 +95,7 @@ t.test('a retry gets the first response again, and creates nothing', async (t) =
   assertReplay(t, retry, first, 'retry')
   const again = await post(app, '/sources', { name: 'Reuters', kind: 'news_agency', aliases: ['RTRS'] }, keyed('k-1'))
   assertReplay(t, again, first, 'second retry')
-  t.equal(count(app, 'sources'), 1, 'one source')
+  t.equal(await count(app, 'sources'), 1, 'one source')
 
   const rows = await keyRows(app)
   t.equal(rows.length, 1)
@@ -119,13 +119,13 @@ t.test('a claim is recorded once however often it is retried', async (t) => {
   t.match(first.headers.location, /^\/claims\//)
   const retry = await post(app, '/events/ev/claims', figure, keyed('claim-1'))
   assertReplay(t, retry, first, 'retry')
-  t.equal(count(app, 'claims'), 1, 'one claim')
-  t.equal(count(app, 'events'), 1, 'one event')
+  t.equal(await count(app, 'claims'), 1, 'one claim')
+  t.equal(await count(app, 'events'), 1, 'one event')
 
   // Without a key the same body is a new claim: the key is what made the retry safe.
   const unkeyed = await post(app, '/events/ev/claims', figure)
   t.equal(unkeyed.statusCode, 201)
-  t.equal(count(app, 'claims'), 2)
+  t.equal(await count(app, 'claims'), 2)
 })
 
 t.test('the same key with another body is a 422 naming the header', async (t) => {
@@ -135,7 +135,7 @@ t.test('the same key with another body is a 422 naming the header', async (t) =>
   const res = await post(app, '/sources', { ...sohr, id: 'sohr-bis' }, keyed('k'))
   assertKeyProblem(t, res, 422, /^urn:reckon:problem:idempotency-key-reused$/)
   t.match(json<Problem>(res).detail, /another body/)
-  t.equal(count(app, 'sources'), 1, 'the second body did not run')
+  t.equal(await count(app, 'sources'), 1, 'the second body did not run')
   t.equal((await keyRows(app))[0]?.status, 201, 'the stored response is untouched')
   assertReplay(t, await post(app, '/sources', sohr, keyed('k')), first, 'the first body still replays')
 })
@@ -148,11 +148,11 @@ t.test('the same key on another path, or another query string, is a 422', async 
   const otherPath = await post(app, '/actors', { name: 'Same name', kind: 'other' }, keyed('k'))
   assertKeyProblem(t, otherPath, 422, /idempotency-key-reused/)
   t.match(json<Problem>(otherPath).detail, /POST \/sources/, 'says what the key was used for')
-  t.equal(count(app, 'actors'), 0, 'the actor was not created')
+  t.equal(await count(app, 'actors'), 0, 'the actor was not created')
 
   const otherQuery = await post(app, '/sources?x=1', { name: 'Same name', kind: 'other' }, keyed('k'))
   assertKeyProblem(t, otherQuery, 422, /idempotency-key-reused/)
-  t.equal(count(app, 'sources'), 1)
+  t.equal(await count(app, 'sources'), 1)
 })
 
 t.test('a key whose first request is still running is a 409; the first then answers and is replayed', async (t) => {
@@ -206,7 +206,7 @@ t.test('an in_flight key left by another process is a 409', async (t) => {
   t.strictSame(outcome, { state: 'claimed' })
   const res = await post(app, '/sources', body, keyed('elsewhere'))
   assertKeyProblem(t, res, 409, /idempotency-key-in-flight/)
-  t.equal(count(app, 'sources'), 0)
+  t.equal(await count(app, 'sources'), 0)
 })
 
 t.test('a 4xx answer is kept and replayed, even when a re-run would now succeed', async (t) => {
@@ -222,7 +222,7 @@ t.test('a 4xx answer is kept and replayed, even when a re-run would now succeed'
   t.equal(noEvent.statusCode, 404, 'no such event yet')
   t.equal((await post(app, '/events', { id: 'ev', title: 'An event', occurred_on: '2017-04-04' })).statusCode, 201)
   assertReplay(t, await post(app, '/events/ev/claims', figure, keyed('early')), noEvent, 'the 404')
-  t.equal(count(app, 'claims'), 0, 'the replay did not run the request')
+  t.equal(await count(app, 'claims'), 0, 'the replay did not run the request')
 })
 
 t.test('a request that fails validation is claimed, and its 400 replayed', async (t) => {
@@ -307,7 +307,7 @@ t.test('keys are per client: two API keys may use the same key', async (t) => {
 
   assertReplay(t, await post(app, '/sources', { name: 'Alpha', kind: 'other' }, keyed('shared', bearer('a'))), a1, 'a')
   assertReplay(t, await post(app, '/sources', { name: 'Beta', kind: 'other' }, keyed('shared', bearer('b'))), b1, 'b')
-  t.equal(count(app, 'sources'), 2)
+  t.equal(await count(app, 'sources'), 2)
 
   const scopes = (await keyRows(app)).map((r) => r.scope)
   t.strictSame(scopes.sort(), [idempotencyScope('Bearer a'), idempotencyScope('Bearer b')].sort())
@@ -351,7 +351,7 @@ t.test('a malformed key is a 400 naming the header, and claims nothing', async (
     )
   }
   t.equal((await keyRows(app)).length, 0)
-  t.equal(count(app, 'sources'), 0)
+  t.equal(await count(app, 'sources'), 0)
 
   const longest = await post(app, '/sources', sohr, keyed('~'.repeat(255)))
   t.equal(longest.statusCode, 201, '255 printable characters are a key')
