@@ -46,6 +46,7 @@ t.test('loadConfig', async (t) => {
       port: 3000,
       host: '127.0.0.1',
       dbPath: 'data/reckon.db',
+      databaseUrl: undefined,
       apiKeys: [],
       readsNeedKey: false,
       rateLimit: 1200,
@@ -61,6 +62,7 @@ t.test('loadConfig', async (t) => {
       PORT: '8080',
       HOST: '0.0.0.0',
       RECKON_DB: ':memory:',
+      RECKON_DATABASE_URL: 'postgres://reckon@db.example.org:5432/reckon',
       RECKON_API_KEYS: 'k:read+write',
       RECKON_READS_NEED_KEY: 'true',
       RECKON_RATE_LIMIT: '60',
@@ -77,6 +79,7 @@ t.test('loadConfig', async (t) => {
     t.equal(config.port, 8080)
     t.equal(config.host, '0.0.0.0')
     t.equal(config.dbPath, ':memory:')
+    t.equal(config.databaseUrl, 'postgres://reckon@db.example.org:5432/reckon')
     t.equal(config.logLevel, 'debug')
     t.equal(config.apiKeys.length, 1)
     t.equal(config.apiKeys[0]?.token, 'k')
