@@ -1,4 +1,5 @@
 /** The alias index shared by sources and actors: one owner per alias, case-insensitively. */
+import { jsonTexts } from '../db/dialect.js'
 import type { Sql } from '../db/sql.js'
 import { ConflictError, type FieldError } from '../errors.js'
 
@@ -14,7 +15,7 @@ export async function assertAliasesFree(sql: Sql, namespace: AliasNamespace, own
   const keys = list.map(aliasKey)
   // One statement for any number of aliases: the keys are bound as a JSON array.
   const taken = await sql.all<{ key: string; owner_id: string }>(
-    `SELECT key, owner_id FROM aliases WHERE namespace = ? AND owner_id <> ? AND key IN (SELECT value FROM json_each(?))`,
+    `SELECT key, owner_id FROM aliases WHERE namespace = ? AND owner_id <> ? AND key IN (${jsonTexts(sql.dialect, '?')})`,
     [namespace, ownerId, JSON.stringify(keys)],
   )
   if (taken.length === 0) return

@@ -17,7 +17,8 @@
  * combination of the two filters.
  */
 import { z } from 'zod'
-import type { Sql } from '../db/sql.js'
+import { jsonTexts } from '../db/dialect.js'
+import type { Dialect, Sql } from '../db/sql.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { CHANGE_TYPES, type ChangeType } from './records.js'
 
@@ -98,11 +99,11 @@ interface Row {
   event_id: string | null
 }
 
-function selectSql(byEvent: boolean, byType: boolean): string {
+function selectSql(dialect: Dialect, byEvent: boolean, byType: boolean): string {
   const where = ['seq > @after']
   if (byEvent) where.push('event_id = @event_id')
   // One statement for any set of types: the set is bound as a JSON array.
-  if (byType) where.push('type IN (SELECT value FROM json_each(@types))')
+  if (byType) where.push(`type IN (${jsonTexts(dialect, '@types')})`)
   return `SELECT seq, at, type, id, event_id FROM changes WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`
 }
 
@@ -115,7 +116,7 @@ export function createChangesRepository(sql: Sql) {
       const params: Record<string, string | number> = { after, limit }
       if (byEvent) params.event_id = filters.event_id as string
       if (byType) params.types = JSON.stringify(filters.types)
-      const rows = await sql.all<Row>(selectSql(byEvent, byType), params)
+      const rows = await sql.all<Row>(selectSql(sql.dialect, byEvent, byType), params)
       // `type` is written only by recordChange, whose parameter is a ChangeType.
       return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type as ChangeType, id: r.id, event_id: r.event_id }))
     },

@@ -41,7 +41,7 @@ export function createEventsRepository(sql: Sql, disputes: Pick<DisputesReposito
   const withFigures = `SELECT e.id, e.title, e.occurred_on FROM events AS e
     WHERE e.id > @after AND EXISTS (
       SELECT 1 FROM claims AS c
-      WHERE c.event_id = e.id AND c.stated_at <= @asOf AND c.kind = 'figure' AND (@metric IS NULL OR c.metric = @metric)
+      WHERE c.event_id = e.id AND c.stated_at <= @asOf AND c.kind = 'figure' AND (CAST(@metric AS TEXT) IS NULL OR c.metric = @metric)
         AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.claim_id = c.id))
     ORDER BY e.id LIMIT @limit`
   const addRevision = `INSERT INTO event_revisions (event_id, seq, at, type, snapshot)

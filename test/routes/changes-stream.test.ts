@@ -7,11 +7,14 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import t from 'tap'
-import { SqliteSql } from '../../src/db/sql.js'
-import { type Db, openDatabase } from '../../src/db/client.js'
+import { openDatabase } from '../../src/db/client.js'
+import { openPostgres } from '../../src/db/pg/client.js'
+import { PostgresSql } from '../../src/db/pg/sql.js'
+import { type Sql, SqliteSql } from '../../src/db/sql.js'
 import errorsPlugin from '../../src/plugins/errors.js'
 import changesRoutes, { type ChangesRoutesOptions } from '../../src/routes/changes/index.js'
 import { type Change, type Teardown, build, createAll, figureClaim, get, json, patch, post, succeeded as ok, tempDir } from '../helper.js'
+import { testStore } from '../store.js'
 
 interface SseEvent {
   id: string
@@ -242,22 +245,30 @@ function writer(app: FastifyInstance, pauseMs: number) {
   }
 }
 
-/** An app with the changes routes alone, with options the full app does not take. */
+/** An app with the changes routes alone, with options the full app does not take, on the suite's store (test/store.ts). */
 async function streamApp(
   t: Teardown,
   dbPath: string,
   options: ChangesRoutesOptions,
-  instrument?: (db: Db) => void,
+  instrument?: (sql: Sql) => Sql,
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  const db = openDatabase(dbPath)
-  instrument?.(db)
-  app.decorate('db', db)
-  app.decorate('sql', new SqliteSql(db))
+  const store = await testStore(dbPath)
+  let sql: Sql
+  if (store.databaseUrl === undefined) {
+    const db = openDatabase(dbPath)
+    app.decorate('db', db)
+    sql = new SqliteSql(db)
+  } else {
+    app.decorate('db', null)
+    sql = new PostgresSql((await openPostgres(store.databaseUrl)).pool)
+  }
+  const opened = sql
+  app.decorate('sql', instrument ? instrument(sql) : sql)
   app.addHook('onClose', async () => {
-    db.$client.close()
+    await opened.close()
   })
   await app.register(errorsPlugin)
   await app.register(changesRoutes, { prefix: '/changes', ...options })
@@ -444,24 +455,20 @@ t.test('heartbeats arrive while the stream is idle', async (t) => {
 
 t.test('a client that leaves is forgotten: nothing is read for it any more', async (t) => {
   let queries = 0
-  const count = (db: Db) => {
-    // Counts every statement run on the connection from now on.
-    const prepare = db.$client.prepare.bind(db.$client)
-    db.$client.prepare = ((source: string) => {
-      const stmt = prepare(source)
-      const get = stmt.get.bind(stmt)
-      const all = stmt.all.bind(stmt)
-      stmt.get = ((...params: unknown[]) => {
-        queries++
-        return get(...params)
-      }) as typeof stmt.get
-      stmt.all = ((...params: unknown[]) => {
-        queries++
-        return all(...params)
-      }) as typeof stmt.all
-      return stmt
-    }) as typeof db.$client.prepare
-  }
+  // Counts every statement that reads, from now on.
+  const count = (sql: Sql): Sql =>
+    new Proxy(sql, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target)
+        if (typeof value !== 'function') return value
+        const method = (value as (...args: unknown[]) => unknown).bind(target)
+        if (!['all', 'get', 'rows', 'value', 'values'].includes(String(key))) return method
+        return (...args: unknown[]) => {
+          queries++
+          return method(...args)
+        }
+      },
+    })
   const app = dropSpareSockets(await streamApp(t, ':memory:', { pollMs: 10, heartbeatMs: 10 }, count))
   const base = await listen(app)
   const before = queries
