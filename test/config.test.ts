@@ -46,7 +46,6 @@ t.test('loadConfig', async (t) => {
       port: 3000,
       host: '127.0.0.1',
       dbPath: 'data/reckon.db',
-      databaseUrl: undefined,
       apiKeys: [],
       readsNeedKey: false,
       rateLimit: 1200,
