@@ -54,31 +54,40 @@ export interface AuthOptions {
 export async function identify(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   app.decorateRequest('apiKey', null)
   app.decorateRequest('badToken', false)
-  // Callback hooks (here and below): every request runs them, and they do not wait on anything.
-  app.addHook('onRequest', async (request) => {
+  // Callback hooks (here and below): every request runs them, and most wait on nothing (a promise only when the store is asked).
+  app.addHook('onRequest', (request, _reply, done) => {
     const query = request.url.indexOf('?')
     const param = query === -1 ? null : TOKEN_PARAMS.exec(request.url.slice(query))
     if (param) {
-      throw new BadRequestError(
-        'API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.',
-        [{ path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }],
+      return done(
+        new BadRequestError(
+          'API keys are never accepted in URLs: send "Authorization: Bearer <token>", and revoke a token that was sent in a URL.',
+          [{ path: `/${param[1] as string}`, in: 'query', message: 'must not be sent: tokens go in the Authorization header' }],
+        ),
       )
     }
     const token = bearer(request)
-    if (token !== null) {
-      request.apiKey = token === '' ? null : await opts.keys.identify(token)
-      request.badToken = request.apiKey === null
+    if (token === null) return done()
+    if (token === '') {
+      request.apiKey = null
+      request.badToken = true
+      return done()
     }
+    opts.keys.identify(token).then((key) => {
+      request.apiKey = key
+      request.badToken = key === null
+      done()
+    }, done)
   })
 }
 
 export async function enforce(app: FastifyInstance, opts: AuthOptions): Promise<void> {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const config = request.routeOptions.config
     const open = config.public === true
     const needed: Scope | null = config.scope ?? (SAFE_METHODS.has(request.method) ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
-    const refused = needed === null ? undefined : await refusal(request, needed, config.scope === undefined, opts.keys)
-    if (refused !== undefined) throw refused
+    if (needed === null) return done()
+    refusal(request, needed, config.scope === undefined, opts.keys).then((refused) => done(refused), done)
   })
 }
 
