@@ -46,14 +46,15 @@ LIMIT @batch`
 
 /**
  * The claims outside the group that supersede one of @ids (a JSON array):
- * one seek of the supersedes index each. The CROSS JOIN keeps the ids
+ * one seek of the supersedes index each (PostgreSQL takes no ON after a CROSS JOIN:
+ * the join's condition is in WHERE). The CROSS JOIN keeps the ids
  * outside, and INDEXED BY holds the planner to that index: left to itself it
  * would read the whole event through the event's index, or, once ANALYZE has
  * seen a column that is mostly null, the whole table for each id.
  */
 const superseders = (dialect: Dialect) => `SELECT ${COLUMNS}
-FROM (${jsonTexts(dialect, '@ids')}) AS j CROSS JOIN claims AS c ${indexedBy(dialect, 'claims_supersedes_idx')} ON c.supersedes = j.value ${RETRACTION}
-WHERE c.event_id = @event AND c.rowid <= @claims AND NOT (${IN_GROUP})`
+FROM (${jsonTexts(dialect, '@ids')}) AS j CROSS JOIN claims AS c ${indexedBy(dialect, 'claims_supersedes_idx')} ${RETRACTION}
+WHERE c.supersedes = j.value AND c.event_id = @event AND c.rowid <= @claims AND NOT (${IN_GROUP})`
 
 /** The snapshot a read holds to: the largest rowids of claims and retractions, read together. */
 const BOUNDS = `SELECT (SELECT COALESCE(MAX(rowid), 0) FROM claims) AS claims,

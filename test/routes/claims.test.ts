@@ -126,19 +126,19 @@ t.test('aliases resolve to ids wherever a source or actor is expected', async (t
 t.test('every unknown reference is named in one 422, and nothing is written', async (t) => {
   const app = await build(t)
   await seed(app)
-  const before = { claims: count(app, 'claims'), changes: count(app, 'changes') }
+  const before = { claims: await count(app, 'claims'), changes: await count(app, 'changes') }
   const res = await post(app, '/events/ev/claims', figure({ source_id: 'ghost', via: ['reuters', 'phantom'], party: 'nobody' }))
   assertRefused(t, res, 422, ['/source_id', '/via/1', '/party'])
   assertRefused(t, await post(app, '/events/ev/claims', attribution({ stance: 'denies', actor_ids: ['gov', 'ghost'] })), 422, [
     '/actor_ids/1',
   ])
-  t.strictSame({ claims: count(app, 'claims'), changes: count(app, 'changes') }, before)
+  t.strictSame({ claims: await count(app, 'claims'), changes: await count(app, 'changes') }, before)
 })
 
 t.test('figure numbers must fit the qualifier (400, naming each field)', async (t) => {
   const app = await build(t)
   await seed(app)
-  const before = count(app, 'claims')
+  const before = await count(app, 'claims')
   const cases: Array<[object, string[]]> = [
     [{ value: undefined }, ['/value']],
     [{ value: null }, ['/value']],
@@ -173,7 +173,7 @@ t.test('figure numbers must fit the qualifier (400, naming each field)', async (
     )
     t.ok(problem.errors?.every((e) => e.in === 'body' && e.message.length > 0))
   }
-  t.equal(count(app, 'claims'), before, 'nothing written')
+  t.equal(await count(app, 'claims'), before, 'nothing written')
 })
 
 t.test('kind decides the fields', async (t) => {
@@ -210,7 +210,7 @@ t.test('external_id makes a claim idempotent per source', async (t) => {
   assertRefused(t, await post(app, '/events/ev/claims', figure({ external_id: 'row-1', value: 59 })), 409, ['/external_id'])
   const otherSource = await post(app, '/events/ev/claims', figure({ external_id: 'row-1', source_id: 'reuters' }))
   t.equal(otherSource.statusCode, 201, 'external ids are unique per source only')
-  t.equal(count(app, 'claims'), 2)
+  t.equal(await count(app, 'claims'), 2)
 })
 
 t.test('supersedes replaces an earlier claim of the same event', async (t) => {
