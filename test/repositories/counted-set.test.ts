@@ -15,6 +15,10 @@ import type { AttributionClaim, Claim } from '../../src/engine/types.js'
 import { summaryWarnings } from '../../src/engine/warnings.js'
 import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holdsAsync } from '../engine/fixtures/claims.js'
 import { type Teardown, build, claimRow, createAll } from '../helper.js'
+import { ON_POSTGRES } from '../store.js'
+
+// On PostgreSQL every statement is a round trip: the properties take longer than tap's 30 s a file.
+if (ON_POSTGRES) t.setTimeout(600_000)
 
 const RETRACTED_ON = ['2020-01-01', '2020-01-02', '2020-01-03', '2021-01-01'].map(day)
 
@@ -57,9 +61,10 @@ async function world(t: Teardown) {
     sql: app.sql,
     write,
     addEvent: (id: string) =>
-      write("INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')", [
-        id,
-      ]),
+      write(
+        "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
+        [id],
+      ),
     insert: (c: Claim) => app.writes.now(() => app.repos.claims.insert(claimRow(c))),
   }
 }
@@ -85,7 +90,8 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
       }))
       for (const c of claims) await insert(c)
       for (const c of claims)
-        if (c.retraction) await write('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)', [c.id, c.retraction.at, c.retraction.reason])
+        if (c.retraction)
+          await write('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)', [c.id, c.retraction.at, c.retraction.reason])
 
       for (const knownAt of [undefined, ...momentsOf(claims)]) {
         const known = knownAt === undefined ? claims : asKnownAt(claims, knownAt)
