@@ -152,8 +152,13 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
 
 t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when claims are missing from it', async (t) => {
   const { app, repo, sql, write, addEvent, insert } = await world(t)
-  const tables = () =>
-    Promise.all(['claim_lanes', 'event_lanes', 'event_tallies'].map((table) => sql.all(`SELECT * FROM ${table} ORDER BY 1, 2, 3`)))
+  // Every column in the order: a store gives rows that tie on an ORDER BY in any order (PostgreSQL, once rebuilt, another).
+  const ordered: Array<[string, string]> = [
+    ['claim_lanes', '1, 2, 3, 4, 5, 6'],
+    ['event_lanes', '1, 2, 3'],
+    ['event_tallies', '1, 2, 3'],
+  ]
+  const tables = () => Promise.all(ordered.map(([table, by]) => sql.all(`SELECT * FROM ${table} ORDER BY ${by}`)))
   // The app's start may have run it already: none now, with no claims.
   t.equal(await repo.reindexIfIncomplete(), false, 'no claims: nothing to do')
   let run = 0
