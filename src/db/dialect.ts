@@ -18,3 +18,40 @@ export function jsonTexts(dialect: Dialect, array: string): string {
     ? `SELECT value FROM json_each(${array})`
     : `SELECT value COLLATE "C" AS value FROM json_array_elements_text(CAST(${array} AS json)) AS value`
 }
+
+/**
+ * The elements of a JSON array of strings as a table in FROM, one row each in
+ * `${alias}.value`, from a column of another table of the same FROM
+ * (`FROM claims AS c, ${jsonEachText(d, 'c.actor_ids', 'j')}`). On
+ * PostgreSQL a LATERAL subquery, whose values compare bytewise (COLLATE "C").
+ */
+export function jsonEachText(dialect: Dialect, array: string, alias: string): string {
+  return dialect === 'sqlite' ? `json_each(${array}) AS ${alias}` : `LATERAL (${jsonTexts(dialect, array)}) AS ${alias}`
+}
+
+/** The text of a JSON object's top-level `key` (a plain name), or null: SQLite's json_extract(x, '$.key') of a string. */
+export function jsonTextField(dialect: Dialect, object: string, key: string): string {
+  return dialect === 'sqlite' ? `json_extract(${object}, '$.${key}')` : `(CAST(${object} AS json) ->> '${key}')`
+}
+
+/** 1-based position of `needle` in `haystack`, 0 when absent, null when either is null: SQLite's instr. */
+export function textPosition(dialect: Dialect, haystack: string, needle: string): string {
+  return dialect === 'sqlite' ? `instr(${haystack}, ${needle})` : `strpos(${haystack}, ${needle})`
+}
+
+/** The last day (YYYY-MM-DD text) of the month of `month`, a YYYY-MM text. */
+export function lastDayOfMonth(dialect: Dialect, month: string): string {
+  return dialect === 'sqlite'
+    ? `date(${month} || '-01', '+1 month', '-1 day')`
+    : `to_char(CAST(${month} || '-01' AS date) + interval '1 month' - interval '1 day', 'YYYY-MM-DD')`
+}
+
+/** SQLite's `INDEXED BY index` after a table in FROM, holding the planner to that index; nothing on PostgreSQL, which has no such hint. */
+export function indexedBy(dialect: Dialect, index: string): string {
+  return dialect === 'sqlite' ? `INDEXED BY ${index}` : ''
+}
+
+/** A parameter (or any value) as text compared as the schema's text columns are: bytewise (COLLATE "C" on PostgreSQL; SQLite's BINARY is already). */
+export function collatedText(dialect: Dialect, value: string): string {
+  return dialect === 'sqlite' ? `CAST(${value} AS text)` : `CAST(${value} AS text) COLLATE "C"`
+}

@@ -3,7 +3,8 @@
  * its own. Status and superseded_by are derived when read.
  */
 import { claims } from '../db/schema.js'
-import type { Sql } from '../db/sql.js'
+import { jsonEachText } from '../db/dialect.js'
+import type { Dialect, Sql } from '../db/sql.js'
 import type { CountedSet } from '../engine/counting.js'
 import type { Claim as EngineClaim, FigureClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
 import { interval, point } from '../engine/figure.js'
@@ -129,20 +130,21 @@ export function lanesOf(c: Pick<ClaimInsert, 'kind' | 'metric' | 'population' | 
 }
 
 /** claim_lanes, event_lanes and event_tallies from the claims alone, as `insert` writes them (lanesOf). */
-const REINDEX = [
+const reindex = (dialect: Dialect) => [
   'DELETE FROM claim_lanes',
   'DELETE FROM event_lanes',
   'DELETE FROM event_tallies',
   `INSERT INTO claim_lanes (event_id, lane, source_id, stated_at, recorded_at, claim_id)
     SELECT event_id, 'f|' || metric || '|' || population || '|' || COALESCE(party, ''), source_id, stated_at, recorded_at, id
     FROM claims WHERE kind = 'figure'`,
-  `INSERT OR IGNORE INTO claim_lanes (event_id, lane, source_id, stated_at, recorded_at, claim_id)
+  `INSERT INTO claim_lanes (event_id, lane, source_id, stated_at, recorded_at, claim_id)
     SELECT c.event_id, 'a|' || j.value, c.source_id, c.stated_at, c.recorded_at, c.id
-    FROM claims AS c, json_each(c.actor_ids) AS j WHERE c.kind = 'attribution'`,
+    FROM claims AS c, ${jsonEachText(dialect, 'c.actor_ids', 'j')} WHERE c.kind = 'attribution'
+    ON CONFLICT DO NOTHING`,
   'INSERT INTO event_lanes (event_id, lane, source_id) SELECT DISTINCT event_id, lane, source_id FROM claim_lanes',
   `INSERT INTO event_tallies (event_id, recorded_at, claims)
     SELECT event_id, recorded_at, SUM(n) OVER (PARTITION BY event_id ORDER BY recorded_at)
-    FROM (SELECT event_id, recorded_at, COUNT(*) AS n FROM claims GROUP BY event_id, recorded_at)`,
+    FROM (SELECT event_id, recorded_at, COUNT(*) AS n FROM claims GROUP BY event_id, recorded_at) AS t`,
 ]
 
 /** A row of ENGINE_COLUMNS, in their order (read with `.raw()`: arrays cost half what objects do). */
@@ -285,8 +287,9 @@ export function createClaimsRepository(sql: Sql) {
     VALUES (@event, @recorded_at, 1 + COALESCE((SELECT claims FROM event_tallies
       WHERE event_id = @event AND recorded_at <= @recorded_at ORDER BY recorded_at DESC LIMIT 1), 0))
     ON CONFLICT (event_id, recorded_at) DO UPDATE SET claims = event_tallies.claims + 1`
-  const accounted = `SELECT (SELECT COUNT(*) FROM claims) = (SELECT COALESCE(SUM(t.claims), 0) FROM event_tallies AS t
-    WHERE t.recorded_at = (SELECT MAX(u.recorded_at) FROM event_tallies AS u WHERE u.event_id = t.event_id))`
+  // Both sides cast: PostgreSQL's COUNT is a bigint, its SUM a numeric.
+  const accounted = `SELECT CASE WHEN CAST((SELECT COUNT(*) FROM claims) AS bigint) = CAST((SELECT COALESCE(SUM(t.claims), 0) FROM event_tallies AS t
+    WHERE t.recorded_at = (SELECT MAX(u.recorded_at) FROM event_tallies AS u WHERE u.event_id = t.event_id)) AS bigint) THEN 1 ELSE 0 END`
   // The bulk-ingest hot path: positional parameters, no per-column mapping.
   const insert = `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, quote, url, language, note,
        external_id, supersedes, fingerprint, metric, population, party, qualifier, value, low, high, best,
@@ -364,7 +367,7 @@ export function createClaimsRepository(sql: Sql) {
     async reindexIfIncomplete(): Promise<boolean> {
       if (Number(await sql.value(accounted)) === 1) return false
       await sql.transaction(async () => {
-        for (const statement of REINDEX) await sql.run(statement)
+        for (const statement of reindex(sql.dialect)) await sql.run(statement)
       })
       return true
     },

@@ -26,6 +26,7 @@
  * claims_stated_idx index, normally empty).
  */
 import { performance } from 'node:perf_hooks'
+import { collatedText, jsonEachText } from '../db/dialect.js'
 import type { Sql } from '../db/sql.js'
 import { type DisputeRow, disputeOf } from '../engine/dispute.js'
 import { summarizeEvent } from '../engine/event-summary.js'
@@ -92,8 +93,9 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
       WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at`
   // The actor and its descendants: a new parent changes the lineage of each. A scan of the
   // attribution claims, which is fine for what is rare (an actor moved in the tree).
-  const naming = `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
-      SELECT DISTINCT c.event_id FROM claims AS c, json_each(c.actor_ids) AS j
+  // Seeded with a text of the columns' collation: PostgreSQL refuses a recursive CTE whose terms' collations differ.
+  const naming = `WITH RECURSIVE down(id) AS (SELECT ${collatedText(sql.dialect, '?')} UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
+      SELECT DISTINCT c.event_id FROM claims AS c, ${jsonEachText(sql.dialect, 'c.actor_ids', 'j')}
       WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`
 
   /** When a write last queued an event (ms since the epoch): the background refresher lets writes settle first. */

@@ -4,7 +4,8 @@
  * `event_disputes` (disputes-repository keeps them) and shows them as the
  * engine's toDispute does; nothing is summarised here.
  */
-import type { Sql } from '../db/sql.js'
+import { jsonTextField, jsonTexts, lastDayOfMonth, textPosition } from '../db/dialect.js'
+import type { Dialect, Sql } from '../db/sql.js'
 import { events } from '../db/schema.js'
 import { LEVEL_RANK, NO_FIGURES_RANK, toDispute } from '../engine/dispute.js'
 import { BadRequestError } from '../errors.js'
@@ -100,7 +101,8 @@ const SORTS: Record<EventOrder, SortSpec> = {
   // the rest of the cursor's (rank, spread), lower spreads of its rank, its
   // rank's null spreads, then the lower ranks.
   '-dispute': {
-    order: 'd.level_rank DESC, d.relative_spread DESC, d.event_id DESC',
+    // NULLS LAST: SQLite's order for DESC, said out loud for PostgreSQL, which puts nulls first.
+    order: 'd.level_rank DESC, d.relative_spread DESC NULLS LAST, d.event_id DESC',
     key: ({ item, levelRank }) => [
       String(levelRank),
       item.dispute.relative_spread === null ? '' : String(item.dispute.relative_spread),
@@ -131,8 +133,8 @@ const SORTS: Record<EventOrder, SortSpec> = {
 /** An event's occurred_on as the first and the last day it can mean (2017-04 → 2017-04-01, 2017-04-30). */
 const FIRST_DAY =
   "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-01-01' WHEN 7 THEN e.occurred_on || '-01' ELSE e.occurred_on END)"
-const LAST_DAY =
-  "(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-12-31' WHEN 7 THEN date(e.occurred_on || '-01', '+1 month', '-1 day') ELSE e.occurred_on END)"
+const lastDaySql = (dialect: Dialect) =>
+  `(CASE length(e.occurred_on) WHEN 4 THEN e.occurred_on || '-12-31' WHEN 7 THEN ${lastDayOfMonth(dialect, 'e.occurred_on')} ELSE e.occurred_on END)`
 
 /**
  * The least occurred_on text whose first day is on or after `day`: the day
@@ -145,11 +147,11 @@ function occurredFloor(day: string): string {
   return day
 }
 
-function filterSql(f: EventFilters): Segment {
+function filterSql(dialect: Dialect, f: EventFilters): Segment {
   const where: string[] = []
   const params: Params = {}
   if (f.country !== undefined) {
-    where.push("upper(json_extract(e.location, '$.country')) = @country")
+    where.push(`upper(${jsonTextField(dialect, 'e.location', 'country')}) = @country`)
     params.country = f.country.toUpperCase()
   }
   // Rule: an event is within from…to when every day its occurred_on can mean is.
@@ -161,17 +163,16 @@ function filterSql(f: EventFilters): Segment {
   }
   if (f.to !== undefined) {
     // occurred_on is a prefix of its last day, so never after it: the first term is a range on the index.
-    where.push(`e.occurred_on <= @to_day AND ${LAST_DAY} <= @to_day`)
+    where.push(`e.occurred_on <= @to_day AND ${lastDaySql(dialect)} <= @to_day`)
     params.to_day = lastDay(f.to)
   }
   if (f.tag !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM json_each(e.tags) AS t WHERE unicode_lower(t.value) = @tag)')
+    where.push(`EXISTS (SELECT 1 FROM (${jsonTexts(dialect, 'e.tags')}) AS t WHERE unicode_lower(t.value) = @tag)`)
     params.tag = f.tag.toLowerCase()
   }
   if (f.q !== undefined) {
-    where.push(
-      "(instr(unicode_lower(e.title), @q) > 0 OR instr(unicode_lower(e.description), @q) > 0 OR instr(unicode_lower(json_extract(e.location, '$.place')), @q) > 0)",
-    )
+    const within = (text: string) => `${textPosition(dialect, `unicode_lower(${text})`, '@q')} > 0`
+    where.push(`(${within('e.title')} OR ${within('e.description')} OR ${within(jsonTextField(dialect, 'e.location', 'place'))})`)
     params.q = f.q.toLowerCase()
   }
   if (f.level !== undefined) {
@@ -255,7 +256,7 @@ export function createEventListQuery(sql: Sql) {
   return {
     async page(filters: EventFilters, order: EventOrder, cursor: string | undefined, limit: number): Promise<Page<EventListItemOut>> {
       const spec = SORTS[order]
-      const filter = filterSql(filters)
+      const filter = filterSql(sql.dialect, filters)
       let segments: Segment[] = [{ where: '', params: {} }]
       if (cursor !== undefined) {
         const after = spec.after(cursorKey(cursor, order))

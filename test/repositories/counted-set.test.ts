@@ -14,10 +14,11 @@ import { asKnownAt } from '../../src/engine/known-at.js'
 import type { AttributionClaim, Claim } from '../../src/engine/types.js'
 import { summaryWarnings } from '../../src/engine/warnings.js'
 import { ACTORS, SOURCES, WORLD, claimsArb, day, endOf, holdsAsync } from '../engine/fixtures/claims.js'
-import { openDatabase } from '../../src/db/client.js'
-import { SqliteSql } from '../../src/db/sql.js'
-import { createClaimsRepository } from '../../src/repositories/claims-repository.js'
-import { claimRow } from '../helper.js'
+import { type Teardown, build, claimRow, createAll } from '../helper.js'
+import { ON_POSTGRES } from '../store.js'
+
+// On PostgreSQL every statement is a round trip: the properties take longer than tap's 30 s a file.
+if (ON_POSTGRES) t.setTimeout(600_000)
 
 const RETRACTED_ON = ['2020-01-01', '2020-01-02', '2020-01-03', '2021-01-01'].map(day)
 
@@ -43,26 +44,35 @@ function momentsOf(claims: readonly Claim[]): string[] {
   return [...days].sort()
 }
 
-/** A database (no app: these tests write straight through SQL) with the fixtures' sources and actors, its claims repository, and a statement that adds an event. */
-function world(t: { teardown(fn: () => unknown): void }) {
-  const sql = new SqliteSql(openDatabase(':memory:'))
-  t.teardown(() => sql.close())
-  const claims = createClaimsRepository(sql)
-  const sqlite = sql.db.$client
-  for (const id of SOURCES) sqlite.prepare("INSERT INTO sources VALUES (?, ?, '[]', 'media', NULL, NULL, NULL, NULL, '', '')").run(id, id)
-  for (const a of ACTORS)
-    sqlite.prepare("INSERT INTO actors VALUES (?, ?, '[]', 'other', ?, NULL, '', '')").run(a.id, a.id, a.parent_id ?? null)
-  const addEvent = sqlite.prepare(
-    "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
-  )
-  return { repo: claims, sqlite, addEvent }
+/**
+ * The suite's store (test/store.ts) with the fixtures' sources and actors, its claims repository, and what the tests write
+ * straight through SQL (no route: the repository alone is under test), each write through the app's write gate.
+ */
+async function world(t: Teardown) {
+  const app = await build(t)
+  await createAll(app, [
+    ...SOURCES.map((id) => ['/sources', { id, name: id, kind: 'media' }] as const),
+    ...ACTORS.map((a) => ['/actors', { id: a.id, name: a.id, kind: 'other', parent_id: a.parent_id ?? null }] as const),
+  ])
+  const write = (text: string, params: unknown[] = []) => app.writes.now(() => app.sql.run(text, params))
+  return {
+    app,
+    repo: app.repos.claims,
+    sql: app.sql,
+    write,
+    addEvent: (id: string) =>
+      write(
+        "INSERT INTO events (id, title, occurred_on, tags, external_ids, created_at, updated_at) VALUES (?, 'e', '2020', '[]', '{}', '', '')",
+        [id],
+      ),
+    insert: (c: Claim) => app.writes.now(() => app.repos.claims.insert(claimRow(c))),
+  }
 }
 
 const byId = (a: Claim, b: Claim) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 t.test('the sought counted set is the engine’s, at every moment and as known at every moment', async (t) => {
-  const { repo, sqlite, addEvent } = world(t)
-  const retract = sqlite.prepare('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)')
+  const { repo, write, addEvent, insert } = await world(t)
   let run = 0
 
   await holdsAsync(
@@ -70,7 +80,7 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
     'countedAt, totalAt, statedThrough and statedAfter equal the engine’s from every claim',
     fc.asyncProperty(historyArb, async (history) => {
       const event = `e${run++}`
-      addEvent.run(event)
+      await addEvent(event)
       // Ids are the run's own: claim ids are unique across events.
       const claims = history.map((c) => ({
         ...c,
@@ -78,8 +88,10 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
         event_id: event,
         supersedes: c.supersedes && `${event}-${c.supersedes}`,
       }))
-      for (const c of claims) await repo.insert(claimRow(c))
-      for (const c of claims) if (c.retraction) retract.run(c.id, c.retraction.at, c.retraction.reason)
+      for (const c of claims) await insert(c)
+      for (const c of claims)
+        if (c.retraction)
+          await write('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)', [c.id, c.retraction.at, c.retraction.reason])
 
       for (const knownAt of [undefined, ...momentsOf(claims)]) {
         const known = knownAt === undefined ? claims : asKnownAt(claims, knownAt)
@@ -108,8 +120,8 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
 })
 
 t.test('an attribution counts once however many of its actors it decides; lanes are per actor', async (t) => {
-  const { repo, sqlite, addEvent } = world(t)
-  addEvent.run('e')
+  const { repo, sql, addEvent, insert } = await world(t)
+  await addEvent('e')
   const both: AttributionClaim = {
     kind: 'attribution',
     id: 'a1',
@@ -127,8 +139,8 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
     certainty: 'asserted',
     role: null,
   }
-  await repo.insert(claimRow(both))
-  t.strictSame(sqlite.prepare("SELECT lane, source_id, claim_id FROM claim_lanes WHERE event_id = 'e' ORDER BY lane").all(), [
+  await insert(both)
+  t.strictSame(await sql.all("SELECT lane, source_id, claim_id FROM claim_lanes WHERE event_id = 'e' ORDER BY lane"), [
     { lane: 'a|gov', source_id: 's1', claim_id: 'a1' },
     { lane: 'a|rebels', source_id: 's1', claim_id: 'a1' },
   ])
@@ -139,9 +151,15 @@ t.test('an attribution counts once however many of its actors it decides; lanes 
 })
 
 t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when claims are missing from it', async (t) => {
-  const { repo, sqlite, addEvent } = world(t)
-  const tables = () =>
-    ['claim_lanes', 'event_lanes', 'event_tallies'].map((table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all())
+  const { app, repo, sql, write, addEvent, insert } = await world(t)
+  // Every column in the order: a store gives rows that tie on an ORDER BY in any order (PostgreSQL, once rebuilt, another).
+  const ordered: Array<[string, string]> = [
+    ['claim_lanes', '1, 2, 3, 4, 5, 6'],
+    ['event_lanes', '1, 2, 3'],
+    ['event_tallies', '1, 2, 3'],
+  ]
+  const tables = () => Promise.all(ordered.map(([table, by]) => sql.all(`SELECT * FROM ${table} ORDER BY ${by}`)))
+  // The app's start may have run it already: none now, with no claims.
   t.equal(await repo.reindexIfIncomplete(), false, 'no claims: nothing to do')
   let run = 0
   await holdsAsync(
@@ -149,13 +167,14 @@ t.test('reindexIfIncomplete rebuilds exactly what insert writes, and only when c
     'the rebuilt lanes and tallies are the ones insert wrote, whatever the order claims were recorded in',
     fc.asyncProperty(historyArb, async (history) => {
       const event = `r${run++}`
-      addEvent.run(event)
-      for (const c of history) await repo.insert(claimRow({ ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null }))
-      const written = tables()
+      await addEvent(event)
+      for (const c of history) await insert({ ...c, id: `${event}-${c.id}`, event_id: event, supersedes: null })
+      const written = await tables()
       if (await repo.reindexIfIncomplete()) return false
-      for (const table of ['claim_lanes', 'event_lanes', 'event_tallies']) sqlite.prepare(`DELETE FROM ${table}`).run()
-      const anyClaim = sqlite.prepare('SELECT COUNT(*) FROM claims').pluck().get() !== 0
-      return (await repo.reindexIfIncomplete()) === anyClaim && isDeepStrictEqual(tables(), written)
+      for (const table of ['claim_lanes', 'event_lanes', 'event_tallies']) await write(`DELETE FROM ${table}`)
+      const anyClaim = Number(await sql.value('SELECT COUNT(*) FROM claims')) !== 0
+      const rebuilt = await app.writes.now(() => repo.reindexIfIncomplete())
+      return rebuilt === anyClaim && isDeepStrictEqual(await tables(), written)
     }),
     { numRuns: 40 },
   )
