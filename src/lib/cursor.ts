@@ -17,11 +17,3 @@ export function decodeCursor(cursor: string, parts: number, valid: (part: string
     { path: '/cursor', in: 'query', message: 'is not a cursor from a previous page' },
   ])
 }
-
-/** Splits one extra fetched row off into the next cursor. */
-export function paginate<T>(rows: T[], limit: number, key: (row: T) => string[]): { items: T[]; next_cursor: string | null } {
-  if (rows.length <= limit) return { items: rows, next_cursor: null }
-  const items = rows.slice(0, limit)
-  const last = items[items.length - 1] as T
-  return { items, next_cursor: encodeCursor(key(last)) }
-}

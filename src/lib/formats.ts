@@ -3,12 +3,11 @@
  * pages with a `Link: <…>; rel="next"` header, and, as NDJSON or CSV without
  * a `limit`, streams every row from the cursor on.
  *
- * Streaming reads the list in keyset batches: each batch is one short query
- * (better-sqlite3 `.iterate()` run to its end), rendered and pushed into a
- * Readable that asks for the next batch only when the client has taken the
- * last one. No iterator stays open between batches: better-sqlite3 refuses
- * every write on a connection while one is open, and a long read would pin
- * the WAL. So memory holds one batch, and writes go on while an export runs.
+ * Streaming reads the list in keyset batches: each batch is one short query,
+ * rendered and pushed into a Readable that asks for the next batch only when
+ * the client has taken the last one. No read stays open between batches (on
+ * SQLite a long read would pin the WAL; on PostgreSQL hold a connection). So
+ * memory holds one batch, and writes go on while an export runs.
  */
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'

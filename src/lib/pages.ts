@@ -1,4 +1,4 @@
-/** Keyset pages read from an iterator (better-sqlite3 `.iterate()`). */
+/** Keyset pages: every list reads `limit + 1` rows and makes its page here. */
 import { encodeCursor } from './cursor.js'
 
 export interface Page<T> {
@@ -8,8 +8,8 @@ export interface Page<T> {
 
 /**
  * Takes at most `limit` rows, shaping each as it comes, and reads one more
- * only to know whether a next page exists. Leaving the loop early closes the
- * iterator, so the statement is free again when this returns.
+ * only to know whether a next page exists (it is not shaped). Rows may be an
+ * array or an iterator; leaving the loop early closes an iterator.
  */
 export function takePage<R, T>(rows: Iterable<R>, limit: number, shape: (row: R) => T, key: (item: T) => string[]): Page<T> {
   const items: T[] = []

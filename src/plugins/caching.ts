@@ -186,10 +186,11 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     if (scope === 'event') {
       const id = (request.params as { id?: string }).id
       if (id === undefined) return null
-      const directory = `${await app.repos.sources.revision()}:${await app.repos.actors.revision()}`
+      // The sources' and actors' revisions, read once: the ETag and the stored summary's check both use them.
+      const directory = await app.repos.disputes.directoryStamp()
       if ((request.query as { as_of?: string }).as_of === undefined) {
         // "As of now" moves without a write when a claim stated in the future comes due.
-        const state = await app.repos.disputes.nowState(id, nowIso())
+        const state = await app.repos.disputes.nowState(id, nowIso(), directory)
         if (state === null) return null // unknown event: the handler answers 404
         request.eventNow = state
         revision = `${state.revision}:${directory}:${state.through ?? ''}`

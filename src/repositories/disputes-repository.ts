@@ -263,15 +263,17 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
      * (its revision, and the latest stated_at of its claims by then — the
      * stored summary's while it shows now, else sought in the claims)
      * and the stored summary when it shows now. Null for an unknown event.
+     * `stamp`: the directory stamp, when the caller has read it already.
      */
-    async nowState(eventId: string, now: string): Promise<NowState | null> {
+    async nowState(eventId: string, now: string, stamp?: string): Promise<NowState | null> {
       const [row] = await sql.rows<
         [head: string, tail: string, revision: number, directory: string, through: string | null, until: string | null]
       >(stored, [eventId])
       // Shows now while no claim stated after it has come due.
       if (row !== undefined && (row[5] === null || row[5] > now)) {
         const [head, tail, revision, directory, through] = row
-        return { revision, through, summary: directory === (await directoryStamp()) ? summaryText({ head, tail }, now) : null }
+        const current = stamp ?? (await directoryStamp())
+        return { revision, through, summary: directory === current ? summaryText({ head, tail }, now) : null }
       }
       const revision = await sql.value<number>(revisionOf, [eventId])
       return revision === undefined ? null : { revision, through: await deps.claims.statedThrough(eventId, now), summary: null }

@@ -11,7 +11,8 @@ import { type InferInsertModel, type InferSelectModel, getTableName } from 'driz
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Params, Sql } from '../db/sql.js'
 import { NotFoundError } from '../errors.js'
-import { decodeCursor, paginate } from '../lib/cursor.js'
+import { decodeCursor } from '../lib/cursor.js'
+import { takePage } from '../lib/pages.js'
 import { nowIso } from '../lib/time.js'
 import { type AliasNamespace, assertAliasesFree, replaceAliases } from './aliases.js'
 import { type ChangeType, type RecordTable, allocateId, idExists, recordChange, resolveRef } from './records.js'
@@ -108,9 +109,10 @@ export function createRecordStore<
       params.push(opts.limit + 1)
       const text = `${selectAll}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`
       const rows = await sql.all<Record<string, unknown>>(text, params)
-      return paginate(
-        rows.map((row) => spec.toOut(codec.fromRow(row))),
+      return takePage(
+        rows,
         opts.limit,
+        (row) => spec.toOut(codec.fromRow(row)),
         (r) => [(r as { id: string }).id],
       )
     },
