@@ -74,6 +74,14 @@ export interface Dispute {
   claims: number
 }
 
+/** What POST /claims/bulk answers (contract §9). */
+export interface BulkResult {
+  dry_run: boolean
+  inserted: number
+  existing: number
+  ids: Array<string | null>
+}
+
 /** One write as GET /changes lists it (contract §11). */
 export interface Change {
   seq: number

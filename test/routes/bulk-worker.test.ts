@@ -12,14 +12,19 @@ import { join } from 'node:path'
 import t from 'tap'
 import { refuse } from '../store.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
-import { type Page, type Teardown, build, countRows, figureRow as row, get, json, patch, post, tempDir } from '../helper.js'
-
-interface BulkResult {
-  dry_run: boolean
-  inserted: number
-  existing: number
-  ids: Array<string | null>
-}
+import {
+  type BulkResult,
+  type Page,
+  type Teardown,
+  build,
+  countRows,
+  figureRow as row,
+  get,
+  json,
+  patch,
+  post,
+  tempDir,
+} from '../helper.js'
 
 const EVENT = 'khan-shaykhun'
 

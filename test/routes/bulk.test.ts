@@ -3,19 +3,12 @@ import t from 'tap'
 import { MAX_BULK_ROWS } from '../../src/lib/bulk-body.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineClaimsCsv, ukraineDataset } from '../../src/demo/ukraine.js'
-import { build, countRows, figureRow, json, post, postText } from '../helper.js'
+import { type BulkResult, build, countRows, figureRow, json, post, postText } from '../helper.js'
 
 interface Problem {
   status: number
   errors?: Array<{ path: string; message: string; in?: string; line?: number; column?: number }>
 }
-interface BulkResult {
-  dry_run: boolean
-  inserted: number
-  existing: number
-  ids: Array<string | null>
-}
-
 const EVENT = 'khan-shaykhun'
 const row = figureRow
 
