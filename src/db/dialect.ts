@@ -55,3 +55,13 @@ export function indexedBy(dialect: Dialect, index: string): string {
 export function collatedText(dialect: Dialect, value: string): string {
   return dialect === 'sqlite' ? `CAST(${value} AS text)` : `CAST(${value} AS text) COLLATE "C"`
 }
+
+/**
+ * After a SELECT: its rows locked until the unit of work ends, waiting for
+ * another unit that holds one (`wait`) or passing those by (`skip`); nothing
+ * on SQLite, where a unit of work holds the whole database.
+ */
+export function lockRows(dialect: Dialect, others: 'wait' | 'skip'): string {
+  if (dialect === 'sqlite') return ''
+  return others === 'wait' ? ' FOR UPDATE' : ' FOR UPDATE SKIP LOCKED'
+}

@@ -11,6 +11,13 @@
  *   nothing does. A transaction inside another is a savepoint of it; only the
  *   outermost commits. `onTransactionEnd` tells what waits for that end
  *   whether it committed (caches drop what a commit made stale).
+ * - Units that record something run one at a time, in one order for the
+ *   whole store, however many processes share it (`UnitOptions.ordered`):
+ *   SQLite has one writer at a time by itself; PostgreSQL takes a
+ *   transaction-level advisory lock first (pg/sql.ts). The change log's
+ *   `seq` then commits in order — a reader that sees a seq sees every lower
+ *   one — and what a unit decides from what is recorded (an external_id
+ *   replay, an idempotency key, an id) holds when it commits.
  *
  * Every statement is prepared once per connection and text, and reused.
  *
@@ -29,6 +36,17 @@ import type { Db } from './client.js'
 export type Params = readonly unknown[] | object
 export type Dialect = 'sqlite' | 'postgres'
 
+export interface UnitOptions {
+  /**
+   * True (the default): the unit runs in the store's one order of writes,
+   * after every ordered unit that began before it has ended — any unit that
+   * may append to the change log or decide from what is recorded. False: a
+   * unit that only reads, or only recomputes derived rows (dispute blocks,
+   * stored summaries), and so need not wait for the writers.
+   */
+  ordered?: boolean
+}
+
 export interface Sql {
   readonly dialect: Dialect
   all<T extends object>(text: string, params?: Params): Promise<T[]>
@@ -41,10 +59,12 @@ export interface Sql {
   values<T>(text: string, params?: Params): Promise<T[]>
   /** Runs a statement that writes; resolves with how many rows it changed. */
   run(text: string, params?: Params): Promise<number>
-  /** The unit of work (see above). */
-  transaction<T>(fn: () => Promise<T>): Promise<T>
+  /** The unit of work (see above); options apply to the outermost unit. */
+  transaction<T>(fn: () => Promise<T>, options?: UnitOptions): Promise<T>
   /** True inside a unit of work of this caller. */
   readonly inTransaction: boolean
+  /** The caller's unit of work, the same object for every call inside it; null outside one. */
+  readonly unit: object | null
   /**
    * Calls `fn` when the open unit of work ends, with whether it committed,
    * and returns true; outside one, calls it at once, as committed, and
@@ -152,6 +172,10 @@ export class SqliteSql implements Sql {
 
   get inTransaction(): boolean {
     return this.#open !== null && units.getStore() === this.#open
+  }
+
+  get unit(): object | null {
+    return this.inTransaction ? this.#open : null
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

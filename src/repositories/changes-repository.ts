@@ -4,14 +4,18 @@
  * transaction as the write itself.
  *
  * Why reading "seq > watermark" never skips a row, however the reads and the
- * writes interleave: `seq` is an AUTOINCREMENT rowid chosen inside the write
- * transaction, and SQLite lets one writer at a time hold the database (in
- * this process, and across processes sharing the file). So rows commit in
- * seq order, and any read — a snapshot in WAL mode — sees a prefix of the
- * log: once a row with seq n is visible, every row below n that will ever
- * exist is visible too. A page that ends at n is therefore a safe place to
- * resume from, and the watermark of the SSE stream is the same number.
- * (A rolled-back transaction leaves no row and its seq is used again.)
+ * writes interleave: `seq` is chosen inside the write transaction, and the
+ * writers of the change log take turns (db/sql.ts, ordered units): SQLite
+ * lets one writer at a time hold the database (in this process, and across
+ * processes sharing the file); on PostgreSQL, whose identity values are
+ * handed out at insert and not at commit, every ordered unit takes one
+ * advisory lock before anything else, however many replicas share the
+ * database (db/pg/sql.ts). So rows commit in seq order, and any read sees a
+ * prefix of the log: once a row with seq n is visible, every row below n
+ * that will ever exist is visible too. A page that ends at n is therefore a
+ * safe place to resume from, and the watermark of the SSE stream is the same
+ * number. (A rolled-back transaction leaves no row; on SQLite its seq is
+ * used again, on PostgreSQL it is a gap, never filled.)
  *
  * Every query is a prepared statement, prepared once per database: one per
  * combination of the two filters.

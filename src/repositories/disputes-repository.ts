@@ -24,9 +24,23 @@
  * it before reading, and it refreshes only the events that have a claim
  * stated between their row's `computed_at` and now (a range on the
  * claims_stated_idx index, normally empty).
+ *
+ * Several processes on one PostgreSQL database (#15): the queue is the one
+ * place where a block is recomputed, and the queued event's row is locked
+ * (FOR UPDATE) from before its claims are read until the new block commits.
+ * A writer queues an event before it changes anything else of it (queue,
+ * then touch; several events in id order), so a write to the event waits
+ * for a recomputation under way, and is queued again after it: nothing is
+ * computed from half of a write, and no write is dropped from the queue by
+ * a refresh that did not see it. The background slices take the rows with
+ * SKIP LOCKED (two replicas never compute the same event at once); a reader
+ * (GET /events) waits for them, so it reads blocks that count every write
+ * acknowledged before it. The walk over stale summaries and the claims come
+ * due go through the queue too. These units are not ordered (db/sql.ts): they
+ * only recompute, and never wait for the writers' lock.
  */
 import { performance } from 'node:perf_hooks'
-import { collatedText, jsonEachText } from '../db/dialect.js'
+import { collatedText, jsonEachText, lockRows } from '../db/dialect.js'
 import type { Sql } from '../db/sql.js'
 import { type DisputeRow, disputeOf } from '../engine/dispute.js'
 import { summarizeEvent } from '../engine/event-summary.js'
@@ -90,13 +104,13 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
   const missing = 'SELECT e.id FROM events AS e WHERE NOT EXISTS (SELECT 1 FROM event_disputes AS d WHERE d.event_id = e.id) ORDER BY e.id'
   // Claims stated in (since, now] that their event's row did not count yet.
   const due = `SELECT DISTINCT c.event_id FROM claims AS c JOIN event_disputes AS d ON d.event_id = c.event_id
-      WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at`
+      WHERE c.stated_at > @since AND c.stated_at <= @now AND c.stated_at > d.computed_at ORDER BY c.event_id`
   // The actor and its descendants: a new parent changes the lineage of each. A scan of the
   // attribution claims, which is fine for what is rare (an actor moved in the tree).
   // Seeded with a text of the columns' collation: PostgreSQL refuses a recursive CTE whose terms' collations differ.
   const naming = `WITH RECURSIVE down(id) AS (SELECT ${collatedText(sql.dialect, '?')} UNION SELECT a.id FROM actors AS a JOIN down ON a.parent_id = down.id)
       SELECT DISTINCT c.event_id FROM claims AS c, ${jsonEachText(sql.dialect, 'c.actor_ids', 'j')}
-      WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down)`
+      WHERE c.kind = 'attribution' AND j.value IN (SELECT id FROM down) ORDER BY c.event_id`
 
   /** When a write last queued an event (ms since the epoch): the background refresher lets writes settle first. */
   let lastQueued = 0
@@ -138,38 +152,58 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
     await sql.run(STORE, summary)
   }
 
-  /** Recomputes the given events, a chunk per transaction. */
+  /** Recomputes the given events, a chunk per transaction: at start (backfill) and for benches, when no write runs beside it. */
   async function refreshMany(ids: readonly string[]): Promise<number> {
     for (let from = 0; from < ids.length; from += REFRESH_CHUNK) {
-      await sql.transaction(async () => {
-        const at = nowIso()
-        for (const id of ids.slice(from, from + REFRESH_CHUNK)) await upsert(id, at)
-      })
+      await sql.transaction(
+        async () => {
+          const at = nowIso()
+          for (const id of ids.slice(from, from + REFRESH_CHUNK)) await upsert(id, at)
+        },
+        { ordered: false },
+      )
     }
     return ids.length
   }
 
+  // The queue's rows in id order, locked: waiting for a refresh under way (a reader), or passing it by (the background).
+  const queuedAll = `SELECT event_id FROM dispute_queue ORDER BY event_id${lockRows(sql.dialect, 'wait')}`
+  const queuedSome = `SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?${lockRows(sql.dialect, 'skip')}`
+  const enqueue = 'INSERT INTO dispute_queue (event_id) VALUES (?) ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id'
+
+  /** Queues the events (id order), in a unit of their own: what the walk and the claims come due hand to the queue. */
+  async function enqueueAll(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return
+    await sql.transaction(
+      async () => {
+        for (const id of [...ids].sort()) await sql.run(enqueue, [id])
+      },
+      { ordered: false },
+    )
+  }
+
   /**
-   * Refreshes up to `limit` queued blocks, in one transaction, stopping
-   * once `budgetMs` is spent (after one at least). Returns how many.
+   * Refreshes up to `limit` queued blocks (all when negative: a reader, who
+   * waits for refreshes under way), in one transaction, stopping once
+   * `budgetMs` is spent (after one at least). Returns how many.
    */
-  async function refreshQueuedUpTo(limit: number, budgetMs = Infinity): Promise<number> {
-    return sql.transaction(async () => {
-      const started = performance.now()
-      const ids = await sql.values<string>(
-        limit < 0 ? 'SELECT event_id FROM dispute_queue ORDER BY event_id' : 'SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?',
-        limit < 0 ? [] : [limit],
-      )
-      const at = nowIso()
-      let done = 0
-      for (const id of ids) {
-        await upsert(id, at)
-        await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [id])
-        done++
-        if (performance.now() - started >= budgetMs) break
-      }
-      return done
-    })
+  async function refreshQueuedUpTo(limit: number, budgetMs = Infinity, at?: string): Promise<number> {
+    return sql.transaction(
+      async () => {
+        const started = performance.now()
+        const ids = await sql.values<string>(limit < 0 ? queuedAll : queuedSome, limit < 0 ? [] : [limit])
+        at ??= nowIso()
+        let done = 0
+        for (const id of ids) {
+          await upsert(id, at)
+          await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [id])
+          done++
+          if (performance.now() - started >= budgetMs) break
+        }
+        return done
+      },
+      { ordered: false },
+    )
   }
 
   return {
@@ -187,7 +221,8 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
      * title shows in the summary).
      */
     async queue(eventId: string): Promise<void> {
-      await sql.run('INSERT INTO dispute_queue (event_id) VALUES (?) ON CONFLICT DO NOTHING', [eventId])
+      // An update when queued already: it waits for a refresh of the event under way, and queues it again after.
+      await sql.run(enqueue, [eventId])
       lastQueued = Date.now()
     },
 
@@ -244,7 +279,8 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
         if (row.stale === 1) ids.push(row.id)
         if (ids.length === limit) break
       }
-      await refreshMany(ids)
+      await enqueueAll(ids)
+      await refreshQueuedUpTo(ids.length)
       return rows.length < visit && ids.length < limit ? null : last
     },
 
@@ -279,10 +315,19 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
       return revision === undefined ? null : { revision, through: await deps.claims.statedThrough(eventId, now), summary: null }
     },
 
-    /** Events whose claims name the actor or a descendant of it: after a new parent (§5 walks ancestors). */
+    /**
+     * Events whose claims name the actor or a descendant of it: after a new
+     * parent (§5 walks ancestors), inside the write, each under its queue
+     * row's lock (queued, recomputed, taken off the queue).
+     */
     async refreshNaming(actorId: string): Promise<number> {
       const ids = await sql.values<string>(naming, [actorId])
-      for (const id of ids) await this.refreshDispute(id)
+      const at = nowIso()
+      for (const id of ids) {
+        await sql.run(enqueue, [id])
+        await upsert(id, at)
+        await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [id])
+      }
       return ids.length
     },
 
@@ -295,9 +340,8 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
       if (since === null || since >= now) return 0
       const ids = await sql.values<string>(due, { since, now })
       if (ids.length > 0) {
-        await sql.transaction(async () => {
-          for (const id of ids) await upsert(id, now)
-        })
+        await enqueueAll(ids)
+        await refreshQueuedUpTo(-1, Infinity, now)
         caughtUp++
       }
       countedUpTo = now

@@ -94,10 +94,15 @@ export function createEventsRepository(sql: Sql, disputes: Pick<DisputesReposito
     },
     // The event's revision moves; its stored summary (it shows the title and place) is computed live until
     // refreshed: an empty dispute block for a new event, a queued refresh for an edited one; and its history.
+    // Queued before touched (disputes-repository: a refresh of the event under way is waited for).
     written: async (event, id, type, now) => {
-      await touch(id)
-      if (type === 'event.created') await disputes.recordEmpty(id, now)
-      else await disputes.queue(id)
+      if (type === 'event.created') {
+        await touch(id)
+        await disputes.recordEmpty(id, now)
+      } else {
+        await disputes.queue(id)
+        await touch(id)
+      }
       await sql.run(addRevision, { eventId: id, at: now, type, snapshot: JSON.stringify(event) })
     },
   })

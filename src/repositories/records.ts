@@ -81,6 +81,9 @@ export async function recordChange(sql: Sql, type: ChangeType, id: string, event
   return (await sql.value<number>(INSERT_CHANGE, [at, type, id, eventId])) as number
 }
 
+/** How long a kept directory is trusted before its revision is read again: another process may have written (#15). */
+export const DIRECTORY_RECHECK_MS = 500
+
 /**
  * A value read from the database and kept in memory, for what every request
  * reads and few requests write. It only ever keeps what is committed:
@@ -89,29 +92,62 @@ export async function recordChange(sql: Sql, type: ChangeType, id: string, event
  *   - inside the transaction that wrote, reads see the transaction's own
  *     state, built afresh after each write and forgotten at its end;
  *   - a value read inside any other transaction is used, not kept (the
- *     transaction may yet roll back what it read).
+ *     transaction may yet roll back what it read);
+ *   - with `recheck`, a kept value older than `everyMs` is checked against
+ *     the database (`changed`) before it is used again, and dropped when
+ *     another process has written since: replicas on one database see each
+ *     other's writes within that time.
  */
-export function committedCache<T extends object>(sql: Sql, build: () => Promise<T>): { get(): Promise<T>; written(): void } {
+export function committedCache<T extends object>(
+  sql: Sql,
+  build: () => Promise<T>,
+  recheck?: { everyMs: number; changed(kept: T): Promise<boolean> },
+): { get(): Promise<T>; written(): void } {
   let kept: T | null = null
-  /** Set while the open transaction has written: its own view, built on demand. */
-  let own: { value: T | null } | null = null
+  /** When `kept` was last known to be current (ms since the epoch). */
+  let checkedAt = 0
+  /** Set while a unit of work that has written is open: its own view, built on demand, for it alone. */
+  let own: { unit: object; value: T | null } | null = null
+
+  /** Drops `kept` when it is due a check and another process has written since. */
+  async function recheckKept(): Promise<void> {
+    const was = kept
+    if (was === null || recheck === undefined || Date.now() - checkedAt < recheck.everyMs) return
+    const changed = await recheck.changed(was)
+    if (kept !== was) return // replaced or dropped meanwhile
+    if (changed) kept = null
+    else checkedAt = Date.now()
+  }
+
   return {
     async get(): Promise<T> {
-      if (own !== null) return (own.value ??= await build())
+      const unit = sql.unit
+      if (own !== null && unit === own.unit) return (own.value ??= await build())
+      await recheckKept()
       if (kept !== null) return kept
-      const inTransaction = sql.inTransaction
+      const startedAt = Date.now()
       const value = await build()
-      if (!inTransaction) kept = value
+      if (unit === null) {
+        kept = value
+        checkedAt = startedAt
+      }
       return value
     },
     written(): void {
-      const waiting =
-        own !== null ||
-        sql.onTransactionEnd((committed) => {
-          own = null
-          if (committed) kept = null
-        })
-      if (waiting) own = { value: null }
+      const unit = sql.unit
+      if (own !== null && unit === own.unit) {
+        own.value = null // rebuilt at its next read
+        return
+      }
+      if (unit === null) {
+        kept = null
+        return
+      }
+      own = { unit, value: null }
+      sql.onTransactionEnd((committed) => {
+        own = null
+        if (committed) kept = null
+      })
     },
   }
 }
@@ -120,6 +156,7 @@ export function committedCache<T extends object>(sql: Sql, build: () => Promise<
  * A small table (sources, actors) kept in memory by id (committedCache),
  * with its revision: the seq of the latest change of `types` (they are
  * changes of no event), read with the rows. Part of the summaries' ETags.
+ * Rechecked every DIRECTORY_RECHECK_MS: one indexed read of that seq.
  */
 export function committedDirectory<Row extends { id: string }, T>(
   sql: Sql,
@@ -128,11 +165,18 @@ export function committedDirectory<Row extends { id: string }, T>(
   info: (row: Row) => T,
 ) {
   const latest = `SELECT COALESCE(MAX(seq), 0) FROM changes WHERE event_id IS NULL AND type IN (${types.map(() => '?').join(', ')})`
-  return committedCache(sql, async () => {
-    const byId = new Map<string, T>()
-    for (const row of await sql.all<Row>(select)) byId.set(row.id, info(row))
-    return { byId, revision: (await sql.value<number>(latest, types)) as number }
-  })
+  const revision = async () => (await sql.value<number>(latest, types)) as number
+  return committedCache(
+    sql,
+    async () => {
+      // The revision first: rows read after it are at least as new, and a write in between shows at the next check.
+      const at = await revision()
+      const byId = new Map<string, T>()
+      for (const row of await sql.all<Row>(select)) byId.set(row.id, info(row))
+      return { byId, revision: at }
+    },
+    { everyMs: DIRECTORY_RECHECK_MS, changed: async (kept) => (await revision()) !== kept.revision },
+  )
 }
 
 /** For PATCH: a key present with null clears, a key absent keeps. */

@@ -98,10 +98,13 @@ export function createTimelineQuery(sql: Sql) {
       // batches read one snapshot instead: one REPEATABLE READ, READ ONLY transaction on one pooled connection, which
       // blocks no writer. Inside a unit of work already (a savepoint), its own view is kept.
       if (sql.dialect === 'postgres' && !sql.inTransaction) {
-        return sql.transaction(async () => {
-          await sql.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-          return read(eventId, key)
-        })
+        return sql.transaction(
+          async () => {
+            await sql.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+            return read(eventId, key)
+          },
+          { ordered: false },
+        )
       }
       return read(eventId, key)
     },

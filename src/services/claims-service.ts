@@ -236,9 +236,10 @@ export function createClaimsService(sql: Sql, repos: Repositories) {
           await recordChange(sql, 'claim.created', row.id, row.eventId, recordedAt)
           touched.add(row.eventId)
         }
-        for (const eventId of touched) {
-          await repos.events.touch(eventId)
+        // Queued first, in id order (disputes-repository: a refresh of the event under way is waited for).
+        for (const eventId of [...touched].sort()) {
           await repos.disputes.queue(eventId) // summarised by the next reader, not once per batch
+          await repos.events.touch(eventId)
         }
       }
       return { inserted, existing: requests.length - inserted, ids }
@@ -268,8 +269,8 @@ export function createClaimsService(sql: Sql, repos: Repositories) {
         const at = nowIso()
         await repos.claims.retract(claimId, at, reason)
         await recordChange(sql, 'claim.retracted', claimId, claim.event_id, at)
-        await repos.events.touch(claim.event_id)
         await repos.disputes.queue(claim.event_id)
+        await repos.events.touch(claim.event_id)
         const after = await repos.claims.get(claimId)
         if (!after) throw new Error(`claim ${claimId} vanished after retraction`)
         return after

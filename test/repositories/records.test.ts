@@ -39,6 +39,44 @@ function boxCache(sql: SqliteSql) {
 }
 
 const fail = new Error('refused')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+t.test(
+  'with a recheck, a kept value is trusted for its time, then checked: kept when unchanged, rebuilt when another process wrote',
+  async (t) => {
+    const sql = database(t)
+    let builds = 0
+    let checks = 0
+    const read = async () => (await sql.value<number>('SELECT v FROM box')) as number
+    const cache = committedCache(
+      sql,
+      async () => {
+        builds++
+        return { v: await read() }
+      },
+      {
+        everyMs: 40,
+        changed: async (kept) => {
+          checks++
+          return (await read()) !== kept.v
+        },
+      },
+    )
+    const value = async () => (await cache.get()).v
+    t.equal(await value(), 1)
+    // Another process writes: this one is not told (no written()).
+    await sql.run('UPDATE box SET v = 2')
+    t.equal(await value(), 1, 'within its time, the kept value, unchecked')
+    t.strictSame([builds, checks], [1, 0])
+    await sleep(50)
+    t.equal(await value(), 2, 'past its time: checked, found changed, rebuilt')
+    t.strictSame([builds, checks], [2, 1])
+    await sleep(50)
+    t.equal(await value(), 2, 'checked again, unchanged: kept')
+    t.equal(await value(), 2)
+    t.strictSame([builds, checks], [2, 2], 'one check per period, no rebuild')
+  },
+)
 
 t.test('a value is built once, and again only after a committed write', async (t) => {
   const box = boxCache(database(t))

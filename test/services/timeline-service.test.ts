@@ -149,6 +149,9 @@ t.test('a long group is read in batches that all see the database as it was when
     get inTransaction() {
       return sql.inTransaction
     },
+    get unit() {
+      return sql.unit
+    },
     all: (text, params) => sql.all(text, params),
     get: (text, params) => sql.get(text, params),
     rows: async <T extends readonly unknown[]>(text: string, params?: Params) => {
@@ -162,7 +165,7 @@ t.test('a long group is read in batches that all see the database as it was when
     value: (text, params) => sql.value(text, params),
     values: (text, params) => sql.values(text, params),
     run: (text, params) => sql.run(text, params),
-    transaction: (fn) => sql.transaction(fn),
+    transaction: (fn, options) => sql.transaction(fn, options),
     onTransactionEnd: (fn) => sql.onTransactionEnd(fn),
     close: () => sql.close(),
   }

@@ -9,11 +9,19 @@
  * AsyncLocalStorage — run on that connection, every other call on any
  * connection of the pool, so readers never wait for a writer and never see
  * what it has not committed.
+ *
+ * An ordered unit (the default, db/sql.ts UnitOptions) takes WRITE_LOCK_KEY,
+ * a transaction-level advisory lock, in the round trip of its BEGIN, before
+ * any row lock: the replicas' writers run one at a time, in one order, as
+ * SQLite's do. Without it, two transactions could draw change-log seqs 5 and
+ * 6 and commit 6 first; a follower reading "seq > 4" in between would pass 5
+ * for ever. Taken first, it cannot close a cycle of waits with row locks.
+ * Readers take nothing and never wait.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
-import type { Params, Sql } from '../sql.js'
+import type { Params, Sql, UnitOptions } from '../sql.js'
 import { type Numbered, numbered } from './sql-text.js'
 
 interface Unit {
@@ -24,6 +32,10 @@ interface Unit {
 }
 
 const units = new AsyncLocalStorage<Unit>()
+
+/** The advisory lock of ordered units: "WRITES" in ASCII (migrations hold "RECKON", pg/client.ts). */
+export const WRITE_LOCK_KEY = 0x575249544553
+const BEGIN_ORDERED = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`
 
 /** A statement as PostgreSQL takes it: its numbered text and the name it is prepared under. */
 interface Prepared extends Numbered {
@@ -96,7 +108,12 @@ export class PostgresSql implements Sql {
     return units.getStore()?.owner === this
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  get unit(): object | null {
+    const unit = units.getStore()
+    return unit !== undefined && unit.owner === this ? unit : null
+  }
+
+  async transaction<T>(fn: () => Promise<T>, options?: UnitOptions): Promise<T> {
     const inside = units.getStore()
     if (inside !== undefined && inside.owner === this) return this.#savepoint(inside, fn)
     const client = await this.#pool.connect()
@@ -104,7 +121,7 @@ export class PostgresSql implements Sql {
     let committed = false
     let broken: Error | undefined
     try {
-      await client.query('BEGIN')
+      await client.query(options?.ordered === false ? 'BEGIN' : BEGIN_ORDERED)
       const result = await units.run(unit, fn)
       await client.query('COMMIT')
       committed = true
