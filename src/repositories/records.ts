@@ -75,7 +75,8 @@ const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?
 /**
  * Appends to the change log and returns the change's seq: the one revision
  * number of everything cached (events, the source and actor directories,
- * ETags). Bulk ingest calls it per claim.
+ * ETags). Bulk ingest calls it per claim. Called inside an ordered unit of
+ * work (db/sql.ts), as every write is: that is what commits seqs in order.
  */
 export async function recordChange(sql: Sql, type: ChangeType, id: string, eventId: string | null, at = nowIso()): Promise<number> {
   return (await sql.value<number>(INSERT_CHANGE, [at, type, id, eventId])) as number
