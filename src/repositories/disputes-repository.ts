@@ -173,7 +173,6 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
 
   /** Queues the events (id order), in a unit of their own: what the walk and the claims come due hand to the queue. */
   async function enqueueAll(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return
     await sql.transaction(
       async () => {
         for (const id of [...ids].sort()) await sql.run(enqueue, [id])
@@ -279,8 +278,10 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
         if (row.stale === 1) ids.push(row.id)
         if (ids.length === limit) break
       }
-      await enqueueAll(ids)
-      await refreshQueuedUpTo(ids.length)
+      if (ids.length > 0) {
+        await enqueueAll(ids)
+        await refreshQueuedUpTo(ids.length)
+      }
       return rows.length < visit && ids.length < limit ? null : last
     },
 
