@@ -26,7 +26,8 @@ import { testSeed } from '../seed.js'
 import { bundleServer, random, sleep } from '../durability/server-process.js'
 import { type Answer, type Cluster, type Replica, call, expect, firstOf, parse, poll, startCluster, withoutAsOf } from './replicas.js'
 
-t.setTimeout(120_000)
+// About a minute on an idle 2-core machine; the limit leaves room for a busy one.
+t.setTimeout(240_000)
 
 const SEED = testSeed()
 /** How long a write acknowledged by one replica may take to show on the others (#15). */
@@ -186,7 +187,7 @@ function errorLine(line: string): string {
 
 t.test('three replicas, bulk writers on all of them, one killed with SIGKILL mid-batch', async (t) => {
   const WRITERS = 6
-  const BATCHES_PER_WRITER = 10
+  const BATCHES_PER_WRITER = 8
   const ROWS = 50
   const EVENTS = ['kill-a', 'kill-b', 'kill-c']
   const SOURCES = ['desk-a', 'desk-b', 'desk-c']
@@ -582,6 +583,18 @@ t.test('a write acknowledged by one replica is read on every other within one se
   // A new source made on b: the others take a claim from it, and their summaries name it.
   for (const r of others) etags.set(r.name, (await expect(r, 200, 'GET', '/events/fresh/summary')).headers.get('etag') ?? '')
   await expect(b, 201, 'POST', '/sources', { id: 'late-desk', name: 'Late desk', kind: 'ngo' })
+  for (const r of others) {
+    const listed = await poll(
+      FRESH_MS,
+      () => call(r, 'GET', '/sources?q=late'),
+      (x) => x.status === 200 && x.text.includes('"name":"Late desk"'),
+      (x) => `${x.status} ${x.text.slice(0, 120)}`,
+    )
+    t.ok(
+      listed.value !== null,
+      `a source made on ${b.name}: GET /sources on ${r.name} lists it within ${FRESH_MS} ms (${firstOf(listed.seen, 3)})`,
+    )
+  }
   const accepted = await poll(
     FRESH_MS,
     () => call(a, 'POST', '/claims', figure('fresh', 'late-desk', 30, { external_id: 'late-1' })),
@@ -627,7 +640,7 @@ t.test('a write acknowledged by one replica is read on every other within one se
 
 t.test('writes committing out of sequence order on two replicas: a follower on a third misses none', async (t) => {
   const CLIENTS = 10
-  const WRITES = 50
+  const WRITES = 30
   const cluster = await startCluster(t, entry, 3)
   await setUp(cluster, ['order'], ['order-desk'])
   const [a, b, c] = cluster.replicas as [Replica, Replica, Replica]
