@@ -75,8 +75,11 @@ export interface ServerProcess {
 
 export interface StartOptions {
   entry: string
-  dbPath: string
+  /** The SQLite file (RECKON_DB); absent when `env` names another store (RECKON_DATABASE_URL). */
+  dbPath?: string
   apiKeys?: string
+  /** More variables, over the ones set here. */
+  env?: Record<string, string>
   /** Give up if the server has not said it is listening by then (a guard, not a measurement). */
   startupLimitMs?: number
 }
@@ -88,13 +91,14 @@ export function startServer(opts: StartOptions): Promise<ServerProcess> {
     env: childEnv({
       PORT: '0',
       HOST: '127.0.0.1',
-      RECKON_DB: opts.dbPath,
+      ...(opts.dbPath === undefined ? {} : { RECKON_DB: opts.dbPath }),
       RECKON_API_KEYS: opts.apiKeys ?? '',
       // info: the listening line carries the port.
       LOG_LEVEL: 'info',
       // These tests are about durability: a CI machine busy enough to lag the event loop must not shed their requests.
       RECKON_MAX_EVENT_LOOP_DELAY_MS: '0',
       RECKON_RATE_LIMIT: '0',
+      ...opts.env,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
