@@ -1,16 +1,20 @@
 /**
- * npm run keys -- <command>: API keys in the database RECKON_DB names, from
- * the command line (the first admin key is made here: /keys itself needs one).
+ * npm run keys -- <command>: API keys in the server's database, from the
+ * command line (the first admin key is made here: /keys itself needs one).
  *   create --name <name> --scopes read,write[,admin]   prints the token, once
  *   list                                               the keys, without tokens
  *   revoke <id>                                        stops the key at once
- * Safe while the server runs (WAL; a running server sees a new or revoked key
- * on its next request).
+ * The database is the server's, read from the same variables: the PostgreSQL
+ * one RECKON_DATABASE_URL names, else the SQLite file of RECKON_DB. Safe while
+ * servers run (WAL on SQLite; every replica on PostgreSQL sees a new or
+ * revoked key on its next request).
  */
 import { parseArgs } from 'node:util'
-import { type Scope, loadConfig } from '../src/config.js'
+import { type Config, type Scope, loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
-import { SqliteSql } from '../src/db/sql.js'
+import { openPostgres } from '../src/db/pg/client.js'
+import { PostgresSql } from '../src/db/pg/sql.js'
+import { type Sql, SqliteSql } from '../src/db/sql.js'
 import { ProblemError } from '../src/errors.js'
 import { SCOPES } from '../src/config.js'
 import { createKeysRepository } from '../src/repositories/keys-repository.js'
@@ -30,15 +34,25 @@ function scopesOf(text: string | undefined): Scope[] {
   return scopes as Scope[]
 }
 
-/** Runs one command against the database at `dbPath`; returns what to print. */
-export async function runKeys(argv: readonly string[], dbPath: string): Promise<string> {
+/** The database as the server opens it (src/app.ts): migrated, or refused when a newer Reckon migrated it. */
+async function openStore(store: StoreConfig): Promise<Sql> {
+  if (store.databaseUrl === undefined) return new SqliteSql(openDatabase(store.dbPath))
+  // One connection is all a command needs.
+  return new PostgresSql((await openPostgres(store.databaseUrl, { poolSize: 1 })).pool)
+}
+
+/** Where the keys are: loadConfig's `dbPath` and `databaseUrl`. */
+export type StoreConfig = Pick<Config, 'dbPath' | 'databaseUrl'>
+
+/** Runs one command against the database of `store`; returns what to print. */
+export async function runKeys(argv: readonly string[], store: StoreConfig): Promise<string> {
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
     options: { name: { type: 'string' }, scopes: { type: 'string' } },
   })
   const [command, ...rest] = positionals
-  const sql = new SqliteSql(openDatabase(dbPath))
+  const sql = await openStore(store)
   try {
     const keys = createKeysRepository(sql)
     switch (command) {
@@ -78,7 +92,7 @@ export async function runKeys(argv: readonly string[], dbPath: string): Promise<
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    console.log(await runKeys(process.argv.slice(2), loadConfig().dbPath))
+    console.log(await runKeys(process.argv.slice(2), loadConfig()))
   } catch (err) {
     if (err instanceof UsageError) console.error(`${err.message}\n${USAGE}`)
     else console.error(err instanceof ProblemError || err instanceof Error ? err.message : String(err))

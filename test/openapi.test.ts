@@ -120,7 +120,7 @@ t.test('the server serves the document and Swagger UI', async (t) => {
   t.match(docs.body, /swagger-ui/i)
   const health = await app.inject({ method: 'GET', url: '/health' })
   t.equal(health.statusCode, 200)
-  t.strictSame(json(health), { status: 'ok' })
+  t.match(json(health), { status: 'ok', store: app.sql.dialect })
 })
 
 t.test('the document shows the conditional GET exactly where the server answers one', async (t) => {

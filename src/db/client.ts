@@ -26,11 +26,20 @@ export class DatabaseTooNewError extends Error {
   }
 }
 
+/** A migration as drizzle-kit's journal lists it: `when` is what the migrator stores as its `created_at`. */
+export interface JournalEntry {
+  when: number
+  tag: string
+}
+
+/** The migrations of a folder (this one, or PostgreSQL's), oldest first. */
+export function migrationJournal(folder: string): JournalEntry[] {
+  const journal = JSON.parse(readFileSync(`${folder}/meta/_journal.json`, 'utf8')) as { entries: JournalEntry[] }
+  return journal.entries.map(({ when, tag }) => ({ when, tag }))
+}
+
 function latestKnownMigration(): number {
-  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
-    entries: Array<{ when: number }>
-  }
-  return Math.max(0, ...journal.entries.map((e) => e.when))
+  return Math.max(0, ...migrationJournal(MIGRATIONS_FOLDER).map((e) => e.when))
 }
 
 function latestAppliedMigration(sqlite: Database.Database): number | null {

@@ -13,7 +13,7 @@ t.test('create, list, revoke against the database a running server uses', async 
   const app = await buildApp({ config: { dbPath, apiKeys: [], logLevel: 'silent' }, logger: false })
   t.teardown(() => app.close())
 
-  const created = await runKeys(['create', '--name', 'desk', '--scopes', 'read,write'], dbPath)
+  const created = await runKeys(['create', '--name', 'desk', '--scopes', 'read,write'], { dbPath })
   const token = /token: (rk_\S+)/.exec(created)?.[1] ?? ''
   t.match(created, /created key \S+ "desk" \(read, write\)/)
   t.ok(token.length > 40, 'the token is printed')
@@ -26,27 +26,27 @@ t.test('create, list, revoke against the database a running server uses', async 
     201,
   )
 
-  const listed = await runKeys(['list'], dbPath)
+  const listed = await runKeys(['list'], { dbPath })
   t.match(listed, new RegExp(`${id}\\s+${token.slice(0, 7)}…\\s+read,write\\s+active\\s+desk`))
   t.notOk(listed.includes(token), 'no token in the list')
 
-  t.match(await runKeys(['revoke', id], dbPath), /revoked key/)
+  t.match(await runKeys(['revoke', id], { dbPath }), /revoked key/)
   t.equal(
     (await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${token}` }, payload: { ...event, id: 'ev-2' } }))
       .statusCode,
     201,
     'no key left: writes are open again',
   )
-  t.match(await runKeys(['list'], dbPath), /revoked \d{4}-/)
+  t.match(await runKeys(['list'], { dbPath }), /revoked \d{4}-/)
 })
 
 t.test('usage errors say what is wrong', async (t) => {
   const dbPath = ':memory:'
-  await t.rejects(runKeys([], dbPath), /a command is required/)
-  await t.rejects(runKeys(['create', '--scopes', 'read'], dbPath), /--name is required/)
-  await t.rejects(runKeys(['create', '--name', 'x', '--scopes', 'read,root'], dbPath), /unknown scope "root"/)
-  await t.rejects(runKeys(['revoke'], dbPath), /needs the key id/)
-  await t.rejects(runKeys(['revoke', 'nope'], dbPath), /No key with id "nope"/)
+  await t.rejects(runKeys([], { dbPath }), /a command is required/)
+  await t.rejects(runKeys(['create', '--scopes', 'read'], { dbPath }), /--name is required/)
+  await t.rejects(runKeys(['create', '--name', 'x', '--scopes', 'read,root'], { dbPath }), /unknown scope "root"/)
+  await t.rejects(runKeys(['revoke'], { dbPath }), /needs the key id/)
+  await t.rejects(runKeys(['revoke', 'nope'], { dbPath }), /No key with id "nope"/)
 })
 
 t.test('npm run keys works as a command', async (t) => {

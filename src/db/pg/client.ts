@@ -5,12 +5,11 @@
  * applied under an advisory lock, so that replicas starting together take
  * turns. What SQLite's src/db/client.ts does for a file.
  */
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
-import { DatabaseTooNewError } from '../client.js'
+import { DatabaseTooNewError, migrationJournal } from '../client.js'
 import * as schema from './schema.js'
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool }
@@ -178,8 +177,7 @@ function reasonOf(err: unknown, t: Target, timeoutMs: number): string {
 }
 
 function latestKnownMigration(): number {
-  const journal = JSON.parse(readFileSync(`${PG_MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as { entries: Array<{ when: number }> }
-  return Math.max(0, ...journal.entries.map((e) => e.when))
+  return Math.max(0, ...migrationJournal(PG_MIGRATIONS_FOLDER).map((e) => e.when))
 }
 
 async function latestAppliedMigration(client: pg.PoolClient): Promise<number | null> {
