@@ -74,7 +74,7 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /** Limits and protections; each defaults to off here (tests), and loadConfig gives the server's defaults. */
-type Protections = 'readsNeedKey' | 'rateLimit' | 'redis' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'
+type Protections = 'readsNeedKey' | 'rateLimit' | 'redis' | 'corsOrigins' | 'trustProxy' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'
 
 export interface AppOptions {
   config: Pick<Config, 'dbPath' | 'apiKeys' | 'logLevel'> & Partial<Pick<Config, Protections | 'databaseUrl'>>
@@ -86,6 +86,11 @@ export interface AppOptions {
   backgroundRefresh?: boolean | RefresherOptions
   /** How long and how much of an unread body is discarded after an early answer (default LINGER_DEFAULTS). */
   lingering?: Partial<LingerLimits>
+}
+
+/** Fastify's trustProxy for RECKON_TRUST_PROXY: the proxies' addresses, or the nearest `hops` addresses of a request, whoever they are. */
+function trustedProxies(trust: number | string[]): string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -111,6 +116,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
               }),
             },
           },
+    // Behind a load balancer (RECKON_TRUST_PROXY): the client's address from X-Forwarded-For, for rate limits and logs.
+    ...(config.trustProxy === undefined ? {} : { trustProxy: trustedProxies(config.trustProxy) }),
     // `/events/` and `/events` are the same list.
     // Path ids may be 200 characters (IdParams): the router must let them through for the schema to judge.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },

@@ -1,4 +1,5 @@
 /** The environment, read and validated once (contract §0). */
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /** What an API key may do (contract §13), in this order wherever keys are shown. */
@@ -38,6 +39,33 @@ export function parseApiKeys(text: string): ApiKey[] {
 }
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+
+const TRUST_PROXY_SHAPE = 'a number of proxies (1, 2, …) or their addresses and networks, comma-separated (127.0.0.1,10.0.0.0/8)'
+
+/**
+ * RECKON_TRUST_PROXY: which proxies' `X-Forwarded-For` (and `-Proto`,
+ * `-Host`) to believe, as Fastify's `trustProxy` takes them — how many hops
+ * in front of Reckon, or the addresses and networks of the proxies. Never
+ * "all": a client could then name any address and dodge its rate limit.
+ */
+export function parseTrustProxy(text: string): number | string[] {
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text)
+    if (hops < 1 || hops > 16) throw new Error(`RECKON_TRUST_PROXY: ${text} proxies? Use ${TRUST_PROXY_SHAPE}`)
+    return hops
+  }
+  const entries = commaList(text)
+  if (entries.length === 0) throw new Error(`RECKON_TRUST_PROXY names no proxy: use ${TRUST_PROXY_SHAPE}`)
+  return entries.map((entry, i) => {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const max = family === 6 ? 128 : 32
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max)
+    if (family === 0 || !validBits || rest.length > 0)
+      throw new Error(`RECKON_TRUST_PROXY entry ${i + 1} ("${entry}") is not an address or a network: use ${TRUST_PROXY_SHAPE}`)
+    return entry
+  })
+}
 
 /** `https://a.example,https://b.example`: each an origin (scheme://host[:port]), no path. */
 export function parseOrigins(text: string): string[] {
@@ -105,6 +133,7 @@ const Env = z.object({
   RECKON_READS_NEED_KEY: Flag.default(false),
   RECKON_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
   RECKON_CORS_ORIGINS: z.string().default(''),
+  RECKON_TRUST_PROXY: z.string().optional(),
   RECKON_REDIS_URL: z.string().optional(),
   RECKON_REDIS_PREFIX: z
     .string()
@@ -128,6 +157,8 @@ export interface Config {
   rateLimit: number
   /** Origins whose pages may call the API from a browser (CORS); none: no CORS headers. */
   corsOrigins: string[]
+  /** The proxies whose X-Forwarded-For is believed (RECKON_TRUST_PROXY): how many, or their addresses; absent: none. */
+  trustProxy?: number | string[]
   /** Rate limits shared by every replica through this Redis; absent: each replica counts its own. */
   redis?: RedisConfig
   /** A request must arrive whole within this (slow clients hold sockets otherwise). */
@@ -161,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readsNeedKey: e.RECKON_READS_NEED_KEY,
     rateLimit: e.RECKON_RATE_LIMIT,
     corsOrigins: parseOrigins(e.RECKON_CORS_ORIGINS),
+    ...(e.RECKON_TRUST_PROXY === undefined ? {} : { trustProxy: parseTrustProxy(e.RECKON_TRUST_PROXY) }),
     // Absent rather than undefined without a URL: the configuration reads the same as before it existed.
     ...(redis === undefined ? {} : { redis }),
     requestTimeoutMs: e.RECKON_REQUEST_TIMEOUT_MS,

@@ -99,7 +99,22 @@ t.test('loadConfig', async (t) => {
     t.throws(() => loadConfig({ RECKON_CORS_ORIGINS: 'desk.example.org' }), /RECKON_CORS_ORIGINS entry 1/)
     t.throws(() => loadConfig({ RECKON_CORS_ORIGINS: 'https://a.example/path' }), /must be an origin only/)
     t.throws(() => loadConfig({ RECKON_REQUEST_TIMEOUT_MS: '10' }), /RECKON_REQUEST_TIMEOUT_MS/)
+    for (const bad of ['0', '17', 'true', 'nginx', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', ' , ']) {
+      t.throws(() => loadConfig({ RECKON_TRUST_PROXY: bad }), /RECKON_TRUST_PROXY/, bad)
+    }
     t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' }), /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/, 'all problems are listed')
+  })
+
+  t.test('RECKON_TRUST_PROXY: how many proxies, or their addresses and networks', async (t) => {
+    t.equal(loadConfig({ RECKON_TRUST_PROXY: '1' }).trustProxy, 1)
+    t.equal(loadConfig({ RECKON_TRUST_PROXY: '2' }).trustProxy, 2)
+    t.strictSame(loadConfig({ RECKON_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8' }).trustProxy, [
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+    ])
+    t.equal('trustProxy' in loadConfig({}), false, 'absent by default: no proxy is believed')
   })
 
   t.test('reads process.env by default', async (t) => {

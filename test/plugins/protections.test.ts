@@ -8,7 +8,7 @@ import { parseApiKeys } from '../../src/config.js'
 import { PAGE_ONLY_HEADERS } from '../../src/plugins/protections.js'
 import { type Problem, type Teardown, json } from '../helper.js'
 
-type Extra = Partial<Pick<Config, 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'>>
+type Extra = Partial<Pick<Config, 'rateLimit' | 'corsOrigins' | 'trustProxy' | 'requestTimeoutMs' | 'maxEventLoopDelayMs'>>
 
 async function app(t: Teardown, extra: Extra = {}, apiKeys = '') {
   const instance = await buildApp({
@@ -18,6 +18,30 @@ async function app(t: Teardown, extra: Extra = {}, apiKeys = '') {
   t.teardown(() => instance.close())
   return instance
 }
+
+t.test('behind trusted proxies (RECKON_TRUST_PROXY), clients without a key count by their forwarded address', async (t) => {
+  // light-my-request's requests come from 127.0.0.1: the proxy here.
+  const from = (a: Awaited<ReturnType<typeof app>>, forwarded: string) =>
+    a.inject({ method: 'GET', url: '/events', headers: { 'x-forwarded-for': forwarded } })
+  const statuses = async (a: Awaited<ReturnType<typeof app>>, forwarded: string, n: number) => {
+    const out: number[] = []
+    for (let i = 0; i < n; i++) out.push((await from(a, forwarded)).statusCode)
+    return out
+  }
+  for (const trustProxy of [['127.0.0.1'], ['127.0.0.0/8', '10.0.0.0/8'], 1]) {
+    const a = await app(t, { rateLimit: 2, trustProxy })
+    t.strictSame(await statuses(a, '203.0.113.5', 3), [200, 200, 429], `${JSON.stringify(trustProxy)}: one client's allowance`)
+    t.strictSame(await statuses(a, '203.0.113.6', 2), [200, 200], 'another client has its own')
+    // A client's own X-Forwarded-For, before the proxy's: the proxy's entry (the last) is the client.
+    t.strictSame(await statuses(a, '198.51.100.1, 203.0.113.5', 1), [429], 'an address a client claims for itself is not believed')
+  }
+  const untrusted = await app(t, { rateLimit: 2 })
+  t.strictSame(
+    [...(await statuses(untrusted, '203.0.113.5', 2)), ...(await statuses(untrusted, '203.0.113.6', 1))],
+    [200, 200, 429],
+    'without it, every client of the proxy shares its allowance',
+  )
+})
 
 t.test('rate limit: per key, then per client address; a 429 problem with Retry-After', async (t) => {
   const a = await app(t, { rateLimit: 3 }, 'one:read+write,two:read+write')
