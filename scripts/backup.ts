@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { loadConfig } from '../src/config.js'
+import { isEntryPoint } from './entry-point.js'
 
 export async function backup(source: string, target: string): Promise<{ pages: number; integrity: string }> {
   if (source === ':memory:') throw new Error('RECKON_DB is :memory:: there is nothing on disk to back up')
@@ -27,7 +28,7 @@ export async function backup(source: string, target: string): Promise<{ pages: n
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   const target = process.argv[2]
   if (!target) {
     console.error('usage: npm run backup -- <file>')

@@ -30,6 +30,7 @@ import { DatabaseTooNewError, MIGRATIONS_FOLDER } from '../src/db/client.js'
 import { openPostgres } from '../src/db/pg/client.js'
 import * as pgSchema from '../src/db/pg/schema.js'
 import * as sqliteSchema from '../src/db/schema.js'
+import { isEntryPoint } from './entry-point.js'
 
 const USAGE = 'usage: RECKON_DB=<file> RECKON_DATABASE_URL=postgres://user:password@host:5432/database npm run db:copy'
 
@@ -394,7 +395,7 @@ export async function runCopy(argv: readonly string[], env: NodeJS.ProcessEnv, p
   return `copied ${count(report.rows, 'row')} from ${report.source} to the PostgreSQL database ${report.target} in ${seconds(report.ms)} (${rate.toLocaleString('en-US')} rows/s)`
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   try {
     console.log(await runCopy(process.argv.slice(2), process.env, (line) => console.log(line)))
   } catch (err) {

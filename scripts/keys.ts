@@ -18,6 +18,7 @@ import { type Sql, SqliteSql } from '../src/db/sql.js'
 import { ProblemError } from '../src/errors.js'
 import { SCOPES } from '../src/config.js'
 import { createKeysRepository } from '../src/repositories/keys-repository.js'
+import { isEntryPoint } from './entry-point.js'
 
 const USAGE = `usage: npm run keys -- create --name <name> --scopes read,write[,admin]
        npm run keys -- list
@@ -90,7 +91,7 @@ export async function runKeys(argv: readonly string[], store: StoreConfig): Prom
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   try {
     console.log(await runKeys(process.argv.slice(2), loadConfig()))
   } catch (err) {

@@ -7,6 +7,7 @@
  * the tests import, and its coverage is counted as such.
  */
 import { execFile } from 'node:child_process'
+import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
@@ -60,6 +61,14 @@ t.test('npm run backup: usage and refusals, with their exit codes', async (t) =>
   ])
   t.strictSame(noTarget, { code: 2, stdout: '', stderr: 'usage: npm run backup -- <file>\n' })
   t.strictSame(noDatabase, { code: 1, stdout: '', stderr: `no database at ${missing}\n` }, 'the error message alone')
+})
+
+t.test('a script reached through a symlinked folder or a relative path still runs as the command', async (t) => {
+  const dir = tempDir(t, 'cli')
+  symlinkSync(join(REPO, 'scripts'), join(dir, 'linked'))
+  const usage = { code: 2, stdout: '', stderr: 'usage: npm run backup -- <file>\n' }
+  t.strictSame(await run(join(dir, 'linked', 'backup.ts'), [], {}), usage, 'through the symlink')
+  t.strictSame(await run('./scripts/../scripts/backup.ts', [], {}), usage, 'a path with dots')
 })
 
 t.test('npm run keys: a usage error exits 2 with the usage; a failure exits 1 with its message alone', async (t) => {
