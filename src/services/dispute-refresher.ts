@@ -34,7 +34,8 @@ export const REFRESHER_DEFAULTS: RefresherOptions = { intervalMs: 1000, slice: 5
 export interface Refresher {
   /** One slice of work, through the write gate (which must be free); true when more remains. */
   step(): Promise<boolean>
-  stop(): void
+  /** No round after this one; resolves once the round under way, if any, has ended (the store may then be closed). */
+  stop(): Promise<void>
 }
 
 export function createRefresher(
@@ -48,6 +49,8 @@ export function createRefresher(
   let walkedUnder: string | null = null
   let timer: NodeJS.Timeout | null = null
   let stopped = false
+  /** The round under way, if any. */
+  let running: Promise<void> | null = null
 
   async function slice(): Promise<boolean> {
     if (disputes.sinceLastQueued() < options.settleMs) return false // writes under way: later
@@ -78,16 +81,24 @@ export function createRefresher(
       log.error({ err }, 'refreshing dispute blocks failed; retrying later')
     }
     if (stopped) return
-    if (more) setImmediate(() => void round())
-    else timer = setTimeout(() => void round(), options.intervalMs).unref()
+    if (more) setImmediate(next)
+    else timer = setTimeout(next, options.intervalMs).unref()
   }
 
-  setImmediate(() => void round())
+  function next(): void {
+    const current: Promise<void> = round().finally(() => {
+      if (running === current) running = null
+    })
+    running = current
+  }
+
+  setImmediate(next)
   return {
     step,
-    stop() {
+    async stop() {
       stopped = true
       if (timer !== null) clearTimeout(timer)
+      await running
     },
   }
 }

@@ -38,7 +38,7 @@ t.test('a round that throws is logged and retried after the interval; the rounds
   t.teardown(() => clearInterval(keepAlive))
   await reachedDue
   clearInterval(keepAlive)
-  refresher.stop()
+  await refresher.stop()
   t.strictSame(
     logged,
     [[{ err: failure }, 'refreshing dispute blocks failed; retrying later']],
@@ -49,4 +49,36 @@ t.test('a round that throws is logged and retried after the interval; the rounds
     ['queue 5', 'queue 5', 'walk after "" 5', 'queue 5', 'due'],
     'after the failed round: the queue, the walk from the start (it had not begun), then claims come due',
   )
+})
+
+t.test('stop waits for the round under way: the store may be closed once it resolves', async (t) => {
+  const app = await build(t)
+  let release: () => void = () => undefined
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let started: () => void = () => undefined
+  const inRound = new Promise<void>((resolve) => (started = resolve))
+  const calls: string[] = []
+  const disputes = {
+    sinceLastQueued: () => Number.POSITIVE_INFINITY,
+    refreshSomeQueued: async () => {
+      calls.push('queue: begun')
+      started()
+      await released
+      calls.push('queue: ended')
+      return 0
+    },
+    directoryStamp: async () => 'sources-1|actors-1',
+    refreshStale: async () => null,
+    refreshDue: async () => 0,
+  }
+  const refresher = createRefresher(disputes, app.log, { intervalMs: 1, slice: 5, budgetMs: 10, settleMs: 0 }, app.writes)
+  await inRound
+  let stopped = false
+  const stopping = refresher.stop().then(() => (stopped = true))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(stopped, false, 'not while the round runs')
+  release()
+  await stopping
+  t.strictSame(calls, ['queue: begun', 'queue: ended'], 'the round ended before stop resolved, and no round followed')
+  t.equal(stopped, true)
 })
