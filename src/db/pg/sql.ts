@@ -33,6 +33,13 @@ interface Unit {
 
 const units = new AsyncLocalStorage<Unit>()
 
+/**
+ * Units open on any PostgreSQL store of the process. The context is followed
+ * only while one is: Node 20's async_hooks cost every promise of the process
+ * otherwise (as on SQLite, db/sql.ts), and most requests are reads outside any.
+ */
+let openUnits = 0
+
 /** The advisory lock of ordered units: "WRITES" in ASCII (migrations hold "RECKON", pg/client.ts). */
 export const WRITE_LOCK_KEY = 0x575249544553
 const BEGIN_ORDERED = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`
@@ -120,6 +127,7 @@ export class PostgresSql implements Sql {
     const unit: Unit = { owner: this, client, depth: 0, ended: [] }
     let committed = false
     let broken: Error | undefined
+    openUnits++
     try {
       await client.query(options?.ordered === false ? 'BEGIN' : BEGIN_ORDERED)
       const result = await units.run(unit, fn)
@@ -134,6 +142,7 @@ export class PostgresSql implements Sql {
       }
       throw err
     } finally {
+      if (--openUnits === 0) units.disable()
       client.release(broken)
       for (const end of unit.ended.splice(0)) end(committed)
     }
