@@ -169,6 +169,7 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
   // The queue's rows in id order, locked: waiting for a refresh under way (a reader), or passing it by (the background).
   const queuedAll = `SELECT event_id FROM dispute_queue ORDER BY event_id${lockRows(sql.dialect, 'wait')}`
   const queuedSome = `SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?${lockRows(sql.dialect, 'skip')}`
+  const anyQueued = 'SELECT 1 FROM dispute_queue LIMIT 1'
   const enqueue = 'INSERT INTO dispute_queue (event_id) VALUES (?) ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id'
 
   /** Queues the events (id order), in a unit of their own: what the walk and the claims come due hand to the queue. */
@@ -187,6 +188,9 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
    * `budgetMs` is spent (after one at least). Returns how many.
    */
   async function refreshQueuedUpTo(limit: number, budgetMs = Infinity, at?: string): Promise<number> {
+    // Nothing queued, the common case: one read and no unit. A row being refreshed elsewhere is still there (it is
+    // deleted when its refresh commits), so the unit below waits for it.
+    if ((await sql.value(anyQueued)) === undefined) return 0
     return sql.transaction(
       async () => {
         const started = performance.now()
