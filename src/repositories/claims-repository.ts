@@ -3,7 +3,8 @@
  * its own. Status and superseded_by are derived when read.
  */
 import { claims } from '../db/schema.js'
-import { jsonEachText } from '../db/dialect.js'
+import { chunks, valuesOf } from '../db/chunks.js'
+import { collatedText, jsonEachText } from '../db/dialect.js'
 import type { Dialect, Sql } from '../db/sql.js'
 import type { CountedSet } from '../engine/counting.js'
 import type { Claim as EngineClaim, FigureClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
@@ -78,6 +79,21 @@ export function toEngineClaim(row: Joined): EngineClaim {
     certainty: c.certainty as Certainty,
     role: c.role,
   })
+}
+
+/**
+ * Rows a multi-row statement of insertMany writes (db/chunks), within both
+ * stores' limit of parameters (32,766 on SQLite): claims have 26 columns,
+ * claim_lanes 6, event_lanes 3, a tally 3; an external-id lookup has 2.
+ */
+const CLAIMS_CHUNK = 512
+const LANES_CHUNK = 1024
+const TALLIES_CHUNK = 256
+const LOOKUP_CHUNK = 1024
+
+/** The key of a (source, external_id) pair in findByExternalIds' answer. */
+export function externalKey(sourceId: string, externalId: string): string {
+  return JSON.stringify([sourceId, externalId])
 }
 
 /** `knownAt` meaning "as the database holds it now": after every recorded_at and retraction. */
@@ -279,22 +295,113 @@ export function createClaimsRepository(sql: Sql) {
   const tally = 'SELECT claims FROM event_tallies WHERE event_id = ? AND recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1'
   const statedThrough = 'SELECT stated_at FROM claims WHERE event_id = ? AND stated_at <= ? ORDER BY stated_at DESC LIMIT 1'
   const statedAfter = 'SELECT stated_at FROM claims WHERE event_id = ? AND stated_at > ? ORDER BY stated_at LIMIT 1'
-  const insertLane = 'INSERT INTO claim_lanes VALUES (?, ?, ?, ?, ?, ?)'
-  const insertPair = 'INSERT INTO event_lanes VALUES (?, ?, ?) ON CONFLICT DO NOTHING'
-  // Normally none: a claim recorded before others of its event (a clock set back) counts in their tallies too.
-  const laterTallies = 'UPDATE event_tallies SET claims = claims + 1 WHERE event_id = ? AND recorded_at > ?'
-  const tallyOne = `INSERT INTO event_tallies (event_id, recorded_at, claims)
-    VALUES (@event, @recorded_at, 1 + COALESCE((SELECT claims FROM event_tallies
-      WHERE event_id = @event AND recorded_at <= @recorded_at ORDER BY recorded_at DESC LIMIT 1), 0))
-    ON CONFLICT (event_id, recorded_at) DO UPDATE SET claims = event_tallies.claims + 1`
   // Both sides cast: PostgreSQL's COUNT is a bigint, its SUM a numeric.
   const accounted = `SELECT CASE WHEN CAST((SELECT COUNT(*) FROM claims) AS bigint) = CAST((SELECT COALESCE(SUM(t.claims), 0) FROM event_tallies AS t
     WHERE t.recorded_at = (SELECT MAX(u.recorded_at) FROM event_tallies AS u WHERE u.event_id = t.event_id)) AS bigint) THEN 1 ELSE 0 END`
-  // The bulk-ingest hot path: positional parameters, no per-column mapping.
-  const insert = `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, quote, url, language, note,
+  const d = sql.dialect
+  // The bulk-ingest hot path (#15): multi-row statements in fixed sizes (db/chunks), positional parameters.
+  const insertClaims = (
+    n: number,
+  ) => `INSERT INTO claims (id, event_id, kind, source_id, via, stated_at, recorded_at, quote, url, language, note,
        external_id, supersedes, fingerprint, metric, population, party, qualifier, value, low, high, best,
        stance, actor_ids, certainty, role)
-     VALUES (${Array.from({ length: 26 }, () => '?').join(', ')})`
+     VALUES ${valuesOf(n, `(${Array.from({ length: 26 }, () => '?').join(', ')})`)}`
+  const insertLanes = (n: number) =>
+    `INSERT INTO claim_lanes (event_id, lane, source_id, stated_at, recorded_at, claim_id) VALUES ${valuesOf(n, '(?, ?, ?, ?, ?, ?)')}`
+  const insertPairs = (n: number) =>
+    `INSERT INTO event_lanes (event_id, lane, source_id) VALUES ${valuesOf(n, '(?, ?, ?)')} ON CONFLICT DO NOTHING`
+  const pair = `${collatedText(d, '?')}, ${collatedText(d, '?')}`
+  // A tally for each (event, recorded_at) of the batch that has none: the event's count just before it, as the table
+  // holds it before the batch (its step function, so rows opened by an earlier chunk change nothing).
+  const openTallies = (n: number) => `WITH b (event_id, recorded_at) AS (VALUES ${valuesOf(n, `(${pair})`)})
+    INSERT INTO event_tallies (event_id, recorded_at, claims)
+    SELECT b.event_id, b.recorded_at, COALESCE((SELECT t.claims FROM event_tallies AS t
+      WHERE t.event_id = b.event_id AND t.recorded_at <= b.recorded_at ORDER BY t.recorded_at DESC LIMIT 1), 0)
+    FROM b WHERE 1 = 1 ON CONFLICT (event_id, recorded_at) DO NOTHING`
+  // Then every tally at or after a (event, recorded_at) of the batch counts its n claims: those of the batch's own
+  // moments, and later ones (normally none: a clock set back).
+  const addTallies = (n: number) => `WITH b (event_id, recorded_at, n) AS (VALUES ${valuesOf(n, `(${pair}, CAST(? AS integer))`)})
+    UPDATE event_tallies SET claims = claims + (SELECT SUM(b.n) FROM b
+      WHERE b.event_id = event_tallies.event_id AND b.recorded_at <= event_tallies.recorded_at)
+    WHERE event_id IN (SELECT b.event_id FROM b) AND EXISTS (SELECT 1 FROM b
+      WHERE b.event_id = event_tallies.event_id AND b.recorded_at <= event_tallies.recorded_at)`
+  // CROSS JOIN: SQLite then keeps k the outer loop, a seek of the index per pair (with JOIN it scans the whole index
+  // for a long k); PostgreSQL plans the two alike.
+  const byExternalId = (n: number) => `WITH k (source_id, external_id) AS (VALUES ${valuesOf(n, `(${pair})`)})
+    SELECT c.source_id, c.external_id, c.id, c.fingerprint FROM k CROSS JOIN claims AS c
+    WHERE c.source_id = k.source_id AND c.external_id = k.external_id AND c.external_id IS NOT NULL`
+
+  /**
+   * Appends the claims, with their lanes (claim_lanes, event_lanes) and
+   * their events' tallies (event_tallies), in multi-row statements of fixed
+   * sizes (db/chunks): a batch of thousands in a few dozen statements.
+   */
+  async function insertMany(rows: ReadonlyArray<Required<ClaimInsert>>): Promise<void> {
+    for (const chunk of chunks(rows, CLAIMS_CHUNK)) {
+      const params: unknown[] = []
+      for (const r of chunk) {
+        params.push(
+          r.id,
+          r.eventId,
+          r.kind,
+          r.sourceId,
+          JSON.stringify(r.via),
+          r.statedAt,
+          r.recordedAt,
+          r.quote,
+          r.url,
+          r.language,
+          r.note,
+          r.externalId,
+          r.supersedes,
+          r.fingerprint,
+          r.metric,
+          r.population,
+          r.party,
+          r.qualifier,
+          r.value,
+          r.low,
+          r.high,
+          r.best,
+          r.stance,
+          r.actorIds === null ? null : JSON.stringify(r.actorIds),
+          r.certainty,
+          r.role,
+        )
+      }
+      await sql.run(insertClaims(chunk.length), params)
+    }
+
+    const lanes: string[][] = []
+    const pairs = new Map<string, string[]>()
+    const tallies = new Map<string, { eventId: string; recordedAt: string; n: number }>()
+    for (const r of rows) {
+      for (const lane of lanesOf(r)) {
+        lanes.push([r.eventId, lane, r.sourceId, r.statedAt, r.recordedAt, r.id])
+        pairs.set(JSON.stringify([r.eventId, lane, r.sourceId]), [r.eventId, lane, r.sourceId])
+      }
+      const moment = JSON.stringify([r.eventId, r.recordedAt])
+      const tally = tallies.get(moment)
+      if (tally) tally.n++
+      else tallies.set(moment, { eventId: r.eventId, recordedAt: r.recordedAt, n: 1 })
+    }
+    for (const chunk of chunks(lanes, LANES_CHUNK)) await sql.run(insertLanes(chunk.length), chunk.flat())
+    for (const chunk of chunks([...pairs.values()], LANES_CHUNK)) await sql.run(insertPairs(chunk.length), chunk.flat())
+    // All opened before any is added to: an added-to tally is no longer the step function openTallies reads.
+    const moments = [...tallies.values()]
+    for (const chunk of chunks(moments, TALLIES_CHUNK)) {
+      await sql.run(
+        openTallies(chunk.length),
+        chunk.flatMap((m) => [m.eventId, m.recordedAt]),
+      )
+    }
+    for (const chunk of chunks(moments, TALLIES_CHUNK)) {
+      await sql.run(
+        addTallies(chunk.length),
+        chunk.flatMap((m) => [m.eventId, m.recordedAt, m.n]),
+      )
+    }
+  }
 
   return {
     async get(id: string): Promise<ClaimOut | null> {
@@ -350,12 +457,23 @@ export function createClaimsRepository(sql: Sql) {
       return (await sql.value<string>(statedAfter, [eventId, moment])) ?? null
     },
 
-    async findByExternalId(sourceId: string, externalId: string): Promise<{ id: string; fingerprint: string } | null> {
-      const row = await sql.get<{ id: string; fingerprint: string }>(
-        'SELECT id, fingerprint FROM claims WHERE source_id = ? AND external_id = ?',
-        [sourceId, externalId],
-      )
-      return row ?? null
+    /**
+     * The claims recorded under any of the (source, external_id) pairs, keyed
+     * by externalKey: a few statements however many pairs (db/chunks).
+     */
+    async findByExternalIds(
+      pairs: ReadonlyArray<{ sourceId: string; externalId: string }>,
+    ): Promise<Map<string, { id: string; fingerprint: string }>> {
+      const found = new Map<string, { id: string; fingerprint: string }>()
+      for (const chunk of chunks(pairs, LOOKUP_CHUNK)) {
+        const params: unknown[] = []
+        for (const p of chunk) params.push(p.sourceId, p.externalId)
+        type Found = { source_id: string; external_id: string; id: string; fingerprint: string }
+        for (const row of await sql.all<Found>(byExternalId(chunk.length), params)) {
+          found.set(externalKey(row.source_id, row.external_id), { id: row.id, fingerprint: row.fingerprint })
+        }
+      }
+      return found
     },
 
     /**
@@ -372,43 +490,10 @@ export function createClaimsRepository(sql: Sql) {
       return true
     },
 
-    /** Appends the claim, with its lanes (claim_lanes, event_lanes) and its event's tally (event_tallies). */
-    async insert(r: Required<ClaimInsert>): Promise<void> {
-      for (const lane of lanesOf(r)) {
-        await sql.run(insertLane, [r.eventId, lane, r.sourceId, r.statedAt, r.recordedAt, r.id])
-        await sql.run(insertPair, [r.eventId, lane, r.sourceId])
-      }
-      await sql.run(laterTallies, [r.eventId, r.recordedAt])
-      await sql.run(tallyOne, { event: r.eventId, recorded_at: r.recordedAt })
-      await sql.run(insert, [
-        r.id,
-        r.eventId,
-        r.kind,
-        r.sourceId,
-        JSON.stringify(r.via),
-        r.statedAt,
-        r.recordedAt,
-        r.quote,
-        r.url,
-        r.language,
-        r.note,
-        r.externalId,
-        r.supersedes,
-        r.fingerprint,
-        r.metric,
-        r.population,
-        r.party,
-        r.qualifier,
-        r.value,
-        r.low,
-        r.high,
-        r.best,
-        r.stance,
-        r.actorIds === null ? null : JSON.stringify(r.actorIds),
-        r.certainty,
-        r.role,
-      ])
-    },
+    insertMany,
+
+    /** Appends one claim: insertMany of one row (the one way claims are written). */
+    insert: (r: Required<ClaimInsert>): Promise<void> => insertMany([r]),
 
     async retract(claimId: string, at: string, reason: string): Promise<void> {
       await sql.run('INSERT INTO retractions (claim_id, at, reason) VALUES (?, ?, ?)', [claimId, at, reason])

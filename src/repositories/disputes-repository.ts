@@ -40,6 +40,7 @@
  * only recompute, and never wait for the writers' lock.
  */
 import { performance } from 'node:perf_hooks'
+import { chunks, valuesOf } from '../db/chunks.js'
 import { collatedText, jsonEachText, lockRows } from '../db/dialect.js'
 import type { Sql } from '../db/sql.js'
 import { type DisputeRow, disputeOf } from '../engine/dispute.js'
@@ -70,6 +71,9 @@ interface StoredSummaryRow {
   until: string | null
   computed_at: string
 }
+
+/** Events a multi-row statement of queueMany queues (db/chunks). */
+const QUEUE_CHUNK = 256
 
 const UPSERT = `INSERT INTO event_disputes
   (event_id, level, level_rank, relative_spread, killed_low, killed_high, killed_counted, attribution_status, claims, computed_at)
@@ -170,7 +174,9 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
   const queuedAll = `SELECT event_id FROM dispute_queue ORDER BY event_id${lockRows(sql.dialect, 'wait')}`
   const queuedSome = `SELECT event_id FROM dispute_queue ORDER BY event_id LIMIT ?${lockRows(sql.dialect, 'skip')}`
   const anyQueued = 'SELECT 1 FROM dispute_queue LIMIT 1'
-  const enqueue = 'INSERT INTO dispute_queue (event_id) VALUES (?) ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id'
+  const enqueueRows = (n: number) =>
+    `INSERT INTO dispute_queue (event_id) VALUES ${valuesOf(n, '(?)')} ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id`
+  const enqueue = enqueueRows(1)
 
   /** Queues the events (id order), in a unit of their own: what the walk and the claims come due hand to the queue. */
   async function enqueueAll(ids: readonly string[]): Promise<void> {
@@ -226,6 +232,16 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
     async queue(eventId: string): Promise<void> {
       // An update when queued already: it waits for a refresh of the event under way, and queues it again after.
       await sql.run(enqueue, [eventId])
+      lastQueued = Date.now()
+    },
+
+    /**
+     * queue for several events, in id order, a few multi-row statements
+     * (db/chunks) however many: bulk ingest's. Each row is locked in the
+     * statement's order, as one queue after another would.
+     */
+    async queueMany(eventIds: readonly string[]): Promise<void> {
+      for (const chunk of chunks([...new Set(eventIds)].sort(), QUEUE_CHUNK)) await sql.run(enqueueRows(chunk.length), chunk)
       lastQueued = Date.now()
     },
 

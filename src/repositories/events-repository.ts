@@ -1,3 +1,4 @@
+import { jsonTexts } from '../db/dialect.js'
 import { events } from '../db/schema.js'
 import type { Sql } from '../db/sql.js'
 import { BadRequestError } from '../errors.js'
@@ -36,7 +37,9 @@ export function toEvent(row: Row): EventOut {
 /** `disputes`: where a new event gets its empty dispute block, and an edited one is queued for a fresh one. */
 export function createEventsRepository(sql: Sql, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue'>) {
   // The event's revision is the seq of its latest change (claims.created, event.updated, …): one number with the change log.
-  const bump = 'UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = @id) WHERE id = @id'
+  // Of the events named in a JSON array (touchMany): one statement however many.
+  const bump = `UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = events.id) WHERE id IN (${jsonTexts(sql.dialect, '?')})`
+  const drop = `DELETE FROM stored_summaries WHERE event_id IN (${jsonTexts(sql.dialect, '?')})`
   // Ids are slugs, never empty: '' sorts before them all.
   const withFigures = `SELECT e.id, e.title, e.occurred_on FROM events AS e
     WHERE e.id > @after AND EXISTS (
@@ -47,12 +50,14 @@ export function createEventsRepository(sql: Sql, disputes: Pick<DisputesReposito
   const addRevision = `INSERT INTO event_revisions (event_id, seq, at, type, snapshot)
      VALUES (@eventId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_revisions WHERE event_id = @eventId), @at, @type, @snapshot)`
 
-  /** After a change to the event or its claims is recorded: see touch below. */
-  async function touch(id: string): Promise<void> {
-    await sql.run(bump, { id })
+  /** After a change to events or their claims is recorded: see touch below. */
+  async function touchMany(ids: readonly string[]): Promise<void> {
+    const named = JSON.stringify(ids)
+    await sql.run(bump, [named])
     // Every change of revision drops the event's stored "now" summary (disputes-repository nowState relies on it).
-    await sql.run('DELETE FROM stored_summaries WHERE event_id = ?', [id])
+    await sql.run(drop, [named])
   }
+  const touch = (id: string): Promise<void> => touchMany([id])
 
   const store = createRecordStore(sql, {
     table: events,
@@ -130,6 +135,9 @@ export function createEventsRepository(sql: Sql, disputes: Pick<DisputesReposito
      * stored summary no longer shows it.
      */
     touch,
+
+    /** touch for several events (bulk ingest): the same two statements however many. */
+    touchMany,
 
     /**
      * GET /summaries: events in id order that have a figure claim, not

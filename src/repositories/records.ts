@@ -1,4 +1,5 @@
 /** What sources, actors and events share: readable ids, references by id or alias, the change log. */
+import { chunks, valuesOf } from '../db/chunks.js'
 import type { Sql } from '../db/sql.js'
 import { ConflictError, UnprocessableError } from '../errors.js'
 import { slugify, uniqueSlug } from '../lib/slug.js'
@@ -75,11 +76,34 @@ const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?
 /**
  * Appends to the change log and returns the change's seq: the one revision
  * number of everything cached (events, the source and actor directories,
- * ETags). Bulk ingest calls it per claim. Called inside an ordered unit of
- * work (db/sql.ts), as every write is: that is what commits seqs in order.
+ * ETags). Bulk ingest appends with recordChanges. Called inside an ordered
+ * unit of work (db/sql.ts), as every write is: that is what commits seqs in
+ * order.
  */
 export async function recordChange(sql: Sql, type: ChangeType, id: string, eventId: string | null, at = nowIso()): Promise<number> {
   return (await sql.value<number>(INSERT_CHANGE, [at, type, id, eventId])) as number
+}
+
+/** Rows of a multi-row INSERT INTO changes: 4 parameters each (db/chunks). */
+const CHANGES_CHUNK = 1024
+
+/**
+ * Appends a change per item, in their order (their seqs rise in it), with
+ * multi-row statements in fixed sizes (db/chunks): what bulk ingest records,
+ * a few statements for thousands of claims. The seqs are not returned: the
+ * one that matters, an event's latest, is read back by events touch.
+ */
+export async function recordChanges(
+  sql: Sql,
+  type: ChangeType,
+  items: ReadonlyArray<{ id: string; eventId: string | null }>,
+  at = nowIso(),
+): Promise<void> {
+  for (const chunk of chunks(items, CHANGES_CHUNK)) {
+    const params: unknown[] = []
+    for (const item of chunk) params.push(at, type, item.id, item.eventId)
+    await sql.run(`INSERT INTO changes (at, type, id, event_id) VALUES ${valuesOf(chunk.length, '(?, ?, ?, ?)')}`, params)
+  }
 }
 
 /** How long a kept directory is trusted before its revision is read again: another process may have written (#15). */

@@ -9,10 +9,10 @@ import type { Sql } from '../db/sql.js'
 import { ConflictError, type FieldError, NotFoundError, UnprocessableError, pointer } from '../errors.js'
 import { nowIso } from '../lib/time.js'
 import type { ActorsRepository } from '../repositories/actors-repository.js'
-import type { ClaimInsert, ClaimsRepository } from '../repositories/claims-repository.js'
+import { type ClaimInsert, type ClaimsRepository, externalKey } from '../repositories/claims-repository.js'
 import type { DisputesRepository } from '../repositories/disputes-repository.js'
 import type { EventsRepository } from '../repositories/events-repository.js'
-import { recordChange } from '../repositories/records.js'
+import { recordChange, recordChanges } from '../repositories/records.js'
 import type { SourcesRepository } from '../repositories/sources-repository.js'
 import type { ClaimCreateInput, ClaimOut } from '../schemas/claims.js'
 
@@ -188,13 +188,20 @@ export function createClaimsService(sql: Sql, repos: Repositories) {
       const conflicts: FieldError[] = []
       const ids: Array<string | null> = []
       const fresh: Row[] = []
+      // What is recorded under the request's external ids, read at once; nothing is written before the loop ends.
+      const external = new Map<string, { sourceId: string; externalId: string }>()
+      for (const row of rows) {
+        if (row.externalId !== null)
+          external.set(externalKey(row.sourceId, row.externalId), { sourceId: row.sourceId, externalId: row.externalId })
+      }
+      const recorded = external.size > 0 ? await repos.claims.findByExternalIds([...external.values()]) : new Map<string, never>()
       const seenExternal = new Map<string, { fingerprint: string; id: string | null }>()
       const supersededHere = new Set<string>()
       for (const [i, row] of rows.entries()) {
         const at = (field: string) => pointer(...(requests[i]?.at ?? []), field)
         if (row.externalId !== null) {
-          const key = JSON.stringify([row.sourceId, row.externalId])
-          const earlier = seenExternal.get(key) ?? (await repos.claims.findByExternalId(row.sourceId, row.externalId))
+          const key = externalKey(row.sourceId, row.externalId)
+          const earlier = seenExternal.get(key) ?? recorded.get(key)
           if (earlier) {
             if (earlier.fingerprint === row.fingerprint) {
               ids.push(earlier.id)
@@ -219,7 +226,7 @@ export function createClaimsService(sql: Sql, repos: Repositories) {
           supersededHere.add(row.supersedes)
         }
         const id = opts.dryRun ? null : uuidv7()
-        if (row.externalId !== null) seenExternal.set(JSON.stringify([row.sourceId, row.externalId]), { fingerprint: row.fingerprint, id })
+        if (row.externalId !== null) seenExternal.set(externalKey(row.sourceId, row.externalId), { fingerprint: row.fingerprint, id })
         ids.push(id)
         row.id = id ?? '' // rows are this request's own objects, each pushed once
         fresh.push(row)
@@ -232,15 +239,16 @@ export function createClaimsService(sql: Sql, repos: Repositories) {
         const touched = new Set<string>()
         for (const row of fresh) {
           row.recordedAt = recordedAt
-          await repos.claims.insert(row)
-          await recordChange(sql, 'claim.created', row.id, row.eventId, recordedAt)
           touched.add(row.eventId)
         }
-        // Queued first, in id order (disputes-repository: a refresh of the event under way is waited for).
-        for (const eventId of [...touched].sort()) {
-          await repos.disputes.queue(eventId) // summarised by the next reader, not once per batch
-          await repos.events.touch(eventId)
-        }
+        // Multi-row statements in fixed sizes (#15): a few dozen statements for a batch of thousands.
+        await repos.claims.insertMany(fresh)
+        await recordChanges(sql, 'claim.created', fresh, recordedAt)
+        // Queued first, in id order (disputes-repository: a refresh of the event under way is waited for), then touched;
+        // summarised by the next reader, not once per batch.
+        const eventIds = [...touched].sort()
+        await repos.disputes.queueMany(eventIds)
+        await repos.events.touchMany(eventIds)
       }
       return { inserted, existing: requests.length - inserted, ids }
     })
