@@ -24,7 +24,7 @@ function toSource(row: Row): SourceOut {
 
 export function createSourcesRepository(sql: Sql) {
   // Summaries name sources on every request: the few hundred sources are kept in memory, read again
-  // once a write through this repository commits (this process is the database's only writer).
+  // once a write through this repository commits, and rechecked every half second (other replicas write too).
   const directoryCache = committedDirectory(
     sql,
     'SELECT id, name, affiliated_actor_id FROM sources',
