@@ -128,8 +128,9 @@ export const claims = sqliteTable(
  * seeks the claims it counts instead of reading the event's history (#14).
  * A figure has one lane, its group: `f|metric|population|party`; an
  * attribution has one per actor it names: `a|actor` (contract §3.4, §3.5).
- * Written by triggers on claims (migration 0008), so that every way of
- * inserting a claim keeps them; never updated, like the claims.
+ * Written with the claims by the claims repository (insertMany), and
+ * rebuilt at start when they do not account for every claim (claims
+ * written straight through SQL); never updated, like the claims.
  */
 export const claimLanes = sqliteTable(
   'claim_lanes',
@@ -159,7 +160,7 @@ export const eventLanes = sqliteTable(
 /**
  * How many claims each event had, at each recorded_at of its claims:
  * `claims_total` as the database held it at any `known_at` is one seek.
- * Kept by a trigger on claims (migration 0008).
+ * Kept by the claims repository as it writes claims (insertMany).
  */
 export const eventTallies = sqliteTable(
   'event_tallies',
