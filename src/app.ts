@@ -154,7 +154,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const backfilled = await writes.now(async () => (await disputes.backfill()) + (await disputes.refreshQueued()))
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
   const claimsService = createClaimsService(sql, repos)
-  const bulkClaims = createBulkClaimsWriter({ dbPath: db === null ? null : config.dbPath, writes, claims: claimsService })
+  const bulkClaims = createBulkClaimsWriter({
+    dbPath: db === null ? null : config.dbPath,
+    writes,
+    claims: claimsService,
+    wroteElsewhere: repos.disputes.wroteElsewhere,
+  })
   app.decorate('db', db)
   app.decorate('sql', sql)
   app.decorate('writes', writes)

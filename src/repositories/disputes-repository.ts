@@ -49,6 +49,7 @@ import { nowIso } from '../lib/time.js'
 import { type SummaryEvent, directoryFor, storeSummary, summaryDocument, summaryText } from '../schemas/summary-document.js'
 import type { ActorsRepository } from './actors-repository.js'
 import type { ClaimsRepository } from './claims-repository.js'
+import { keptByEvent } from './kept-by-event.js'
 import type { SourcesRepository } from './sources-repository.js'
 
 /** An event as of a moment "now" (nowState). */
@@ -93,6 +94,17 @@ export interface DisputeDeps {
   actors: Pick<ActorsRepository, 'tree' | 'revision'>
 }
 
+/** How long a stored summary kept in memory is used before the change log is read again: other replicas write too (#15). */
+export const STORED_RECHECK_MS = 250
+
+/** Characters of stored summaries kept in memory (kept-by-event): 16 to 32 MiB, some 4,000 events of a few claims. */
+const STORED_KEPT_CHARS = 16 * 1024 * 1024
+
+/** How long a stored summary kept in memory stays unread. */
+const STORED_KEPT_IDLE_MS = 60_000
+
+type StoredRow = [head: string, tail: string, revision: number, directory: string, through: string | null, until: string | null]
+
 /** Events recomputed per transaction by backfill and refreshAll (their ids are read first: no iterator is open while writing). */
 const REFRESH_CHUNK = 1000
 
@@ -118,6 +130,14 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
 
   /** When a write last queued an event (ms since the epoch): the background refresher lets writes settle first. */
   let lastQueued = 0
+  // The rows read for "now" (nowState), kept between requests: a write drops them (events-repository touch).
+  const keptStored = keptByEvent<StoredRow>(sql, {
+    everyMs: STORED_RECHECK_MS,
+    maxWeight: STORED_KEPT_CHARS,
+    idleMs: STORED_KEPT_IDLE_MS,
+    weigh: (row) => row[0].length + row[1].length,
+  })
+
   /** Every claim stated by `at` has been counted in every row (null: not known yet). */
   let caughtUp = 0
   let countedUpTo: string | null = null
@@ -154,6 +174,12 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
     const { block, summary } = await compute(eventId, at)
     await sql.run(UPSERT, block)
     await sql.run(STORE, summary)
+  }
+
+  /** Recomputes an event whose queue row the unit holds locked, and takes it off the queue. */
+  async function refreshLocked(eventId: string, at: string): Promise<void> {
+    await upsert(eventId, at)
+    await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [eventId])
   }
 
   /** Recomputes the given events, a chunk per transaction: at start (backfill) and for benches, when no write runs beside it. */
@@ -204,8 +230,7 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
         at ??= nowIso()
         let done = 0
         for (const id of ids) {
-          await upsert(id, at)
-          await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [id])
+          await refreshLocked(id, at)
           done++
           if (performance.now() - started >= budgetMs) break
         }
@@ -217,6 +242,12 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
 
   return {
     directoryStamp,
+
+    /** Inside the unit of work that changes these events (events-repository touch): their rows kept for "now" go when it commits. */
+    storedWritten: keptStored.written,
+
+    /** Another connection of this process (the SQLite bulk worker) has written: the next "now" read looks at the change log first. */
+    wroteElsewhere: keptStored.wroteElsewhere,
 
     /** A new event's row (events-repository create): the block of a summary of no claims. */
     async recordEmpty(eventId: string, at: string): Promise<void> {
@@ -261,10 +292,6 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
      */
     refreshSomeQueued(limit: number, budgetMs?: number): Promise<number> {
       return refreshQueuedUpTo(limit, budgetMs)
-    },
-
-    refreshDispute(eventId: string): Promise<void> {
-      return upsert(eventId, nowIso())
     },
 
     /** At start: a row for every event that lacks one (a database written by other means). Returns how many. */
@@ -323,15 +350,16 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
      * `stamp`: the directory stamp, when the caller has read it already.
      */
     async nowState(eventId: string, now: string, stamp?: string): Promise<NowState | null> {
-      const [row] = await sql.rows<
-        [head: string, tail: string, revision: number, directory: string, through: string | null, until: string | null]
-      >(stored, [eventId])
+      const row = await keptStored.get(eventId, async () => (await sql.rows<StoredRow>(stored, [eventId]))[0])
       // Shows now while no claim stated after it has come due.
       if (row !== undefined && (row[5] === null || row[5] > now)) {
         const [head, tail, revision, directory, through] = row
         const current = stamp ?? (await directoryStamp())
-        return { revision, through, summary: directory === current ? summaryText({ head, tail }, now) : null }
+        if (directory === current) return { revision, through, summary: summaryText({ head, tail }, now) }
+        keptStored.drop(eventId) // the refresher stores it anew, with these names
+        return { revision, through, summary: null }
       }
+      if (row !== undefined) keptStored.drop(eventId) // the refresher stores it anew, counting the claim come due
       const revision = await sql.value<number>(revisionOf, [eventId])
       return revision === undefined ? null : { revision, through: await deps.claims.statedThrough(eventId, now), summary: null }
     },
@@ -345,9 +373,8 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
       const ids = await sql.values<string>(naming, [actorId])
       const at = nowIso()
       for (const id of ids) {
-        await sql.run(enqueue, [id])
-        await upsert(id, at)
-        await sql.run('DELETE FROM dispute_queue WHERE event_id = ?', [id])
+        await sql.run(enqueue, [id]) // queued, so locked: a refresh of it elsewhere is waited for
+        await refreshLocked(id, at)
       }
       return ids.length
     },

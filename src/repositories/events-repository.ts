@@ -35,7 +35,7 @@ export function toEvent(row: Row): EventOut {
 }
 
 /** `disputes`: where a new event gets its empty dispute block, and an edited one is queued for a fresh one. */
-export function createEventsRepository(sql: Sql, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue'>) {
+export function createEventsRepository(sql: Sql, disputes: Pick<DisputesRepository, 'recordEmpty' | 'queue' | 'storedWritten'>) {
   // The event's revision is the seq of its latest change (claims.created, event.updated, …): one number with the change log.
   // Of the events named in a JSON array (touchMany): one statement however many.
   const bump = `UPDATE events SET revision = (SELECT MAX(seq) FROM changes WHERE event_id = events.id) WHERE id IN (${jsonTexts(sql.dialect, '?')})`
@@ -56,6 +56,7 @@ export function createEventsRepository(sql: Sql, disputes: Pick<DisputesReposito
     await sql.run(bump, [named])
     // Every change of revision drops the event's stored "now" summary (disputes-repository nowState relies on it).
     await sql.run(drop, [named])
+    disputes.storedWritten(ids)
   }
   const touch = (id: string): Promise<void> => touchMany([id])
 

@@ -43,6 +43,8 @@ export interface BulkClaimsWriterOptions {
   writes: WriteGate
   /** The app's claims service: the batches of a ':memory:' database are recorded with it. */
   claims: Pick<ClaimsService, 'recordAll'>
+  /** Called after the worker committed a batch that wrote: what the app keeps of events in memory must look at the change log. */
+  wroteElsewhere?: () => void
   /** The worker's entry (default: bulk-claims-worker, beside this file). */
   workerEntry?: URL
 }
@@ -78,6 +80,7 @@ export function createBulkClaimsWriter(options: BulkClaimsWriterOptions): BulkCl
   const write = async (task: BulkClaimsTask): Promise<BatchOutcome> => {
     // A dry run writes nothing: writes on the app's connection need not wait for it.
     const outcome = task.dryRun ? await thread.run(task) : await options.writes.hold(() => thread.run(task))
+    if (!task.dryRun && outcome.inserted > 0) options.wroteElsewhere?.()
     return wrote(task, outcome)
   }
   return {

@@ -5,7 +5,7 @@
  * refreshers share the queue without doing an event twice.
  * (test/pg/replicas.test.ts does the same with real processes and SIGKILL.)
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
@@ -25,6 +25,13 @@ async function replicas(t: Parameters<typeof throwawayDatabase>[0], count: numbe
     apps.push(app)
   }
   return apps
+}
+
+/** A summary less its `as_of`, the moment of the request. */
+function withoutMoment(res: LightMyRequestResponse): Record<string, unknown> {
+  const summary = json(res)
+  delete summary.as_of
+  return summary
 }
 
 /** Every change of the feed, paging from the start with the cursor. */
@@ -131,6 +138,36 @@ t.test('a source renamed on one replica shows in the summaries of another within
   t.notMatch(after.body, /Syrian Observatory for Human Rights/)
   t.strictSame(json(await get(b, '/sources/sohr')).name, 'SOHR (renamed)')
 })
+
+t.test(
+  'a stored summary kept in memory by one replica: a claim posted on another shows there within a second, at once on its own',
+  async (t) => {
+    const [a, b] = (await replicas(t, 2)) as [FastifyInstance, FastifyInstance]
+    await loadFixture(a, readFixture())
+    await get(a, '/events') // a reader: the queued blocks and summaries are refreshed and stored
+    const url = '/events/khan-shaykhun/summary'
+    const before = await get(b, url)
+    t.strictSame(withoutMoment(await get(b, url)), withoutMoment(before), 'b reads it twice (the second time, from memory)')
+    t.strictSame(withoutMoment(await get(a, url)), withoutMoment(before))
+    const etag = before.headers.etag as string
+    // The highest figure of the summary: a claim of 810 killed by a source already named (the names do not change).
+    const highest = (res: LightMyRequestResponse) =>
+      Math.max(...json<{ figures: Array<{ points: { max: number } }> }>(res).figures.map((f) => f.points.max))
+    t.ok(highest(before) < 810, 'no figure of 810 yet')
+    t.equal((await post(a, '/events/khan-shaykhun/claims', figureClaim({ source_id: 'tass', value: 810 }))).statusCode, 201)
+    const postedAt = Date.now()
+    t.equal(highest(await get(a, url)), 810, 'the replica that wrote shows it at once')
+    let after = await get(b, url, { 'if-none-match': etag })
+    while ((after.statusCode === 304 || highest(after) !== 810) && Date.now() - postedAt < 1000) {
+      await sleep(25)
+      after = await get(b, url, { 'if-none-match': etag })
+    }
+    t.equal(after.statusCode, 200, 'the old ETag no longer matches')
+    t.equal(highest(after), 810, 'the new claim counts')
+    t.ok(Date.now() - postedAt <= 1000, `seen within a second (${Date.now() - postedAt} ms)`)
+    t.strictSame(withoutMoment(after), withoutMoment(await get(a, url)), 'both replicas answer the same')
+  },
+)
 
 t.test(
   'one external_id posted to two replicas at once is one claim: a 201 and a replay, or a 201 and a 409 for other content',

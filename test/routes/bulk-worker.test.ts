@@ -149,6 +149,22 @@ t.test('accepted batches too: ids in row order, replays of external ids, dry run
   t.strictSame([claim.id, claim.external_id, claim.value], [first, 'a', 87], 'readable at once by the app (its own connection)')
 })
 
+t.test("a summary the app keeps in memory shows the worker's batch at once, and its old ETag no longer matches", async (t) => {
+  const { app } = await onFile(t)
+  t.equal(json<BulkResult>(await bulk(app, [row()], 'application/json', '?dry_run=true')).dry_run, true) // the worker is up
+  await get(app, '/events') // a reader: the stored summaries are refreshed
+  const url = `/events/${EVENT}/summary`
+  const highest = (res: LightMyRequestResponse) =>
+    Math.max(...json<{ figures: Array<{ points: { max: number } }> }>(res).figures.map((f) => f.points.max))
+  const before = await get(app, url)
+  t.equal((await get(app, url, { 'if-none-match': before.headers.etag as string })).statusCode, 304, 'read again, kept')
+  t.ok(highest(before) < 810, 'no figure of 810 yet')
+  t.equal(json<BulkResult>(await bulk(app, [row({ source_id: 'tass', value: 810 })])).inserted, 1)
+  const after = await get(app, url, { 'if-none-match': before.headers.etag as string })
+  t.equal(after.statusCode, 200, 'the old ETag no longer matches')
+  t.equal(highest(after), 810, 'the batch counts')
+})
+
 t.test('Idempotency-Key: a retry gets the first answer, another body with the key a 422', async (t) => {
   const { app } = await onFile(t)
   const key = { 'idempotency-key': 'batch-1' }
