@@ -210,3 +210,47 @@ t.test('the refresher lets writes settle before it refreshes the queue (a bulk l
   }
   t.equal(await queued(), 0, 'refreshed once writes have paused')
 })
+
+t.test('rows read together (one statement per turn on PostgreSQL) answer each event its own: stored, not stored, unknown', async (t) => {
+  const app = await loaded(t)
+  for (const id of ['second', 'third']) {
+    t.equal((await post(app, '/events', { id, title: `Event ${id}`, occurred_on: '2017-04-04' })).statusCode, 201)
+    t.equal(
+      (
+        await post(app, `/events/${id}/claims`, {
+          kind: 'figure',
+          source_id: 'who',
+          stated_at: '2017-04-05',
+          metric: 'killed',
+          qualifier: 'exact',
+          value: id.length,
+        })
+      ).statusCode,
+      201,
+    )
+  }
+  await refresh(app)
+  t.equal(
+    (
+      await post(app, '/events/third/claims', {
+        kind: 'figure',
+        source_id: 'sohr',
+        stated_at: '2017-04-05',
+        metric: 'killed',
+        qualifier: 'exact',
+        value: 9,
+      })
+    ).statusCode,
+    201,
+  )
+  const now = new Date().toISOString()
+  const ids = [EVENT, 'second', 'third', 'no-such-event']
+  const together = await Promise.all(ids.map((id) => app.repos.disputes.nowState(id, now)))
+  const body = async (id: string) => (await app.inject({ method: 'GET', url: `/events/${id}/summary?as_of=${now}` })).body
+  t.equal(together[0]?.summary, await body(EVENT), 'stored: the summary computed live, byte for byte')
+  t.equal(together[1]?.summary, await body('second'))
+  t.equal(together[2]?.summary, null, 'a write since the refresh: not stored')
+  t.equal(together[2]?.revision, await app.repos.events.revisionOf('third'))
+  t.equal(together[3], null, 'an unknown event')
+  t.strictSame(await Promise.all(ids.map((id) => app.repos.disputes.nowState(id, now))), together, 'read again (kept now): the same')
+})
