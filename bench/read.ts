@@ -5,7 +5,10 @@
  *   1. a bare Fastify route answering a constant JSON as large as a summary (the ceiling),
  *   2. GET /events/{id}/summary over random events,
  *   3. GET /events?sort=-dispute&limit=50,
- *   4. GET /health on the same server: no ETag and one `SELECT 1` — what the
+ *   4. GET /events/{id}/estimates over random events (#16): the bias-aware
+ *      estimates, from what the server learnt of every source once (the
+ *      warm-up pays for the learning; no write runs meanwhile),
+ *   5. GET /health on the same server: no ETag and one `SELECT 1` — what the
  *      deployed stack (logging, security headers, rate limiter, load
  *      shedding, keys) costs a request before any route does its work, with
  *      the least a query costs (nothing on SQLite; a round trip on PostgreSQL),
@@ -134,6 +137,7 @@ interface Server {
   startup: number
   summary: Target
   disputes: Target
+  estimates: Target
   floor: Target
 }
 
@@ -201,6 +205,12 @@ try {
       () => `/events/event-${Math.floor(Math.random() * EVENTS)}/summary`,
     )
     server.disputes = target(label(server, 'GET /events?sort=-dispute&limit=50'), `${base}/events?sort=-dispute&limit=50`, server.pid)
+    server.estimates = target(
+      label(server, 'GET /events/{id}/estimates (random events)'),
+      base,
+      server.pid,
+      () => `/events/event-${Math.floor(Math.random() * EVENTS)}/estimates`,
+    )
     server.floor = target(label(server, 'GET /health (the stack, SELECT 1)'), `${base}/health`, server.pid)
   }
   console.log(
@@ -213,14 +223,21 @@ try {
     ceiling,
     ...order.map((s) => s.summary),
     ...order.map((s) => s.disputes),
+    ...order.map((s) => s.estimates),
     ...order.map((s) => s.floor),
   ]
   if (WARMUP > 0) for (const t of sequence(servers)) await autocannon({ ...t.options, duration: WARMUP })
 
-  type Ratios = Record<'summary' | 'p99' | 'disputes' | 'floor' | 'floorP99', number[]>
-  const none = (): Ratios => ({ summary: [], p99: [], disputes: [], floor: [], floorP99: [] })
+  type Ratios = Record<'summary' | 'p99' | 'disputes' | 'estimates' | 'floor' | 'floorP99', number[]>
+  const none = (): Ratios => ({ summary: [], p99: [], disputes: [], estimates: [], floor: [], floorP99: [] })
   const toBare = new Map<Store, Ratios>(servers.map((s) => [s.store, none()]))
-  const pgToSqlite = { summary: [] as number[], p99: [] as number[], disputes: [] as number[], floor: [] as number[] }
+  const pgToSqlite = {
+    summary: [] as number[],
+    p99: [] as number[],
+    disputes: [] as number[],
+    estimates: [] as number[],
+    floor: [] as number[],
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     // Forward, then reversed, so that the summaries run next to the bare route; with two stores, each store's summary is
     // the one next to it in half the rounds (rounds 1 and 4 SQLite's, 2 and 3 PostgreSQL's, and so on).
@@ -231,26 +248,33 @@ try {
     const b = got.get(ceiling) as Slice
     const parts = [`round ${String(round).padStart(2)}: bare ${b.rps.toFixed(0).padStart(6)} req/s p99 ${b.p99} ms`]
     for (const server of servers) {
-      const [s, d, h] = [got.get(server.summary), got.get(server.disputes), got.get(server.floor)] as [Slice, Slice, Slice]
+      const [s, d, e, h] = [got.get(server.summary), got.get(server.disputes), got.get(server.estimates), got.get(server.floor)] as [
+        Slice,
+        Slice,
+        Slice,
+        Slice,
+      ]
       const r = toBare.get(server.store) as Ratios
       r.summary.push(s.rps / b.rps)
       r.p99.push(s.p99 / b.p99)
       r.disputes.push(d.rps / b.rps)
+      r.estimates.push(e.rps / b.rps)
       r.floor.push(h.rps / b.rps)
       r.floorP99.push(h.p99 / b.p99)
       parts.push(
-        `${both ? `${server.store}: ` : ''}summary ${s.rps.toFixed(0).padStart(6)} req/s p99 ${s.p99} ms (${(s.rps / b.rps).toFixed(2)}, p99 ${(s.p99 / b.p99).toFixed(2)}×) | list ${d.rps.toFixed(0).padStart(6)} req/s (${(d.rps / b.rps).toFixed(2)}) | health ${h.rps.toFixed(0).padStart(6)} req/s (${(h.rps / b.rps).toFixed(2)})`,
+        `${both ? `${server.store}: ` : ''}summary ${s.rps.toFixed(0).padStart(6)} req/s p99 ${s.p99} ms (${(s.rps / b.rps).toFixed(2)}, p99 ${(s.p99 / b.p99).toFixed(2)}×) | list ${d.rps.toFixed(0).padStart(6)} req/s (${(d.rps / b.rps).toFixed(2)}) | estimates ${e.rps.toFixed(0).padStart(6)} req/s (${(e.rps / b.rps).toFixed(2)}) | health ${h.rps.toFixed(0).padStart(6)} req/s (${(h.rps / b.rps).toFixed(2)})`,
       )
     }
     if (both) {
       const [l, p] = servers as [Server, Server]
-      const ratio = (t: 'summary' | 'disputes' | 'floor') => (got.get(p[t]) as Slice).rps / (got.get(l[t]) as Slice).rps
+      const ratio = (t: 'summary' | 'disputes' | 'estimates' | 'floor') => (got.get(p[t]) as Slice).rps / (got.get(l[t]) as Slice).rps
       pgToSqlite.summary.push(ratio('summary'))
       pgToSqlite.p99.push((got.get(p.summary) as Slice).p99 / (got.get(l.summary) as Slice).p99)
       pgToSqlite.disputes.push(ratio('disputes'))
+      pgToSqlite.estimates.push(ratio('estimates'))
       pgToSqlite.floor.push(ratio('floor'))
       parts.push(
-        `postgres/sqlite: summary ${ratio('summary').toFixed(2)}, list ${ratio('disputes').toFixed(2)}, health ${ratio('floor').toFixed(2)}`,
+        `postgres/sqlite: summary ${ratio('summary').toFixed(2)}, list ${ratio('disputes').toFixed(2)}, estimates ${ratio('estimates').toFixed(2)}, health ${ratio('floor').toFixed(2)}`,
       )
     }
     console.log(parts.join(both ? '\n          ' : ' | '))
@@ -258,13 +282,14 @@ try {
   const rss = servers.map((s) => rssMiB(s.pid))
   console.log('')
   console.log('medians over the rounds:')
-  for (const t of [ceiling, ...servers.flatMap((s) => [s.summary, s.disputes, s.floor])]) console.log(figures(t))
+  for (const t of [ceiling, ...servers.flatMap((s) => [s.summary, s.disputes, s.estimates, s.floor])]) console.log(figures(t))
   console.log('')
   for (const [i, server] of servers.entries()) {
     const r = toBare.get(server.store) as Ratios
     const on = both ? `${server.store} ` : ''
     console.log(`${on}summary / bare:  throughput ${spread(r.summary)} (target ≥ 0.6), p99 ${spread(r.p99)}× (target ≤ 1.5)`)
     console.log(`${on}disputes / bare: throughput ${spread(r.disputes)} (target ≥ 0.3)`)
+    console.log(`${on}estimates / bare: throughput ${spread(r.estimates)} (target ≥ 0.3)`)
     console.log(
       `${on}health / bare:   throughput ${spread(r.floor)}, p99 ${spread(r.floorP99)}× (no target: the deployed stack's own cost)`,
     )
@@ -276,6 +301,7 @@ try {
     console.log('')
     console.log(`postgres / sqlite, summary:  throughput ${spread(pgToSqlite.summary)} (target ≥ 0.6), p99 ${spread(pgToSqlite.p99)}×`)
     console.log(`postgres / sqlite, disputes: throughput ${spread(pgToSqlite.disputes)}`)
+    console.log(`postgres / sqlite, estimates: throughput ${spread(pgToSqlite.estimates)}`)
     console.log(`postgres / sqlite, health:   throughput ${spread(pgToSqlite.floor)} (no work but SELECT 1: what a round trip costs)`)
   }
   if (stores.includes('postgres'))

@@ -29,11 +29,13 @@ import landingRoutes from './routes/landing.js'
 import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
 import summariesRoutes from './routes/summaries/index.js'
+import { trackRecordsRoutes } from './routes/track-records/index.js'
 import { type BulkClaimsWriter, createBulkClaimsWriter } from './services/bulk-claims-writer.js'
 import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
 import { REFRESHER_DEFAULTS, type RefresherOptions, createRefresher } from './services/dispute-refresher.js'
 import { createRepositories } from './services/repositories.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
+import { type TrackRecordService, createTrackRecordService } from './services/track-record-service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +50,8 @@ declare module 'fastify' {
     /** POST /claims/bulk's batches: written in a worker thread on a file database (services/bulk-claims-writer). */
     bulkClaims: BulkClaimsWriter
     summaryService: SummaryService
+    /** #16: sources' track records, learnt from the claims, and the events' bias-aware estimates. */
+    trackRecords: TrackRecordService
     keys: KeysRepository
   }
 }
@@ -167,6 +171,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('claimsService', claimsService)
   app.decorate('bulkClaims', bulkClaims)
   app.decorate('summaryService', createSummaryService(repos))
+  app.decorate(
+    'trackRecords',
+    createTrackRecordService(repos, async () => (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) ?? 0),
+  )
   if (options.backgroundRefresh) {
     const refresher = createRefresher(
       {
@@ -214,6 +222,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(bulkClaimsRoutes, { prefix: '/claims' })
   await app.register(claimsListRoutes, { prefix: '/claims' })
   await app.register(summariesRoutes, { prefix: '/summaries' })
+  await app.register(trackRecordsRoutes, { prefix: '/track-records' })
   await app.register(changesRoutes, { prefix: '/changes' })
   await app.register(keysRoutes, { prefix: '/keys' })
   await app.register(landingRoutes)

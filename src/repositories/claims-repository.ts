@@ -424,6 +424,24 @@ export function createClaimsRepository(sql: Sql) {
     },
 
     /**
+     * Every claim of every event stated by `asOf`, retracted and superseded
+     * ones included, for the engine: what sources' track records are learnt
+     * from (#16), never a claim stated later.
+     */
+    async allStatedBy(asOf: string): Promise<EngineClaim[]> {
+      const rows = await sql.rows<EngineRow>(
+        `SELECT ${ENGINE_COLUMNS} FROM claims AS c ${RETRACTION_JOIN} WHERE c.stated_at <= @as_of ORDER BY c.stated_at, c.id`,
+        { as_of: asOf, known_at: ALL_KNOWN },
+      )
+      return rows.map(engineClaimOf)
+    },
+
+    /** The latest stated_at of any claim by `moment` (null: none): which claims a track record as of then counts. */
+    async latestStatedBy(moment: string): Promise<string | null> {
+      return (await sql.value<string | null>('SELECT MAX(stated_at) FROM claims WHERE stated_at <= ?', [moment])) ?? null
+    },
+
+    /**
      * What the event's summary as of `asOf` shows (engine countedSet), as
      * the database held it at `knownAt` (default: as it holds it now):
      * sought through claim_lanes, one walk back from `asOf` per (lane,

@@ -24,7 +24,12 @@ export const SummaryRow = z
     attribution_status: z
       .enum(['none', 'unattributed', 'contested', 'uncontested'])
       .meta({ description: "The event's attribution status (§5)." }),
-    // The contract's columns in their order, then `as_of`: a file that leaves the API still says when its figures hold.
+    // The contract's columns in their order, the adjusted estimate when asked, then `as_of`: a file that leaves the API still says when its figures hold.
+    adjusted_value: z.number().optional().meta({
+      description: 'With `adjusted=true` (#16): the bias-aware estimate of GET /events/{id}/estimates, beside the contract’s median.',
+    }),
+    adjusted_low: z.number().optional().meta({ description: 'With `adjusted=true`: its interval’s lower end (at level 0.9).' }),
+    adjusted_high: z.number().optional().meta({ description: 'With `adjusted=true`: its interval’s upper end (at level 0.9).' }),
     as_of: Timestamp.meta({
       description:
         'The moment the row is computed as of (ISO 8601 UTC): the `as_of` asked for (a date meaning its end), or the moment of the request.',
@@ -41,5 +46,15 @@ export const SummaryListQuery = z.strictObject({
     example: '2017-04-06',
   }),
   metric: choice(METRICS, 'Only the figure groups of this metric (and HXL tags such as #affected+killed).').optional(),
+  // Absent stays absent (not false): an export's file name names the filters given.
+  adjusted: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .meta({
+      description:
+        'Adds `adjusted_value`, `adjusted_low` and `adjusted_high` to each row: the bias-aware estimate of GET /events/{id}/estimates (#16). ' +
+        'The contract’s columns keep their meaning. Default false.',
+    }),
   ...listFields,
 })

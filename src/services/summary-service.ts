@@ -1,5 +1,6 @@
 /** GET /events/{id}/summary and GET /summaries: load, hand to the engine, shape (contract §6, §10). */
 import { type EventSummary, summarizeCounted } from '../engine/event-summary.js'
+import type { GroupEstimate } from '../engine/estimate.js'
 import type { ActorInfo, Metric } from '../engine/types.js'
 import type { Page } from '../lib/pages.js'
 import { directoryFor, summaryDocument } from '../schemas/summary-document.js'
@@ -96,13 +97,30 @@ export function createSummaryService(repos: Repositories) {
       metric?: Metric | undefined
       cursor?: string | undefined
       limit: number
+      /** Adds each group's bias-aware estimate (#16): the event's estimates as of `asOf`, by group. */
+      adjusted?: ((eventId: string) => Promise<GroupEstimate[]>) | undefined
     }): Promise<Page<SummaryRowOut>> {
       const events = await repos.events.pageWithFigures(opts)
       const actors = await repos.actors.tree()
       const items: SummaryRowOut[] = []
       for (const event of events.items) {
+        const estimates = opts.adjusted === undefined ? null : await opts.adjusted(event.id)
         for (const row of summaryRows(event, await compute(event.id, opts.asOf, actors), opts.asOf)) {
-          if (opts.metric === undefined || row.metric === opts.metric) items.push(row)
+          if (opts.metric !== undefined && row.metric !== opts.metric) continue
+          const estimate = estimates?.find((e) => e.metric === row.metric && e.population === row.population && e.party === row.party)
+          // The row's own fields, the estimate's, then as_of: the order of the columns.
+          const { as_of, ...fields } = row
+          items.push(
+            estimate === undefined
+              ? row
+              : {
+                  ...fields,
+                  adjusted_value: estimate.adjusted.value,
+                  adjusted_low: estimate.adjusted.low,
+                  adjusted_high: estimate.adjusted.high,
+                  as_of,
+                },
+          )
         }
       }
       return { items, next_cursor: events.next_cursor }

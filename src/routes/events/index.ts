@@ -12,6 +12,7 @@ import { summaryRows } from '../../services/summary-service.js'
 import { BadRequestError } from '../../errors.js'
 import { resourceRoutes } from '../resource-routes.js'
 import chartRoutes from './chart.js'
+import estimatesRoutes from './estimates.js'
 import eventsListRoutes from './list.js'
 import provenanceRoutes from './provenance.js'
 import timelineRoutes from './timeline.js'
@@ -38,6 +39,7 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   await app.register(provenanceRoutes)
   await app.register(chartRoutes)
+  await app.register(estimatesRoutes)
 
   app.get(
     '/:id/summary',

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { Cursor, Limit } from '../../schemas/common.js'
 import { Source, SourceCreate, SourcePatch } from '../../schemas/sources.js'
 import { resourceRoutes } from '../resource-routes.js'
+import { sourceRecordRoutes } from '../track-records/index.js'
 
 const SourceListQuery = z.strictObject({
   q: z.string().trim().min(1).max(200).optional().meta({ description: 'Matches id, name and aliases (case-insensitive substring).' }),
@@ -23,6 +24,7 @@ const sourcesRoutes: FastifyPluginAsyncZod = async (app) => {
       repo: app.repos.sources,
     }),
   )
+  await app.register(sourceRecordRoutes)
 }
 
 export default sourcesRoutes

@@ -1,10 +1,24 @@
 /** GET /summaries (contract §10): one row per (event, figure group), as of a moment. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
+import { type Column, column, EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
+import type { Metric } from '../../engine/types.js'
 import { nowIso } from '../../lib/time.js'
 import { errorResponses, page } from '../../schemas/common.js'
 import { summaryColumns } from '../../schemas/csv-columns.js'
 import { SummaryListQuery, SummaryRow } from '../../schemas/summary-rows.js'
+
+/** With `adjusted=true`: the summary's columns with the bias-aware estimate before as_of (#16). */
+function adjustedColumns(metric: Metric | undefined): Column[] {
+  const columns = summaryColumns(metric)
+  const asOf = columns.pop() as Column
+  return [
+    ...columns,
+    column('adjusted_value', '#affected+adjusted'),
+    column('adjusted_low', '#affected+adjusted+min'),
+    column('adjusted_high', '#affected+adjusted+max'),
+    asOf,
+  ]
+}
 
 /** Events summarized per query while streaming: each costs a summary, so fewer than claim rows. */
 const EVENTS_PER_BATCH = 100
@@ -30,13 +44,14 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { as_of, metric, ...list } = request.query
+      const { as_of, metric, adjusted, ...list } = request.query
       const asOf = as_of ?? nowIso()
+      const estimates = adjusted ? async (eventId: string) => (await app.trackRecords.estimates(eventId, as_of)).groups : undefined
       return sendList(request, reply, list, {
-        columns: summaryColumns(metric),
+        columns: adjusted ? adjustedColumns(metric) : summaryColumns(metric),
         batch: EVENTS_PER_BATCH,
         asOf,
-        page: (cursor, limit) => app.summaryService.rowsPage({ asOf, metric, cursor, limit }),
+        page: (cursor, limit) => app.summaryService.rowsPage({ asOf, metric, cursor, limit, adjusted: estimates }),
       })
     },
   )
