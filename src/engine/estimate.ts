@@ -12,7 +12,7 @@
  */
 import type { FigureGroup } from './counting.js'
 import { point } from './figure.js'
-import { type BiasModel, type Echo, type LearntBias, PRIOR_SD, type Relation, median, twoSidedZ } from './track-record.js'
+import { type BiasModel, type LearntBias, PRIOR_SD, type Relation, median, twoSidedZ } from './track-record.js'
 import type { Metric, Population } from './types.js'
 
 /** A source's scatter on the log scale when its record cannot tell it (fewer than two comparisons). */
@@ -42,9 +42,9 @@ export interface GroupEstimate {
 
 const NO_BIAS: LearntBias = { mean: 0, sd: PRIOR_SD, enough: false }
 
-export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasModel, echoes: readonly Echo[], level = 0.9): GroupEstimate[] {
+export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasModel, level = 0.9): GroupEstimate[] {
   const z = twoSidedZ(level)
-  const echoOf = new Map(echoes.map((e) => [e.claim_id, e.echoes_claim_id]))
+  const { echoOf } = model
   return groups.map((group) => {
     // An echo counts once: through the claim it repeats, or itself when that one no longer counts.
     const inGroup = new Set(group.claims.map((c) => c.id))

@@ -87,6 +87,8 @@ export interface SourceModel {
 
 export interface BiasModel {
   sources: ReadonlyMap<string, SourceModel>
+  /** Each possible echo's claim id → the claim it repeats. */
+  echoOf: ReadonlyMap<string, string>
   /** The relation of a source to a party (the group's), as the records split them. */
   relation(sourceId: string, party: string | null): Relation
 }
@@ -398,5 +400,6 @@ export function trackRecords(claims: readonly Claim[], asOf: string, directory: 
     })
   }
 
-  return { as_of: asOf, records, echoes, model: { sources: models, relation } }
+  const echoOf = new Map(echoes.map((e) => [e.claim_id, e.echoes_claim_id]))
+  return { as_of: asOf, records, echoes, model: { sources: models, echoOf, relation } }
 }

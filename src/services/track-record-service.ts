@@ -61,7 +61,7 @@ export function createTrackRecordService(repos: Repositories, latestSeq: () => P
       const learnt = await this.learnt(asOf, level)
       const set = await repos.claims.countedAt(eventId, learnt.as_of)
       const groups = countedFigureGroups(set.counted)
-      return { as_of: learnt.as_of, groups: adjustedEstimates(groups, learnt.model, learnt.echoes, level) }
+      return { as_of: learnt.as_of, groups: adjustedEstimates(groups, learnt.model, level) }
     },
   }
 }
