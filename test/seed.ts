@@ -38,3 +38,14 @@ export function testSeed(): number {
   }
   return SEED
 }
+
+/** A small seeded generator (mulberry32), so that a failing run can be replayed with its seed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let x = Math.imul(a ^ (a >>> 15), 1 | a)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32
+  }
+}

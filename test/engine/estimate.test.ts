@@ -10,19 +10,8 @@ import { countedFigureGroups, claimsInForce } from '../../src/engine/counting.js
 import { ESTIMATE_METHOD, adjustedEstimates } from '../../src/engine/estimate.js'
 import { trackRecords } from '../../src/engine/track-record.js'
 import type { Claim } from '../../src/engine/types.js'
-import { testSeed } from '../seed.js'
+import { random, testSeed } from '../seed.js'
 import { day, directory, figure, statement } from './fixtures/claims.js'
-
-/** mulberry32: a small seeded generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 /** A standard normal draw (Box–Muller). */
 function normal(next: () => number): number {

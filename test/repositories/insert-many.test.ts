@@ -9,21 +9,10 @@ import t from 'tap'
 import { chunks } from '../../src/db/chunks.js'
 import type { ClaimInsert } from '../../src/repositories/claims-repository.js'
 import { build, createAll } from '../helper.js'
-import { testSeed } from '../seed.js'
+import { random, testSeed } from '../seed.js'
 import { ON_POSTGRES } from '../store.js'
 
 if (ON_POSTGRES) t.setTimeout(300_000)
-
-/** A small seeded generator (mulberry32): the run's seed, printed by testSeed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 t.test('chunks: max-long slices, then shorter powers of two, every item once and in order', async (t) => {
   const sizes = (n: number, max: number) =>
