@@ -22,6 +22,7 @@ import fp from 'fastify-plugin'
 import { nextLink, representationOf, varyOn } from '../lib/formats.js'
 import { nowIso } from '../lib/time.js'
 import type { NowState } from '../repositories/disputes-repository.js'
+import { hasControlCharacter } from '../schemas/common.js'
 
 export type EtagScope = 'event' | 'database'
 
@@ -185,7 +186,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
     let revision: string
     if (scope === 'event') {
       const id = (request.params as { id?: string }).id
-      if (id === undefined) return null
+      // Not validated yet (this runs on request): an id no event can have is the handler's 400, not a query.
+      if (id === undefined || hasControlCharacter(id)) return null
       // The sources' and actors' revisions, read once: the ETag and the stored summary's check both use them.
       const directory = await app.repos.disputes.directoryStamp()
       if ((request.query as { as_of?: string }).as_of === undefined) {

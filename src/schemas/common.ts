@@ -130,7 +130,20 @@ export function page<T extends z.ZodType>(item: T) {
   })
 }
 
-export const IdParams = z.strictObject({ id: z.string().min(1).max(200) })
+/** Whether the text holds a control character (U+0000 to U+001F). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true
+  return false
+}
+
+// No control characters: no id has one, and PostgreSQL cannot even compare a text holding NUL (a 500 there, a 404 on SQLite).
+export const IdParams = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((id) => !hasControlCharacter(id), 'must not contain control characters'),
+})
 
 export const FieldErrorSchema = z.object({
   path: z.string().meta({ description: 'JSON Pointer to the bad field, in the part of the request named by `in`.' }),

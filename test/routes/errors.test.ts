@@ -302,3 +302,13 @@ t.test('router errors (a malformed URL, an overlong path parameter) are problem 
   }
   t.equal((await app.inject({ method: 'GET', url: '/things/ok' })).statusCode, 200, 'a good URL still reaches its route')
 })
+
+t.test('an id with a control character is a 400 naming it, on either store (PostgreSQL cannot compare a text holding NUL)', async (t) => {
+  const app = await build(t)
+  for (const url of ['/events/%00/claims', '/events/a%00b/summary', '/events/%1F/estimates', '/sources/%00/record', '/claims/%00']) {
+    const res = await app.inject({ method: 'GET', url })
+    const problem = assertProblem(t, res, 400)
+    t.strictSame(paths(problem), ['/id'], url)
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/events/no-such-event/claims' })).statusCode, 404, 'other unknown ids stay 404s')
+})
