@@ -168,6 +168,10 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
 
   /** The event's block, and its whole summary as of `at`, stored for "now" (storedNow). */
   async function compute(eventId: string, at: string): Promise<{ block: DisputeRow; summary: StoredSummaryRow }> {
+    // The stamp before the names it stamps: a directory changed meanwhile (another replica's write seen by the
+    // recheck between two reads) leaves the row stamped older than its names, stale and computed again, never
+    // newer names' stamp on older names, which every replica would serve as current.
+    const directoryStamped = await directoryStamp()
     const set = await deps.claims.countedAt(eventId, at)
     const event = (await sql.get<{ id: string; title: string; occurred_on: string; location: string | null; revision: number }>(
       'SELECT id, title, occurred_on, location, revision FROM events WHERE id = ?',
@@ -185,7 +189,7 @@ export function createDisputesRepository(sql: Sql, deps: DisputeDeps) {
     const until = await deps.claims.statedAfter(eventId, at)
     return {
       block: disputeOf(eventId, doc, at),
-      summary: { event_id: eventId, ...text, revision: event.revision, directory: await directoryStamp(), through, until, computed_at: at },
+      summary: { event_id: eventId, ...text, revision: event.revision, directory: directoryStamped, through, until, computed_at: at },
     }
   }
 

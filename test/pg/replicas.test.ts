@@ -525,7 +525,7 @@ t.test('a write acknowledged by one replica is read on every other within one se
     )
     t.ok(
       polled.value !== null,
-      `${what}: ${r.name}'s summary shows it within ${FRESH_MS} ms, If-None-Match of the old ETag answered 200 (${firstOf(polled.seen, 5)})`,
+      `${what}: ${r.name}'s summary shows it within ${FRESH_MS} ms, If-None-Match of the old ETag answered 200 (${firstOf(polled.seen, 5)}; the last: ${polled.seen.slice(-3).join(', ')})`,
     )
     if (polled.value !== null) {
       // Once seen, the new state stays: the old tag never matches again.

@@ -89,6 +89,41 @@ t.test('every change it shows sends readers back to the engine until the next re
   t.notOk(await fresh(), 'a renamed actor')
 })
 
+t.test('a rename committed while a summary is computed: stored under the names it shows, never a newer stamp', async (t) => {
+  const app = await loaded(t)
+  await refresh(app)
+  await post(app, `/events/${EVENT}/claims`, {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: '2017-04-07',
+    metric: 'injured',
+    qualifier: 'hundreds',
+  })
+  // The names are read, then the directory changes before the computation ends (on PostgreSQL another replica's
+  // rename, seen by the directory's recheck between two reads; here a rename in the refresh's own unit).
+  const directory = app.repos.sources.directory.bind(app.repos.sources)
+  let renamed = false
+  app.repos.sources.directory = async (ids) => {
+    const names = await directory(ids)
+    if (!renamed) {
+      renamed = true
+      await app.repos.sources.update('sohr', { name: 'Syrian Observatory' })
+    }
+    return names
+  }
+  await refresh(app)
+  t.ok(renamed, 'the rename ran inside the computation')
+  app.repos.sources.directory = directory
+  t.equal(await app.summaryService.storedNow(EVENT), null, 'the stored row does not show now: it names the source as before the rename')
+  t.match(
+    (await app.inject({ method: 'GET', url: `/events/${EVENT}/summary` })).body,
+    /"source_name":"Syrian Observatory"/,
+    'computed live',
+  )
+  await app.writes.now(() => app.repos.disputes.refreshStale('', 100))
+  t.match(await app.summaryService.storedNow(EVENT), /"source_name":"Syrian Observatory"/, 'the walk stores it again with the new name')
+})
+
 t.test('a claim stated in the future: stored until it comes due', async (t) => {
   const app = await loaded(t)
   const due = new Date(Date.now() + 3_600_000).toISOString()
