@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
 import { problemType } from './errors.js'
 import { type Db, openDatabase } from './db/client.js'
@@ -35,6 +35,7 @@ import { type ClaimsService, type Repositories, createClaimsService } from './se
 import { REFRESHER_DEFAULTS, type RefresherOptions, createRefresher } from './services/dispute-refresher.js'
 import { createRepositories } from './services/repositories.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
+import { validatorCompiler } from './schemas/validator.js'
 import { type TrackRecordService, createTrackRecordService } from './services/track-record-service.js'
 
 declare module 'fastify' {

@@ -136,7 +136,7 @@ export function hasControlCharacter(text: string): boolean {
   return false
 }
 
-// No control characters: no id has one, and PostgreSQL cannot even compare a text holding NUL (a 500 there, a 404 on SQLite).
+// No control characters: no id has one (ids are slugs). The ETag hook, which runs before validation, leaves such an id alone.
 export const IdParams = z.strictObject({
   id: z
     .string()

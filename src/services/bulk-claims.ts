@@ -7,10 +7,10 @@
  * (errorOf), so that both ways answer alike.
  */
 import type { FastifySchemaValidationError } from 'fastify'
-import { validatorCompiler } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
 import { ProblemError, type ProblemWire, problemFromWire, problemToWire } from '../errors.js'
 import { BulkClaims } from '../schemas/claims.js'
+import { ZOD_VALIDATION, validatorCompiler } from '../schemas/validator.js'
 import type { BatchOutcome, ClaimsService } from './claims-service.js'
 
 export interface BulkClaimsTask {
@@ -21,9 +21,6 @@ export interface BulkClaimsTask {
 
 /** One failed check of the body, as fastify-type-provider-zod reports it to Fastify. */
 type ValidationItem = FastifySchemaValidationError
-
-/** The mark fastify-type-provider-zod sets on its validation errors (a registered symbol), which the errors plugin looks for. */
-const ZOD_VALIDATION = Symbol.for('ZodFastifySchemaValidationError')
 
 /**
  * The error Fastify raises when a body fails its schema, with the members the
@@ -44,7 +41,7 @@ export class BodyValidationError extends Error {
   }
 }
 
-/** The route schema's own validator (fastify-type-provider-zod), as Fastify would run it. */
+/** The route schema's validator, as Fastify would run it (schemas/validator). */
 const validate = validatorCompiler({ schema: BulkClaims, method: 'POST', url: '/claims/bulk', httpPart: 'body' })
 
 function validated(rows: unknown): z.output<typeof BulkClaims> {

@@ -1,11 +1,12 @@
 /** POST /claims/bulk (contract §9): many claims, JSON, NDJSON or CSV, all or nothing. */
-import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { MAX_BULK_BYTES, MAX_BULK_ROWS, csvBody, ndjsonBody, tooManyRows } from '../../lib/bulk-body.js'
 import { BulkClaims } from '../../schemas/claims.js'
 import { BodyValidationError } from '../../services/bulk-claims.js'
 import { errorResponses, flag, writeSecurity } from '../../schemas/common.js'
 import { CLAIM_INPUT_FIELDS } from '../../schemas/csv-columns.js'
+import { validatorCompiler } from '../../schemas/validator.js'
 
 /** What a validator compiler is given: one part's schema (the query string's, here). */
 type RouteSchemaPart = Parameters<typeof validatorCompiler>[0]
