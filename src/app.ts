@@ -18,6 +18,7 @@ import lingeringClosePlugin, { type LingerLimits } from './plugins/lingering-clo
 import swaggerPlugin from './plugins/swagger.js'
 import { type KeysRepository, createKeysRepository } from './repositories/keys-repository.js'
 import { WriteGate, guardWrites } from './repositories/write-gate.js'
+import { latestSeq } from './repositories/changes-repository.js'
 import actorsRoutes from './routes/actors/index.js'
 import changesRoutes from './routes/changes/index.js'
 import claimsRoutes from './routes/claims/index.js'
@@ -174,7 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('summaryService', createSummaryService(repos))
   app.decorate(
     'trackRecords',
-    createTrackRecordService(repos, async () => (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) ?? 0),
+    createTrackRecordService(repos, () => latestSeq(sql)),
   )
   if (options.backgroundRefresh) {
     const refresher = createRefresher(

@@ -12,7 +12,7 @@
  */
 import type { FigureGroup } from './counting.js'
 import { point } from './figure.js'
-import { type BiasModel, type LearntBias, PRIOR_SD, type Relation, median, twoSidedZ } from './track-record.js'
+import { type BiasModel, DEFAULT_LEVEL, type LearntBias, PRIOR_SD, type Relation, median, twoSidedZ } from './track-record.js'
 import type { Metric, Population } from './types.js'
 
 /** A source's scatter on the log scale when its record cannot tell it (fewer than two comparisons). */
@@ -42,7 +42,7 @@ export interface GroupEstimate {
 
 const NO_BIAS: LearntBias = { mean: 0, sd: PRIOR_SD, enough: false }
 
-export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasModel, level = 0.9): GroupEstimate[] {
+export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasModel, level = DEFAULT_LEVEL): GroupEstimate[] {
   const z = twoSidedZ(level)
   const { echoOf } = model
   return groups.map((group) => {

@@ -32,6 +32,9 @@ export const MIN_COMPARISONS = 3
 export const SINGLE_VARIANCE = 0.25
 export const VARIANCE_FLOOR = 0.01
 
+/** The probability intervals are stated at unless another is asked for. */
+export const DEFAULT_LEVEL = 0.9
+
 export const RELATIONS = ['own', 'other', 'none'] as const
 export type Relation = (typeof RELATIONS)[number]
 
@@ -224,7 +227,7 @@ function shrunk(
 
 /** The record of a source with no claim stated by then: zeros, and no factor. */
 export function emptyRecord(sourceId: string, options: TrackRecordOptions = {}): SourceRecord {
-  const level = options.level ?? 0.9
+  const level = options.level ?? DEFAULT_LEVEL
   const none = shrunk([], options.minComparisons ?? MIN_COMPARISONS, twoSidedZ(level), level).estimate
   return {
     source_id: sourceId,
@@ -242,7 +245,7 @@ export function emptyRecord(sourceId: string, options: TrackRecordOptions = {}):
 
 export function trackRecords(claims: readonly Claim[], asOf: string, directory: Directory, options: TrackRecordOptions = {}): TrackRecords {
   const minComparisons = options.minComparisons ?? MIN_COMPARISONS
-  const level = options.level ?? 0.9
+  const level = options.level ?? DEFAULT_LEVEL
   const z = twoSidedZ(level)
   const stated = claims.filter((c) => c.stated_at <= asOf).sort(byStatement)
   const lineageOf = lineages(directory.actors)

@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin'
 import { nextLink, representationOf, varyOn } from '../lib/formats.js'
 import { nowIso } from '../lib/time.js'
+import { latestSeq } from '../repositories/changes-repository.js'
 import type { NowState } from '../repositories/disputes-repository.js'
 import { hasControlCharacter } from '../schemas/common.js'
 
@@ -178,7 +179,6 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
   app.decorateRequest('eventNow', null)
   const responses = new Map<string, CachedResponse>()
   const cacheable = new WeakSet<FastifyRequest>()
-  const latestChange = 'SELECT COALESCE(MAX(seq), 0) FROM changes'
   // The next claim to come due: when a claim stated in the future starts to count, lists change with no write.
   const nextDue = "SELECT COALESCE(MIN(stated_at), '') FROM claims WHERE stated_at > ?"
 
@@ -202,7 +202,7 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
         revision = `${rev}:${directory}`
       }
     } else {
-      const latest = await app.sql.value<number>(latestChange)
+      const latest = await latestSeq(app.sql)
       const due = await app.sql.value<string>(nextDue, [new Date().toISOString()])
       revision = `${latest}:${due}:${app.repos.disputes.catchUps()}`
     }

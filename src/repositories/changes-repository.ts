@@ -28,6 +28,11 @@ import { CHANGE_TYPES, type ChangeType } from './records.js'
 
 export { CHANGE_TYPES, type ChangeType }
 
+/** The seq of the latest change, whoever wrote it; 0 when there is none. Everything "has anything changed" asks. */
+export async function latestSeq(sql: Sql): Promise<number> {
+  return (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) ?? 0
+}
+
 export function isChangeType(text: string): text is ChangeType {
   return (CHANGE_TYPES as readonly string[]).includes(text)
 }
@@ -125,10 +130,7 @@ export function createChangesRepository(sql: Sql) {
       return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type as ChangeType, id: r.id, event_id: r.event_id }))
     },
 
-    /** The seq of the latest change; 0 when there is none. */
-    async latestSeq(): Promise<number> {
-      return (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) as number
-    },
+    latestSeq: () => latestSeq(sql),
   }
 }
 

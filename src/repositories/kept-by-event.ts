@@ -29,6 +29,7 @@
  * keeping nothing, and 130 MiB more resident).
  */
 import type { Sql } from '../db/sql.js'
+import { latestSeq } from './changes-repository.js'
 
 export interface KeptByEvent<T> {
   /** The event's row: the kept one, or `read()`'s (kept when it is defined and nothing dropped meanwhile). */
@@ -90,7 +91,7 @@ export function keptByEvent<T>(sql: Sql, options: KeptByEventOptions<T>): KeptBy
     const started = Date.now()
     forgetIdle(started)
     if (seen === null) {
-      seen = (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) ?? 0
+      seen = await latestSeq(sql)
     } else {
       const rows = await sql.rows<[seq: number, eventId: string | null]>(
         'SELECT seq, event_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -98,7 +99,7 @@ export function keptByEvent<T>(sql: Sql, options: KeptByEventOptions<T>): KeptBy
       )
       if (rows.length > LOOK_LIMIT) {
         forgetAll()
-        seen = (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) ?? 0
+        seen = await latestSeq(sql)
       } else {
         for (const [seq, eventId] of rows) {
           if (eventId !== null) forget(eventId)

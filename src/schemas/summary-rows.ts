@@ -1,6 +1,7 @@
 /** GET /summaries (contract §10): one flat row per (event, figure group). */
 import { z } from 'zod'
 import { choice } from './choice.js'
+import { DEFAULT_LEVEL } from '../engine/track-record.js'
 import { METRICS, POPULATIONS } from '../engine/types.js'
 import { listFields } from './list-fields.js'
 import { Moment, Timestamp } from './common.js'
@@ -28,8 +29,14 @@ export const SummaryRow = z
     adjusted_value: z.number().optional().meta({
       description: 'With `adjusted=true` (#16): the bias-aware estimate of GET /events/{id}/estimates, beside the contract’s median.',
     }),
-    adjusted_low: z.number().optional().meta({ description: 'With `adjusted=true`: its interval’s lower end (at level 0.9).' }),
-    adjusted_high: z.number().optional().meta({ description: 'With `adjusted=true`: its interval’s upper end (at level 0.9).' }),
+    adjusted_low: z
+      .number()
+      .optional()
+      .meta({ description: `With \`adjusted=true\`: its interval’s lower end (at level ${DEFAULT_LEVEL}).` }),
+    adjusted_high: z
+      .number()
+      .optional()
+      .meta({ description: `With \`adjusted=true\`: its interval’s upper end (at level ${DEFAULT_LEVEL}).` }),
     as_of: Timestamp.meta({
       description:
         'The moment the row is computed as of (ISO 8601 UTC): the `as_of` asked for (a date meaning its end), or the moment of the request.',

@@ -1,5 +1,6 @@
 /** #16 "who to believe": sources' track records, possible echoes and the events' bias-aware estimates. */
 import { z } from 'zod'
+import { DEFAULT_LEVEL } from '../engine/track-record.js'
 import { METRICS, POPULATIONS } from '../engine/types.js'
 import { listFields } from './list-fields.js'
 import { Moment, Timestamp } from './common.js'
@@ -15,7 +16,7 @@ export const Level = z.coerce
   .number()
   .min(0.5, 'must be between 0.5 and 0.99')
   .max(0.99, 'must be between 0.5 and 0.99')
-  .meta({ description: 'The probability the intervals are stated at. Default 0.9.', example: 0.9 })
+  .meta({ description: `The probability the intervals are stated at. Default ${DEFAULT_LEVEL}.`, example: DEFAULT_LEVEL })
 
 export const BiasEstimate = z
   .object({

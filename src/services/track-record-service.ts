@@ -9,13 +9,10 @@
  */
 import { countedFigureGroups } from '../engine/counting.js'
 import { adjustedEstimates, type GroupEstimate } from '../engine/estimate.js'
-import { type TrackRecords, trackRecords } from '../engine/track-record.js'
+import { DEFAULT_LEVEL, type TrackRecords, trackRecords } from '../engine/track-record.js'
 import type { Directory } from '../engine/types.js'
 import { nowIso } from '../lib/time.js'
 import type { Repositories } from './claims-service.js'
-
-/** The level intervals are stated at unless asked. */
-export const DEFAULT_LEVEL = 0.9
 
 /** Moments (and levels) whose learning is kept: "now", and a few a dashboard or a script asks again and again. */
 const KEPT_LEARNINGS = 8

@@ -5,7 +5,7 @@ import { column, formatsResponse, sendDocument } from '../../lib/formats.js'
 import { errorResponses, IdParams } from '../../schemas/common.js'
 import { formatFields } from '../../schemas/list-fields.js'
 import { type EstimateRow, EstimatesQuery, EventEstimates } from '../../schemas/track-records.js'
-import { DEFAULT_LEVEL } from '../../services/track-record-service.js'
+import { DEFAULT_LEVEL } from '../../engine/track-record.js'
 
 type EventEstimatesOut = z.output<typeof EventEstimates>
 

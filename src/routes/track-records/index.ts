@@ -4,8 +4,8 @@
  * possible echoes). Parse, ask the track-record service, shape.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { emptyRecord } from '../../engine/track-record.js'
-import { DEFAULT_LEVEL, type Learnt } from '../../services/track-record-service.js'
+import { DEFAULT_LEVEL, emptyRecord } from '../../engine/track-record.js'
+import type { Learnt } from '../../services/track-record-service.js'
 import { column, EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
 import { decodeCursor } from '../../lib/cursor.js'
 import { takePage } from '../../lib/pages.js'
