@@ -5,7 +5,9 @@
  * is an arrow running to the right edge; a vague word ("hundreds") is only the
  * hatched range it stands for, with no dot; the agreement band (§4) is shaded
  * behind the rows, in words that follow the disagreement level; the median of
- * the sources' figures is a dashed vertical line (optional).
+ * the sources' figures is a dashed vertical line (optional); the bias-aware
+ * estimate (#16, engine/estimate), when asked for, is a row of its own under
+ * the sources': a diamond at its value on a whisker over its interval.
  *
  * Labels are placed, not just drawn: every label's box (estimated with
  * textWidth) is kept off the marks and off the other labels.
@@ -36,6 +38,8 @@ export interface ChartMeta {
   knownAt?: string | null | undefined
   /** Draw the median line and its label (default true). */
   median?: boolean | undefined
+  /** The group's bias-aware estimate, drawn as a row under the sources' (absent: not asked for). */
+  adjusted?: AdjustedMark | undefined
   /**
    * Short names for the credit line, by source id (origins and relays): a
    * source's first alias, else its name. Without one, an origin is credited
@@ -44,6 +48,15 @@ export interface ChartMeta {
   sourceLabels?: Readonly<Record<string, string>> | undefined
   /** Prefix of the element ids (title, desc, marker); keep it unique when several charts share one page. */
   idPrefix?: string | undefined
+}
+
+/** What the chart draws of a bias-aware estimate (engine/estimate GroupEstimate's `adjusted`). */
+export interface AdjustedMark {
+  value: number
+  low: number
+  high: number
+  /** The interval's probability, e.g. 0.9. */
+  level: number
 }
 
 // ---- layout (px) ----
@@ -202,6 +215,26 @@ export function agreementLabel(f: FigureSummary): string {
   }
 }
 
+/** "90%": an interval's level in words. */
+function percent(level: number): string {
+  return `${Math.round(level * 1000) / 10}%`
+}
+
+/** An estimate of a count of people, in whole people (the estimate itself is not rounded: GET /estimates has it). */
+function people(n: number, compact = false): string {
+  return (compact ? formatCompact : formatNumber)(Math.round(n))
+}
+
+/** The adjusted estimate's figure: its value with its interval, "18,702 (9,797–35,698)"; `compact` writes big numbers short. */
+export function adjustedFigure(a: AdjustedMark, compact = false): string {
+  return `${people(a.value, compact)} (${people(a.low, compact)}–${people(a.high, compact)})`
+}
+
+/** The adjusted estimate in a sentence, for the spoken description. */
+export function adjustedSentence(a: AdjustedMark): string {
+  return `Adjusted for each source's track record: ${people(a.value)}, ${percent(a.level)} interval ${people(a.low)} to ${people(a.high)}.`
+}
+
 /** The median's label: what it is a median of, and its value. */
 export function medianLabel(median: number): string {
   return `median of the sources' figures: ${formatNumber(median)}`
@@ -218,9 +251,10 @@ export function describeFigures(summary: FigureSummary | null, meta: ChartMeta):
   const vague = summary.claims.some((c) => isVague(c.qualifier))
     ? ' Vague words are drawn as the range they stand for, without a figure.'
     : ''
+  const adjusted = meta.adjusted === undefined ? '' : ` ${adjustedSentence(meta.adjusted)}`
   const [only] = summary.claims
   if (n === 1 && only !== undefined) {
-    return `1 source. ${only.source_name} gives ${spokenFigure(only)}. ${LEVEL_SENTENCE.single_source}${vague}`
+    return `1 source. ${only.source_name} gives ${spokenFigure(only)}. ${LEVEL_SENTENCE.single_source}${vague}${adjusted}`
   }
   const { low, high } = summary.range
   const spread =
@@ -231,7 +265,7 @@ export function describeFigures(summary: FigureSummary | null, meta: ChartMeta):
   const bySource = summary.claims.map((c) => `${c.source_name}, ${spokenFigure(c)}`).join('; ')
   return (
     `${n} sources. ${spread}${median}. ${LEVEL_SENTENCE[summary.disagreement.level]} ` +
-    `Shaded band: ${agreementLabel(summary)}. By source: ${bySource}.${vague}`
+    `Shaded band: ${agreementLabel(summary)}. By source: ${bySource}.${vague}${adjusted}`
   )
 }
 
@@ -345,7 +379,7 @@ interface LegendItem {
   label: string
 }
 
-function legendItems(f: FigureSummary, ids: { arrow: string; hatch: string }): LegendItem[] {
+function legendItems(f: FigureSummary, ids: { arrow: string; hatch: string }, adjusted: AdjustedMark | undefined): LegendItem[] {
   const items: LegendItem[] = []
   const bar = (x: number, y: number, width: number) =>
     el('rect', { x, y: y - 5, width, height: 10, rx: 2, fill: BLUE, 'fill-opacity': 0.3, stroke: BLUE })
@@ -374,6 +408,13 @@ function legendItems(f: FigureSummary, ids: { arrow: string; hatch: string }): L
       swatch: (x, y) => el('rect', { x, y: y - 5, width: 28, height: 10, ...vagueStyle(ids.hatch) }),
       swatchWidth: 28,
       label: `vague words (${vague.join(', ')}): the range they stand for, no figure`,
+    })
+  }
+  if (adjusted !== undefined) {
+    items.push({
+      swatch: (x, y) => whisker(x, x + 28, y) + diamond(x + 14, y),
+      swatchWidth: 28,
+      label: `bias-adjusted estimate and its ${percent(adjusted.level)} interval`,
     })
   }
   return items
@@ -407,6 +448,18 @@ function legend(lines: ReturnType<typeof legendLines>, top: number): string {
     }
   })
   return el('g', { class: 'legend' }, parts.join(''))
+}
+
+/** The adjusted estimate's interval: a line with end caps, in ink (a shape no source row has). */
+function whisker(x1: number, x2: number, y: number): string {
+  const d = `M${round(x1)} ${round(y - 6)}V${round(y + 6)}M${round(x1)} ${round(y)}H${round(x2)}M${round(x2)} ${round(y - 6)}V${round(y + 6)}`
+  return el('path', { class: 'adjusted-interval', d, fill: 'none', stroke: INK, 'stroke-width': 2 })
+}
+
+/** The adjusted estimate's value: a diamond. */
+function diamond(x: number, y: number): string {
+  const d = `M${round(x)} ${round(y - 7)}L${round(x + 7)} ${round(y)}L${round(x)} ${round(y + 7)}L${round(x - 7)} ${round(y)}Z`
+  return el('path', { class: 'adjusted-value', d, fill: INK, stroke: '#ffffff', 'stroke-width': 1.5 })
 }
 
 function vagueStyle(hatch: string): Attrs {
@@ -464,12 +517,12 @@ function layout(summary: FigureSummary | null, meta: ChartMeta): Layout {
     }
   }
   const footLines = wrapText(footnoteOf(summary, meta), TEXT_WIDTH, FOOT_SIZE, Number.POSITIVE_INFINITY, true)
-  const lines = legendLines(legendItems(summary, { arrow: `${id}-arrow`, hatch: `${id}-vague` }))
+  const lines = legendLines(legendItems(summary, { arrow: `${id}-arrow`, hatch: `${id}-vague` }, meta.adjusted))
   const legendY = headerBottom + 24
   const legendBottom = legendY + LEGEND_LINE * (lines.length - 1)
   // Above the rows, a lane for the median's label when there is one.
   const rowsTop = legendBottom + (medianShown(meta, n) ? 46 : 28)
-  const rowsBottom = rowsTop + n * ROW_HEIGHT
+  const rowsBottom = rowsTop + (n + (meta.adjusted === undefined ? 0 : 1)) * ROW_HEIGHT
   // Below them, a lane for the agreement band's label (none for one source).
   const axisY = rowsBottom + (n > 1 ? 26 : 8)
   const footY = axisY + 44
@@ -619,9 +672,45 @@ function row(c: CountedFigureClaim, top: number, scale: Scale, ids: { arrow: str
   return el('g', { class: vague ? 'source vague' : 'source' }, parts.join(''))
 }
 
+/** The bias-aware estimate's row, under the sources': its name, its interval as a whisker, its value as a diamond, labelled. */
+function adjustedRow(a: AdjustedMark, top: number, scale: Scale, avoid: readonly number[]): string {
+  const cy = top + 29
+  const parts: string[] = [el('title', {}, escapeXml(adjustedSentence(a)))]
+  parts.push(el('line', { class: 'guide', x1: PLOT_LEFT, y1: cy, x2: PLOT_RIGHT, y2: cy, stroke: GUIDE, 'stroke-width': 1 }))
+  const nameLines = ['Bias-adjusted', `estimate (${percent(a.level)})`]
+  nameLines.forEach((line, i) => {
+    parts.push(
+      text(line, { x: PLOT_LEFT - 14, y: cy - 3.5 + i * 16, 'font-size': LABEL_SIZE, 'font-weight': 700, fill: INK, 'text-anchor': 'end' }),
+    )
+  })
+  const x = scale.x(a.value)
+  parts.push(whisker(scale.x(a.low), scale.x(a.high), cy), diamond(x, cy))
+  let label = { words: adjustedFigure(a, true), x }
+  for (const words of [adjustedFigure(a), adjustedFigure(a, true)]) {
+    const at = placeBetween(x, textWidth(words, SMALL_SIZE, true), PLOT_LEFT, LABEL_RIGHT, avoid)
+    if (at !== null) {
+      label = { words, x: at }
+      break
+    }
+  }
+  parts.push(
+    text(label.words, {
+      class: 'value',
+      x: label.x,
+      y: cy - 11,
+      'font-size': SMALL_SIZE,
+      'font-weight': 600,
+      fill: INK,
+      'text-anchor': 'middle',
+      ...HALO,
+    }),
+  )
+  return el('g', { class: 'adjusted' }, parts.join(''))
+}
+
 /** The numbers the axis must reach: every finite bound and point, with room for arrows to read as "and beyond". */
-function axisReach(f: FigureSummary): number {
-  let finite = Math.max(f.points.max, f.range.low, f.agreement.low, f.agreement.high ?? 0)
+function axisReach(f: FigureSummary, adjusted: AdjustedMark | undefined): number {
+  let finite = Math.max(f.points.max, f.range.low, f.agreement.low, f.agreement.high ?? 0, adjusted?.high ?? 0)
   for (const c of f.claims) finite = Math.max(finite, c.interval.low, c.interval.high ?? 0, c.point)
   const open = f.claims.some((c) => c.interval.high === null)
   return open ? Math.max(finite * 1.25, finite + 2) : finite * 1.04
@@ -682,7 +771,7 @@ export function renderFigureChart(summary: FigureSummary | null, meta: ChartMeta
   const f = summary
   const n = f.claims.length
   const { legendY, rowsTop, rowsBottom, axisY, footY } = at
-  const scale = linearScale(axisReach(f), PLOT_LEFT, PLOT_RIGHT)
+  const scale = linearScale(axisReach(f, meta.adjusted), PLOT_LEFT, PLOT_RIGHT)
   const parts: string[] = [header(at)]
 
   parts.push(
@@ -773,6 +862,7 @@ export function renderFigureChart(summary: FigureSummary | null, meta: ChartMeta
   }
   const avoid = showMedian ? [mx] : []
   f.claims.forEach((c, i) => parts.push(row(c, rowsTop + i * ROW_HEIGHT, scale, ids, avoid)))
+  if (meta.adjusted !== undefined) parts.push(adjustedRow(meta.adjusted, rowsTop + n * ROW_HEIGHT, scale, avoid))
   if (showMedian) {
     const label = medianLabel(f.points.median)
     parts.push(

@@ -29,7 +29,8 @@ export type EtagScope = 'event' | 'database'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    etag?: EtagScope
+    /** Or, when it depends on the query, a function of the request (run before validation: it reads the raw query). */
+    etag?: EtagScope | ((request: FastifyRequest) => EtagScope)
     /** Without `as_of` the answer is stamped with the moment of the request (GET /summaries): never replayed from memory then. */
     stampsNow?: boolean
     /**
@@ -217,8 +218,9 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
 
   // Every GET of a tagged route runs it.
   app.addHook('onRequest', async (request, reply) => {
-    const scope = request.routeOptions.config.etag
-    if (!scope || (request.method !== 'GET' && request.method !== 'HEAD')) return
+    const configured = request.routeOptions.config.etag
+    if (!configured || (request.method !== 'GET' && request.method !== 'HEAD')) return
+    const scope = typeof configured === 'function' ? configured(request) : configured
     const etag = await etagFor(request, scope)
     if (etag === null) return
     reply.header('etag', etag).header('cache-control', 'no-cache')

@@ -51,14 +51,39 @@ export function markBoxes(svg: XmlElement): Placed[] {
       const [x1, x2] = [num(e, 'x1'), num(e, 'x2')].sort((a, b) => a - b) as [number, number]
       const [y1, y2] = [num(e, 'y1'), num(e, 'y2')].sort((a, b) => a - b) as [number, number]
       out.push({ what, box: { x1: x1 - half, y1: y1 - half, x2: x2 + half, y2: y2 + half } })
-    } else {
+    } else if (e.attrs['marker-end'] !== undefined) {
       const m = /^M([\d.]+) ([\d.]+)H([\d.]+)$/.exec(e.attrs.d ?? '')
-      if (!m || e.attrs['marker-end'] === undefined) throw new Error(`a path the check cannot measure: ${e.attrs.d}`)
+      if (!m) throw new Error(`a path the check cannot measure: ${e.attrs.d}`)
       const [y, end] = [Number(m[2]), Number(m[3])]
       out.push({ what: `${what} arrowhead`, box: { x1: end, y1: y - 7, x2: end + 12, y2: y + 7 } })
+    } else {
+      const box = pathBox(e.attrs.d ?? '')
+      out.push({ what, box: { x1: box.x1 - half, y1: box.y1 - half, x2: box.x2 + half, y2: box.y2 + half } })
     }
   }
   return out
+}
+
+/** The box of a path of straight lines in absolute coordinates (M, L, H, V, Z: what the renderer draws), its every point. */
+function pathBox(d: string): Box {
+  const tokens = d.match(/[MLHVZ]|-?[\d.]+/g) ?? []
+  if (tokens.join('').length !== d.replace(/[\s,]/g, '').length) throw new Error(`a path the check cannot measure: ${d}`)
+  const xs: number[] = []
+  const ys: number[] = []
+  let x = 0
+  let y = 0
+  for (let i = 0; i < tokens.length; i++) {
+    const command = tokens[i]
+    if (command === 'M' || command === 'L') {
+      x = Number(tokens[++i])
+      y = Number(tokens[++i])
+    } else if (command === 'H') x = Number(tokens[++i])
+    else if (command === 'V') y = Number(tokens[++i])
+    else if (command !== 'Z') throw new Error(`a path the check cannot measure: ${d}`)
+    xs.push(x)
+    ys.push(y)
+  }
+  return { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) }
 }
 
 /** Every label that meets a mark or another label, and every label outside the picture, in words. */

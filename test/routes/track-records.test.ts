@@ -5,6 +5,7 @@
  * directions Radford et al. (PNAS 2023) published; nothing stated after
  * `as_of` changes an answer; formats, pages, ETags and problems.
  */
+import { readFileSync, writeFileSync } from 'node:fs'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { loadFixtureInBulk } from '../../src/demo/datasets.js'
@@ -12,8 +13,15 @@ import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineDataset } from '../../src/demo/ukraine.js'
 import { type Page, type Teardown, assertProblem, build, csvRecords, get, json, ndjsonLines, paths, post } from '../helper.js'
 import { ON_POSTGRES } from '../store.js'
+import { collisions } from '../charts/layout-check.js'
+import { parseXml } from '../charts/xml.js'
 
 if (ON_POSTGRES) t.setTimeout(120_000)
+
+/** The last day of the shipped Ukraine data. */
+const DATA_END = '2023-02-24'
+/** The docs page's chart (docs/who-to-believe.md); RECKON_UPDATE_DOCS=1 rewrites it from the renderer. */
+const DOC_CHART = new URL('../../docs/chart-ukraine-adjusted.svg', import.meta.url)
 
 interface Bias {
   factor: number | null
@@ -68,6 +76,24 @@ t.test('Ukraine 2022: the published directions of the parties’ reporting biase
     killedRussian !== undefined &&
       killedRussian.adjusted.low <= killedRussian.adjusted.value &&
       killedRussian.adjusted.value <= killedRussian.adjusted.high,
+  )
+
+  // The docs page's chart: that group at the end of the data, the estimate beside the median.
+  const chart = await get(
+    app,
+    `/events/${UKRAINE_EVENT_ID}/chart.svg?metric=killed&population=combatants&party=russian-forces&as_of=${DATA_END}&adjusted=true`,
+  )
+  t.equal(chart.statusCode, 200)
+  t.strictSame(collisions(parseXml(chart.body)), [], 'no label crosses a mark or another label')
+  const atEnd = json<{ groups: Array<{ metric: string; party: string; adjusted: { value: number } }> }>(
+    await get(app, `/events/${UKRAINE_EVENT_ID}/estimates?as_of=${DATA_END}`),
+  ).groups.find((g) => g.metric === 'killed' && g.party === 'russian-forces')
+  t.match(chart.body, `>${Math.round(atEnd?.adjusted.value ?? 0).toLocaleString('en-US')} (`, 'labelled with the estimate')
+  if (process.env.RECKON_UPDATE_DOCS === '1') writeFileSync(DOC_CHART, chart.body)
+  t.equal(
+    readFileSync(DOC_CHART, 'utf8'),
+    chart.body,
+    'docs/chart-ukraine-adjusted.svg is what the renderer draws (RECKON_UPDATE_DOCS=1 to rewrite it)',
   )
 })
 
@@ -249,6 +275,78 @@ t.test(
     t.notOk(
       'adjusted_value' in (json<Page<Record<string, unknown>>>(await get(app, '/summaries?as_of=2017-04-06')).items[0] ?? {}),
       'not asked: not there',
+    )
+  },
+)
+
+t.test(
+  'chart.svg?adjusted=true: the estimate and its interval as a row beside the median; refused with known_at; its own ETag',
+  async (t) => {
+    const app = await build(t)
+    await loadFixture(app, readFixture())
+    const at = '2017-04-06'
+    const estimate = json<{
+      groups: Array<{ metric: string; population: string; adjusted: { value: number; low: number; high: number } }>
+    }>(await get(app, `/events/khan-shaykhun/estimates?as_of=${at}`)).groups.find(
+      (g) => g.metric === 'killed' && g.population === 'all',
+    )?.adjusted
+    if (estimate === undefined) throw new Error('no estimate of killed/all')
+    const number = (n: number) => Math.round(n).toLocaleString('en-US')
+
+    const plain = await get(app, `/events/khan-shaykhun/chart.svg?as_of=${at}`)
+    const off = await get(app, `/events/khan-shaykhun/chart.svg?as_of=${at}&adjusted=false`)
+    t.equal(off.body, plain.body, 'adjusted=false is the default: the same chart')
+    t.notMatch(plain.body, /class="adjusted/, 'not asked: not drawn')
+
+    const res = await get(app, `/events/khan-shaykhun/chart.svg?as_of=${at}&adjusted=true`)
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /^image\/svg\+xml/)
+    const svg = res.body
+    const figure = `${number(estimate.value)} (${number(estimate.low)}–${number(estimate.high)})`
+    t.match(svg, '<g class="adjusted">', 'a row of its own')
+    t.match(svg, 'class="adjusted-interval"', 'the interval as a whisker')
+    t.match(svg, 'class="adjusted-value"', 'the value as a diamond')
+    t.match(svg, `>${figure}</text>`, `labelled with the estimate of GET /estimates: ${figure}`)
+    t.match(svg, '>Bias-adjusted</text>')
+    t.match(svg, '>estimate (90%)</text>')
+    t.match(svg, '>bias-adjusted estimate and its 90% interval</text>', 'in the legend')
+    t.match(svg, 'class="median"', 'beside the median line')
+    t.strictSame(collisions(parseXml(svg)), [], 'no label crosses a mark or another label')
+    t.match(
+      svg,
+      `Adjusted for each source&#39;s track record: ${number(estimate.value)}, 90% interval ${number(estimate.low)} to ${number(estimate.high)}.</desc>`,
+      'said in the description',
+    )
+    t.equal((svg.match(/<g class="source/g) ?? []).length, (plain.body.match(/<g class="source/g) ?? []).length, 'the same source rows')
+    const level = await get(app, `/events/khan-shaykhun/chart.svg?as_of=${at}&adjusted=true&level=0.5`)
+    t.match(level.body, '>estimate (50%)</text>', 'at the level asked')
+
+    const both = assertProblem(t, await get(app, `/events/khan-shaykhun/chart.svg?adjusted=true&known_at=${at}`), 400)
+    t.strictSame(paths(both), ['/adjusted'], 'not with known_at: the estimate is learnt from the database as it is now')
+    const alone = assertProblem(t, await get(app, `/events/khan-shaykhun/chart.svg?level=0.5`), 400)
+    t.strictSame(paths(alone), ['/level'], 'level without adjusted=true says it is not read')
+
+    // The adjusted chart depends on every event's claims: a claim on another event changes its tag, not the plain chart's.
+    const tags = {
+      plain: String(plain.headers.etag),
+      adjusted: String(res.headers.etag),
+    }
+    await post(app, '/events', { id: 'elsewhere', title: 'Elsewhere', occurred_on: '2017' })
+    const claim = await post(app, '/events/elsewhere/claims', {
+      kind: 'figure',
+      source_id: 'sohr',
+      stated_at: '2017-04-05',
+      metric: 'killed',
+      qualifier: 'exact',
+      value: 3,
+    })
+    t.equal(claim.statusCode, 201)
+    const again = (url: string, etag: string) => get(app, url, { 'if-none-match': etag })
+    t.equal((await again(`/events/khan-shaykhun/chart.svg?as_of=${at}`, tags.plain)).statusCode, 304, 'the plain chart: still 304')
+    t.equal(
+      (await again(`/events/khan-shaykhun/chart.svg?as_of=${at}&adjusted=true`, tags.adjusted)).statusCode,
+      200,
+      'the adjusted chart: a new tag (what SOHR’s record is learnt from changed)',
     )
   },
 )
