@@ -37,6 +37,7 @@ import { REFRESHER_DEFAULTS, type RefresherOptions, createRefresher } from './se
 import { createRepositories } from './services/repositories.js'
 import { type SummaryService, createSummaryService } from './services/summary-service.js'
 import { validatorCompiler } from './schemas/validator.js'
+import { learner } from './services/learning.js'
 import { type TrackRecordService, createTrackRecordService } from './services/track-record-service.js'
 
 declare module 'fastify' {
@@ -92,6 +93,8 @@ export interface AppOptions {
   backgroundRefresh?: boolean | RefresherOptions
   /** How long and how much of an unread body is discarded after an early answer (default LINGER_DEFAULTS). */
   lingering?: Partial<LingerLimits>
+  /** From how many claims track records are learnt in a worker thread (default services/learning WORKER_FROM_CLAIMS). */
+  learnInWorkerFrom?: number
 }
 
 /** Fastify's trustProxy for RECKON_TRUST_PROXY: the proxies' addresses, or the nearest `hops` addresses of a request, whoever they are. */
@@ -175,7 +178,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('summaryService', createSummaryService(repos))
   app.decorate(
     'trackRecords',
-    createTrackRecordService(repos, () => latestSeq(sql)),
+    createTrackRecordService(
+      repos,
+      () => latestSeq(sql),
+      learner(
+        sql,
+        config.databaseUrl !== undefined
+          ? { databaseUrl: config.databaseUrl }
+          : config.dbPath === ':memory:'
+            ? null
+            : { dbPath: config.dbPath },
+        options.learnInWorkerFrom,
+      ),
+    ),
   )
   if (options.backgroundRefresh) {
     const refresher = createRefresher(

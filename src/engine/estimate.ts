@@ -13,7 +13,7 @@
 import type { FigureGroup } from './counting.js'
 import { point } from './figure.js'
 import { type BiasModel, DEFAULT_LEVEL, type LearntBias, PRIOR_SD, type Relation, median, twoSidedZ } from './track-record.js'
-import type { Metric, Population } from './types.js'
+import type { FigureSummary, Metric, Population } from './types.js'
 
 /** A source's scatter on the log scale when its record cannot tell it (fewer than two comparisons). */
 export const UNKNOWN_RESIDUAL = 0.5
@@ -42,7 +42,30 @@ export interface GroupEstimate {
 
 const NO_BIAS: LearntBias = { mean: 0, sd: PRIOR_SD, enough: false }
 
-export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasModel, level = DEFAULT_LEVEL): GroupEstimate[] {
+/** A counted figure group as the estimate reads it: each counted claim's id, origin source and point (§2). */
+export interface EstimateGroup {
+  metric: Metric
+  population: Population
+  party: string | null
+  claims: ReadonlyArray<{ id: string; source_id: string; point: number }>
+}
+
+/** The engine's figure groups (counting countedFigureGroups) as the estimate reads them. */
+export function estimateGroups(groups: readonly FigureGroup[]): EstimateGroup[] {
+  return groups.map((g) => ({ ...g, claims: g.claims.map((c) => ({ id: c.id, source_id: c.source_id, point: point(c) })) }))
+}
+
+/** A summary's figures (§4: the same groups, the same counted claims, each with its point) as the estimate reads them. */
+export function summaryEstimateGroups(figures: readonly FigureSummary[]): EstimateGroup[] {
+  return figures.map((f) => ({
+    metric: f.metric,
+    population: f.population,
+    party: f.party,
+    claims: f.claims.map((c) => ({ id: c.claim_id, source_id: c.source_id, point: c.point })),
+  }))
+}
+
+export function adjustedEstimates(groups: readonly EstimateGroup[], model: BiasModel, level = DEFAULT_LEVEL): GroupEstimate[] {
   const z = twoSidedZ(level)
   const { echoOf } = model
   return groups.map((group) => {
@@ -59,7 +82,7 @@ export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasMod
       const source = model.sources.get(c.source_id)
       const own = source?.relations[relation]
       const bias = own?.enough ? own : source?.overall.enough ? source.overall : NO_BIAS
-      const p = point(c)
+      const p = c.point
       const y = Math.log(p + 1) - bias.mean
       const variance = (source?.residual ?? UNKNOWN_RESIDUAL) + bias.sd ** 2
       const counted = !isEcho(c.id)
@@ -72,7 +95,7 @@ export function adjustedEstimates(groups: readonly FigureGroup[], model: BiasMod
       metric: group.metric,
       population: group.population,
       party: group.party,
-      median: median(group.claims.map(point)),
+      median: median(group.claims.map((c) => c.point)),
       adjusted: {
         value: Math.exp(mean) - 1,
         low: Math.max(0, Math.exp(mean - z * sd) - 1),

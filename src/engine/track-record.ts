@@ -243,18 +243,26 @@ export function emptyRecord(sourceId: string, options: TrackRecordOptions = {}):
   }
 }
 
+/**
+ * A source's relation to a party, as the records split them: `own` when the
+ * party is the source's affiliated actor, an ancestor or a descendant of it;
+ * `other` when both are set and unrelated; `none` otherwise.
+ */
+export function relationIn(directory: Directory): (sourceId: string, party: string | null) => Relation {
+  const lineageOf = lineages(directory.actors)
+  return (sourceId, party) => {
+    const affiliated = directory.sources.get(sourceId)?.affiliated_actor_id ?? null
+    if (party === null || affiliated === null) return 'none'
+    return lineageOf(affiliated).has(party) || lineageOf(party).has(affiliated) ? 'own' : 'other'
+  }
+}
+
 export function trackRecords(claims: readonly Claim[], asOf: string, directory: Directory, options: TrackRecordOptions = {}): TrackRecords {
   const minComparisons = options.minComparisons ?? MIN_COMPARISONS
   const level = options.level ?? DEFAULT_LEVEL
   const z = twoSidedZ(level)
   const stated = claims.filter((c) => c.stated_at <= asOf).sort(byStatement)
-  const lineageOf = lineages(directory.actors)
-
-  function relation(sourceId: string, party: string | null): Relation {
-    const affiliated = directory.sources.get(sourceId)?.affiliated_actor_id ?? null
-    if (party === null || affiliated === null) return 'none'
-    return lineageOf(affiliated).has(party) || lineageOf(party).has(affiliated) ? 'own' : 'other'
-  }
+  const relation = relationIn(directory)
 
   // When each claim stops counting: the earliest stated_at of a claim in force (not retracted) that supersedes it.
   const supersededAt = new Map<string, string>()

@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { countedFigureGroups, claimsInForce } from '../../src/engine/counting.js'
-import { ESTIMATE_METHOD, adjustedEstimates } from '../../src/engine/estimate.js'
+import { ESTIMATE_METHOD, adjustedEstimates, estimateGroups } from '../../src/engine/estimate.js'
 import { trackRecords } from '../../src/engine/track-record.js'
 import type { Claim } from '../../src/engine/types.js'
 import { random, testSeed } from '../seed.js'
@@ -86,7 +86,7 @@ t.test('synthetic biases: recovered within ×1.5, and the estimate nearer the tr
         end,
       ),
     )
-    for (const estimate of adjustedEstimates(groups, learnt.model)) {
+    for (const estimate of adjustedEstimates(estimateGroups(groups), learnt.model)) {
       const actual = truth.get(`e${e}/${estimate.party}`) as number
       adjustedError += Math.abs(Math.log((estimate.adjusted.value + 1) / (actual + 1)))
       medianError += Math.abs(Math.log((estimate.median + 1) / (actual + 1)))
@@ -102,7 +102,7 @@ t.test('one source alone: its own figure (no record to correct it by), with a wi
   const dir = directory([{ id: 'only' }])
   const claims = [figure({ id: 'c1', source_id: 'only', stated_at: day('2020-01-01'), ...exact(100) })]
   const learnt = trackRecords(claims, day('2020-02-01'), dir)
-  const [estimate] = adjustedEstimates(countedFigureGroups(claims), learnt.model)
+  const [estimate] = adjustedEstimates(estimateGroups(countedFigureGroups(claims)), learnt.model)
   t.equal(estimate?.median, 100)
   t.ok(Math.abs((estimate?.adjusted.value ?? 0) - 100) < 1e-9, 'its figure')
   t.ok(
@@ -125,7 +125,7 @@ t.test('an echo counts once: listed, with no weight, while the claim it repeats 
     figure({ id: 'p1', source_id: 'paper', stated_at: day('2020-01-02'), ...exact(100) }),
   ]
   const learnt = trackRecords(claims, day('2020-02-01'), dir)
-  const [estimate] = adjustedEstimates(countedFigureGroups(claims), learnt.model)
+  const [estimate] = adjustedEstimates(estimateGroups(countedFigureGroups(claims)), learnt.model)
   const paper = estimate?.adjusted.sources.find((s) => s.source_id === 'paper')
   t.strictSame([paper?.counted, paper?.weight, paper?.echo_of], [false, 0, 'w1'])
   t.equal(estimate?.median, 100, 'the median counts it (the contract is unchanged)')

@@ -11,8 +11,9 @@ import type { FastifyInstance } from 'fastify'
 import { loadFixtureInBulk } from '../../src/demo/datasets.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineDataset } from '../../src/demo/ukraine.js'
-import { type Page, type Teardown, assertProblem, build, csvRecords, get, json, ndjsonLines, paths, post } from '../helper.js'
-import { ON_POSTGRES } from '../store.js'
+import { buildApp } from '../../src/app.js'
+import { type Page, type Teardown, assertProblem, build, csvRecords, get, json, ndjsonLines, paths, post, tempDir } from '../helper.js'
+import { ON_POSTGRES, testStore } from '../store.js'
 import { collisions } from '../charts/layout-check.js'
 import { parseXml } from '../charts/xml.js'
 
@@ -350,3 +351,77 @@ t.test(
     )
   },
 )
+
+t.test('estimates "now" read the stored summary while it shows now: the same groups as counted from the claims', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  await app.writes.now(() => app.repos.disputes.refreshDue())
+  t.type(await app.summaryService.storedNow('khan-shaykhun'), 'string', 'stored')
+  let counted = 0
+  const countedAt = app.repos.claims.countedAt.bind(app.repos.claims)
+  app.repos.claims.countedAt = (...args) => {
+    counted++
+    return countedAt(...args)
+  }
+  const now = json<{ as_of: string; groups: unknown[] }>(await get(app, '/events/khan-shaykhun/estimates'))
+  t.equal(counted, 0, 'no claim counted')
+  const live = json<{ as_of: string; groups: unknown[] }>(await get(app, `/events/khan-shaykhun/estimates?as_of=${now.as_of}`))
+  t.equal(counted, 1, 'as_of given: counted from the claims')
+  t.strictSame(live.groups, now.groups, 'the same groups, medians, estimates and weights')
+  t.equal(now.groups.length, 3)
+
+  // A new claim: the stored summary no longer shows now; the estimate counts it at once.
+  await post(app, '/events/khan-shaykhun/claims', {
+    kind: 'figure',
+    source_id: 'who',
+    stated_at: '2017-04-07',
+    metric: 'missing',
+    qualifier: 'exact',
+    value: 4,
+  })
+  const after = json<{ groups: Array<{ metric: string }> }>(await get(app, '/events/khan-shaykhun/estimates'))
+  t.ok(
+    after.groups.some((g) => g.metric === 'missing'),
+    'the new group is there',
+  )
+  assertProblem(t, await get(app, '/events/nowhere/estimates'), 404)
+  assertProblem(t, await get(app, '/events/nowhere/estimates?as_of=2017-04-06'), 404)
+})
+
+t.test('learnt in a worker thread (a large database): the same records and estimates as learnt in the app', async (t) => {
+  const dbPath = `${tempDir(t, 'learning')}/reckon.db`
+  const open = async (learnInWorkerFrom: number) => {
+    const app = await buildApp({
+      config: { ...(await testStore(dbPath)), apiKeys: [], logLevel: 'silent' },
+      logger: false,
+      learnInWorkerFrom,
+    })
+    t.teardown(() => app.close())
+    return app
+  }
+  const inWorker = await open(0)
+  await loadFixtureInBulk(inWorker, ukraineDataset())
+  const inApp = await open(Number.POSITIVE_INFINITY)
+  for (const url of [
+    `/track-records?limit=1000&as_of=${DATA_END}`,
+    `/events/${UKRAINE_EVENT_ID}/estimates?as_of=${DATA_END}`,
+    `/sources/russian-officials/record?as_of=${DATA_END}`,
+  ]) {
+    const [a, b] = [await get(inWorker, url), await get(inApp, url)]
+    t.equal(a.statusCode, 200, url)
+    t.equal(a.body, b.body, `${url}: byte for byte`)
+  }
+  // The worker sees what the app wrote: a new claim changes the learning.
+  const before = json<Record_>(await get(inWorker, '/sources/ukrainian-officials/record')).claims
+  await post(inWorker, `/events/${UKRAINE_EVENT_ID}/claims`, {
+    kind: 'figure',
+    source_id: 'ukrainian-officials',
+    stated_at: '2023-02-25',
+    metric: 'killed',
+    population: 'combatants',
+    party: 'russian-forces',
+    qualifier: 'exact',
+    value: 146_000,
+  })
+  t.equal(json<Record_>(await get(inWorker, '/sources/ukrainian-officials/record')).claims, before + 1, 'relearnt after a write')
+})

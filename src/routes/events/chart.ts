@@ -97,7 +97,7 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
       const group = summary.figures.find((f) => f.metric === metric && f.population === population && f.party === party) ?? null
       const estimate =
         adjusted && group !== null
-          ? (await app.trackRecords.estimates(request.params.id, as_of, request.query.level ?? DEFAULT_LEVEL)).groups.find(
+          ? (await app.trackRecords.estimates(request.params.id, as_of, request.query.level ?? DEFAULT_LEVEL))?.groups.find(
               (g) => g.metric === metric && g.population === population && g.party === party,
             )
           : undefined

@@ -1,6 +1,7 @@
 /** GET /events/{id}/estimates (#16): each figure group's median beside the bias-aware estimate, with every source's factor and weight. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
+import { NotFoundError } from '../../errors.js'
 import { column, formatsResponse, sendDocument } from '../../lib/formats.js'
 import { errorResponses, IdParams } from '../../schemas/common.js'
 import { formatFields } from '../../schemas/list-fields.js'
@@ -61,13 +62,11 @@ const estimatesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const event = await app.repos.events.require(request.params.id)
+      const id = request.params.id
       const level = request.query.level ?? DEFAULT_LEVEL
-      let computed: Promise<EventEstimatesOut> | undefined
-      const doc = () =>
-        (computed ??= app.trackRecords
-          .estimates(event.id, request.query.as_of, level)
-          .then(({ as_of, groups }) => ({ event_id: event.id, as_of, level, groups })))
+      const found = await app.trackRecords.estimates(id, request.query.as_of, level)
+      if (found === null) throw new NotFoundError('event', id)
+      const doc = async (): Promise<EventEstimatesOut> => ({ event_id: id, as_of: found.as_of, level, groups: found.groups })
       return sendDocument(request, reply, request.query, {
         json: doc,
         rows: async () => estimateRows(await doc()),

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { DEFAULT_LEVEL, emptyRecord } from '../../engine/track-record.js'
-import type { Learnt } from '../../services/track-record-service.js'
+import type { Learnt } from '../../services/learning.js'
 import { column, EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
 import { decodeCursor } from '../../lib/cursor.js'
 import { takePage } from '../../lib/pages.js'
