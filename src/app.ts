@@ -18,7 +18,7 @@ import lingeringClosePlugin, { type LingerLimits } from './plugins/lingering-clo
 import swaggerPlugin from './plugins/swagger.js'
 import { type KeysRepository, createKeysRepository } from './repositories/keys-repository.js'
 import { WriteGate, guardWrites } from './repositories/write-gate.js'
-import { latestSeq } from './repositories/changes-repository.js'
+import { databaseState } from './repositories/changes-repository.js'
 import actorsRoutes from './routes/actors/index.js'
 import changesRoutes from './routes/changes/index.js'
 import claimsRoutes from './routes/claims/index.js'
@@ -180,7 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     'trackRecords',
     createTrackRecordService(
       repos,
-      () => latestSeq(sql),
+      (moment) => databaseState(sql, moment),
       learner(
         sql,
         config.databaseUrl !== undefined

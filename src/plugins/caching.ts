@@ -21,7 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin'
 import { nextLink, representationOf, varyOn } from '../lib/formats.js'
 import { nowIso } from '../lib/time.js'
-import { latestSeq } from '../repositories/changes-repository.js'
+import { type DatabaseState, databaseState } from '../repositories/changes-repository.js'
 import type { NowState } from '../repositories/disputes-repository.js'
 import { hasControlCharacter } from '../schemas/common.js'
 
@@ -46,6 +46,8 @@ declare module 'fastify' {
      * the handler sends the very state the tag names, with no second read.
      */
     eventNow: NowState | null
+    /** For a view of the whole database: its state as the ETag was computed from it (a learning is stamped with it). */
+    databaseNow: DatabaseState | null
   }
 }
 
@@ -178,10 +180,9 @@ function linkFor(url: string, hit: CachedResponse): string | undefined {
 
 export default fp(async function cachingPlugin(app: FastifyInstance) {
   app.decorateRequest('eventNow', null)
+  app.decorateRequest('databaseNow', null)
   const responses = new Map<string, CachedResponse>()
   const cacheable = new WeakSet<FastifyRequest>()
-  // The next claim to come due: when a claim stated in the future starts to count, lists change with no write.
-  const nextDue = "SELECT COALESCE(MIN(stated_at), '') FROM claims WHERE stated_at > ?"
 
   async function etagFor(request: FastifyRequest, scope: EtagScope): Promise<string | null> {
     let revision: string
@@ -203,9 +204,10 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
         revision = `${rev}:${directory}`
       }
     } else {
-      const latest = await latestSeq(app.sql)
-      const due = await app.sql.value<string>(nextDue, [new Date().toISOString()])
-      revision = `${latest}:${due}:${app.repos.disputes.catchUps()}`
+      // Any write, and the next claim to come due: when a claim stated in the future starts to count, lists change with no write.
+      const state = await databaseState(app.sql, nowIso())
+      request.databaseNow = state
+      revision = `${state.latest}:${state.due}:${app.repos.disputes.catchUps()}`
     }
     // The representation actually sent, not the Accept header that asked for it (§ the module comment).
     // Weak: a summary "as of now" states a different as_of on each request, with the same meaning.

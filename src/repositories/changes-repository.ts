@@ -33,6 +33,22 @@ export async function latestSeq(sql: Sql): Promise<number> {
   return (await sql.value<number>('SELECT COALESCE(MAX(seq), 0) FROM changes')) ?? 0
 }
 
+/** What a view of the whole database "as of now" depends on (databaseState). */
+export interface DatabaseState {
+  /** The latest change's seq: every write. */
+  latest: number
+  /** The earliest stated_at after the moment ('' when none): a claim stated in the future starts to count with no write. */
+  due: string
+}
+
+const STATE = "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COALESCE(MIN(stated_at), '') FROM claims WHERE stated_at > ?)"
+
+/** The database's state at `moment`, in one read: the ETags of whole-database views, and what a learning is stamped with. */
+export async function databaseState(sql: Sql, moment: string): Promise<DatabaseState> {
+  const [latest, due] = (await sql.rows<[number, string]>(STATE, [moment]))[0] ?? [0, '']
+  return { latest: Number(latest), due }
+}
+
 export function isChangeType(text: string): text is ChangeType {
   return (CHANGE_TYPES as readonly string[]).includes(text)
 }

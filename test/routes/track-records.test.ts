@@ -11,7 +11,12 @@ import type { FastifyInstance } from 'fastify'
 import { loadFixtureInBulk } from '../../src/demo/datasets.js'
 import { loadFixture, readFixture } from '../../src/demo/load-fixture.js'
 import { UKRAINE_EVENT_ID, ukraineDataset } from '../../src/demo/ukraine.js'
+import { z } from 'zod'
 import { buildApp } from '../../src/app.js'
+import { databaseState } from '../../src/repositories/changes-repository.js'
+import { EventEstimates } from '../../src/schemas/track-records.js'
+import { learnHere } from '../../src/services/learning.js'
+import { createTrackRecordService } from '../../src/services/track-record-service.js'
 import { type Page, type Teardown, assertProblem, build, csvRecords, get, json, ndjsonLines, paths, post, tempDir } from '../helper.js'
 import { ON_POSTGRES, testStore } from '../store.js'
 import { collisions } from '../charts/layout-check.js'
@@ -425,3 +430,44 @@ t.test('learnt in a worker thread (a large database): the same records and estim
   })
   t.equal(json<Record_>(await get(inWorker, '/sources/ukrainian-officials/record')).claims, before + 1, 'relearnt after a write')
 })
+
+t.test(
+  'an event’s estimates are made once per learning, kept as text within a budget, and sent as the schema serializes them',
+  async (t) => {
+    const app = await build(t)
+    await loadFixture(app, readFixture())
+    let made = 0
+    const countedAt = app.repos.claims.countedAt.bind(app.repos.claims)
+    app.repos.claims.countedAt = (...args) => {
+      made++
+      return countedAt(...args)
+    }
+    const url = '/events/khan-shaykhun/estimates?as_of=2017-04-06'
+    const first = await get(app, url)
+    const second = await get(app, url)
+    t.equal(made, 1, 'made once: the second answer is the kept text')
+    t.equal(second.body, first.body)
+    t.equal(first.body, JSON.stringify(z.encode(EventEstimates, JSON.parse(first.body))), 'byte for byte what the schema serializes')
+    t.equal(first.headers['content-type'], 'application/json; charset=utf-8')
+    await post(app, '/events/khan-shaykhun/claims', {
+      kind: 'figure',
+      source_id: 'who',
+      stated_at: '2017-04-05',
+      metric: 'killed',
+      qualifier: 'exact',
+      value: 72,
+    })
+    const after = json<{ groups: Array<{ metric: string; population: string; median: number }> }>(await get(app, url))
+    t.equal(made, 2, 'a write: a new learning, made again')
+    t.equal(after.groups.find((g) => g.metric === 'killed' && g.population === 'all')?.median, 65, 'counting the new claim')
+
+    // Past the budget an answer is made and not kept.
+    const tight = createTrackRecordService(app.repos, (moment) => databaseState(app.sql, moment), learnHere, 10)
+    made = 0
+    const a = await tight.estimatesText('khan-shaykhun', '2017-04-06')
+    const b = await tight.estimatesText('khan-shaykhun', '2017-04-06')
+    t.equal(made, 2, 'not kept: made on each request')
+    t.strictSame(a, b, 'the same answer')
+    t.equal(await tight.estimatesText('nowhere', '2017-04-06'), null, 'an unknown event')
+  },
+)

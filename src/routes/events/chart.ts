@@ -97,9 +97,9 @@ const chartRoutes: FastifyPluginAsyncZod = async (app) => {
       const group = summary.figures.find((f) => f.metric === metric && f.population === population && f.party === party) ?? null
       const estimate =
         adjusted && group !== null
-          ? (await app.trackRecords.estimates(request.params.id, as_of, request.query.level ?? DEFAULT_LEVEL))?.groups.find(
-              (g) => g.metric === metric && g.population === population && g.party === party,
-            )
+          ? (
+              await app.trackRecords.estimates(request.params.id, as_of, request.query.level ?? DEFAULT_LEVEL, request.databaseNow)
+            )?.groups.find((g) => g.metric === metric && g.population === population && g.party === party)
           : undefined
       // The sources the credit names, read before the chart is drawn.
       const sources = await app.repos.sources.several((group?.claims ?? []).flatMap((c) => [c.source_id, ...c.via]))

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
 import { NotFoundError } from '../../errors.js'
-import { column, formatsResponse, sendDocument } from '../../lib/formats.js'
+import { JsonText, column, formatsResponse, sendDocument } from '../../lib/formats.js'
 import { errorResponses, IdParams } from '../../schemas/common.js'
 import { formatFields } from '../../schemas/list-fields.js'
 import { type EstimateRow, EstimatesQuery, EventEstimates } from '../../schemas/track-records.js'
@@ -64,11 +64,14 @@ const estimatesRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const id = request.params.id
       const level = request.query.level ?? DEFAULT_LEVEL
-      const found = await app.trackRecords.estimates(id, request.query.as_of, level)
+      // The database's state as the ETag read it: the learning is stamped with it, with no second read.
+      const found = await app.trackRecords.estimatesText(id, request.query.as_of, level, request.databaseNow)
       if (found === null) throw new NotFoundError('event', id)
-      const doc = async (): Promise<EventEstimatesOut> => ({ event_id: id, as_of: found.as_of, level, groups: found.groups })
+      // The document in the schema's order around the groups' text (validated when it was made).
+      const text = `{"event_id":${JSON.stringify(id)},"as_of":${JSON.stringify(found.as_of)},"level":${JSON.stringify(level)},"groups":${found.groups}}`
+      const doc = async (): Promise<EventEstimatesOut> => JSON.parse(text) as EventEstimatesOut
       return sendDocument(request, reply, request.query, {
-        json: doc,
+        json: async () => new JsonText(text),
         rows: async () => estimateRows(await doc()),
         columns: ESTIMATE_COLUMNS,
         asOf: async () => (await doc()).as_of,

@@ -46,7 +46,9 @@ const summariesRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { as_of, metric, adjusted, ...list } = request.query
       const asOf = as_of ?? nowIso()
-      const estimates = adjusted ? async (eventId: string) => (await app.trackRecords.estimates(eventId, as_of))?.groups ?? [] : undefined
+      const estimates = adjusted
+        ? async (eventId: string) => (await app.trackRecords.estimates(eventId, as_of, undefined, request.databaseNow))?.groups ?? []
+        : undefined
       return sendList(request, reply, list, {
         columns: adjusted ? adjustedColumns(metric) : summaryColumns(metric),
         batch: EVENTS_PER_BATCH,
