@@ -20,6 +20,7 @@ import { extname } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { spawnWorker } from '../lib/worker.js'
 import type { WriteGate } from '../repositories/write-gate.js'
 import { type BulkClaimsTask, type TaskReply, type WorkerMessage, errorOf, recordBulk } from './bulk-claims.js'
 import type { BatchOutcome, ClaimsService } from './claims-service.js'
@@ -114,18 +115,6 @@ interface Pending {
   reject(error: Error): void
 }
 
-/**
- * A worker for a TypeScript entry registers tsx first: Node 20 gives a worker
- * the parent's --import hooks (tap's TypeScript loader), but tsx registers
- * its own on the main thread only.
- */
-function spawn(entry: URL, dbPath: string): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: { dbPath } })
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
-  return new Worker(code, { eval: true, workerData: { dbPath } })
-}
-
 /** The worker thread, started on the first batch, and the batches handed to it. */
 class BulkClaimsThread {
   #worker: Worker | null = null
@@ -178,7 +167,7 @@ class BulkClaimsThread {
   }
 
   #start(): Worker {
-    const worker = spawn(this.entry, this.dbPath)
+    const worker = spawnWorker(this.entry, { dbPath: this.dbPath })
     worker.on('message', (reply: TaskReply) => {
       const pending = this.#settle(reply.id)
       if (pending === undefined) return

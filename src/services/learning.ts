@@ -13,7 +13,7 @@
  */
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { spawnWorker } from '../lib/worker.js'
 import { type Echo, type SourceModel, type SourceRecord, type TrackRecords, relationIn, trackRecords } from '../engine/track-record.js'
 import type { ActorInfo, Directory, SourceInfo } from '../engine/types.js'
 import type { Sql } from '../db/sql.js'
@@ -98,7 +98,7 @@ const WORKER_ENTRY = new URL(`./learning-worker${extname(fileURLToPath(import.me
 
 /** Learns in a worker thread of its own, ended once it has answered. */
 export async function learnInWorker(task: LearningTask): Promise<Learnt> {
-  const worker = new Worker(WORKER_ENTRY, { workerData: task })
+  const worker = spawnWorker(WORKER_ENTRY, task)
   try {
     const reply = await new Promise<LearningReply>((resolve, reject) => {
       worker.once('message', resolve)

@@ -27,8 +27,8 @@ import { type Learner, type Learnt, learnHere } from './learning.js'
 /** Moments (and levels) whose learning is kept: "now", and a few a dashboard or a script asks again and again. */
 const KEPT_LEARNINGS = 8
 
-/** The estimates' JSON kept over all learnings, in characters (~1.8 KB an event of ten claims: some 18,000 events). */
-export const KEPT_TEXT_CHARS = 32_000_000
+/** The estimates' JSON kept over all learnings, in characters (~1.8 KB an event of ten claims: some 26,000 events). */
+export const KEPT_TEXT_CHARS = 48_000_000
 
 const Groups = z.array(GroupEstimateSchema)
 
