@@ -18,7 +18,8 @@ import lingeringClosePlugin, { type LingerLimits } from './plugins/lingering-clo
 import swaggerPlugin from './plugins/swagger.js'
 import { type KeysRepository, createKeysRepository } from './repositories/keys-repository.js'
 import { WriteGate, guardWrites } from './repositories/write-gate.js'
-import { databaseState } from './repositories/changes-repository.js'
+import { type KeptDatabaseState, keptDatabaseState } from './repositories/changes-repository.js'
+import { STORED_RECHECK_MS } from './repositories/disputes-repository.js'
 import actorsRoutes from './routes/actors/index.js'
 import changesRoutes from './routes/changes/index.js'
 import claimsRoutes from './routes/claims/index.js'
@@ -49,6 +50,8 @@ declare module 'fastify' {
     /** Every write of `db` goes through it (repositories/write-gate): one writer at a time, the bulk-claims worker included. */
     writes: WriteGate
     repos: Repositories
+    /** The whole database's state (latest change, next claim due), kept between requests: whole-database ETags and learnings. */
+    databaseState: KeptDatabaseState
     claimsService: ClaimsService
     /** POST /claims/bulk's batches: written in a worker thread on a file database (services/bulk-claims-writer). */
     bulkClaims: BulkClaimsWriter
@@ -163,16 +166,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const backfilled = await writes.now(async () => (await disputes.backfill()) + (await disputes.refreshQueued()))
   if (backfilled > 0) app.log.info({ events: backfilled }, 'computed the dispute blocks of events that had none')
   const claimsService = createClaimsService(sql, repos)
+  // The whole database's state, kept: read again on this process's writes, and every STORED_RECHECK_MS for the others'.
+  const state = keptDatabaseState(sql, STORED_RECHECK_MS)
   const bulkClaims = createBulkClaimsWriter({
     dbPath: db === null ? null : config.dbPath,
     writes,
     claims: claimsService,
-    wroteElsewhere: repos.disputes.wroteElsewhere,
+    wroteElsewhere: () => {
+      repos.disputes.wroteElsewhere()
+      state.wroteElsewhere()
+    },
   })
   app.decorate('db', db)
   app.decorate('sql', sql)
   app.decorate('writes', writes)
   app.decorate('repos', repos)
+  app.decorate('databaseState', state)
   app.decorate('claimsService', claimsService)
   app.decorate('bulkClaims', bulkClaims)
   app.decorate('summaryService', createSummaryService(repos))
@@ -180,7 +189,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     'trackRecords',
     createTrackRecordService(
       repos,
-      (moment) => databaseState(sql, moment),
+      (moment) => state.get(moment),
       learner(
         sql,
         config.databaseUrl !== undefined

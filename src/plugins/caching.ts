@@ -31,6 +31,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Or, when it depends on the query, a function of the request (run before validation: it reads the raw query). */
     etag?: EtagScope | ((request: FastifyRequest) => EtagScope)
+    /**
+     * A whole-database tag read from the state kept between requests (app.databaseState): this process's writes
+     * change it at once, other replicas' within STORED_RECHECK_MS, as for summaries. Without it (the change feed,
+     * the lists) every request reads the state.
+     */
+    keptState?: boolean
     /** Without `as_of` the answer is stamped with the moment of the request (GET /summaries): never replayed from memory then. */
     stampsNow?: boolean
     /**
@@ -205,7 +211,8 @@ export default fp(async function cachingPlugin(app: FastifyInstance) {
       }
     } else {
       // Any write, and the next claim to come due: when a claim stated in the future starts to count, lists change with no write.
-      const state = await databaseState(app.sql, nowIso())
+      const state =
+        request.routeOptions.config.keptState === true ? await app.databaseState.get(nowIso()) : await databaseState(app.sql, nowIso())
       request.databaseNow = state
       revision = `${state.latest}:${state.due}:${app.repos.disputes.catchUps()}`
     }

@@ -24,7 +24,7 @@ import { z } from 'zod'
 import { jsonTexts } from '../db/dialect.js'
 import type { Dialect, Sql } from '../db/sql.js'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
-import { CHANGE_TYPES, type ChangeType } from './records.js'
+import { CHANGE_TYPES, type ChangeType, onChangesCommitted } from './records.js'
 
 export { CHANGE_TYPES, type ChangeType }
 
@@ -47,6 +47,47 @@ const STATE = "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COALE
 export async function databaseState(sql: Sql, moment: string): Promise<DatabaseState> {
   const [latest, due] = (await sql.rows<[number, string]>(STATE, [moment]))[0] ?? [0, '']
   return { latest: Number(latest), due }
+}
+
+export interface KeptDatabaseState {
+  /** The state at `moment` (databaseState), read again only when it may have changed. */
+  get(moment: string): Promise<DatabaseState>
+  /** Another connection of this process (the SQLite bulk worker) has committed writes: the next get reads. */
+  wroteElsewhere(): void
+}
+
+/**
+ * databaseState kept between requests (#15, #16): on PostgreSQL each read is
+ * a round trip, most of what a whole-database ETag costs. A kept state is
+ * read again when this process commits changes (records onChangesCommitted),
+ * when another connection of it has (`wroteElsewhere`), when the moment
+ * reaches its `due` (a claim starts to count), and once `everyMs` have passed
+ * since it was read (another replica's writes: seen within that). A state
+ * read while a write committed is used, not kept. Inside a unit of work it is
+ * always read: a unit sees its own writes.
+ */
+export function keptDatabaseState(sql: Sql, everyMs: number): KeptDatabaseState {
+  let kept: { state: DatabaseState; moment: string; readAt: number } | null = null
+  let generation = 0
+  const drop = () => {
+    kept = null
+    generation++
+  }
+  onChangesCommitted(sql, drop)
+  return {
+    async get(moment) {
+      if (sql.unit !== null) return databaseState(sql, moment)
+      const now = Date.now()
+      // Past `due`, or a clock set back: the next claim to come due is another.
+      if (kept !== null && now - kept.readAt < everyMs && moment >= kept.moment && (kept.state.due === '' || moment < kept.state.due))
+        return kept.state
+      const before = generation
+      const state = await databaseState(sql, moment)
+      if (before === generation) kept = { state, moment, readAt: now }
+      return state
+    },
+    wroteElsewhere: drop,
+  }
 }
 
 export function isChangeType(text: string): text is ChangeType {

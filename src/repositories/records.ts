@@ -81,7 +81,27 @@ const INSERT_CHANGE = 'INSERT INTO changes (at, type, id, event_id) VALUES (?, ?
  * order.
  */
 export async function recordChange(sql: Sql, type: ChangeType, id: string, eventId: string | null, at = nowIso()): Promise<number> {
-  return (await sql.value<number>(INSERT_CHANGE, [at, type, id, eventId])) as number
+  const seq = (await sql.value<number>(INSERT_CHANGE, [at, type, id, eventId])) as number
+  changesWritten(sql)
+  return seq
+}
+
+/** Who is told when changes appended through a store commit (onChangesCommitted). */
+const changeListeners = new WeakMap<Sql, Set<() => void>>()
+
+/** Calls `fn` each time a unit of work (or a statement outside one) that appended changes through `sql` commits. */
+export function onChangesCommitted(sql: Sql, fn: () => void): void {
+  const listeners = changeListeners.get(sql) ?? new Set()
+  listeners.add(fn)
+  changeListeners.set(sql, listeners)
+}
+
+function changesWritten(sql: Sql): void {
+  const listeners = changeListeners.get(sql)
+  if (listeners === undefined) return
+  sql.onTransactionEnd((committed) => {
+    if (committed) for (const fn of listeners) fn()
+  })
 }
 
 /** Rows of a multi-row INSERT INTO changes: 4 parameters each (db/chunks). */
@@ -104,6 +124,7 @@ export async function recordChanges(
     for (const item of chunk) params.push(at, type, item.id, item.eventId)
     await sql.run(`INSERT INTO changes (at, type, id, event_id) VALUES ${valuesOf(chunk.length, '(?, ?, ?, ?)')}`, params)
   }
+  if (items.length > 0) changesWritten(sql)
 }
 
 /** How long a kept directory is trusted before its revision is read again: another process may have written (#15). */

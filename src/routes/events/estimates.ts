@@ -45,7 +45,7 @@ const estimatesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/estimates',
     {
-      config: { etag: 'database', stampsNow: true },
+      config: { etag: 'database', stampsNow: true, keptState: true },
       schema: {
         operationId: 'getEventEstimates',
         summary: "An event's figures, bias-aware",
