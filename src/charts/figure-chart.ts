@@ -604,6 +604,11 @@ function valueLabel(c: CountedFigureClaim, want: number, avoid: readonly number[
   const options = isVague(c.qualifier)
     ? [`${c.qualifier} (vague)`, c.qualifier]
     : [statedFigure(c), statedFigure(noBest), statedFigure(c, true), statedFigure(noBest, true)]
+  return placedWords(options, want, avoid)
+}
+
+/** The first of `options` (longest first) that fits near `want` clear of `avoid`, and where; else the last, as near as may be. */
+function placedWords(options: readonly string[], want: number, avoid: readonly number[]): { words: string; x: number } {
   for (const words of options) {
     const x = placeBetween(want, textWidth(words, SMALL_SIZE, true), PLOT_LEFT, LABEL_RIGHT, avoid)
     if (x !== null) return { words, x }
@@ -611,6 +616,20 @@ function valueLabel(c: CountedFigureClaim, want: number, avoid: readonly number[
   // Nothing fits beside the line (it cannot happen with numbers up to 10^12): the shortest words, as near as may be.
   const words = options[options.length - 1] ?? ''
   return { words, x: centredIn(want, textWidth(words, SMALL_SIZE, true), PLOT_LEFT, LABEL_RIGHT) }
+}
+
+/** A row's value label, above its mark at `cy`. */
+function valueText(label: { words: string; x: number }, cy: number): string {
+  return text(label.words, {
+    class: 'value',
+    x: label.x,
+    y: cy - 11,
+    'font-size': SMALL_SIZE,
+    'font-weight': 600,
+    fill: INK,
+    'text-anchor': 'middle',
+    ...HALO,
+  })
 }
 
 function row(c: CountedFigureClaim, top: number, scale: Scale, ids: { arrow: string; hatch: string }, avoid: readonly number[]): string {
@@ -656,19 +675,7 @@ function row(c: CountedFigureClaim, top: number, scale: Scale, ids: { arrow: str
   }
   if (!vague) parts.push(el('circle', { class: 'point', cx: want, cy, r: 6, fill: BLUE, stroke: '#ffffff', 'stroke-width': 2 }))
 
-  const label = valueLabel(c, want, avoid)
-  parts.push(
-    text(label.words, {
-      class: 'value',
-      x: label.x,
-      y: cy - 11,
-      'font-size': SMALL_SIZE,
-      'font-weight': 600,
-      fill: INK,
-      'text-anchor': 'middle',
-      ...HALO,
-    }),
-  )
+  parts.push(valueText(valueLabel(c, want, avoid), cy))
   return el('g', { class: vague ? 'source vague' : 'source' }, parts.join(''))
 }
 
@@ -685,26 +692,7 @@ function adjustedRow(a: AdjustedMark, top: number, scale: Scale, avoid: readonly
   })
   const x = scale.x(a.value)
   parts.push(whisker(scale.x(a.low), scale.x(a.high), cy), diamond(x, cy))
-  let label = { words: adjustedFigure(a, true), x }
-  for (const words of [adjustedFigure(a), adjustedFigure(a, true)]) {
-    const at = placeBetween(x, textWidth(words, SMALL_SIZE, true), PLOT_LEFT, LABEL_RIGHT, avoid)
-    if (at !== null) {
-      label = { words, x: at }
-      break
-    }
-  }
-  parts.push(
-    text(label.words, {
-      class: 'value',
-      x: label.x,
-      y: cy - 11,
-      'font-size': SMALL_SIZE,
-      'font-weight': 600,
-      fill: INK,
-      'text-anchor': 'middle',
-      ...HALO,
-    }),
-  )
+  parts.push(valueText(placedWords([adjustedFigure(a), adjustedFigure(a, true)], x, avoid), cy))
   return el('g', { class: 'adjusted' }, parts.join(''))
 }
 

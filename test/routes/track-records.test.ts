@@ -54,6 +54,9 @@ async function ukraine(t: Teardown, until?: string): Promise<FastifyInstance> {
   return app
 }
 
+/** A claim that changes Khan Shaykhun's killed/all group: the WHO's exact 72 of 5 April. */
+const WHO_SAYS_72 = { kind: 'figure', source_id: 'who', stated_at: '2017-04-05', metric: 'killed', qualifier: 'exact', value: 72 }
+
 const fmt = (b: Bias) => `${b.factor?.toFixed(2)} (${b.low?.toFixed(2)}–${b.high?.toFixed(2)}, ${b.comparisons} comparisons)`
 
 t.test('Ukraine 2022: the published directions of the parties’ reporting biases', async (t) => {
@@ -181,19 +184,7 @@ t.test('GET /track-records: pages in source order, NDJSON and CSV with the bias 
   const first = await get(app, '/track-records?as_of=2017-04-06')
   const etag = first.headers.etag as string
   t.equal((await get(app, '/track-records?as_of=2017-04-06', { 'if-none-match': etag })).statusCode, 304)
-  t.equal(
-    (
-      await post(app, '/events/khan-shaykhun/claims', {
-        kind: 'figure',
-        source_id: 'who',
-        stated_at: '2017-04-05',
-        metric: 'killed',
-        qualifier: 'exact',
-        value: 72,
-      })
-    ).statusCode,
-    201,
-  )
+  t.equal((await post(app, '/events/khan-shaykhun/claims', WHO_SAYS_72)).statusCode, 201)
   const after = await get(app, '/track-records?as_of=2017-04-06', { 'if-none-match': etag })
   t.equal(after.statusCode, 200, 'a write changes the ETag')
   t.equal(json<Page<Record_>>(after).items.find((r) => r.source_id === 'who')?.claims, 3, 'and the record')
@@ -449,14 +440,7 @@ t.test(
     t.equal(second.body, first.body)
     t.equal(first.body, JSON.stringify(z.encode(EventEstimates, JSON.parse(first.body))), 'byte for byte what the schema serializes')
     t.equal(first.headers['content-type'], 'application/json; charset=utf-8')
-    await post(app, '/events/khan-shaykhun/claims', {
-      kind: 'figure',
-      source_id: 'who',
-      stated_at: '2017-04-05',
-      metric: 'killed',
-      qualifier: 'exact',
-      value: 72,
-    })
+    await post(app, '/events/khan-shaykhun/claims', WHO_SAYS_72)
     const after = json<{ groups: Array<{ metric: string; population: string; median: number }> }>(await get(app, url))
     t.equal(made, 2, 'a write: a new learning, made again')
     t.equal(after.groups.find((g) => g.metric === 'killed' && g.population === 'all')?.median, 65, 'counting the new claim')
