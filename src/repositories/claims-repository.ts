@@ -436,11 +436,6 @@ export function createClaimsRepository(sql: Sql) {
       return rows.map(engineClaimOf)
     },
 
-    /** The latest stated_at of any claim by `moment` (null: none): which claims a track record as of then counts. */
-    async latestStatedBy(moment: string): Promise<string | null> {
-      return (await sql.value<string | null>('SELECT MAX(stated_at) FROM claims WHERE stated_at <= ?', [moment])) ?? null
-    },
-
     /**
      * What the event's summary as of `asOf` shows (engine countedSet), as
      * the database held it at `knownAt` (default: as it holds it now):

@@ -144,6 +144,13 @@ function groupColumns(metric: Metric | undefined): Column[] {
   ]
 }
 
+/** The bias-aware estimate's columns, in GET /events/{id}/estimates and GET /summaries?adjusted=true. */
+export const ADJUSTED_COLUMNS = [
+  column('adjusted_value', '#affected+adjusted'),
+  column('adjusted_low', '#affected+adjusted+min'),
+  column('adjusted_high', '#affected+adjusted+max'),
+]
+
 /** The columns of GET /summaries, in contract order, then as_of; also GET /events/{id}/summary as CSV. */
 export function summaryColumns(metric?: Metric): Column[] {
   return [

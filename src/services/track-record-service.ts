@@ -67,7 +67,11 @@ export function createTrackRecordService(
   }
 
   /** The kept learning of `asOf` (default now) at `level`, made when the database has changed since. */
-  async function current(asOf: string | undefined, level: number, known?: DatabaseState | null): Promise<{ entry: Kept; moment: string }> {
+  async function current(
+    asOf: string | undefined,
+    level: number,
+    known?: DatabaseState | null,
+  ): Promise<{ entry: Kept; moment: string; key: string }> {
     const moment = asOf ?? nowIso()
     const db = known ?? (await state(moment))
     // "Now" also moves when a claim comes due; a moment given does not (claims stated by it are stated by it).
@@ -84,7 +88,7 @@ export function createTrackRecordService(
     kept.delete(key) // most recently used last
     kept.set(key, entry)
     if (kept.size > KEPT_LEARNINGS) forget(kept.keys().next().value as string)
-    return { entry, moment }
+    return { entry, moment, key }
   }
 
   /** The event's groups with their estimates, counted as of `at` (null: no such event). */
@@ -123,14 +127,14 @@ export function createTrackRecordService(
       level = DEFAULT_LEVEL,
       known?: DatabaseState | null,
     ): Promise<EstimatesText | null> {
-      const { entry, moment } = await current(asOf, level, known)
+      const { entry, moment, key } = await current(asOf, level, known)
       const learnt = await entry.learnt
       let text = entry.texts.get(eventId)
       if (text === undefined) {
         const groups = await estimateOf(eventId, learnt, learnt.as_of, asOf === undefined, level)
         text = groups === null ? null : JSON.stringify(z.encode(Groups, groups))
         const chars = text?.length ?? 0
-        if (kept.get(`${asOf ?? 'now'}\u0000${level}`) === entry && textChars + chars <= keptTextChars) {
+        if (kept.get(key) === entry && textChars + chars <= keptTextChars) {
           entry.texts.set(eventId, text)
           entry.chars += chars
           textChars += chars

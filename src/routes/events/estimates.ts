@@ -5,6 +5,7 @@ import { NotFoundError } from '../../errors.js'
 import { JsonText, column, formatsResponse, sendDocument } from '../../lib/formats.js'
 import { errorResponses, IdParams } from '../../schemas/common.js'
 import { formatFields } from '../../schemas/list-fields.js'
+import { ADJUSTED_COLUMNS } from '../../schemas/csv-columns.js'
 import { type EstimateRow, EstimatesQuery, EventEstimates } from '../../schemas/track-records.js'
 import { DEFAULT_LEVEL } from '../../engine/track-record.js'
 
@@ -33,9 +34,7 @@ export const ESTIMATE_COLUMNS = [
   column('population', '#group+population'),
   column('party', '#org+id+party'),
   column('median', '#affected+median'),
-  column('adjusted_value', '#affected+adjusted'),
-  column('adjusted_low', '#affected+adjusted+min'),
-  column('adjusted_high', '#affected+adjusted+max'),
+  ...ADJUSTED_COLUMNS,
   column('level', '#meta+level'),
   column('sources', '#meta+sources'),
   column('as_of', '#date+as_of'),

@@ -1,23 +1,17 @@
 /** GET /summaries (contract §10): one row per (event, figure group), as of a moment. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { type Column, column, EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
+import { type Column, EXPORT_DOC, formatsResponse, sendList } from '../../lib/formats.js'
 import type { Metric } from '../../engine/types.js'
 import { nowIso } from '../../lib/time.js'
 import { errorResponses, page } from '../../schemas/common.js'
-import { summaryColumns } from '../../schemas/csv-columns.js'
+import { ADJUSTED_COLUMNS, summaryColumns } from '../../schemas/csv-columns.js'
 import { SummaryListQuery, SummaryRow } from '../../schemas/summary-rows.js'
 
 /** With `adjusted=true`: the summary's columns with the bias-aware estimate before as_of (#16). */
 function adjustedColumns(metric: Metric | undefined): Column[] {
   const columns = summaryColumns(metric)
   const asOf = columns.pop() as Column
-  return [
-    ...columns,
-    column('adjusted_value', '#affected+adjusted'),
-    column('adjusted_low', '#affected+adjusted+min'),
-    column('adjusted_high', '#affected+adjusted+max'),
-    asOf,
-  ]
+  return [...columns, ...ADJUSTED_COLUMNS, asOf]
 }
 
 /** Events summarized per query while streaming: each costs a summary, so fewer than claim rows. */
