@@ -113,6 +113,8 @@ export const claims = sqliteTable(
   },
   (t) => [
     index('claims_event_stated_idx').on(t.eventId, t.statedAt),
+    // A summary's possible echoes (#16): the claims of a figure group with one figure, stated before a moment.
+    index('claims_figure_idx').on(t.eventId, t.metric, t.population, t.party, t.qualifier, t.value, t.low, t.high, t.statedAt),
     index('claims_source_stated_idx').on(t.sourceId, t.statedAt, t.id),
     // Lists and exports walk all claims in (stated_at, id) order.
     index('claims_stated_idx').on(t.statedAt, t.id),

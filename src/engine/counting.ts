@@ -1,3 +1,4 @@
+import { sameFigure } from './figure.js'
 import { METRICS, POPULATIONS } from './types.js'
 import type { AttributionClaim, Claim, FigureClaim, Metric, Population } from './types.js'
 
@@ -31,11 +32,16 @@ export function claimsInForce(claims: readonly Claim[], asOf: string): Claim[] {
  * latest per origin source (step 4) and each (source, actor) pair's deciding
  * claim (step 5), each once — and, for the warnings, the previous figure of
  * each counted one: the same source's latest figure in force in the group
- * stated before it.
+ * stated before it; and what the echo rule (track-record possibleEcho) reads
+ * of each counted figure's group, `earlier`: claims of the group not
+ * retracted, before it in statement order, that are its source's latest such
+ * or isEchoMatch it (superseded ones included: an echo is about what was
+ * said when), in statement order.
  */
 export interface CountedSet {
   counted: Claim[]
   previous: FigureClaim[]
+  earlier: FigureClaim[]
 }
 
 /**
@@ -55,7 +61,38 @@ export function countedSet(claims: readonly Claim[], asOf: string): CountedSet {
       if (latest) previous.push(latest)
     }
   }
-  return { counted: [...counted], previous }
+  return { counted: [...counted], previous, earlier: echoEvidence(claims, groups) }
+}
+
+/**
+ * Whether `e`, a claim of the group stated before `c`, could be what `c`
+ * echoes: another origin source's, stated strictly earlier (two sources
+ * giving one figure at the same moment cannot be told apart), with the
+ * same figure.
+ */
+export function isEchoMatch(e: FigureClaim, c: FigureClaim): boolean {
+  return e.stated_at < c.stated_at && e.source_id !== c.source_id && sameFigure(e, c)
+}
+
+/** CountedSet `earlier`, from every claim: the reference for the database's (claims-repository countedAt). */
+function echoEvidence(claims: readonly Claim[], groups: readonly FigureGroup[]): FigureClaim[] {
+  const live = claims.filter((c): c is FigureClaim => c.kind === 'figure' && c.retraction === null)
+  const found = new Set<FigureClaim>()
+  for (const group of groups) {
+    for (const head of group.claims) {
+      const before = live.filter((c) => sameGroup(c, head) && byStatement(c, head) < 0)
+      const own = before.filter((c) => c.source_id === head.source_id).sort(byStatement)
+      const previous = own[own.length - 1]
+      if (previous) found.add(previous)
+      for (const c of before) if (isEchoMatch(c, head)) found.add(c)
+    }
+  }
+  return [...found].sort(byStatement)
+}
+
+/** The same figure group. */
+export function sameGroup(a: FigureClaim, b: FigureClaim): boolean {
+  return a.event_id === b.event_id && a.metric === b.metric && a.population === b.population && a.party === b.party
 }
 
 /** Same origin source and figure group. */
@@ -106,9 +143,14 @@ export function countedStances(inForce: readonly Claim[]): CountedStance[] {
   return [...stances.values()].sort((a, b) => compareStrings(a.source_id, b.source_id) || compareStrings(a.actor_id, b.actor_id))
 }
 
+/** Earlier first: stated_at, then recorded_at, then id (the order §3's tie-breaks make). */
+export function byStatement(a: Claim, b: Claim): number {
+  return compareStrings(a.stated_at, b.stated_at) || compareStrings(a.recorded_at, b.recorded_at) || compareStrings(a.id, b.id)
+}
+
 /** The greatest stated_at, ties broken by the later recorded_at, then the greater id. */
 export function isLater(a: Claim, b: Claim): boolean {
-  return (compareStrings(a.stated_at, b.stated_at) || compareStrings(a.recorded_at, b.recorded_at) || compareStrings(a.id, b.id)) > 0
+  return byStatement(a, b) > 0
 }
 
 /** Metric and population in the contract's order (not alphabetical), then party, none first. */

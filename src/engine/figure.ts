@@ -77,3 +77,8 @@ function floorDiv(a: number, b: number): number {
 function ceilDiv(a: number, b: number): number {
   return floorDiv(a + b - 1, b)
 }
+
+/** The same figure: qualifier and numbers. */
+export function sameFigure(a: FigureStatement, b: FigureStatement): boolean {
+  return a.qualifier === b.qualifier && a.value === b.value && a.low === b.low && a.high === b.high && a.best === b.best
+}

@@ -20,8 +20,8 @@
  * later claims exist or not. Retractions apply at every moment (§3.2).
  */
 import { lineages } from './actor-tree.js'
-import { compareStrings, isLater } from './counting.js'
-import { point } from './figure.js'
+import { byStatement, compareStrings, isEchoMatch, isLater } from './counting.js'
+import { point, sameFigure } from './figure.js'
 import type { Claim, Directory, FigureClaim, Metric, Population } from './types.js'
 
 /** The prior's standard deviation of a source's log bias: a factor within e^±2 (×0.14 to ×7.4) at two sigmas. */
@@ -145,20 +145,10 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
-/** The same figure: qualifier and numbers. */
-export function sameFigure(a: FigureClaim, b: FigureClaim): boolean {
-  return a.qualifier === b.qualifier && a.value === b.value && a.low === b.low && a.high === b.high && a.best === b.best
-}
-
 /** "exact 58", "range 58–86 (best 70)", "hundreds". */
 export function figureWords(c: FigureClaim): string {
   if (c.qualifier === 'range') return `range ${c.low}–${c.high}${c.best === null ? '' : ` (best ${c.best})`}`
   return c.value === null ? c.qualifier : `${c.qualifier.replace('_', ' ')} ${c.value}`
-}
-
-/** Earlier first: stated_at, then recorded_at, then id (the order §3's tie-breaks make). */
-function byStatement(a: Claim, b: Claim): number {
-  return compareStrings(a.stated_at, b.stated_at) || compareStrings(a.recorded_at, b.recorded_at) || compareStrings(a.id, b.id)
 }
 
 function groupKey(c: FigureClaim): string {
@@ -257,6 +247,36 @@ export function relationIn(directory: Directory): (sourceId: string, party: stri
   }
 }
 
+/**
+ * The echo rule, over a figure `c` not retracted: `previous`, its source's
+ * latest claim of the group before it (statement order, retracted ones left
+ * out), and `matches`, the claims of the group not retracted that
+ * isEchoMatch it,
+ * in statement order. `c` is a possible echo when some claim matches, its
+ * own previous figure was a different one (its own course led elsewhere),
+ * and none of the matches is by a source it says it relays (then it is
+ * declared, not an echo). The track records and the summary's warning both
+ * read it here.
+ */
+export function possibleEcho(c: FigureClaim, previous: FigureClaim | undefined, matches: readonly FigureClaim[]): Echo | null {
+  if (previous !== undefined && sameFigure(previous, c)) return null
+  const original = matches[0]
+  if (original === undefined || matches.some((e) => c.via.includes(e.source_id))) return null
+  return {
+    claim_id: c.id,
+    source_id: c.source_id,
+    echoes_claim_id: original.id,
+    echoes_source_id: original.source_id,
+    event_id: c.event_id,
+    metric: c.metric,
+    population: c.population,
+    party: c.party,
+    reason:
+      `the same figure (${figureWords(c)}) as ${original.source_id} stated ${duration(hoursBetween(original.stated_at, c.stated_at))}, ` +
+      `not declared as relayed (via); ${previous === undefined ? 'its first figure in the group' : `its previous figure in the group was ${figureWords(previous)}`}`,
+  }
+}
+
 export function trackRecords(claims: readonly Claim[], asOf: string, directory: Directory, options: TrackRecordOptions = {}): TrackRecords {
   const minComparisons = options.minComparisons ?? MIN_COMPARISONS
   const level = options.level ?? DEFAULT_LEVEL
@@ -288,27 +308,14 @@ export function trackRecords(claims: readonly Claim[], asOf: string, directory: 
     live.forEach((c, i) => {
       const earlier = live.slice(0, i)
       const own = earlier.filter((e) => e.source_id === c.source_id)
-      const previous = own[own.length - 1]
-      if (previous !== undefined && sameFigure(previous, c)) return // its own course
-      // Stated before it (two sources giving one figure at the same moment cannot be told apart); none of them one it
-      // says it relays (then it is declared, not an echo).
-      const matches = earlier.filter((e) => e.stated_at < c.stated_at && e.source_id !== c.source_id && sameFigure(e, c))
-      const original = matches[0]
-      if (original === undefined || matches.some((e) => c.via.includes(e.source_id))) return
+      const echo = possibleEcho(
+        c,
+        own[own.length - 1],
+        earlier.filter((e) => isEchoMatch(e, c)),
+      )
+      if (echo === null) return
       echoIds.add(c.id)
-      echoes.push({
-        claim_id: c.id,
-        source_id: c.source_id,
-        echoes_claim_id: original.id,
-        echoes_source_id: original.source_id,
-        event_id: c.event_id,
-        metric: c.metric,
-        population: c.population,
-        party: c.party,
-        reason:
-          `the same figure (${figureWords(c)}) as ${original.source_id} stated ${duration(hoursBetween(original.stated_at, c.stated_at))}, ` +
-          `not declared as relayed (via); ${previous === undefined ? 'its first figure in the group' : `its previous figure in the group was ${figureWords(previous)}`}`,
-      })
+      echoes.push(echo)
     })
   }
 

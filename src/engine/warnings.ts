@@ -2,11 +2,18 @@
  * Warnings in the event summary: things a source's own figures say that
  * cannot all be right, and relay chains that cannot be. Each has a stable code.
  */
-import { type CountedSet, compareStrings } from './counting.js'
+import { type CountedSet, byStatement, compareStrings, isEchoMatch, sameGroup, sameSeries } from './counting.js'
 import { interval } from './figure.js'
+import { possibleEcho } from './track-record.js'
 import type { Claim, FigureClaim, Population } from './types.js'
 
-export const WARNING_CODES = ['subpopulation_exceeds_all', 'downward_revision', 'relay_loop', 'relay_names_origin'] as const
+export const WARNING_CODES = [
+  'subpopulation_exceeds_all',
+  'downward_revision',
+  'relay_loop',
+  'relay_names_origin',
+  'possible_echo',
+] as const
 export type WarningCode = (typeof WARNING_CODES)[number]
 
 export interface Warning {
@@ -33,7 +40,12 @@ const describe = (c: FigureClaim) => `${c.metric}/${c.population}${c.party ? `/$
  */
 export function summaryWarnings(set: CountedSet): Warning[] {
   const figures = set.counted.filter((c): c is FigureClaim => c.kind === 'figure')
-  return [...subpopulationWarnings(figures), ...downwardRevisions(figures, set.previous), ...relayWarnings(set.counted)].sort(
+  return [
+    ...subpopulationWarnings(figures),
+    ...downwardRevisions(figures, set.previous),
+    ...relayWarnings(set.counted),
+    ...echoWarnings(figures, set.earlier),
+  ].sort(
     (a, b) =>
       compareStrings(a.code, b.code) || compareStrings(a.source_id, b.source_id) || compareStrings(a.claim_ids.join(), b.claim_ids.join()),
   )
@@ -99,6 +111,29 @@ function relayWarnings(claims: readonly Claim[]): Warning[] {
         claim_ids: [c.id],
       })
     }
+  }
+  return warnings
+}
+
+/**
+ * A counted figure that repeats another source's earlier one, undeclared
+ * (#16): the track records' rule (possibleEcho), over what the counted set
+ * holds of its group (`earlier`). Confirmed by a new claim that names the
+ * source in `via`.
+ */
+function echoWarnings(counted: readonly FigureClaim[], earlier: readonly FigureClaim[]): Warning[] {
+  const warnings: Warning[] = []
+  for (const c of counted) {
+    const own = earlier.filter((e) => sameSeries(e, c) && byStatement(e, c) < 0)
+    const matches = earlier.filter((e) => sameGroup(e, c) && isEchoMatch(e, c))
+    const echo = possibleEcho(c, own[own.length - 1], matches)
+    if (echo === null) continue
+    warnings.push({
+      code: 'possible_echo',
+      message: `${c.source_id}'s ${describe(c)} may echo ${echo.echoes_source_id}: ${echo.reason}.`,
+      source_id: c.source_id,
+      claim_ids: [c.id, echo.echoes_claim_id],
+    })
   }
   return warnings
 }

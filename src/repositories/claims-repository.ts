@@ -6,7 +6,7 @@ import { claims } from '../db/schema.js'
 import { chunks, valuesOf } from '../db/chunks.js'
 import { collatedText, jsonEachText } from '../db/dialect.js'
 import type { Dialect, Sql } from '../db/sql.js'
-import type { CountedSet } from '../engine/counting.js'
+import { type CountedSet, byStatement } from '../engine/counting.js'
 import type { Claim as EngineClaim, FigureClaim, Metric, Population, Qualifier, Stance, Certainty } from '../engine/types.js'
 import { interval, point } from '../engine/figure.js'
 import type { ClaimOut } from '../schemas/claims.js'
@@ -135,6 +135,40 @@ const COUNTED_SET = `WITH heads AS (
   SELECT ${ENGINE_COLUMNS}, 0 FROM claims AS c ${RETRACTION_JOIN} WHERE c.id IN (SELECT claim_id FROM heads)
   UNION ALL
   SELECT ${ENGINE_COLUMNS}, 1 FROM claims AS c ${RETRACTION_JOIN} WHERE c.id IN (SELECT claim_id FROM previous)`
+
+/** The columns of a figure that may be null: compared with `IS NULL` when the counted figure's is, so that claims_figure_idx serves. */
+const NULLABLE_FIGURE = ['party', 'value', 'low', 'high', 'best'] as const
+type NullableFigure = (typeof NULLABLE_FIGURE)[number]
+
+/**
+ * What the echo rule reads of one counted figure's group (CountedSet
+ * `earlier`): its source's latest claim of the group before it in statement
+ * order, not retracted as known at @known_at (a walk back through
+ * claim_lanes), and the other sources' claims of the group not retracted
+ * with the same figure stated before it (claims_figure_idx). One text per
+ * pattern of nulls among NULLABLE_FIGURE (`nulls`), made once.
+ */
+const echoTexts = new Map<string, string>()
+const echoEvidence = (nulls: ReadonlySet<NullableFigure>): string => {
+  const key = [...nulls].join()
+  let text = echoTexts.get(key)
+  if (text === undefined) echoTexts.set(key, (text = echoEvidenceText(nulls)))
+  return text
+}
+const echoEvidenceText = (nulls: ReadonlySet<NullableFigure>) => {
+  const equal = (column: NullableFigure) => (nulls.has(column) ? `c.${column} IS NULL` : `c.${column} = @${column}`)
+  return `SELECT ${ENGINE_COLUMNS} FROM claims AS c ${RETRACTION_JOIN}
+  WHERE c.id = (SELECT l.claim_id FROM claim_lanes AS l
+    WHERE l.event_id = @event AND l.lane = @lane AND l.source_id = @source AND l.recorded_at <= @known_at
+      AND (l.stated_at, l.recorded_at, l.claim_id) < (@stated_at, @recorded_at, @id)
+      AND NOT EXISTS (SELECT 1 FROM retractions AS q WHERE q.claim_id = l.claim_id AND q.at <= @known_at)
+    ORDER BY l.stated_at DESC, l.recorded_at DESC, l.claim_id DESC LIMIT 1)
+  UNION ALL
+  SELECT ${ENGINE_COLUMNS} FROM claims AS c ${RETRACTION_JOIN}
+  WHERE c.event_id = @event AND c.metric = @metric AND c.population = @population AND ${equal('party')}
+    AND c.qualifier = @qualifier AND ${equal('value')} AND ${equal('low')} AND ${equal('high')} AND ${equal('best')}
+    AND c.stated_at < @stated_at AND c.source_id <> @source AND c.recorded_at <= @known_at AND r.at IS NULL`
+}
 
 /**
  * A claim's lanes (claim_lanes): a figure's is its group, `f|metric|population|party`;
@@ -444,11 +478,31 @@ export function createClaimsRepository(sql: Sql) {
      * sources and groups, not the length of the history.
      */
     async countedAt(eventId: string, asOf: string, knownAt: string = ALL_KNOWN): Promise<CountedSet> {
-      const set: CountedSet = { counted: [], previous: [] }
+      const set: CountedSet = { counted: [], previous: [], earlier: [] }
       for (const row of await sql.rows<CountedRow>(COUNTED_SET, { event: eventId, as_of: asOf, known_at: knownAt })) {
         if (row[24] === 0) set.counted.push(engineClaimOf(row))
         else set.previous.push(engineClaimOf(row) as FigureClaim)
       }
+      const earlier = new Map<string, FigureClaim>()
+      for (const c of set.counted) {
+        if (c.kind !== 'figure') continue
+        const nulls = new Set(NULLABLE_FIGURE.filter((column) => c[column] === null))
+        const params = {
+          event: eventId,
+          known_at: knownAt,
+          lane: lanesOf({ kind: 'figure', metric: c.metric, population: c.population, party: c.party })[0],
+          source: c.source_id,
+          stated_at: c.stated_at,
+          recorded_at: c.recorded_at,
+          id: c.id,
+          metric: c.metric,
+          population: c.population,
+          qualifier: c.qualifier,
+          ...Object.fromEntries(NULLABLE_FIGURE.filter((column) => !nulls.has(column)).map((column) => [column, c[column]])),
+        }
+        for (const row of await sql.rows<EngineRow>(echoEvidence(nulls), params)) earlier.set(row[0], engineClaimOf(row) as FigureClaim)
+      }
+      set.earlier = [...earlier.values()].sort(byStatement)
       return set
     },
 

@@ -8,7 +8,7 @@ const Warning = z
   .object({
     code: z.enum(WARNING_CODES).meta({
       description:
-        'subpopulation_exceeds_all: a source gives more for a part (children, civilians, …) than for all; downward_revision: a counted figure wholly below the same source’s previous figure in its group; relay_loop: a relay chain passes through one source twice; relay_names_origin: the origin appears among its own relays.',
+        'subpopulation_exceeds_all: a source gives more for a part (children, civilians, …) than for all; downward_revision: a counted figure wholly below the same source’s previous figure in its group; relay_loop: a relay chain passes through one source twice; relay_names_origin: the origin appears among its own relays; possible_echo: a counted figure equals an earlier one of another source in its group, undeclared (no via), after a different figure of its own.',
     }),
     message: z.string(),
     source_id: z.string(),

@@ -14,7 +14,9 @@ import {
   trackRecords,
   twoSidedZ,
 } from '../../src/engine/track-record.js'
+import { countedSet } from '../../src/engine/counting.js'
 import type { Claim } from '../../src/engine/types.js'
+import { summaryWarnings } from '../../src/engine/warnings.js'
 import { WORLD, claimsArb, day, directory, figure, holds, statement } from './fixtures/claims.js'
 
 /** Equal to 12 significant digits: the same arithmetic in another order. */
@@ -202,6 +204,27 @@ t.test('properties', async (t) => {
       return JSON.stringify([all.records, all.echoes]) === JSON.stringify([known.records, known.echoes])
     }),
   )
+  // Exact figures of 0, 1 or 2: repeats are common, so echoes are.
+  const fewFigures = (claims: Claim[]) => claims.map((c) => (c.kind === 'figure' ? { ...c, ...exact((c.value ?? c.low ?? 0) % 3) } : c))
+  let withEchoes = 0
+  holds(
+    t,
+    'the summary warns of a possible echo exactly for the counted figures the records list as echoes, each with the claim it repeats',
+    fc.property(claimsArb('figures', 16).map(fewFigures), moments, (claims, asOf) => {
+      const set = countedSet(claims, asOf)
+      const counted = new Set(set.counted.map((c) => c.id))
+      const listed = trackRecords(claims, asOf, WORLD)
+        .echoes.filter((e) => counted.has(e.claim_id))
+        .map((e) => [e.claim_id, e.echoes_claim_id])
+      if (listed.length > 0) withEchoes++
+      const warned = summaryWarnings(set)
+        .filter((w) => w.code === 'possible_echo')
+        .map((w) => w.claim_ids)
+      const byFirst = (a: string[], b: string[]) => ((a[0] ?? '') < (b[0] ?? '') ? -1 : 1)
+      return JSON.stringify(listed.sort(byFirst)) === JSON.stringify(warned.sort(byFirst))
+    }),
+  )
+  t.ok(withEchoes > 0, `echoes arose in ${withEchoes} of the histories: the property above is not vacuous`)
   holds(
     t,
     'every factor lies in its interval; no factor without enough comparisons; counts add up',

@@ -91,3 +91,43 @@ t.test('relay chains that loop or name the origin', async (t) => {
     ],
   )
 })
+
+t.test('a possible echo: a counted figure repeating another source’s earlier one, undeclared', async (t) => {
+  const wire = figure({ id: 'w1', source_id: 's1', stated_at: day('2020-01-01'), qualifier: 'exact', value: 58 })
+  const paperBefore = figure({ id: 'p1', source_id: 's2', stated_at: day('2020-01-01'), qualifier: 'exact', value: 40 })
+  const paper = figure({ id: 'p2', source_id: 's2', stated_at: day('2020-01-03'), qualifier: 'exact', value: 58 })
+  const [w, ...rest] = warnings([wire, paperBefore, paper])
+  t.strictSame(rest, [])
+  t.strictSame(w, {
+    code: 'possible_echo',
+    message:
+      "s2's killed/all may echo s1: the same figure (exact 58) as s1 stated 2 days earlier, not declared as relayed (via); " +
+      'its previous figure in the group was exact 40.',
+    source_id: 's2',
+    claim_ids: ['p2', 'w1'],
+  })
+  t.strictSame(warnings([wire, paperBefore, { ...paper, via: ['s1'] }]), [], 'declared as relayed: confirmed, not a warning')
+  t.strictSame(warnings([wire, { ...paper, stated_at: wire.stated_at }]), [], 'at the same moment: no order to tell')
+  t.strictSame(warnings([wire, { ...paperBefore, value: 58 }, paper]), [], 'its own course: it said 58 before')
+  t.strictSame(
+    warnings([{ ...wire, retraction: { at: day('2020-02-01'), reason: 'wrong' } }, paperBefore, paper]),
+    [],
+    'a retracted figure is not repeated',
+  )
+  t.strictSame(
+    warnings([wire, paper, { ...paper, id: 'p3', stated_at: day('2020-01-04'), value: 70 }]),
+    [],
+    'no longer counted: not the summary’s',
+  )
+  const corrected = figure({ ...paper, id: 'p2c', stated_at: day('2020-01-04'), supersedes: 'p2' })
+  t.strictSame(
+    warnings([wire, paperBefore, paper, corrected]),
+    [],
+    'a correction restating its figure follows its own course: its previous figure, superseded or not, was the same',
+  )
+  t.strictSame(
+    countedSet([wire, paperBefore, paper, corrected], day('2030-01-01')).earlier.map((c) => c.id),
+    ['w1', 'p2'],
+    'what the rule reads: the earlier match and the source’s latest figure before it',
+  )
+})

@@ -3,7 +3,8 @@
  * through claim_lanes and event_lanes) against the engine's reading of
  * every claim (countedSet over asKnownAt): on random histories, at every
  * moment that can matter and as known at every moment that can matter, the
- * same claims, the same summary, the same warnings, the same claims_total.
+ * same claims (and what the echo rule reads of their groups), the same
+ * summary, the same warnings, the same claims_total.
  */
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
@@ -102,6 +103,7 @@ t.test('the sought counted set is the engine’s, at every moment and as known a
           const same =
             isDeepStrictEqual([...sought.counted].sort(byId), [...expected.counted].sort(byId)) &&
             isDeepStrictEqual([...sought.previous].sort(byId), [...expected.previous].sort(byId)) &&
+            isDeepStrictEqual(sought.earlier, expected.earlier) &&
             isDeepStrictEqual(summarizeCounted(sought.counted, known.length, WORLD), summarizeEvent(known, asOf, WORLD)) &&
             isDeepStrictEqual(summaryWarnings(sought), summaryWarnings(expected))
           if (!same) return false

@@ -73,6 +73,24 @@ t.test('Ukraine 2022: the published directions of the parties’ reporting biase
   t.equal(russian.bias.none.factor, null, 'no figure of theirs counts a party unrelated to neither')
   t.match(russian.bias.none.note, /^too few comparisons: 0 of the \d+ needed$/)
   t.equal(russian.possible_echoes?.length, russian.echoes, 'each possible echo listed')
+  const summary = json<{ figures: Array<{ claims: Array<{ claim_id: string }> }>; warnings: Array<{ code: string; claim_ids: string[] }> }>(
+    await get(app, `/events/${UKRAINE_EVENT_ID}/summary`),
+  )
+  const counted = new Set(summary.figures.flatMap((f) => f.claims.map((c) => c.claim_id)))
+  const everyEcho: Array<{ claim_id: string; echoes_claim_id: string }> = []
+  for (const r of json<Page<Record_>>(await get(app, '/track-records?limit=1000')).items) {
+    if (r.echoes > 0) everyEcho.push(...(json<Record_>(await get(app, `/sources/${r.source_id}/record`)).possible_echoes ?? []))
+  }
+  const countedEchoes = everyEcho.filter((e) => counted.has(e.claim_id)).map((e) => [e.claim_id, e.echoes_claim_id])
+  t.ok(countedEchoes.length > 0, `${countedEchoes.length} of the ${everyEcho.length} possible echoes are counted now`)
+  t.strictSame(
+    summary.warnings
+      .filter((w) => w.code === 'possible_echo')
+      .map((w) => w.claim_ids)
+      .sort(),
+    countedEchoes.sort(),
+    'the summary warns of each counted one',
+  )
 
   const estimates = json<{
     groups: Array<{ metric: string; party: string; median: number; adjusted: { value: number; low: number; high: number } }>
@@ -188,6 +206,75 @@ t.test('GET /track-records: pages in source order, NDJSON and CSV with the bias 
   const after = await get(app, '/track-records?as_of=2017-04-06', { 'if-none-match': etag })
   t.equal(after.statusCode, 200, 'a write changes the ETag')
   t.equal(json<Page<Record_>>(after).items.find((r) => r.source_id === 'who')?.claims, 3, 'and the record')
+})
+
+t.test('a possible echo is a summary warning, now and as of any moment, until a claim declares the relay', async (t) => {
+  const app = await build(t)
+  await loadFixture(app, readFixture())
+  interface Warning {
+    code: string
+    source_id: string
+    claim_ids: string[]
+    message: string
+  }
+  const echoWarnings = async (query = '') =>
+    json<{ warnings: Warning[] }>(await get(app, `/events/khan-shaykhun/summary${query}`)).warnings.filter(
+      (w) => w.code === 'possible_echo',
+    )
+  const sohr58 = json<Page<{ id: string; source_id: string; value: number | null }>>(
+    await get(app, '/claims?event_id=khan-shaykhun&source_id=sohr'),
+  ).items.find((c) => c.value === 58)
+  t.strictSame(await echoWarnings(), [], 'the shipped data has none')
+
+  // Reuters, on its own account, gives SOHR's 58 a day later, naming no relay.
+  const echo = json<{ id: string; recorded_at: string }>(
+    await post(app, '/events/khan-shaykhun/claims', {
+      kind: 'figure',
+      source_id: 'reuters',
+      stated_at: '2017-04-05',
+      metric: 'killed',
+      qualifier: 'exact',
+      value: 58,
+    }),
+  )
+  const expected = [
+    {
+      code: 'possible_echo',
+      message:
+        "reuters's killed/all may echo sohr: the same figure (exact 58) as sohr stated 24 hours earlier, not declared as relayed (via); " +
+        'its first figure in the group.',
+      source_id: 'reuters',
+      claim_ids: [echo.id, sohr58?.id],
+    },
+  ]
+  t.strictSame(await echoWarnings(), expected, 'now (the stored summary)')
+  t.strictSame(await echoWarnings('?as_of=2017-04-06'), expected, 'as of a past moment')
+  t.strictSame(await echoWarnings('?as_of=2017-04-04'), [], 'not before it was stated')
+  const record = json<Record_>(await get(app, '/sources/reuters/record'))
+  t.strictSame(
+    record.possible_echoes?.map((e) => [e.claim_id, e.echoes_claim_id]),
+    [[echo.id, sohr58?.id]],
+    'the record lists the same echo',
+  )
+
+  // The desk confirms it: a new claim of Reuters' naming SOHR in `via`, recorded a moment later.
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal(
+    (
+      await post(app, '/events/khan-shaykhun/claims', {
+        kind: 'figure',
+        source_id: 'reuters',
+        via: ['sohr'],
+        stated_at: '2017-04-05T12:00:00Z',
+        metric: 'killed',
+        qualifier: 'exact',
+        value: 58,
+      })
+    ).statusCode,
+    201,
+  )
+  t.strictSame(await echoWarnings(), [], 'declared: the warning is gone')
+  t.strictSame(await echoWarnings(`?known_at=${echo.recorded_at}`), expected, 'as the database knew it before, it was there')
 })
 
 t.test('GET /sources/{id}/record: a source with no claim has zeros; unknown sources and bad levels are problems', async (t) => {

@@ -165,6 +165,8 @@ export const claims = pgTable(
   },
   (t) => [
     index('claims_event_stated_idx').on(t.eventId, t.statedAt),
+    // A summary's possible echoes (#16): the claims of a figure group with one figure, stated before a moment.
+    index('claims_figure_idx').on(t.eventId, t.metric, t.population, t.party, t.qualifier, t.value, t.low, t.high, t.statedAt),
     index('claims_source_stated_idx').on(t.sourceId, t.statedAt, t.id),
     index('claims_stated_idx').on(t.statedAt, t.id),
     index('claims_supersedes_idx').on(t.supersedes.asc().nullsFirst()),
