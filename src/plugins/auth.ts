@@ -19,6 +19,8 @@ declare module 'fastify' {
     scope?: Scope
     /** Open to all even in read-key mode (health, the API's description, Swagger UI: plugins/swagger marks its routes). */
     public?: boolean
+    /** A POST that writes nothing (POST /drafts): authorised as a read. */
+    readOnly?: boolean
   }
   interface FastifyRequest {
     /** The key the request's token belongs to; null with no (valid) token. */
@@ -85,7 +87,8 @@ export async function enforce(app: FastifyInstance, opts: AuthOptions): Promise<
   app.addHook('onRequest', (request, _reply, done) => {
     const config = request.routeOptions.config
     const open = config.public === true
-    const needed: Scope | null = config.scope ?? (SAFE_METHODS.has(request.method) ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
+    const reads = SAFE_METHODS.has(request.method) || config.readOnly === true
+    const needed: Scope | null = config.scope ?? (reads ? (opts.readsNeedKey && !open ? 'read' : null) : 'write')
     if (needed === null) return done()
     refusal(request, needed, config.scope === undefined, opts.keys).then((refused) => done(refused), done)
   })
