@@ -16,8 +16,10 @@ export const DraftText = z
   .string()
   .refine((text) => text.trim() !== '', 'must not be empty')
   .refine((text) => !BINARY.test(text), 'must be text: it holds control characters (binary data?)')
+  // maxLength documents the limit the route checks in bytes (413 beyond): no text of more characters has fewer bytes.
   .meta({
     description: `The article: plain text, paragraphs on lines of their own; at most ${MAX_DRAFT_TEXT_BYTES.toLocaleString('en')} bytes of UTF-8.`,
+    maxLength: MAX_DRAFT_TEXT_BYTES,
   })
 
 const draftFields = {

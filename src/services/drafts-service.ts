@@ -86,5 +86,3 @@ export function createDraftsService(app: FastifyInstance) {
     },
   }
 }
-
-export type DraftsService = ReturnType<typeof createDraftsService>
