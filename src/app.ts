@@ -32,6 +32,7 @@ import metaRoutes from './routes/meta/index.js'
 import sourcesRoutes from './routes/sources/index.js'
 import summariesRoutes from './routes/summaries/index.js'
 import { draftsRoutes } from './routes/drafts.js'
+import { draftsScriptRoutes } from './routes/drafts-page.js'
 import { trackRecordsRoutes } from './routes/track-records/index.js'
 import { type BulkClaimsWriter, createBulkClaimsWriter } from './services/bulk-claims-writer.js'
 import { type ClaimsService, type Repositories, createClaimsService } from './services/claims-service.js'
@@ -251,6 +252,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(summariesRoutes, { prefix: '/summaries' })
   await app.register(trackRecordsRoutes, { prefix: '/track-records' })
   await app.register(draftsRoutes, { prefix: '/drafts' })
+  await app.register(draftsScriptRoutes)
   await app.register(changesRoutes, { prefix: '/changes' })
   await app.register(keysRoutes, { prefix: '/keys' })
   await app.register(landingRoutes)

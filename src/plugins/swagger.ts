@@ -262,9 +262,14 @@ export interface SwaggerOptions {
  * lock in Swagger UI) unless the server requires keys for reads and the
  * route is not public. Writes and /keys state their own.
  */
-function securityFor(method: string | string[], isPublic: boolean, readsNeedKey: boolean): OpenAPIV3_1.SecurityRequirementObject[] {
+function securityFor(
+  method: string | string[],
+  isPublic: boolean,
+  readsNeedKey: boolean,
+  readOnly = false,
+): OpenAPIV3_1.SecurityRequirementObject[] {
   const methods = (Array.isArray(method) ? method : [method]).map((m) => m.toLowerCase())
-  const writes = methods.some((m) => WRITE_METHODS.has(m))
+  const writes = !readOnly && methods.some((m) => WRITE_METHODS.has(m))
   if (writes) return DEFAULT_SECURITY
   return readsNeedKey && !isPublic ? READ_KEY : NO_KEY
 }
@@ -317,7 +322,12 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: Swagg
       const out = zodTransform(input)
       const schema = out.schema as TransformedSchema | undefined
       if (schema) {
-        schema.security ??= securityFor(input.route.method, input.route.config?.public === true, opts.readsNeedKey)
+        schema.security ??= securityFor(
+          input.route.method,
+          input.route.config?.public === true,
+          opts.readsNeedKey,
+          input.route.config?.readOnly === true,
+        )
         if (input.route.config?.etag !== undefined) documentConditionalGet(schema)
       }
       return out

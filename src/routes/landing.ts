@@ -1,7 +1,9 @@
 /**
  * GET /: a small HTML page for people who arrive at the service in a browser:
- * what Reckon is, the most disputed events with their charts, and where the
- * data and the API description are. No script, no external asset.
+ * what Reckon is, a text box that drafts claims from an article (its one
+ * script, drafts-page.ts, from this origin), the most disputed events with
+ * their charts, and where the data and the API description are. No inline
+ * script, no external asset.
  */
 import type { FastifyInstance } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -12,6 +14,7 @@ import { byDispute } from '../engine/dispute.js'
 import type { DisagreementLevel, FigureSummary } from '../engine/types.js'
 import { nowIso } from '../lib/time.js'
 import type { EventSummaryOut } from '../schemas/summary.js'
+import { DRAFTS_STYLE, draftsSection } from './drafts-page.js'
 
 /** How many events the page lists. */
 export const LANDING_EVENTS = 10
@@ -223,7 +226,7 @@ export function renderLanding(events: Disputed[], names: Names): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Reckon</title>
-<style>${STYLE}</style>
+<style>${STYLE}${DRAFTS_STYLE}</style>
 </head>
 <body>
 <header>
@@ -231,6 +234,7 @@ export function renderLanding(events: Disputed[], names: Names): string {
 </header>
 <main>
 ${startHere(events.find((d) => d.summary.attribution.status !== 'none') ?? events[0], names)}
+${draftsSection()}
 <h2>Most disputed events</h2>
 <p class="note">Events whose sources disagree most, as of now. Each chart shows one row per source: the numbers its words allow as a bar (an arrow when there is no upper bound), its figure as a dot, the median as a dashed line, and, shaded, where the most sources overlap.</p>
 ${list}
@@ -285,7 +289,7 @@ const landingRoutes: FastifyPluginAsyncZod = async (app) => {
         .header('x-content-type-options', 'nosniff')
         .header(
           'content-security-policy',
-          "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+          "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'",
         )
         .send(html)
     },

@@ -25,7 +25,16 @@ t.test('GET / with no figures: the page, its links, and a word on getting starte
   )
   t.match(section, /<strong>Try the API\.<\/strong> <a href="\/docs">Swagger UI<\/a>/)
   for (const href of ['/docs', '/openapi.json', '/summaries?format=csv']) t.match(res.body, `<a href="${href}">`)
-  t.notMatch(res.body, /<script|<link|https?:\/\//, 'no script and no external asset')
+  t.notMatch(res.body, /<link|https?:\/\//, 'no external asset')
+  t.strictSame(
+    [...res.body.matchAll(/<script[^>]*>/g)].map((m) => m[0]),
+    ['<script src="/assets/drafts.js" defer>'],
+    'one script, from this origin, and no inline one',
+  )
+  t.match(res.headers['content-security-policy'], /script-src 'self'; connect-src 'self'/)
+  const script = await app.inject({ method: 'GET', url: '/assets/drafts.js' })
+  t.strictSame([script.statusCode, script.headers['content-type']], [200, 'text/javascript; charset=utf-8'])
+  t.match(res.body, /<form id="draft-form">[\s\S]*<textarea id="draft-text" name="text"/, 'the text box for drafts')
 })
 
 /** The "Start here" section of the page. */
@@ -115,7 +124,7 @@ t.test('GET /: the most disputed events first, each with date, level, chart and 
   t.match(third, /chart\.svg\?population=civilians"/, 'without killed/all, the chart of its most disputed group')
 
   // Escaped everywhere.
-  t.notMatch(res.body, /<script|<b>bold/)
+  t.notMatch(res.body, /<script>alert|<b>bold/)
   t.match(second, /<h3>&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; &lt;b&gt;bold&lt;\/b&gt;<\/h3>/)
   t.match(second, /Aleppo &amp; &lt;environs&gt;/)
   t.match(second, /alt="&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; &lt;b&gt;bold&lt;\/b&gt;: people killed/)
