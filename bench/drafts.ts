@@ -34,13 +34,20 @@ const tass = readFileSync(new URL('../fixtures/khan-shaykhun-tass-2017-04-06.txt
 const unit = [tass, ...corpus.items.map((i) => i.text)].join('\n')
 let text = ''
 while (Buffer.byteLength(text) < BYTES) text += `${unit}\n`
-text = Buffer.from(text).subarray(0, BYTES).toString('utf8').replace(/\uFFFD$/, '')
+text = Buffer.from(text)
+  .subarray(0, BYTES)
+  .toString('utf8')
+  .replace(/\uFFFD$/, '')
 const bytes = Buffer.byteLength(text)
 
 const fixture = readFixture()
 type Named = { id: string; name: string; aliases?: string[]; affiliated_actor_id?: string | null }
 const sources = [
-  ...(fixture.sources as Named[]).map((s) => ({ id: s.id, names: [s.name, ...(s.aliases ?? [])], affiliated: s.affiliated_actor_id ?? null })),
+  ...(fixture.sources as Named[]).map((s) => ({
+    id: s.id,
+    names: [s.name, ...(s.aliases ?? [])],
+    affiliated: s.affiliated_actor_id ?? null,
+  })),
   ...corpus.directory.sources.map((s) => ({ id: s.id, names: [s.name, ...s.aliases], affiliated: s.affiliated_actor_id })),
 ]
 const actors = [
@@ -74,11 +81,16 @@ function rate(label: string, run: () => unknown | Promise<unknown>) {
 let drafted = 0
 const baseline = await rate('baseline: sentences and tokens only', () => {
   let n = 0
-  for (const line of text.split('\n')) for (const s of english.sentences(line)) n += english.tokens(line.slice(s.start, s.end), s.start).length
+  for (const line of text.split('\n'))
+    for (const s of english.sentences(line)) n += english.tokens(line.slice(s.start, s.end), s.start).length
   return n
 })()
 const engine = await rate('engine: draftClaims', () => {
-  drafted = draftClaims({ text, published_at: '2017-04-06T00:00:00.000Z', url: null, publisher_id: 'tass', event: null }, directory, english).drafts.length
+  drafted = draftClaims(
+    { text, published_at: '2017-04-06T00:00:00.000Z', url: null, publisher_id: 'tass', event: null },
+    directory,
+    english,
+  ).drafts.length
 })()
 const app = await buildApp({ config: loadConfig({ RECKON_DB: ':memory:', RECKON_RATE_LIMIT: '0' } as NodeJS.ProcessEnv), logger: false })
 await loadFixture(app, fixture)
@@ -89,8 +101,12 @@ const http = await rate('POST /drafts (in process)', async () => {
 })()
 await app.close()
 
-console.log(`node ${process.version}; ${bytes.toLocaleString('en')} bytes of text, ${ROUNDS} rounds (median); ${drafted.toLocaleString('en')} drafts`)
+console.log(
+  `node ${process.version}; ${bytes.toLocaleString('en')} bytes of text, ${ROUNDS} rounds (median); ${drafted.toLocaleString('en')} drafts`,
+)
 for (const r of [baseline, engine, http]) {
-  console.log(`${r.label.padEnd(40)} ${(r.seconds * 1000).toFixed(0).padStart(6)} ms  ${r.mbps.toFixed(2).padStart(6)} MB/s  ${(baseline.seconds / r.seconds).toFixed(2)}× the baseline's rate`)
+  console.log(
+    `${r.label.padEnd(40)} ${(r.seconds * 1000).toFixed(0).padStart(6)} ms  ${r.mbps.toFixed(2).padStart(6)} MB/s  ${(baseline.seconds / r.seconds).toFixed(2)}× the baseline's rate`,
+  )
 }
 console.log(`aim ≥ 1 MB/s: engine ${engine.mbps >= 1 ? 'met' : 'NOT met'}, POST /drafts ${http.mbps >= 1 ? 'met' : 'NOT met'}`)
