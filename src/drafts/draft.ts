@@ -157,6 +157,19 @@ interface SentenceContext {
 }
 
 export function draftClaims(input: DraftInput, directory: DraftDirectory, language: DraftLanguage): Drafts {
+  const steps = draftSteps(input, directory, language)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+  }
+}
+
+/**
+ * draftClaims one paragraph at a time: yields after each, returns the
+ * drafts. A server drives it in slices (services/drafts-service), so that a
+ * megabyte of text does not hold the event loop.
+ */
+export function* draftSteps(input: DraftInput, directory: DraftDirectory, language: DraftLanguage): Generator<void, Drafts> {
   const { lexicon } = language
   const reference = new Date(input.published_at)
   const out: Drafts = { drafts: [], unresolved: [], skipped: [] }
@@ -457,6 +470,7 @@ export function draftClaims(input: DraftInput, directory: DraftDirectory, langua
         }
       }
     }
+    yield
   }
   return out
 }
@@ -654,11 +668,25 @@ function unknownSpeakers(
   return out
 }
 
-/** The date of the statement: one before the verb of saying, or at the start of a sentence without one. */
+/**
+ * The date of the statement: one before the verb of saying, or just after it
+ * and before what was said ("said on Tuesday that"), or at the start of a
+ * sentence without one.
+ */
 function statementDate(dates: readonly DateMention[], t: readonly Token[], verb: number | null): DateMention | null {
   if (dates.length === 0) return null
   const verbAt = verb === null ? null : (t[verb]?.start ?? null)
-  if (verbAt !== null) return dates.find((d) => d.end <= verbAt) ?? null
+  if (verb !== null && verbAt !== null) {
+    const before = dates.find((d) => d.end <= verbAt)
+    if (before !== undefined) return before
+    // Within the two words after the verb, with no "that" between: "said on Tuesday that", "said yesterday".
+    const near = t[Math.min(verb + 3, t.length - 1)]?.end ?? verbAt
+    return (
+      dates.find(
+        (d) => d.start > verbAt && d.start <= near && !t.some((x) => x.lower === 'that' && x.start > verbAt && x.start < d.start),
+      ) ?? null
+    )
+  }
   const opening = t[Math.min(3, t.length - 1)]?.end ?? 0
   return dates.find((d) => d.start <= opening) ?? null
 }

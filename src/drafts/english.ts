@@ -67,8 +67,8 @@ function endsWithAbbreviation(sentence: string): boolean {
   return ABBREVIATIONS.has(last) || /^\p{Lu}\.$/u.test(last.toUpperCase()) || /^(?:\p{L}\.){2,}$/u.test(last)
 }
 
-/** Numbers with thousands separators or decimals, words (with inner hyphens and apostrophes), and single other characters. */
-const TOKEN = /\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?!\p{L})|[\p{L}\p{N}]+(?:['’\-‐][\p{L}\p{N}]+)*|[^\s]/gu
+/** Words that start with digits ("5-year-old"), numbers with thousands separators or decimals, words (with inner hyphens and apostrophes), and single other characters. */
+const TOKEN = /\d+(?:[-‐]\p{L}+)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?!\p{L})|[\p{L}\p{N}]+(?:['’\-‐][\p{L}\p{N}]+)*|[^\s]/gu
 
 function tokens(sentence: string, offset: number): Token[] {
   const out: Token[] = []

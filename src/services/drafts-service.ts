@@ -1,14 +1,15 @@
 /**
  * #17: drafts from text, for POST /drafts. Resolves the request's publisher
  * and event, keeps the name indexes of sources and actors until either
- * changes (their revisions), and asks the drafting engine (drafts/draft.ts).
- * Writes nothing.
+ * changes (their revisions), and runs the drafting engine (drafts/draft.ts)
+ * in slices. Writes nothing.
  */
 import type { FastifyInstance } from 'fastify'
-import { type DraftDirectory, type DraftEvent, type Drafts, draftClaims } from '../drafts/draft.js'
+import { type DraftDirectory, type DraftEvent, type Drafts, draftSteps } from '../drafts/draft.js'
 import { type DraftLanguageCode, draftLanguage } from '../drafts/languages.js'
 import { NameIndex } from '../drafts/names.js'
 import { UnprocessableError } from '../errors.js'
+import { SLICE_MS, turn } from '../lib/streaming.js'
 
 export interface DraftsInput {
   text: string
@@ -77,12 +78,21 @@ export function createDraftsService(app: FastifyInstance) {
         else event = { id: found.id, words: eventWords(found) }
       }
       if (errors.length > 0) throw new UnprocessableError('The request names what does not exist.', errors)
-      const drafts = draftClaims(
+      const steps = draftSteps(
         { text: input.text, published_at: input.published_at, url: input.url ?? null, publisher_id: publisher, event },
         await directory(),
         draftLanguage(input.language),
       )
-      return { language: input.language, published_at: input.published_at, ...drafts }
+      // Paragraph by paragraph, the event loop served every SLICE_MS: a megabyte of text takes about half a second.
+      let started = performance.now()
+      for (;;) {
+        const step = steps.next()
+        if (step.done === true) return { language: input.language, published_at: input.published_at, ...step.value }
+        if (performance.now() - started >= SLICE_MS) {
+          await turn()
+          started = performance.now()
+        }
+      }
     },
   }
 }
