@@ -40,7 +40,7 @@ const draftFields = {
   language: z.enum(DRAFT_LANGUAGES).default('en').meta({ description: 'The language of the text (BCP 47).' }),
 }
 
-export const DraftRequest = z.strictObject({ text: DraftText, ...draftFields }).meta({ id: 'DraftRequest' })
+export const DraftRequest = z.strictObject({ text: DraftText, ...draftFields })
 /** With `text/plain`, the text is the body and the rest is in the query. */
 export const DraftQuery = z.strictObject({
   published_at: draftFields.published_at.optional(),
