@@ -269,9 +269,11 @@ function securityFor(
   readOnly = false,
 ): OpenAPIV3_1.SecurityRequirementObject[] {
   const methods = (Array.isArray(method) ? method : [method]).map((m) => m.toLowerCase())
-  const writes = !readOnly && methods.some((m) => WRITE_METHODS.has(m))
-  if (writes) return DEFAULT_SECURITY
-  return readsNeedKey && !isPublic ? READ_KEY : NO_KEY
+  const writes = methods.some((m) => WRITE_METHODS.has(m))
+  if (writes && !readOnly) return DEFAULT_SECURITY
+  if (readsNeedKey && !isPublic) return READ_KEY
+  // A POST that writes nothing: a key is never needed, and may be sent (a method that writes is never shown unlocked).
+  return writes ? DEFAULT_SECURITY : NO_KEY
 }
 
 /** Reckon's name for Swagger UI's top bar, in place of Swagger's logo: an SVG, drawn with no external asset. */
