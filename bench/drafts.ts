@@ -17,18 +17,12 @@ import { loadConfig } from '../src/config.js'
 import { loadFixture, readFixture } from '../src/demo/load-fixture.js'
 import { draftClaims } from '../src/drafts/draft.js'
 import { english } from '../src/drafts/english.js'
-import { NameIndex } from '../src/drafts/names.js'
+import type { Corpus } from '../src/drafts/evaluate.js'
+import { draftDirectory } from '../src/drafts/names.js'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const BYTES = 1_000_000
 
-interface Corpus {
-  directory: {
-    sources: Array<{ id: string; name: string; aliases: string[]; affiliated_actor_id: string | null }>
-    actors: Array<{ id: string; name: string; aliases: string[] }>
-  }
-  items: Array<{ text: string }>
-}
 const corpus = JSON.parse(readFileSync(new URL('../test/fixtures/drafts-corpus.json', import.meta.url), 'utf8')) as Corpus
 const tass = readFileSync(new URL('../fixtures/khan-shaykhun-tass-2017-04-06.txt', import.meta.url), 'utf8')
 const unit = [tass, ...corpus.items.map((i) => i.text)].join('\n')
@@ -41,24 +35,12 @@ text = Buffer.from(text)
 const bytes = Buffer.byteLength(text)
 
 const fixture = readFixture()
-type Named = { id: string; name: string; aliases?: string[]; affiliated_actor_id?: string | null }
-const sources = [
-  ...(fixture.sources as Named[]).map((s) => ({
-    id: s.id,
-    names: [s.name, ...(s.aliases ?? [])],
-    affiliated: s.affiliated_actor_id ?? null,
-  })),
-  ...corpus.directory.sources.map((s) => ({ id: s.id, names: [s.name, ...s.aliases], affiliated: s.affiliated_actor_id })),
-]
-const actors = [
-  ...(fixture.actors as Named[]).map((a) => ({ id: a.id, names: [a.name, ...(a.aliases ?? [])] })),
-  ...corpus.directory.actors.map((a) => ({ id: a.id, names: [a.name, ...a.aliases] })),
-]
-const directory = {
-  sources: new NameIndex(sources),
-  actors: new NameIndex(actors),
-  affiliation: (id: string) => sources.find((s) => s.id === id)?.affiliated ?? null,
-}
+type Named = { id: string; name: string; aliases?: string[]; affiliated_actor_id?: string | null; kind?: string }
+const named = (r: Named) => ({ id: r.id, names: [r.name, ...(r.aliases ?? [])], affiliated_actor_id: r.affiliated_actor_id ?? null, kind: r.kind ?? 'other' })
+const directory = draftDirectory(
+  [...(fixture.sources as Named[]), ...corpus.directory.sources].map(named),
+  [...(fixture.actors as Named[]), ...corpus.directory.actors].map(named),
+)
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)

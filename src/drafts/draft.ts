@@ -37,6 +37,8 @@ export interface DraftDirectory {
   actors: NameIndex
   /** A source's affiliated actor, for denials that name no one. */
   affiliation(sourceId: string): string | null
+  /** Whether an actor is armed (armed forces or an armed group): its name after a number counts its fighters ("12 rebels"). */
+  armed(actorId: string): boolean
 }
 
 export interface DraftEvent {
@@ -197,7 +199,7 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
       const sentence: SentenceContext = { start, end: start + text.length, text, tokens: language.tokens(text, start), headline }
       const t = sentence.tokens
       const sources = mentionsIn(directory.sources, sentence)
-      const actors = mentionsIn(directory.actors, sentence).filter((a) => !sources.some((s) => overlaps(s, a) && s.ids.length > 0))
+      const actors = [...mentionsIn(directory.actors, sentence), ...forcesMentions(directory.actors, sentence)].sort((a, b) => a.start - b.start)
       for (const m of [...sources, ...actors]) {
         if (m.ids.length > 1) {
           noteUnresolved({
@@ -260,8 +262,8 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
       }
 
       const origins = originsOf(speaker, input.publisher_id)
-      const base = (origin: OriginChoice, quote: Span): ClaimCommon => {
-        const via = [...(speaker?.relays ?? [])].filter((r) => r !== origin.id)
+      const base = (origin: OriginChoice, quote: Span, relays: readonly string[] = speaker?.relays ?? []): ClaimCommon => {
+        const via = relays.filter((r) => r !== origin.id)
         if (input.publisher_id !== null && input.publisher_id !== origin.id && !via.includes(input.publisher_id))
           via.push(input.publisher_id)
         return {
@@ -303,7 +305,15 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
       }
 
       // Figures.
-      const figures: Array<{ metric: Metric; metricHit: PhraseHit<Metric> | null; first: number; last: number }> = []
+      const figures: Array<{
+        metric: Metric
+        metricHit: PhraseHit<Metric> | null
+        first: number
+        last: number
+        population: Population
+        party: string | null
+        qualifier: Qualifier
+      }> = []
       for (let k = 0; k < numbersHere.length; k++) {
         const n = numbersHere[k] as NumberMention
         const numberSpan = { start: (t[n.first] as Token).start, end: (t[n.last] as Token).end }
@@ -368,25 +378,30 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
             first = q.first
           }
         }
-        // Who: the noun after the number ("58 people", "11 children", "58 Russian soldiers").
+        const explicitQualifier = qualifier !== 'exact' || n.vague !== null
+        // Who: the noun after the number ("58 people", "11 children", "58 Russian soldiers", "12 rebels").
         let population: Population = 'all'
         let party: string | null = null
-        let after = last + 1
-        const partyMention = actors.find(
-          (a) => a.start >= (t[after]?.start ?? Infinity) && a.start <= (t[after + 1]?.start ?? -1) && a.ids.length === 1,
-        )
-        const pop = findPopulation(t, after, phrases)
+        const after = last + 1
+        let pop = findPopulation(t, after, phrases)
+        const nounActor = actors.find((a) => a.ids.length === 1 && a.start >= (t[after]?.start ?? Infinity) && a.start <= (t[after + 2]?.start ?? -1))
         if (pop !== null) {
           population = pop.value ?? 'all'
-          if (partyMention !== undefined && partyMention.end <= (t[pop.first]?.end ?? 0)) party = partyMention.ids[0] ?? null
-          after = pop.last + 1
+          if (nounActor !== undefined && nounActor.end <= (t[pop.last]?.end ?? 0)) party = nounActor.ids[0] ?? null
+          else if (population === 'combatants') party = sideOf(directory.actors, t.slice(after, pop.first))
+        } else if (nounActor !== undefined && directory.armed(nounActor.ids[0] as string)) {
+          // An armed group's own name as the noun: its fighters.
+          population = 'combatants'
+          party = nounActor.ids[0] ?? null
+          pop = { first: tokenAt(t, nounActor.start), last: tokenBefore(t, nounActor.end), value: 'combatants' }
         } else if (n.value === 1 && (t[n.first] as Token).kind === 'word') {
           skip('not_a_count', 'the word "one" with no noun of people after it')
           continue
         }
         // What happened: the nearest word of it in the clause, else the figure before's when joined by "including".
         const previousNumber = numbersHere[k - 1]
-        const nextNumber = numbersHere[k + 1]
+        // The clause reaches past a part of this figure ("15 civilians, among them four children, were killed").
+        const nextNumber = numbersHere.slice(k + 1).find((m) => !introducedAsPart(t, m, phrases))
         // A word of what happened that the figure before took is not this one's ("70 have died and hundreds more have been affected").
         const parent = figures[figures.length - 1]
         const floor = Math.max(previousNumber?.last ?? -1, parent?.metricHit?.last ?? -1)
@@ -395,8 +410,22 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
         let metric: Metric
         let quoteFirst = Math.min(first, metricHit?.first ?? first)
         let quoteLast = Math.max(pop?.last ?? last, metricHit?.last ?? last)
-        const joinedToParent =
-          phrases.endingAt(t, first - 1, 'including') !== null || (metricHit === null && ['and', ','].includes(t[first - 1]?.lower ?? ''))
+        const part = phrases.endingAt(t, first - 1, 'including') !== null
+        // Joined by "and" or a comma to the figure before, in one clause ("killed 40 civilians and wounded more than 100").
+        const coordinated =
+          parent !== undefined &&
+          t.slice(parent.last + 1, first).some((x) => x.lower === 'and' || x.text === ',') &&
+          !t.slice(parent.last + 1, first).some((x) => phrases.isBreak(x))
+        // A figure joined to the one before with no noun of its own counts the same people: "516 civilians killed and 908
+        // injured", "1,035 civilian casualties, including 364 killed"; joined by "and", it shares its qualifier too ("at least").
+        if (parent !== undefined && pop === null && (part || coordinated)) {
+          population = parent.population
+          party = parent.party
+          if (coordinated && !part && !explicitQualifier && (parent.qualifier === 'at_least' || parent.qualifier === 'approximately' || parent.qualifier === 'more_than')) {
+            qualifier = parent.qualifier
+          }
+        }
+        const joinedToParent = part || (metricHit === null && coordinated)
         if (joinedToParent && parent !== undefined && metricHit === null) {
           metric = parent.metric
           quoteFirst = Math.min(parent.first, parent.metricHit?.first ?? parent.first)
@@ -407,7 +436,7 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
           skip('no_metric', 'no word of what happened to them (killed, injured, displaced…) near it')
           continue
         }
-        figures.push({ metric, metricHit, first: quoteFirst, last: quoteLast })
+        figures.push({ metric, metricHit, first: quoteFirst, last: quoteLast, population, party, qualifier })
         const quote = { start: (t[quoteFirst] as Token).start, end: (t[quoteLast] as Token).end }
         for (const origin of origins) {
           const claim: FigureDraftClaim = {
@@ -427,7 +456,7 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
       const speakerActors = new Set(
         origins.map((o) => (o.id === null ? null : directory.affiliation(o.id))).filter((a): a is string => a !== null),
       )
-      const stances = findStances(sentence, actors, phrases, speaker)
+      const stances = findStances(sentence, actors, sources, phrases, speaker, metrics.length > 0)
       for (const s of stances) {
         if (s.actorIds.length === 0 && !s.self) {
           if (s.unnamed !== null) noteUnresolved({ kind: 'actor', text: s.unnamed.text, span: s.unnamed.span, candidates: [] })
@@ -440,7 +469,8 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
           })
           continue
         }
-        for (const origin of origins) {
+        const own = s.origin?.ids[0]
+        for (const origin of own === undefined ? origins : [{ id: own, guess: null }]) {
           const guesses: Guess[] = []
           let actorIds = s.actorIds
           if (s.self) {
@@ -461,7 +491,7 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
           if (s.implied && actorIds.every((a) => speakerActors.has(a))) continue
           const claim: AttributionDraftClaim = {
             kind: 'attribution',
-            ...base(origin, s.span),
+            ...base(origin, s.span, own === undefined ? undefined : []),
             stance: s.stance,
             actor_ids: actorIds,
             certainty: s.certainty,
@@ -525,6 +555,54 @@ function mentionsIn(index: NameIndex, sentence: SentenceContext): NameMention[] 
     found.sort((x, y) => x.start - y.start)
   }
   return found
+}
+
+/** Nouns of forces and of what they do: "<side> <noun>" names the side's forces ("Russian jets", "an Israeli strike"). */
+const FORCES_NOUNS =
+  'jets|warplanes|aircraft|planes|helicopters|drones|artillery|troops|soldiers|servicemen|fighters|forces|army|military|navy|strike|strikes|airstrike|airstrikes|air strike|air strikes|shelling|raid|raids|bombardment|bombing|missile|missiles|rocket|rockets|attack|attacks'
+const ATTACK_NOUNS = new Set(['strike', 'strikes', 'airstrike', 'airstrikes', 'air strike', 'air strikes', 'shelling', 'raid', 'raids', 'bombardment', 'bombing', 'missile', 'missiles', 'rocket', 'rockets', 'attack', 'attacks', 'jets', 'warplanes', 'aircraft', 'planes', 'helicopters', 'drones', 'artillery'])
+const FORCES = new RegExp(`(?<![\\p{L}])(\\p{Lu}[\\p{L}'’-]*) (${FORCES_NOUNS})(?![\\p{L}])`, 'gu')
+
+/** The actor a side's word names as forces: "Russian" → the actor named "Russian forces" (or troops, armed forces, army). */
+function sideActor(actors: NameIndex, side: string): string[] {
+  for (const name of [`${side} forces`, `${side} troops`, `${side} armed forces`, `${side} army`, `${side} military`, side]) {
+    const ids = actors.exact(name)
+    if (ids.length > 0) return ids
+  }
+  return []
+}
+
+/** The side of a combatant noun from the words before it ("58 Russian soldiers"), when one names an actor's forces. */
+function sideOf(actors: NameIndex, words: readonly Token[]): string | null {
+  for (const w of words) {
+    if (!/^\p{Lu}/u.test(w.text)) continue
+    const [id, ...more] = sideActor(actors, w.text)
+    if (id !== undefined && more.length === 0) return id
+  }
+  return null
+}
+
+/** Mentions of forces by their side and a noun ("Russian jets", "an Israeli strike") where no name of an actor is there already. */
+function forcesMentions(actors: NameIndex, sentence: SentenceContext): NameMention[] {
+  const named = actors.find(sentence.text, sentence.start)
+  const out: NameMention[] = []
+  for (const m of sentence.text.matchAll(FORCES)) {
+    const [whole, side = '', noun = ''] = m
+    const start = sentence.start + (m.index ?? 0)
+    const end = start + whole.length
+    if (named.some((n) => n.start < end && start < n.end)) continue
+    const ids = sideActor(actors, side)
+    if (ids.length === 0) continue
+    out.push({ start, end, text: whole, ids, ...(ATTACK_NOUNS.has(noun.toLowerCase()) ? { attack: true } : {}) })
+  }
+  return out
+}
+
+/** Whether a number is a part of the figure before it: "including 11 children", "among them four children". */
+function introducedAsPart(t: readonly Token[], m: NumberMention, phrases: Phrases): boolean {
+  if (phrases.endingAt(t, m.first - 1, 'including') !== null) return true
+  const q = phrases.endingAt(t, m.first - 1, 'qualifiers')
+  return q !== null && phrases.endingAt(t, q.first - 1, 'including') !== null
 }
 
 /** Token index of the first token at or after a character offset. */
@@ -624,7 +702,8 @@ function findSpeaker(
         verb: verb.first,
         guess: null,
       }
-    else if (!found.origins.includes(subject.m)) found.relays.push(...idsOf(subject.m))
+    // "O said …, R reported": R relays O. Another verb ("…, and M denied it") is another speaker's own stance, not a relay.
+    else if (!found.origins.includes(subject.m) && REPORTING.has(verb.value)) found.relays.push(...idsOf(subject.m))
   }
   if (found !== null) return found
   // A headline's "… — O".
@@ -635,6 +714,9 @@ function findSpeaker(
   }
   return null
 }
+
+/** Verbs by which a later speaker in a sentence relays the first. */
+const REPORTING = new Set(['reported', 'reports', 'wrote', 'cited', 'quoted'])
 
 const idsOf = (m: NameMention) => (m.ids.length === 1 ? [m.ids[0] as string] : [])
 
@@ -760,16 +842,29 @@ interface StanceFound {
   certainty: Certainty
   /** A denial that names no one: the speaker's own side. */
   self: boolean
-  /** An accusation without a verb of blame (an actor's chemical weapons). */
+  /** An accusation without a verb of blame (an actor's chemical weapons): dropped when it names the speaker's own side. */
   implied: boolean
   unnamed: { text: string; span: Span } | null
   span: Span
   basis: string
+  /** The source that takes this stance when it is not the sentence's speaker ("…, and Russia's defence ministry denied it"). */
+  origin: NameMention | null
 }
 
-function findStances(sentence: SentenceContext, actors: readonly NameMention[], phrases: Phrases, speaker: Speaker | null): StanceFound[] {
+function findStances(
+  sentence: SentenceContext,
+  actors: readonly NameMention[],
+  sources: readonly NameMention[],
+  phrases: Phrases,
+  speaker: Speaker | null,
+  casualties: boolean,
+): StanceFound[] {
   const t = sentence.tokens
-  const named = actors.filter((a) => a.ids.length === 1).map((m) => ({ m, first: tokenAt(t, m.start), last: tokenBefore(t, m.end) }))
+  const place = (m: NameMention) => ({ m, first: tokenAt(t, m.start), last: tokenBefore(t, m.end) })
+  // The speakers' own names are not blamed by their own words ("The Sudanese army accused the RSF").
+  const speaking = new Set(speaker?.origins ?? [])
+  const named = actors.filter((a) => a.ids.length === 1 && ![...speaking].some((o) => overlaps(o, a) && o.start === a.start)).map(place)
+  const voices = sources.filter((m) => m.ids.length === 1).map(place)
   const clauseEnd = (from: number) => {
     for (let i = from; i < t.length; i++)
       if (phrases.isBreak(t[i] as Token) || ((t[i] as Token).text === '.' && i === t.length - 1)) return i
@@ -786,6 +881,12 @@ function findStances(sentence: SentenceContext, actors: readonly NameMention[], 
     start: (t[first] as Token).start,
     end: (t[Math.min(last, t.length - 1)] as Token).end,
   })
+  /** A source named just before a cue, other than the sentence's speaker, takes the stance itself ("and Russia's defence ministry denied"). */
+  const ownVoice = (cue: number): NameMention | null => {
+    const v = [...voices].reverse().find((n) => n.last < cue && cue - n.last <= 3)
+    if (v === undefined || speaking.has(v.m)) return null
+    return t.slice(v.last + 1, cue).some((x) => x.kind === 'punct') ? null : v.m
+  }
   const out: StanceFound[] = []
   const used = new Set<string>()
 
@@ -799,12 +900,15 @@ function findStances(sentence: SentenceContext, actors: readonly NameMention[], 
       const from = on === -1 ? cue.last : on
       targets = named.filter((n) => n.first > from && n.last < end)
     }
+    // "killed by …" blames only when it names someone: "killed by the blast" is no stance.
+    if (cue.value === 'by_whom' && targets.length === 0) continue
     const last = Math.max(cue.last, ...targets.map((n) => n.last))
     const closing = t[last + 1]?.kind === 'punct' && ['"', '”', "'", '’'].includes(t[last + 1]?.text ?? '') ? last + 1 : last
     const stance: Stance = negated(cue.first) ? 'denies' : 'accuses'
     const ids = [...new Set(targets.map((n) => n.m.ids[0] as string))]
     for (const id of ids) used.add(id)
-    const unnamedFirst = cue.value === 'after_on' ? t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on') + 1 : cue.last + 1
+    const unnamedFirst =
+      cue.value === 'after_on' ? t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on') + 1 : cue.last + 1
     const unnamedLast = Math.min(end - 1, unnamedFirst + 3)
     out.push({
       stance,
@@ -823,26 +927,55 @@ function findStances(sentence: SentenceContext, actors: readonly NameMention[], 
           : null,
       span: spanOf(Math.min(cue.first, ...targets.map((n) => n.first)), closing),
       basis: stance === 'denies' ? 'a negated accusation ("not … by")' : 'a word of blame and who is blamed',
+      origin: ownVoice(cue.first),
     })
   }
   for (const cue of phrases.find(t, 'denies')) {
     if (out.some((s) => s.span.start <= (t[cue.first] as Token).start && (t[cue.first] as Token).start < s.span.end)) continue
     const end = clauseEnd(cue.last + 1)
     const targets = named.filter((n) => n.first > cue.last && n.last < end)
+    for (const n of targets) used.add(n.m.ids[0] as string)
     const ids = [...new Set(targets.map((n) => n.m.ids[0] as string))]
-    const selfWords = t.slice(cue.last + 1, Math.min(end, cue.last + 4)).some((x) => phrases.isSelf(x))
+    // "denied their involvement", "denied any role", "denied targeting civilians": its own side.
+    const selfWords =
+      t.slice(cue.last + 1, Math.min(end, cue.last + 4)).some((x) => phrases.isSelf(x)) || /^\p{L}+ing$/u.test(t[cue.last + 1]?.lower ?? '')
     const self = ids.length === 0 && (selfWords || cue.last + 1 >= end)
     const last = ids.length > 0 ? Math.max(...targets.map((n) => n.last)) : Math.min(end - 1, cue.last + 6)
+    const origin = ownVoice(cue.first)
     out.push({
       stance: 'denies',
       actorIds: ids,
       certainty: 'asserted',
-      self: self && speaker !== null,
+      self: self && (speaker !== null || origin !== null),
       implied: false,
       unnamed: null,
       span: spanOf(cue.first, last),
       basis: 'a word of denial',
+      origin,
     })
+  }
+  // In a sentence about casualties, forces named as what struck ("an Israeli strike", "Russian shelling") or as who
+  // killed ("Russian troops killed 17 civilians") are blamed by the speaker, with no verb of blame.
+  if (casualties && speaker !== null) {
+    for (const n of named) {
+      const id = n.m.ids[0] as string
+      if (used.has(id)) continue
+      const killer = phrases.at(t, n.last + 1, 'metrics') ?? phrases.at(t, n.last + 2, 'metrics')
+      if (n.m.attack !== true && killer === null) continue
+      if (killer !== null && !['killed', 'kill', 'kills', 'killing', 'wounded', 'wounding', 'injured', 'injuring', 'shot'].includes(t[killer.first]?.lower ?? '')) continue
+      used.add(id)
+      out.push({
+        stance: negated(n.first) ? 'denies' : 'accuses',
+        actorIds: [id],
+        certainty: hedged(clauseStart(n.first), n.first) || hedged(n.first, Math.min(t.length, n.last + 4)) ? 'suspected' : 'asserted',
+        self: false,
+        implied: true,
+        unnamed: null,
+        span: spanOf(n.first, killer?.last ?? n.last),
+        basis: 'forces named as what caused the casualties (no verb of blame: check the reading)',
+        origin: null,
+      })
+    }
   }
   // An actor's chemical weapons, with no verb of blame: "militant facilities used to produce chemical bombs".
   if (speaker !== null && out.length === 0) {
@@ -862,6 +995,7 @@ function findStances(sentence: SentenceContext, actors: readonly NameMention[], 
         unnamed: null,
         span: spanOf(n.first, last),
         basis: 'the weapons are said to be the actor’s (no verb of blame: check the reading)',
+        origin: null,
       })
       used.add(id)
     }
@@ -905,7 +1039,7 @@ type ValueOf<K extends PhraseKind> = K extends 'qualifiers'
     : K extends 'populations'
       ? Population
       : K extends 'accuses'
-        ? 'after' | 'after_on' | 'before'
+        ? 'after' | 'after_on' | 'before' | 'by_whom'
         : string
 
 /** The lexicon's phrases as token sequences, indexed by their first word (and by their last, for `endingAt`). */

@@ -392,6 +392,11 @@ const lexicon: Lexicon = {
     ['responsible', 'before'],
     ['was behind', 'before'],
     ['were behind', 'before'],
+    ['killed by', 'by_whom'],
+    ['wounded by', 'by_whom'],
+    ['injured by', 'by_whom'],
+    ['hit by', 'by_whom'],
+    ['struck by', 'by_whom'],
   ],
   denies: ['denied', 'denies', 'deny', 'denying', 'rejected', 'rejects', 'refuted', 'refutes', 'dismissed'],
   hedges: [

@@ -8,7 +8,7 @@
  */
 import { type DraftClaim, draftClaims } from './draft.js'
 import { english } from './english.js'
-import { NameIndex } from './names.js'
+import { draftDirectory } from './names.js'
 
 export interface CorpusFigure {
   source_id: string
@@ -29,8 +29,8 @@ export interface CorpusAttribution {
 export interface Corpus {
   provenance: string
   directory: {
-    sources: Array<{ id: string; name: string; aliases: string[]; affiliated_actor_id: string | null }>
-    actors: Array<{ id: string; name: string; aliases: string[] }>
+    sources: Array<{ id: string; name: string; aliases: string[]; affiliated_actor_id: string | null; kind: string }>
+    actors: Array<{ id: string; name: string; aliases: string[]; kind: string }>
   }
   items: Array<{
     id: string
@@ -84,12 +84,10 @@ function matchCount(expected: string[], drafted: string[]): { matched: number; m
 }
 
 export function evaluate(corpus: Corpus): Evaluation {
-  const sources = corpus.directory.sources
-  const directory = {
-    sources: new NameIndex(sources.map((s) => ({ id: s.id, names: [s.name, ...s.aliases] }))),
-    actors: new NameIndex(corpus.directory.actors.map((a) => ({ id: a.id, names: [a.name, ...a.aliases] }))),
-    affiliation: (id: string) => sources.find((s) => s.id === id)?.affiliated_actor_id ?? null,
-  }
+  const directory = draftDirectory(
+    corpus.directory.sources.map((s) => ({ id: s.id, names: [s.name, ...s.aliases], affiliated_actor_id: s.affiliated_actor_id })),
+    corpus.directory.actors.map((a) => ({ id: a.id, names: [a.name, ...a.aliases], kind: a.kind })),
+  )
   const totals = { fe: 0, fd: 0, fm: 0, ae: 0, ad: 0, am: 0 }
   const misses: Evaluation['misses'] = []
   for (const item of corpus.items) {

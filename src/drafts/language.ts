@@ -57,8 +57,11 @@ export interface Lexicon {
   citing: readonly string[]
   /** "O told R": O is the origin, R a relay. */
   told: readonly string[]
-  /** Cues of an accusation; `target` says where its actors are: after the cue, after "on" ("blames X on Y"), or before it ("X was behind"). */
-  accuses: ReadonlyArray<readonly [phrase: string, target: 'after' | 'after_on' | 'before']>
+  /**
+   * Cues of an accusation; `target` says where its actors are: after the cue, after "on" ("blames X on Y"), before it
+   * ("X was behind"), or after it only when it names one ("killed by Russian shelling"; "killed by the blast" is none).
+   */
+  accuses: ReadonlyArray<readonly [phrase: string, target: 'after' | 'after_on' | 'before' | 'by_whom']>
   /** Cues of a denial. */
   denies: readonly string[]
   /** Words that make an accusation a suspicion ("could have been", "likely"). */

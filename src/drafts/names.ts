@@ -18,6 +18,8 @@ export interface NameMention {
   text: string
   /** Every id the words name: one, or several when they are ambiguous. */
   ids: string[]
+  /** Forces named by what they did ("an Israeli strike", "Russian jets"): in a sentence about casualties, blamed for them. */
+  attack?: boolean
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -92,4 +94,26 @@ function alternation(names: string[], flags: string): RegExp | null {
   if (names.length === 0) return null
   const sorted = [...names].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${sorted.map(escape).join('|')})(?![\\p{L}\\p{N}])`, flags)
+}
+
+/** Actor kinds whose name, after a number, counts fighters ("12 rebels"). */
+const ARMED_KINDS = new Set(['armed_forces', 'armed_group'])
+
+/**
+ * What the drafting engine knows of sources and actors (drafts/draft.ts
+ * DraftDirectory): their names and aliases, sources' affiliations and
+ * actors' kinds.
+ */
+export function draftDirectory(
+  sources: ReadonlyArray<Named & { affiliated_actor_id: string | null }>,
+  actors: ReadonlyArray<Named & { kind: string }>,
+) {
+  const affiliated = new Map(sources.map((s) => [s.id, s.affiliated_actor_id]))
+  const armed = new Set(actors.filter((a) => ARMED_KINDS.has(a.kind)).map((a) => a.id))
+  return {
+    sources: new NameIndex(sources),
+    actors: new NameIndex(actors),
+    affiliation: (id: string) => affiliated.get(id) ?? null,
+    armed: (id: string) => armed.has(id),
+  }
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import { type DraftDirectory, type DraftEvent, type Drafts, draftSteps } from '../drafts/draft.js'
 import { type DraftLanguageCode, draftLanguage } from '../drafts/languages.js'
-import { NameIndex } from '../drafts/names.js'
+import { draftDirectory } from '../drafts/names.js'
 import { UnprocessableError } from '../errors.js'
 import { SLICE_MS, turn } from '../lib/streaming.js'
 
@@ -27,6 +27,9 @@ interface NamedRow {
 }
 interface SourceRow extends NamedRow {
   affiliated_actor_id: string | null
+}
+interface ActorRow extends NamedRow {
+  kind: string
 }
 
 const namesOf = (row: NamedRow) => [row.name, ...(typeof row.aliases === 'string' ? (JSON.parse(row.aliases) as string[]) : row.aliases)]
@@ -52,13 +55,11 @@ export function createDraftsService(app: FastifyInstance) {
     const stamp = `${await app.repos.sources.revision()}|${await app.repos.actors.revision()}`
     if (kept?.stamp === stamp) return kept.directory
     const sources = await app.sql.all<SourceRow>('SELECT id, name, aliases, affiliated_actor_id FROM sources')
-    const actors = await app.sql.all<NamedRow>('SELECT id, name, aliases FROM actors')
-    const affiliated = new Map(sources.map((s) => [s.id, s.affiliated_actor_id]))
-    const built: DraftDirectory = {
-      sources: new NameIndex(sources.map((s) => ({ id: s.id, names: namesOf(s) }))),
-      actors: new NameIndex(actors.map((a) => ({ id: a.id, names: namesOf(a) }))),
-      affiliation: (id) => affiliated.get(id) ?? null,
-    }
+    const actors = await app.sql.all<ActorRow>('SELECT id, name, aliases, kind FROM actors')
+    const built: DraftDirectory = draftDirectory(
+      sources.map((s) => ({ id: s.id, names: namesOf(s), affiliated_actor_id: s.affiliated_actor_id })),
+      actors.map((a) => ({ id: a.id, names: namesOf(a), kind: a.kind })),
+    )
     kept = { stamp, directory: built }
     return built
   }

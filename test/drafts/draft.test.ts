@@ -8,31 +8,27 @@ import t from 'tap'
 import fc from 'fast-check'
 import { type DraftClaim, type DraftInput, draftClaims, draftSteps } from '../../src/drafts/draft.js'
 import { english } from '../../src/drafts/english.js'
-import { NameIndex } from '../../src/drafts/names.js'
+import { draftDirectory } from '../../src/drafts/names.js'
 import { holds } from '../engine/fixtures/claims.js'
 
 const SOURCES = [
-  { id: 'who', names: ['World Health Organization', 'WHO'], affiliated: null },
-  { id: 'sohr', names: ['Syrian Observatory for Human Rights', 'SOHR'], affiliated: null },
-  { id: 'reuters', names: ['Reuters'], affiliated: null },
-  { id: 'ap', names: ['Associated Press', 'AP'], affiliated: null },
-  { id: 'ua-mod', names: ['Ukrainian Defence Ministry', "Ukraine's defence ministry", 'Ukrainian military'], affiliated: 'ua-forces' },
-  { id: 'ru-mod', names: ['Russian Defence Ministry', "Russia's defence ministry", 'Russian military'], affiliated: 'ru-forces' },
-  { id: 'idf', names: ['Israel Defense Forces', 'Israeli military'], affiliated: 'israel' },
-  { id: 'gaza-moh', names: ['Gaza health ministry'], affiliated: null },
+  { id: 'who', names: ['World Health Organization', 'WHO'], affiliated_actor_id: null },
+  { id: 'sohr', names: ['Syrian Observatory for Human Rights', 'SOHR'], affiliated_actor_id: null },
+  { id: 'reuters', names: ['Reuters'], affiliated_actor_id: null },
+  { id: 'ap', names: ['Associated Press', 'AP'], affiliated_actor_id: null },
+  { id: 'ua-mod', names: ['Ukrainian Defence Ministry', "Ukraine's defence ministry", 'Ukrainian military'], affiliated_actor_id: 'ua-forces' },
+  { id: 'ru-mod', names: ['Russian Defence Ministry', "Russia's defence ministry", 'Russian military'], affiliated_actor_id: 'ru-forces' },
+  { id: 'idf', names: ['Israel Defense Forces', 'Israeli military'], affiliated_actor_id: 'israel' },
+  { id: 'gaza-moh', names: ['Gaza health ministry'], affiliated_actor_id: null },
 ]
 const ACTORS = [
-  { id: 'ua-forces', names: ['Ukrainian forces', 'Ukrainian troops'] },
-  { id: 'ru-forces', names: ['Russian forces', 'Russian troops', 'Russia'] },
-  { id: 'israel', names: ['Israel', 'Israeli forces'] },
-  { id: 'hamas', names: ['Hamas'] },
-  { id: 'rebels', names: ['rebels', 'militants', 'terrorists'] },
+  { id: 'ua-forces', names: ['Ukrainian forces', 'Ukrainian troops'], kind: 'armed_forces' },
+  { id: 'ru-forces', names: ['Russian forces', 'Russian troops', 'Russia'], kind: 'armed_forces' },
+  { id: 'israel', names: ['Israel', 'Israeli forces'], kind: 'armed_forces' },
+  { id: 'hamas', names: ['Hamas'], kind: 'armed_group' },
+  { id: 'rebels', names: ['rebels', 'militants', 'terrorists'], kind: 'armed_group' },
 ]
-const DIRECTORY = {
-  sources: new NameIndex(SOURCES),
-  actors: new NameIndex(ACTORS),
-  affiliation: (id: string) => SOURCES.find((s) => s.id === id)?.affiliated ?? null,
-}
+const DIRECTORY = draftDirectory(SOURCES, ACTORS)
 
 function draft(text: string, extra: Partial<DraftInput> = {}) {
   return draftClaims(
