@@ -36,7 +36,12 @@ const bytes = Buffer.byteLength(text)
 
 const fixture = readFixture()
 type Named = { id: string; name: string; aliases?: string[]; affiliated_actor_id?: string | null; kind?: string }
-const named = (r: Named) => ({ id: r.id, names: [r.name, ...(r.aliases ?? [])], affiliated_actor_id: r.affiliated_actor_id ?? null, kind: r.kind ?? 'other' })
+const named = (r: Named) => ({
+  id: r.id,
+  names: [r.name, ...(r.aliases ?? [])],
+  affiliated_actor_id: r.affiliated_actor_id ?? null,
+  kind: r.kind ?? 'other',
+})
 const directory = draftDirectory(
   [...(fixture.sources as Named[]), ...corpus.directory.sources].map(named),
   [...(fixture.actors as Named[]), ...corpus.directory.actors].map(named),

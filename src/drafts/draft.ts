@@ -199,7 +199,8 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
       const sentence: SentenceContext = { start, end: start + text.length, text, tokens: language.tokens(text, start), headline }
       const t = sentence.tokens
       const sources = mentionsIn(directory.sources, sentence)
-      const actors = [...mentionsIn(directory.actors, sentence), ...forcesMentions(directory.actors, sentence)].sort((a, b) => a.start - b.start)
+      const named = mentionsIn(directory.actors, sentence)
+      const actors = [...named, ...forcesMentions(directory.actors, sentence, named)].sort((a, b) => a.start - b.start)
       for (const m of [...sources, ...actors]) {
         if (m.ids.length > 1) {
           noteUnresolved({
@@ -384,7 +385,11 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
         let party: string | null = null
         const after = last + 1
         let pop = findPopulation(t, after, phrases)
-        const nounActor = actors.find((a) => a.ids.length === 1 && a.start >= (t[after]?.start ?? Infinity) && a.start <= (t[after + 2]?.start ?? -1))
+        // An actor named right after the number, as its noun ("12 rebels", "58 Russian soldiers"), not as what struck them ("14 wounded by Russian shelling").
+        const nounActor = actors.find(
+          (a) =>
+            a.ids.length === 1 && a.attack !== true && a.start >= (t[after]?.start ?? Infinity) && a.start <= (t[after + 2]?.start ?? -1),
+        )
         if (pop !== null) {
           population = pop.value ?? 'all'
           if (nounActor !== undefined && nounActor.end <= (t[pop.last]?.end ?? 0)) party = nounActor.ids[0] ?? null
@@ -421,7 +426,12 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
         if (parent !== undefined && pop === null && (part || coordinated)) {
           population = parent.population
           party = parent.party
-          if (coordinated && !part && !explicitQualifier && (parent.qualifier === 'at_least' || parent.qualifier === 'approximately' || parent.qualifier === 'more_than')) {
+          if (
+            coordinated &&
+            !part &&
+            !explicitQualifier &&
+            (parent.qualifier === 'at_least' || parent.qualifier === 'approximately' || parent.qualifier === 'more_than')
+          ) {
             qualifier = parent.qualifier
           }
         }
@@ -433,8 +443,28 @@ export function* draftSteps(input: DraftInput, directory: DraftDirectory, langua
         } else if (metricHit !== null) {
           metric = metricHit.value
         } else {
-          skip('no_metric', 'no word of what happened to them (killed, injured, displaced…) near it')
-          continue
+          // "19 fighters and seven civilians were killed": the next figure, joined by "and", shares its word of what happened.
+          const following = numbersHere[k + 1]
+          const shared =
+            following !== undefined &&
+            t.slice(last + 1, following.first).some((x) => x.lower === 'and') &&
+            (pop === null || pop.last < following.first)
+              ? nearestMetric(
+                  t,
+                  metrics,
+                  following.first,
+                  following.last + 3,
+                  following.last,
+                  numbersHere[k + 2]?.first ?? t.length,
+                  phrases,
+                )
+              : null
+          if (shared === null || following === undefined || shared.first < following.first) {
+            skip('no_metric', 'no word of what happened to them (killed, injured, displaced…) near it')
+            continue
+          }
+          metric = shared.value
+          quoteLast = Math.max(quoteLast, shared.last)
         }
         figures.push({ metric, metricHit, first: quoteFirst, last: quoteLast, population, party, qualifier })
         const quote = { start: (t[quoteFirst] as Token).start, end: (t[quoteLast] as Token).end }
@@ -560,7 +590,32 @@ function mentionsIn(index: NameIndex, sentence: SentenceContext): NameMention[] 
 /** Nouns of forces and of what they do: "<side> <noun>" names the side's forces ("Russian jets", "an Israeli strike"). */
 const FORCES_NOUNS =
   'jets|warplanes|aircraft|planes|helicopters|drones|artillery|troops|soldiers|servicemen|fighters|forces|army|military|navy|strike|strikes|airstrike|airstrikes|air strike|air strikes|shelling|raid|raids|bombardment|bombing|missile|missiles|rocket|rockets|attack|attacks'
-const ATTACK_NOUNS = new Set(['strike', 'strikes', 'airstrike', 'airstrikes', 'air strike', 'air strikes', 'shelling', 'raid', 'raids', 'bombardment', 'bombing', 'missile', 'missiles', 'rocket', 'rockets', 'attack', 'attacks', 'jets', 'warplanes', 'aircraft', 'planes', 'helicopters', 'drones', 'artillery'])
+const ATTACK_NOUNS = new Set([
+  'strike',
+  'strikes',
+  'airstrike',
+  'airstrikes',
+  'air strike',
+  'air strikes',
+  'shelling',
+  'raid',
+  'raids',
+  'bombardment',
+  'bombing',
+  'missile',
+  'missiles',
+  'rocket',
+  'rockets',
+  'attack',
+  'attacks',
+  'jets',
+  'warplanes',
+  'aircraft',
+  'planes',
+  'helicopters',
+  'drones',
+  'artillery',
+])
 const FORCES = new RegExp(`(?<![\\p{L}])(\\p{Lu}[\\p{L}'’-]*) (${FORCES_NOUNS})(?![\\p{L}])`, 'gu')
 
 /** The actor a side's word names as forces: "Russian" → the actor named "Russian forces" (or troops, armed forces, army). */
@@ -583,8 +638,7 @@ function sideOf(actors: NameIndex, words: readonly Token[]): string | null {
 }
 
 /** Mentions of forces by their side and a noun ("Russian jets", "an Israeli strike") where no name of an actor is there already. */
-function forcesMentions(actors: NameIndex, sentence: SentenceContext): NameMention[] {
-  const named = actors.find(sentence.text, sentence.start)
+function forcesMentions(actors: NameIndex, sentence: SentenceContext, named: readonly NameMention[]): NameMention[] {
   const out: NameMention[] = []
   for (const m of sentence.text.matchAll(FORCES)) {
     const [whole, side = '', noun = ''] = m
@@ -907,8 +961,7 @@ function findStances(
     const stance: Stance = negated(cue.first) ? 'denies' : 'accuses'
     const ids = [...new Set(targets.map((n) => n.m.ids[0] as string))]
     for (const id of ids) used.add(id)
-    const unnamedFirst =
-      cue.value === 'after_on' ? t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on') + 1 : cue.last + 1
+    const unnamedFirst = cue.value === 'after_on' ? t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on') + 1 : cue.last + 1
     const unnamedLast = Math.min(end - 1, unnamedFirst + 3)
     out.push({
       stance,
@@ -960,9 +1013,18 @@ function findStances(
     for (const n of named) {
       const id = n.m.ids[0] as string
       if (used.has(id)) continue
-      const killer = phrases.at(t, n.last + 1, 'metrics') ?? phrases.at(t, n.last + 2, 'metrics')
-      if (n.m.attack !== true && killer === null) continue
-      if (killer !== null && !['killed', 'kill', 'kills', 'killing', 'wounded', 'wounding', 'injured', 'injuring', 'shot'].includes(t[killer.first]?.lower ?? '')) continue
+      // Active voice only: "Russian troops killed 17 civilians" blames them; "200 Russian soldiers were killed" counts them.
+      const killer = phrases.at(t, n.last + 1, 'metrics')
+      const attack =
+        n.m.attack === true ||
+        ATTACK_NOUNS.has(t[n.last + 1]?.lower ?? '') ||
+        ATTACK_NOUNS.has(`${t[n.last + 1]?.lower ?? ''} ${t[n.last + 2]?.lower ?? ''}`)
+      if (!attack && killer === null) continue
+      if (
+        killer !== null &&
+        !['killed', 'kill', 'kills', 'killing', 'wounded', 'wounding', 'injured', 'injuring', 'shot'].includes(t[killer.first]?.lower ?? '')
+      )
+        continue
       used.add(id)
       out.push({
         stance: negated(n.first) ? 'denies' : 'accuses',

@@ -25,6 +25,7 @@ export interface NameMention {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Apostrophes made straight, one character for one: offsets stay those of the text. */
 const straight = (s: string) => s.replace(/[’‘]/g, "'")
+const HAS_CAPITALS = /\p{Lu}{2}/u
 const isAcronym = (name: string) => /\p{Lu}/u.test(name) && name === name.toUpperCase() && name.replace(/[^\p{L}]/gu, '').length <= 6
 
 export class NameIndex {
@@ -64,7 +65,8 @@ export class NameIndex {
       [this.pattern, this.byKey, true],
       [this.acronymPattern, this.acronyms, false],
     ] as const) {
-      if (pattern === null) continue
+      // Most sentences have no word in capitals: the acronyms' pattern is not run on them.
+      if (pattern === null || (!fold && !HAS_CAPITALS.test(plain))) continue
       for (const m of plain.matchAll(pattern)) {
         const ids = map.get(fold ? m[0].toLowerCase() : m[0])
         if (ids === undefined) continue

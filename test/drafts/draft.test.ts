@@ -16,7 +16,11 @@ const SOURCES = [
   { id: 'sohr', names: ['Syrian Observatory for Human Rights', 'SOHR'], affiliated_actor_id: null },
   { id: 'reuters', names: ['Reuters'], affiliated_actor_id: null },
   { id: 'ap', names: ['Associated Press', 'AP'], affiliated_actor_id: null },
-  { id: 'ua-mod', names: ['Ukrainian Defence Ministry', "Ukraine's defence ministry", 'Ukrainian military'], affiliated_actor_id: 'ua-forces' },
+  {
+    id: 'ua-mod',
+    names: ['Ukrainian Defence Ministry', "Ukraine's defence ministry", 'Ukrainian military'],
+    affiliated_actor_id: 'ua-forces',
+  },
   { id: 'ru-mod', names: ['Russian Defence Ministry', "Russia's defence ministry", 'Russian military'], affiliated_actor_id: 'ru-forces' },
   { id: 'idf', names: ['Israel Defense Forces', 'Israeli military'], affiliated_actor_id: 'israel' },
   { id: 'gaza-moh', names: ['Gaza health ministry'], affiliated_actor_id: null },
