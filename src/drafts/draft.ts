@@ -7,8 +7,10 @@
  * Sentence by sentence (a paragraph that is an item of a list is a headline):
  *   - who said it: "R cited O saying" (origin O, via R), "according to O",
  *     "O told R", the subject of a verb of saying ("O said", "O denied"), or
- *     the name after a headline's dash; another speaker of the same sentence
- *     is a relay ("O said …, R reported"); the publisher is the last relay.
+ *     the name after a headline's dash; a later speaker reporting it is a
+ *     relay ("O said …, R reported"); the publisher is the last relay; a
+ *     source named just before a stance of its own takes it ("…, and M
+ *     denied it").
  *     With no speaker, "He said" takes the sentence before's; otherwise the
  *     publisher is taken as the origin, as a guess;
  *   - when: a date before the verb of saying ("On April 4, Reuters cited"),
@@ -17,14 +19,18 @@
  *     April 4 the air force struck") is the event's, not the statement's;
  *   - figures: each number, with the qualifier before it ("at least"), a
  *     range ("between 58 and 86"), the nearest word of what happened in its
- *     clause ("killed", "died"), the noun of who after it ("children"); a
- *     part joined to the figure before it ("including 11 children") takes its
- *     metric. A number that is a date, a percentage, money, a distance, an
- *     age… or has no such word near it is skipped, with the reason;
+ *     clause ("killed", "died"), the noun of who after it ("children",
+ *     "Russian soldiers", "12 rebels"); a part joined to the figure before it
+ *     ("including 11 children") takes its metric, and a figure joined by "and"
+ *     with no noun counts the same people ("516 civilians killed and 908
+ *     injured"). A number that is a date, a percentage, money, a distance,
+ *     an age… or has no such word near it is skipped, with the reason;
  *   - stances: accusations ("blames … on", "carried out by", "accused"),
  *     hedged ones suspected ("could have been"), negated ones and denials
  *     ("denied"); a denial that names no one ("denied their involvement")
- *     is of the speaker's own side, its affiliated actor (a guess);
+ *     is of the speaker's own side, its affiliated actor (a guess); in a
+ *     sentence about casualties, forces named as what struck ("an Israeli
+ *     strike") or who killed ("Russian troops killed") are blamed;
  *   - a sentence about an incident of another kind that names nothing of the
  *     event ("the metro blast in St. Petersburg") is another event: skipped.
  */
