@@ -953,12 +953,16 @@ function findStances(
   for (const cue of phrases.find(t, 'accuses')) {
     const end = clauseEnd(cue.last + 1)
     let targets: typeof named = []
+    let on = -1
     if (cue.value === 'before') {
       targets = named.filter((n) => n.last < cue.first && cue.first - n.last <= 6 && n.first >= clauseStart(cue.first))
     } else {
-      const on = cue.value === 'after_on' ? t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on') : -1
+      // "blamed X for Z": X, named right after the verb; "blames Z on X": X, after "on".
+      const object = named.find((n) => n.first > cue.last && n.first <= cue.last + 2)
+      if (cue.value === 'after_on' && object === undefined) on = t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on')
       const from = on === -1 ? cue.last : on
-      targets = named.filter((n) => n.first > from && n.last < end)
+      const until = cue.value === 'after_on' && object !== undefined ? object.last + 1 : end
+      targets = named.filter((n) => n.first > from && n.last < until)
     }
     // "killed by …" blames only when it names someone: "killed by the blast" is no stance.
     if (cue.value === 'by_whom' && targets.length === 0) continue
@@ -967,7 +971,7 @@ function findStances(
     const stance: Stance = negated(cue.first) ? 'denies' : 'accuses'
     const ids = [...new Set(targets.map((n) => n.m.ids[0] as string))]
     for (const id of ids) used.add(id)
-    const unnamedFirst = cue.value === 'after_on' ? t.findIndex((x, i) => i > cue.last && i < end && x.lower === 'on') + 1 : cue.last + 1
+    const unnamedFirst = on === -1 ? cue.last + 1 : on + 1
     const unnamedLast = Math.min(end - 1, unnamedFirst + 3)
     out.push({
       stance,

@@ -111,6 +111,15 @@ t.test('metrics and populations from the words around the number', async (t) => 
     ['The WHO said 3 journalists were detained.', [['who', 'detained', 'journalists', 'exact', 3]]],
     ["Ukraine's defence ministry said 40 soldiers were captured.", [['ua-mod', 'captured', 'combatants', 'exact', 40]]],
     ['The WHO said the death toll rose to 90.', [['who', 'killed', 'all', 'exact', 90]]],
+    ["Ukraine's defence ministry said it had taken 40 Russian soldiers prisoner.", [['ua-mod', 'captured', 'combatants', 'exact', 40]]],
+    ['The WHO said 2 million refugees had been recorded.', [['who', 'displaced', 'all', 'exact', 2_000_000]]],
+    [
+      'The WHO said 19 fighters and seven civilians were killed.',
+      [
+        ['who', 'killed', 'combatants', 'exact', 19],
+        ['who', 'killed', 'civilians', 'exact', 7],
+      ],
+    ],
   ]
   for (const [text, expected] of cases) t.strictSame(figures(text), expected, text)
 })
@@ -195,6 +204,16 @@ t.test('stances: accusations, suspicions, denials', async (t) => {
   t.strictSame(stances("Russia's defence ministry said the strike was not carried out by Russian forces."), [
     ['ru-mod', 'denies', ['ru-forces'], 'asserted'],
   ])
+  t.strictSame(
+    stances('The Israeli military blamed Hamas for the blast on the road.'),
+    [['idf', 'accuses', ['hamas'], 'asserted']],
+    'blamed X for Z on …',
+  )
+  t.strictSame(
+    stances('The Israeli military denied the accusations.'),
+    [['idf', 'denies', ['israel'], 'asserted']],
+    'denied the accusations: its own side',
+  )
   const nobody = draft('The WHO denied any involvement.')
   t.strictSame([nobody.drafts, nobody.skipped.map((s) => s.reason)], [[], ['no_actor']], 'a denial for no side: skipped, said why')
   const unknownActor = draft('The Israeli military blamed the blast on smugglers.')

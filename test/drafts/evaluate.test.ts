@@ -45,7 +45,7 @@ t.test('scores: a figure drafted twice counts once; a wrong one is extra; a miss
   ])
 })
 
-for (const name of ['drafts-corpus.json', 'drafts-corpus-2.json']) {
+for (const name of ['drafts-corpus.json', 'drafts-corpus-2.json', 'drafts-corpus-3.json']) {
   t.test(`${name}: the aims of #17`, async (t) => {
     const corpus = read(name)
     const sentences = corpus.items.length
@@ -63,7 +63,7 @@ for (const name of ['drafts-corpus.json', 'drafts-corpus-2.json']) {
 }
 
 t.test('the corpora together hold at least 60 sentences, each with its provenance', async (t) => {
-  const all = ['drafts-corpus.json', 'drafts-corpus-2.json', 'drafts-heldout.json'].map(read)
+  const all = ['drafts-corpus.json', 'drafts-corpus-2.json', 'drafts-corpus-3.json', 'drafts-heldout.json'].map(read)
   t.ok(all.reduce((n, c) => n + c.items.length, 0) >= 60)
   for (const c of all) t.match(c.provenance, /not quotations/)
   t.ok(
